@@ -1,0 +1,48 @@
+"""`flask --app wsgi users …`: operator commands for accounts."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from coursework.accounts import services
+from coursework.errors import DomainError
+
+users_cli = AppGroup("users", help="Manage accounts.")
+
+DEMO_ACCOUNTS = (
+    # (email, name, password, instructor, admin) — development only
+    ("learner@example.com", "Dana Learner", "learn-the-ropes-42", False, False),
+    ("instructor@example.com", "Ivo Instructor", "teach-it-well-42", True, False),
+    ("admin@example.com", "Ada Admin", "keep-it-running-42", False, True),
+)
+
+
+@users_cli.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt="Display name")
+@click.password_option()
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create a site admin account (or make an existing account an admin)."""
+    existing = services.find_by_email(email)
+    if existing is not None:
+        services.set_roles(existing, admin=True)
+        click.echo(f"{existing.email} is now a site admin.")
+        return
+    try:
+        user = services.create_user(email, name, password, is_admin=True)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created site admin {user.email}.")
+
+
+@users_cli.command("set-instructor")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Take the instructor role away instead.")
+def set_instructor(email: str, revoke: bool) -> None:
+    """Give (or with --revoke take away) the instructor role."""
+    user = services.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the email address {email}.")
+    services.set_roles(user, instructor=not revoke)
+    click.echo(f"{user.email} {'is no longer' if revoke else 'is now'} an instructor.")

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import Email, InputRequired, Length
+
+from coursework.accounts.passwords import MAX_LENGTH
+
+
+class SignupForm(FlaskForm):
+    display_name = StringField(
+        "Your name",
+        description="As it should appear on your certificates.",
+        validators=[InputRequired("Enter your name."), Length(max=120)],
+    )
+    email = EmailField(
+        "Email address",
+        validators=[
+            InputRequired("Enter your email address."),
+            Email("Enter an email address in the right format, like name@example.com."),
+            Length(max=254),
+        ],
+    )
+    password = PasswordField(
+        "Password",
+        description="At least 8 characters. A few unrelated words make a strong password.",
+        validators=[InputRequired("Choose a password."), Length(max=MAX_LENGTH)],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=[InputRequired("Enter your email address.")])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class RolesForm(FlaskForm):
+    is_instructor = BooleanField("Instructor")
+    is_admin = BooleanField("Site admin")
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that post (log out, mark complete)."""

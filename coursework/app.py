@@ -1,0 +1,109 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from coursework import config as configuration
+from coursework.errors import register_error_handlers
+from coursework.extensions import api, csrf, db, limiter, login_manager, migrate
+from coursework.policy import access, check_every_route_has_a_policy, enforce_access
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. `config` overrides settings (tests pass `{"ENV": "testing", ...}`)."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("COURSEWORK_INSTANCE", os.path.join(ROOT, "instance")),
+    )
+    env = (config or {}).get("ENV")
+    app.config.from_object(configuration.config_class(env))
+    if config:
+        app.config.update(config)
+    configuration.resolve_instance_settings(app.config, app.instance_path)
+
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    app.before_request(enforce_access)
+    check_every_route_has_a_policy(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=os.environ.get("LOG_LEVEL", "INFO"),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    # SQLite leaves foreign keys off and fails at once on a lock unless told otherwise.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from coursework.accounts.services import load_session_user
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_user)
+    api.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from coursework.accounts.views import bp as accounts_bp
+    from coursework.progress.api import blp as progress_api
+    from coursework.progress.views import bp as progress_bp
+    from lessons.api import blp as lessons_api
+    from lessons.views import bp as lessons_bp
+
+    for blueprint in (accounts_bp, lessons_bp, progress_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (lessons_api, progress_api):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+
+    @app.get("/healthz")
+    @access("public")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:
+            app.logger.exception("health check: database unreachable")
+            return {"status": "unavailable", "database": "unreachable"}, 503
+        return {"status": "ok", "database": "ok"}
+
+
+def register_commands(app: Flask) -> None:
+    from coursework.accounts.cli import users_cli
+    from coursework.cli import setup_command
+    from lessons.cli import courses_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(courses_cli)
+    app.cli.add_command(setup_command)

@@ -1,0 +1,31 @@
+"""`flask --app wsgi setup`: everything `make run` needs before it serves."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask_migrate import upgrade
+
+from coursework.accounts import services as accounts
+from coursework.accounts.cli import DEMO_ACCOUNTS
+from lessons.cli import DEFAULT_COURSE, describe, import_path
+
+
+@click.command("setup")
+@click.option("--url", default="http://127.0.0.1:5000", help="Where the site will be served.")
+def setup_command(url: str) -> None:
+    """Migrate the database, load the default course and, in development, demo accounts.
+
+    Safe to run any number of times: each step leaves what is already there alone.
+    """
+    upgrade()
+    click.echo(describe(import_path(DEFAULT_COURSE)))
+    if current_app.config["DEMO_ACCOUNTS"]:
+        for email, name, password, instructor, admin in DEMO_ACCOUNTS:
+            accounts.ensure_user(email, name, password, is_instructor=instructor, is_admin=admin)
+        click.echo(f"\nCoursework is at {url}  (health check: {url}/healthz)")
+        click.echo("Demo accounts, for development only:")
+        for email, _, password, instructor, admin in DEMO_ACCOUNTS:
+            role = "admin" if admin else "instructor" if instructor else "learner"
+            click.echo(f"  {role:<11} {email:<26} password: {password}")
+        click.echo("")

@@ -1,0 +1,109 @@
+"""Configuration, read from the environment.
+
+`create_app()` picks a class by `COURSEWORK_ENV` (development, testing, production);
+tests pass overrides as a mapping. Values that depend on the instance folder (the default
+SQLite file, the generated secret key) are filled in by `resolve_instance_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def normalise_database_url(url: str | None) -> str | None:
+    """Let operators paste a plain `postgresql://` URL; we drive PostgreSQL with psycopg 3."""
+    if url:
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Base:
+    ENV = "base"
+    TESTING = False
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session does
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    COURSE_DOCUMENT_MAX_BYTES = 512 * 1024
+
+    REDIS_URL = os.environ.get("REDIS_URL")
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_AUTH = os.environ.get("RATELIMIT_AUTH", "10 per minute")
+
+    API_TITLE = "Coursework API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    DEMO_ACCOUNTS = False
+
+
+class Development(Base):
+    ENV = "development"
+    DEMO_ACCOUNTS = True
+
+
+class Testing(Base):
+    ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class Production(Base):
+    ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS: dict[str, type[Base]] = {
+    "development": Development,
+    "testing": Testing,
+    "production": Production,
+}
+
+
+def config_class(env: str | None = None) -> type[Base]:
+    name = env or os.environ.get("COURSEWORK_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"COURSEWORK_ENV={name!r} is not one of {', '.join(sorted(CONFIGS))}"
+        ) from None
+
+
+def resolve_instance_settings(config: dict[str, Any], instance_path: str) -> None:
+    """Fill in the defaults that live in the instance folder, creating it when needed."""
+    instance = Path(instance_path)
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        instance.mkdir(parents=True, exist_ok=True)
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'coursework.sqlite'}"
+    if not config.get("SECRET_KEY"):
+        if config["ENV"] == "production":
+            raise RuntimeError("SECRET_KEY must be set when COURSEWORK_ENV=production")
+        config["SECRET_KEY"] = _instance_secret_key(instance)
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Generate the local secret once, so restarting the server keeps people signed in."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

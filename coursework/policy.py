@@ -1,0 +1,83 @@
+"""Who may use each route: declared once per view, enforced in one place.
+
+A view says `@access("learner")`; `enforce_access` runs before every request and answers
+401/403 (or sends a browser to the sign-in page). `check_every_route_has_a_policy` runs in
+`create_app`, so an undeclared route stops the app from starting rather than being open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal, TypeVar
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+Policy = Literal["public", "learner", "instructor", "admin"]
+POLICIES: tuple[Policy, ...] = ("public", "learner", "instructor", "admin")
+ATTRIBUTE = "access_policy"
+
+# Endpoints that extensions register for us, and the policy they get.
+EXTENSION_ENDPOINTS: dict[str, Policy] = {
+    "static": "public",
+    "api-docs.openapi_json": "public",
+}
+
+F = TypeVar("F", bound=Callable)
+
+
+def access(policy: Policy) -> Callable[[F], F]:
+    """Declare who may use a view function, a MethodView class or one of its methods."""
+    if policy not in POLICIES:
+        raise ValueError(f"unknown access policy {policy!r}")
+
+    def mark(view: F) -> F:
+        setattr(view, ATTRIBUTE, policy)
+        return view
+
+    return mark
+
+
+def policy_of(app: Flask, endpoint: str, method: str | None = None) -> Policy | None:
+    if endpoint in EXTENSION_ENDPOINTS:
+        return EXTENSION_ENDPOINTS[endpoint]
+    view = app.view_functions[endpoint]
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None and method:
+        handler = getattr(view_class, method.lower(), None)
+        if handler is not None and hasattr(handler, ATTRIBUTE):
+            return getattr(handler, ATTRIBUTE)
+    return getattr(view, ATTRIBUTE, None) or getattr(view_class, ATTRIBUTE, None)
+
+
+def undeclared_routes(app: Flask) -> list[str]:
+    """Every (endpoint, method) pair of the URL map that has no policy."""
+    missing = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if policy_of(app, rule.endpoint, method) is None:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    return missing
+
+
+def check_every_route_has_a_policy(app: Flask) -> None:
+    missing = undeclared_routes(app)
+    if missing:
+        raise RuntimeError("routes without an access policy: " + "; ".join(missing))
+
+
+def enforce_access():
+    if request.endpoint is None:
+        return None  # no such route: the 404 handler answers
+    policy = policy_of(current_app, request.endpoint, request.method)
+    if policy == "public":
+        return None
+    if not current_user.is_authenticated:
+        if request.path.startswith("/api/"):
+            abort(401)
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    if policy == "instructor" and not (current_user.is_instructor or current_user.is_admin):
+        abort(403)
+    if policy == "admin" and not current_user.is_admin:
+        abort(403)
+    return None

@@ -1,0 +1,1 @@
+"""Learners' progress through courses, and the append-only record of learning events."""

@@ -1,0 +1,169 @@
+"""Progress rules that touch the database: opening and completing lessons, dashboards."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, update
+
+from coursework.accounts.models import User
+from coursework.db import insert_or_ignore, utcnow
+from coursework.extensions import db
+from coursework.progress.models import Enrolment, LearningEvent, LessonProgress
+from coursework.progress.rules import CourseSummary, LessonState, summarise
+from lessons import services as lessons
+from lessons.models import Course, Lesson
+
+log = logging.getLogger(__name__)
+
+
+def record_event(
+    actor_id: int, verb: str, object_type: str, object_id: int, context: dict | None = None
+) -> None:
+    db.session.add(
+        LearningEvent(
+            actor_id=actor_id,
+            verb=verb,
+            object_type=object_type,
+            object_id=object_id,
+            context=context or {},
+        )
+    )
+
+
+def enrol(user: User, course: Course) -> bool:
+    """Enrol the learner once; True when this call enrolled them."""
+    enrolled = insert_or_ignore(
+        db.session, Enrolment, user_id=user.id, course_id=course.id, enrolled_at=utcnow(),
+        last_activity_at=utcnow(),
+    )
+    if enrolled:
+        record_event(user.id, "started", "course", course.id)
+    return enrolled
+
+
+def open_lesson(user: User, lesson: Lesson) -> None:
+    """The learner opened a lesson: it is started (once) and becomes their place to resume."""
+    enrol(user, lesson.course)
+    now = utcnow()
+    if insert_or_ignore(
+        db.session, LessonProgress, user_id=user.id, lesson_id=lesson.id, started_at=now
+    ):
+        record_event(user.id, "started", "lesson", lesson.id)
+    db.session.execute(
+        update(Enrolment)
+        .where(Enrolment.user_id == user.id, Enrolment.course_id == lesson.course_id)
+        .values(last_activity_at=now, last_lesson_id=lesson.id)
+    )
+    db.session.commit()
+
+
+def complete_lesson(user: User, lesson: Lesson) -> bool:
+    """Mark the lesson's current content completed; True only the first time."""
+    enrol(user, lesson.course)
+    now = utcnow()
+    insert_or_ignore(db.session, LessonProgress, user_id=user.id, lesson_id=lesson.id, started_at=now)
+    # One conditional UPDATE: of two simultaneous clicks, only one changes the row.
+    result = db.session.execute(
+        update(LessonProgress)
+        .where(
+            LessonProgress.user_id == user.id,
+            LessonProgress.lesson_id == lesson.id,
+            or_(
+                LessonProgress.completed_hash.is_(None),
+                LessonProgress.completed_hash != lesson.content_hash,
+            ),
+        )
+        .values(completed_at=now, completed_hash=lesson.content_hash)
+    )
+    completed = result.rowcount == 1
+    if completed:
+        record_event(user.id, "completed", "lesson", lesson.id)
+        db.session.execute(
+            update(Enrolment)
+            .where(Enrolment.user_id == user.id, Enrolment.course_id == lesson.course_id)
+            .values(last_activity_at=now, last_lesson_id=lesson.id)
+        )
+        log.info("user %s completed lesson %s", user.id, lesson.id)
+    db.session.commit()
+    return completed
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    course: Course
+    lessons: list[Lesson]
+    summary: CourseSummary
+    enrolment: Enrolment | None
+
+    @property
+    def next_lesson(self) -> Lesson | None:
+        return next((ls for ls in self.lessons if ls.id == self.summary.next_lesson_id), None)
+
+    def state_of(self, lesson: Lesson) -> LessonState:
+        return self.summary.states[lesson.id]
+
+    def neighbours(self, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+        index = self.lessons.index(lesson)
+        previous = self.lessons[index - 1] if index > 0 else None
+        following = self.lessons[index + 1] if index + 1 < len(self.lessons) else None
+        return previous, following
+
+
+def _progress_rows(user_id: int, lesson_ids: list[int]) -> dict[int, LessonProgress]:
+    if not lesson_ids:
+        return {}
+    rows = db.session.scalars(
+        select(LessonProgress).where(
+            LessonProgress.user_id == user_id, LessonProgress.lesson_id.in_(lesson_ids)
+        )
+    )
+    return {row.lesson_id: row for row in rows}
+
+
+def course_progress(user: User | None, course: Course) -> CourseProgress:
+    """The course's current lessons with this learner's state on each (all not started
+    for someone signed out)."""
+    current = lessons.current_lessons(course.id)
+    enrolment = None
+    rows: dict[int, LessonProgress] = {}
+    if user is not None:
+        enrolment = db.session.scalar(
+            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+        )
+        rows = _progress_rows(user.id, [lesson.id for lesson in current])
+    summary = summarise(current, rows, enrolment.last_lesson_id if enrolment else None)
+    return CourseProgress(course, current, summary, enrolment)
+
+
+def my_courses(user: User) -> list[CourseProgress]:
+    """Every course the learner is enrolled in, most recently active first.
+
+    Three queries whatever the number of courses: enrolments, lessons, progress rows.
+    """
+    pairs = db.session.execute(
+        select(Enrolment, Course)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id == user.id)
+        .order_by(Enrolment.last_activity_at.desc())
+    ).all()
+    all_lessons = lessons.current_lessons([course.id for _, course in pairs])
+    rows = _progress_rows(user.id, [lesson.id for lesson in all_lessons])
+    result = []
+    for enrolment, course in pairs:
+        course_lessons = [lesson for lesson in all_lessons if lesson.course_id == course.id]
+        summary = summarise(course_lessons, rows, enrolment.last_lesson_id)
+        result.append(CourseProgress(course, course_lessons, summary, enrolment))
+    return result
+
+
+def summaries_for(user: User | None, course_ids: list[int]) -> dict[int, CourseSummary]:
+    """This learner's summary for each of the given courses they are enrolled in."""
+    if user is None:
+        return {}
+    return {
+        progress.course.id: progress.summary
+        for progress in my_courses(user)
+        if progress.course.id in course_ids
+    }

@@ -1,0 +1,77 @@
+"""The learner's pages: catalogue, course, lesson, and "My learning".
+
+They combine courses (lessons layer) with the learner's progress, so they live here.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from coursework.accounts.forms import EmptyForm
+from coursework.policy import access
+from coursework.progress import services
+from lessons import services as lessons
+
+bp = Blueprint("progress", __name__, template_folder="templates")
+
+
+def _signed_in_user():
+    return current_user if current_user.is_authenticated else None
+
+
+@bp.route("/")
+@access("public")
+def catalogue():
+    courses = lessons.list_courses()
+    summaries = services.summaries_for(_signed_in_user(), [course.id for course, *_ in courses])
+    return render_template("progress/catalogue.html", courses=courses, summaries=summaries)
+
+
+@bp.route("/courses/<slug>")
+@access("public")
+def course(slug: str):
+    progress = services.course_progress(_signed_in_user(), lessons.get_course(slug))
+    return render_template("progress/course.html", progress=progress)
+
+
+@bp.route("/courses/<slug>/lessons/<lesson_slug>")
+@access("learner")
+def lesson(slug: str, lesson_slug: str):
+    course = lessons.get_course(slug)
+    current = lessons.get_lesson(course, lesson_slug)
+    services.open_lesson(current_user, current)
+    progress = services.course_progress(current_user, course)
+    previous, following = progress.neighbours(current)
+    return render_template(
+        "progress/lesson.html",
+        progress=progress,
+        lesson=current,
+        state=progress.state_of(current),
+        previous=previous,
+        following=following,
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/courses/<slug>/lessons/<lesson_slug>/complete", methods=["POST"])
+@access("learner")
+def complete(slug: str, lesson_slug: str):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    course = lessons.get_course(slug)
+    current = lessons.get_lesson(course, lesson_slug)
+    services.complete_lesson(current_user, current)
+    progress = services.course_progress(current_user, course)
+    if progress.summary.next_lesson_id is None:
+        flash("You have completed every lesson of this course. Well done!", "success")
+        return redirect(url_for("progress.course", slug=course.slug))
+    flash(f"“{current.title}” is complete.", "success")
+    target = progress.next_lesson
+    return redirect(url_for("progress.lesson", slug=course.slug, lesson_slug=target.slug))
+
+
+@bp.route("/my-learning")
+@access("learner")
+def my_learning():
+    return render_template("progress/my_learning.html", courses=services.my_courses(current_user))

@@ -1,0 +1,59 @@
+"""`flask --app wsgi courses …`: build courses from documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from lessons import services
+from lessons.builder import DocumentError, read_course
+
+courses_cli = AppGroup("courses", help="Manage courses.")
+
+DEFAULT_COURSE = Path(__file__).parent / "course" / "tpm-vs-pm"
+
+
+def import_path(path: Path, slug: str | None = None) -> services.ImportReport:
+    source = read_course(path, slug=slug, max_bytes=current_app.config["COURSE_DOCUMENT_MAX_BYTES"])
+    return services.import_course(source)
+
+
+def describe(report: services.ImportReport) -> str:
+    course = report.course
+    if not report.changed:
+        return f"{course.title} ({course.slug}): already up to date, nothing changed."
+    parts = [
+        f"{len(names)} {label}"
+        for label, names in (
+            ("added", report.added),
+            ("updated", report.updated),
+            ("restored", report.restored),
+            ("moved", report.moved),
+            ("retired", report.retired),
+            ("unchanged", report.unchanged),
+        )
+        if names
+    ]
+    verb = "created" if report.created else "updated"
+    return f"{course.title} ({course.slug}) {verb}: lessons " + ", ".join(parts) + "."
+
+
+@courses_cli.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--slug", help="The course's address; by default taken from its title.")
+def import_command(path: Path, slug: str | None) -> None:
+    """Build or update a course from a Markdown or plain-text document, or a course folder."""
+    try:
+        report = import_path(path, slug)
+    except DocumentError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(describe(report))
+
+
+@courses_cli.command("load-default")
+def load_default() -> None:
+    """Load (or bring up to date) the default course that ships with Coursework."""
+    click.echo(describe(import_path(DEFAULT_COURSE)))

@@ -1,0 +1,63 @@
+"""Lesson Markdown to safe HTML: rendered once at import, then served as stored."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import nh3
+from markdown_it import MarkdownIt
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+ALLOWED_TAGS = {
+    "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "code", "pre",
+    "blockquote", "table", "thead", "tbody", "tr", "th", "td", "a", "hr", "br",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"style"}, "td": {"style"}, "ol": {"start"}}
+ALLOWED_STYLE = {"text-align"}
+TABLE_WRAPPER = '<div class="table-scroll" role="region" aria-label="{label}" tabindex="0"><table>'
+
+
+def render_markdown(source: str) -> str:
+    """Markdown to sanitised HTML whose highest heading is an h2 (the page owns the h1)."""
+    tokens = _markdown.parse(source)
+    levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open"]
+    shift = min(levels, default=2) - 2
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            level = min(6, max(2, int(token.tag[1]) - shift))
+            token.tag = f"h{level}"
+    html = _markdown.renderer.render(tokens, _markdown.options, {})
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        filter_style_properties=ALLOWED_STYLE,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+    return _wrap_tables(clean)
+
+
+def _wrap_tables(html: str) -> str:
+    # Tables scroll sideways inside their own region on a phone instead of the whole page.
+    count = 0
+
+    def wrap(_: re.Match) -> str:
+        nonlocal count
+        count += 1
+        return TABLE_WRAPPER.format(label=f"Table {count}")
+
+    html = re.sub(r"<table>", wrap, html)
+    return html.replace("</table>", "</table></div>")
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "section"
+
+
+def word_count(markdown: str) -> int:
+    return len(re.findall(r"\w+", markdown))

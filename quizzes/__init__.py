@@ -1,0 +1,1 @@
+"""Quizzes: authoring, grading and attempts (built on top of lessons)."""
