@@ -7,14 +7,20 @@ from wtforms.validators import Email, InputRequired, Length
 from coursework.accounts.passwords import MAX_LENGTH
 
 
+def strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 class SignupForm(FlaskForm):
     display_name = StringField(
         "Your name",
+        filters=[strip],
         description="As it should appear on your certificates.",
         validators=[InputRequired("Enter your name."), Length(max=120)],
     )
     email = EmailField(
         "Email address",
+        filters=[strip],
         validators=[
             InputRequired("Enter your email address."),
             Email("Enter an email address in the right format, like name@example.com."),
@@ -29,7 +35,9 @@ class SignupForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[InputRequired("Enter your email address.")])
+    email = EmailField(
+        "Email address", filters=[strip], validators=[InputRequired("Enter your email address.")]
+    )
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
     remember = BooleanField("Keep me signed in on this device")
 

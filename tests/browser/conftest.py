@@ -1,0 +1,180 @@
+"""Browser fixtures: the session app behind a real HTTP server, driven by real Chromium.
+
+Every test in this folder is marked `browser`. Without a Chromium binary they are skipped,
+unless COURSEWORK_REQUIRE_BROWSER=1 (as in CI), where a missing browser stops the run.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+REQUIRE_BROWSER = os.environ.get("COURSEWORK_REQUIRE_BROWSER") == "1"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+BROWSER_DIR = Path(__file__).resolve().parent
+# The same folder as tests/conftest.py's DEFAULT_COURSE_DIR. That conftest cannot be imported
+# by name (the tests folder is not a package and every conftest module is called "conftest").
+DEFAULT_COURSE_DIR = BROWSER_DIR.parent.parent / "lessons" / "course" / "tpm-vs-pm"
+DESKTOP = {"width": 1280, "height": 900}
+# Impacts that fail a page; "minor" and "moderate" findings are left to review.
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+
+
+def _browser_problem() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    try:
+        import axe_playwright_python.sync_playwright  # noqa: F401
+        import playwright.sync_api  # noqa: F401
+    except ImportError as error:
+        return f"browser test packages are not installed ({error}); install '.[test]'"
+    if not (os.path.isfile(CHROMIUM_PATH) and os.access(CHROMIUM_PATH, os.X_OK)):
+        return f"no Chromium executable at {CHROMIUM_PATH} (set CHROMIUM_PATH)"
+    return None
+
+
+def _in_this_folder(item: pytest.Item) -> bool:
+    return BROWSER_DIR == Path(item.path).resolve() or BROWSER_DIR in Path(item.path).parents
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Hooks in a conftest see every collected item, so only touch the ones in this folder.
+    ours = [item for item in items if _in_this_folder(item)]
+    if not ours:
+        return
+    for item in ours:
+        item.add_marker(pytest.mark.browser)
+    problem = _browser_problem()
+    if problem is None:
+        return
+    if REQUIRE_BROWSER:
+        raise pytest.UsageError(f"COURSEWORK_REQUIRE_BROWSER=1 but {problem}")
+    skip = pytest.mark.skip(reason=f"browser tests skipped: {problem}")
+    for item in ours:
+        item.add_marker(skip)
+
+
+# --- server -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The session app served over HTTP on a free local port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# --- browser ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server) -> Iterator[Callable[..., Any]]:
+    """Open pages in fresh contexts (own cookies) at a chosen viewport; all closed after."""
+    contexts = []
+
+    def open_page(width: int = DESKTOP["width"], height: int = DESKTOP["height"]):
+        context = browser.new_context(
+            base_url=live_server, viewport={"width": width, "height": height}
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """A desktop-sized page (1280x900) in its own context; relative URLs go to the server."""
+    return new_page()
+
+
+# --- data -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def default_course(app: Flask):
+    """The real default course, "Technical Project Manager vs Project Manager"."""
+    from lessons.builder import read_course
+    from lessons.services import import_course
+
+    with app.app_context():
+        return import_course(read_course(DEFAULT_COURSE_DIR)).course
+
+
+# --- accessibility ----------------------------------------------------------------------
+
+
+def _describe(violation: dict) -> str:
+    targets = []
+    for node in violation.get("nodes", []):
+        target = node.get("target", [])
+        # A target is a list of selectors; nested lists step into frames or shadow roots.
+        targets.append(" >> ".join(str(part) for part in target))
+    lines = [f"- {violation['id']} ({violation.get('impact')}): {violation.get('help')}"]
+    lines += [f"    at {target}" for target in targets]
+    if violation.get("helpUrl"):
+        lines.append(f"    see {violation['helpUrl']}")
+    return "\n".join(lines)
+
+
+def check_accessibility(page, *, context: str | None = None) -> list[dict]:
+    """Run axe-core on the page as it stands; fail on any serious or critical violation.
+
+    Returns every violation found (including minor and moderate ones) for the caller.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page, context=context).response["violations"]
+    blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
+    if blocking:
+        report = "\n".join(_describe(v) for v in blocking)
+        pytest.fail(
+            f"accessibility violations on {page.url} ({page.title()!r}):\n{report}",
+            pytrace=False,
+        )
+    return violations
+
+
+@pytest.fixture
+def axe_check() -> Callable[..., list[dict]]:
+    """`axe_check(page)`: fail the test on serious or critical axe-core violations."""
+    return check_accessibility

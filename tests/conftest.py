@@ -1,0 +1,204 @@
+"""Shared fixtures: one app and one database per test session, emptied after each test.
+
+The database is SQLite (a temporary file, so threads and a live server can share it) or,
+when TEST_DATABASE_URL is set, a PostgreSQL database created for this run and dropped at
+the end. Its schema comes from the migrations, so every run also proves they apply.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from coursework import create_app
+from coursework.accounts import services as accounts
+from coursework.accounts.models import User
+from coursework.extensions import db
+from lessons import services as lessons
+from lessons.builder import parse_markdown_document
+from lessons.models import Course
+
+PASSWORD = "correct horse battery"
+REQUIRE_POSTGRES = os.environ.get("COURSEWORK_REQUIRE_POSTGRES") == "1"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # A run that collected nothing proves nothing: make it fail rather than pass quietly.
+    if session.testscollected == 0 and exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("TEST_DATABASE_URL"):
+        return
+    if REQUIRE_POSTGRES:
+        raise pytest.UsageError("COURSEWORK_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+def _temporary_postgres(base_url: str, name: str) -> tuple[str, Callable[[], None]]:
+    """Create an empty database beside the one named by TEST_DATABASE_URL."""
+    url = make_url(base_url)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def make_database(tmp_path_factory) -> Iterator[Callable[[], str]]:
+    """A factory of empty databases of the engine under test; all are removed at the end."""
+    cleanups: list[Callable[[], None]] = []
+    base = os.environ.get("TEST_DATABASE_URL")
+
+    def make() -> str:
+        name = f"cw_test_{secrets.token_hex(6)}"
+        if base:
+            url, drop = _temporary_postgres(base, name)
+            cleanups.append(drop)
+            return url
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / (name + '.sqlite')}"
+
+    yield make
+    for cleanup in cleanups:
+        cleanup()
+
+
+@pytest.fixture(scope="session")
+def app(make_database, tmp_path_factory) -> Iterator[Flask]:
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["COURSEWORK_INSTANCE"] = str(instance)
+    application = create_app(
+        {
+            "ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": make_database(),
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app: Flask) -> Iterator[None]:
+    """Each test runs in its own app context and starts from empty tables."""
+    with app.app_context():
+        yield
+        db.session.remove()
+        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.commit()
+        db.session.remove()
+
+
+class RequestContextClient(FlaskClient):
+    """Each request runs in an app context of its own, as in production, so nothing the
+    test holds (its database session, Flask-Login's cached user in `g`) leaks into it."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    app.test_client_class = RequestContextClient
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_on(app: Flask) -> Iterator[None]:
+    """Turn CSRF protection back on for a test that proves it."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        email: str | None = None, name: str | None = None, password: str = PASSWORD, **roles
+    ) -> User:
+        n = next(counter)
+        return accounts.create_user(
+            email or f"person{n}@example.com", name or f"Person {n}", password, **roles
+        )
+
+    return make
+
+
+@pytest.fixture
+def login() -> Callable[[FlaskClient, User], None]:
+    def sign_in(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+    return sign_in
+
+
+SMALL_COURSE = """---
+title: Kitchen Safety
+summary: Three short lessons.
+---
+# Kitchen Safety
+
+A short course used by the tests.
+
+## Knives
+
+Hold the handle, *never* the blade.
+
+## Heat
+
+Turn pan handles inward.
+
+## Cleaning
+
+Wipe spills at once.
+"""
+
+
+@pytest.fixture
+def make_course(app: Flask) -> Callable[..., Course]:
+    def make(text: str = SMALL_COURSE, slug: str | None = None) -> Course:
+        source = parse_markdown_document(text, fallback_title="Course")
+        if slug:
+            source.slug = slug
+        return lessons.import_course(source).course
+
+    return make
+
+
+@pytest.fixture
+def course(make_course) -> Course:
+    return make_course()
+
+
+DEFAULT_COURSE_DIR = Path(__file__).resolve().parent.parent / "lessons" / "course" / "tpm-vs-pm"
