@@ -78,12 +78,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from coursework.accounts.views import bp as accounts_bp
+    from coursework.api_docs import bp as api_docs_bp
     from coursework.progress.api import blp as progress_api
     from coursework.progress.views import bp as progress_bp
     from lessons.api import blp as lessons_api
     from lessons.views import bp as lessons_bp
 
-    for blueprint in (accounts_bp, lessons_bp, progress_bp):
+    for blueprint in (accounts_bp, lessons_bp, progress_bp, api_docs_bp):
         app.register_blueprint(blueprint)
     for blueprint in (lessons_api, progress_api):
         api.register_blueprint(blueprint, url_prefix="/api/v1")

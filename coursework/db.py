@@ -64,8 +64,10 @@ def insert_or_ignore(session, model: type[Model], **values) -> bool:
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - we support PostgreSQL and SQLite only
         raise RuntimeError(f"unsupported database {dialect}")
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING, not rowcount: psycopg reports no row count for this statement.
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    inserted = session.execute(statement.returning(*model.__table__.primary_key.columns))
+    return inserted.first() is not None
 
 
 def render_migration_item(type_: str, obj, autogen_context) -> str | bool:

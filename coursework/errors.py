@@ -90,9 +90,7 @@ def handle_http_exception(error: HTTPException) -> Response | tuple[str | dict, 
         errors = data.get("messages")
         message = data.get("message") or (error.description if error.code != 422 else None)
         body, code = json_error(error.code, message, errors)
-        response = Response(
-            response=json.dumps(body), status=code, mimetype="application/json"
-        )
+        response = Response(response=json.dumps(body), status=code, mimetype="application/json")
         for key, value in (data.get("headers") or {}).items():
             response.headers[key] = value
         return response

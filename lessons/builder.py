@@ -26,6 +26,8 @@ MARKDOWN_SUFFIXES = {".md", ".markdown"}
 TEXT_SUFFIXES = {".txt", ".text", ""}
 HEADING_MAX_WORDS = 14
 HEADING_MAX_CHARS = 120
+# A line ending like this is a sentence, not a heading (straight and curly quotes too).
+SENTENCE_ENDINGS = ".,;!\"')\u201d\u2019"
 
 
 class DocumentError(Exception):
@@ -62,7 +64,9 @@ def estimate_minutes(markdown: str) -> int:
     return max(1, math.ceil(word_count(markdown) / WORDS_PER_MINUTE))
 
 
-def read_course(path: Path, *, slug: str | None = None, max_bytes: int = 512 * 1024) -> CourseSource:
+def read_course(
+    path: Path, *, slug: str | None = None, max_bytes: int = 512 * 1024
+) -> CourseSource:
     """Read a course folder or document file; raise DocumentError with a clear reason."""
     if not path.exists():
         raise DocumentError(f"No file or folder at {path}.")
@@ -153,7 +157,9 @@ def _read_folder(folder: Path, max_bytes: int) -> CourseSource:
         if lesson_file.name == "course.md":
             continue
         meta, body = _front_matter(_read_text(lesson_file, max_bytes), lesson_file.name)
-        ordered.append((_lesson_order(meta, lesson_file), _lesson_from_meta(meta, body, lesson_file)))
+        ordered.append(
+            (_lesson_order(meta, lesson_file), _lesson_from_meta(meta, body, lesson_file))
+        )
     course.lessons = [lesson for _, lesson in sorted(ordered, key=lambda item: item[0])]
     return course
 
@@ -236,7 +242,7 @@ def looks_like_heading(line: str, next_line: str | None) -> bool:
     stripped = line.strip()
     if not stripped or len(stripped) > HEADING_MAX_CHARS:
         return False
-    if len(stripped.split()) > HEADING_MAX_WORDS or stripped[-1] in ".,;!\"'”’)":
+    if len(stripped.split()) > HEADING_MAX_WORDS or stripped[-1] in SENTENCE_ENDINGS:
         return False
     if stripped.endswith(("?", ":")):
         return True

@@ -17,10 +17,12 @@ class ImportCourseForm(FlaskForm):
     )
     slug = StringField(
         "Course address (optional)",
-        description="Lower-case letters, digits and hyphens. Leave empty to derive it from the title; "
-        "use an existing course's address to update that course.",
+        description="Lower-case letters, digits and hyphens. Leave it empty to derive it from "
+        "the title; use an existing course's address to update that course.",
         validators=[
             Optional(),
-            Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Use lower-case letters, digits and hyphens."),
+            Regexp(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Use lower-case letters, digits and hyphens."
+            ),
         ],
     )

@@ -31,7 +31,12 @@ class ImportReport:
     @property
     def changed(self) -> bool:
         return bool(
-            self.created or self.added or self.updated or self.restored or self.moved or self.retired
+            self.created
+            or self.added
+            or self.updated
+            or self.restored
+            or self.moved
+            or self.retired
         )
 
 
@@ -56,10 +61,14 @@ def import_course(source: CourseSource) -> ImportReport:
     for key, value in course_fields.items():
         setattr(course, key, value)
 
-    existing = {
-        lesson.slug: lesson
-        for lesson in db.session.scalars(select(Lesson).where(Lesson.course_id == course.id))
-    } if course.id else {}
+    existing = (
+        {
+            lesson.slug: lesson
+            for lesson in db.session.scalars(select(Lesson).where(Lesson.course_id == course.id))
+        }
+        if course.id
+        else {}
+    )
     now = utcnow()
     for position, lesson_source in enumerate(source.lessons, start=1):
         lesson = existing.pop(lesson_source.slug, None)
@@ -88,7 +97,10 @@ def import_course(source: CourseSource) -> ImportReport:
     db.session.commit()
     log.info(
         "course %s imported: %d added, %d updated, %d retired",
-        course.slug, len(report.added), len(report.updated), len(report.retired),
+        course.slug,
+        len(report.added),
+        len(report.updated),
+        len(report.retired),
     )
     return report
 

@@ -96,7 +96,11 @@ def list_users() -> list[User]:
 
 
 def ensure_user(
-    email: str, display_name: str, password: str, *, is_instructor: bool = False,
+    email: str,
+    display_name: str,
+    password: str,
+    *,
+    is_instructor: bool = False,
     is_admin: bool = False,
 ) -> tuple[User, bool]:
     """The account with this email, created if missing; True when it was created."""

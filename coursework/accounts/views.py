@@ -95,9 +95,7 @@ def logout():
 @bp.route("/admin/people")
 @access("admin")
 def people():
-    return render_template(
-        "accounts/people.html", people=services.list_users(), form=RolesForm()
-    )
+    return render_template("accounts/people.html", people=services.list_users(), form=RolesForm())
 
 
 @bp.route("/admin/people/<int:user_id>/roles", methods=["POST"])

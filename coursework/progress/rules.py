@@ -15,8 +15,11 @@ class LessonState(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"not_started": "Not started", "in_progress": "In progress",
-                "completed": "Completed"}[self.value]
+        return {
+            "not_started": "Not started",
+            "in_progress": "In progress",
+            "completed": "Completed",
+        }[self.value]
 
 
 class LessonLike(Protocol):

@@ -6,7 +6,9 @@ from marshmallow import Schema, fields
 class LessonProgressSchema(Schema):
     slug = fields.String(dump_only=True)
     title = fields.String(dump_only=True)
-    state = fields.String(dump_only=True, metadata={"enum": ["not_started", "in_progress", "completed"]})
+    state = fields.String(
+        dump_only=True, metadata={"enum": ["not_started", "in_progress", "completed"]}
+    )
 
 
 class CourseProgressSchema(Schema):

@@ -35,7 +35,11 @@ def record_event(
 def enrol(user: User, course: Course) -> bool:
     """Enrol the learner once; True when this call enrolled them."""
     enrolled = insert_or_ignore(
-        db.session, Enrolment, user_id=user.id, course_id=course.id, enrolled_at=utcnow(),
+        db.session,
+        Enrolment,
+        user_id=user.id,
+        course_id=course.id,
+        enrolled_at=utcnow(),
         last_activity_at=utcnow(),
     )
     if enrolled:
@@ -63,7 +67,9 @@ def complete_lesson(user: User, lesson: Lesson) -> bool:
     """Mark the lesson's current content completed; True only the first time."""
     enrol(user, lesson.course)
     now = utcnow()
-    insert_or_ignore(db.session, LessonProgress, user_id=user.id, lesson_id=lesson.id, started_at=now)
+    insert_or_ignore(
+        db.session, LessonProgress, user_id=user.id, lesson_id=lesson.id, started_at=now
+    )
     # One conditional UPDATE: of two simultaneous clicks, only one changes the row.
     result = db.session.execute(
         update(LessonProgress)

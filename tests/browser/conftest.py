@@ -49,7 +49,8 @@ def _browser_problem() -> str | None:
 
 
 def _in_this_folder(item: pytest.Item) -> bool:
-    return BROWSER_DIR == Path(item.path).resolve() or BROWSER_DIR in Path(item.path).parents
+    path = Path(item.path).resolve()
+    return path == BROWSER_DIR or BROWSER_DIR in path.parents
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

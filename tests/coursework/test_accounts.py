@@ -58,8 +58,15 @@ def test_signup_errors_are_shown_beside_the_field_and_input_is_kept(client, fiel
     assert response.status_code == 400
     assert "There is a problem" in body
     assert f'href="#{field}"' in body  # the summary links to the field
-    assert re.search(rf'id="{field}-error"[^>]*>\s*<span class="visually-hidden">Error:</span>[^<]*{re.escape(message)}', body)
-    assert f'aria-describedby="{field}-hint {field}-error"' in body or f'aria-describedby="{field}-error"' in body
+    assert re.search(
+        rf'id="{field}-error"[^>]*>\s*<span class="visually-hidden">Error:</span>'
+        rf"[^<]*{re.escape(message)}",
+        body,
+    )
+    assert (
+        f'aria-describedby="{field}-hint {field}-error"' in body
+        or f'aria-describedby="{field}-error"' in body
+    )
     assert body.startswith("<!doctype html>")
     assert "<title>Error: " in body
     if field != "display_name":
@@ -89,7 +96,9 @@ def test_login_is_case_insensitive_on_email(client, make_user):
 
 def test_wrong_email_and_wrong_password_look_the_same(client, make_user):
     make_user(email="real@example.com")
-    wrong_password = client.post("/login", data={"email": "real@example.com", "password": "nope-nope-nope"})
+    wrong_password = client.post(
+        "/login", data={"email": "real@example.com", "password": "nope-nope-nope"}
+    )
     wrong_email = client.post("/login", data={"email": "ghost@example.com", "password": PASSWORD})
     assert wrong_password.status_code == wrong_email.status_code == 400
     message = "The email address or password is not right."
@@ -127,16 +136,22 @@ def test_outdated_hash_parameters_are_upgraded_at_login(client, make_user):
     assert user.password_hash.startswith("$argon2id$")
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"]
+)
 def test_next_never_leaves_the_site(client, make_user, target):
     user = make_user()
-    response = client.post(f"/login?next={target}", data={"email": user.email, "password": PASSWORD})
+    response = client.post(
+        f"/login?next={target}", data={"email": user.email, "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/my-learning"
 
 
 def test_next_follows_a_local_path(client, make_user):
     user = make_user()
-    response = client.post("/login?next=/courses/x", data={"email": user.email, "password": PASSWORD})
+    response = client.post(
+        "/login?next=/courses/x", data={"email": user.email, "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/courses/x"
 
 
@@ -162,7 +177,10 @@ def test_people_page_is_for_admins_only(client, make_user, login):
     learner = make_user()
     login(client, learner)
     assert client.get("/admin/people").status_code == 403
-    assert client.post(f"/admin/people/{learner.id}/roles", data={"is_instructor": "y"}).status_code == 403
+    assert (
+        client.post(f"/admin/people/{learner.id}/roles", data={"is_instructor": "y"}).status_code
+        == 403
+    )
 
 
 def test_admin_marks_a_person_as_instructor(client, make_user, login):
@@ -200,8 +218,16 @@ def test_services_refuse_duplicates_and_weak_passwords(app):
 def test_cli_create_admin_and_set_instructor(app):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["users", "create-admin", "--email", "boss@example.com", "--name", "Boss",
-              "--password", PASSWORD],
+        args=[
+            "users",
+            "create-admin",
+            "--email",
+            "boss@example.com",
+            "--name",
+            "Boss",
+            "--password",
+            PASSWORD,
+        ],
     )
     assert result.exit_code == 0, result.output
     assert services.find_by_email("boss@example.com").is_admin
@@ -217,8 +243,16 @@ def test_cli_create_admin_and_set_instructor(app):
 
 def test_cli_create_admin_refuses_a_weak_password(app):
     result = app.test_cli_runner().invoke(
-        args=["users", "create-admin", "--email", "w@example.com", "--name", "W",
-              "--password", "password"],
+        args=[
+            "users",
+            "create-admin",
+            "--email",
+            "w@example.com",
+            "--name",
+            "W",
+            "--password",
+            "password",
+        ],
     )
     assert result.exit_code != 0
     assert "at least 8" in result.output or "commonly used" in result.output

@@ -57,7 +57,7 @@ def test_next_lesson_resumes_after_the_last_opened():
     assert summarise(lessons, {1: DONE, 3: DONE}, last_lesson_id=3).next_lesson_id == 4
     # Past the end: wrap round to the first unfinished lesson.
     assert summarise(lessons, {2: DONE, 3: DONE, 4: DONE}, last_lesson_id=4).next_lesson_id == 1
-    assert summarise(lessons, {i: DONE for i in range(1, 5)}).next_lesson_id is None
+    assert summarise(lessons, dict.fromkeys(range(1, 5), DONE)).next_lesson_id is None
 
 
 def test_an_empty_course_is_not_started_and_zero_percent():

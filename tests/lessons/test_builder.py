@@ -31,7 +31,8 @@ def test_the_default_course_folder_has_ordered_lessons_with_recaps():
 
 def test_markdown_document_one_title_over_sections():
     course = parse_markdown_document(
-        "# Safety\n\nIntro text.\n\n## Knives\n\nHold them.\n\n### Grip\n\nFirmly.\n\n## Heat\n\nCareful.\n",
+        "# Safety\n\nIntro text.\n\n## Knives\n\nHold them.\n\n"
+        "### Grip\n\nFirmly.\n\n## Heat\n\nCareful.\n",
         fallback_title="x",
     )
     assert course.title == "Safety"
@@ -122,7 +123,11 @@ def test_slug_option_overrides_the_title(tmp_path: Path):
         ("blank.txt", b"   \n\n\t\n", "empty"),
         ("binary.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
         ("latin1.txt", "caf\xe9 cr\xe8me".encode("latin-1"), "not UTF-8"),
-        ("nosections.md", b"Just a paragraph with no headings at all, nothing else.", "no sections"),
+        (
+            "nosections.md",
+            b"Just a paragraph with no headings at all, nothing else.",
+            "no sections",
+        ),
         ("image.png", b"## A\n\nText", "unsupported file type"),
         ("bad.md", b"---\ntitle: [unclosed\n---\n## A\n\nx", "front matter"),
     ],
@@ -159,5 +164,5 @@ def test_course_folder_lessons_need_valid_front_matter(tmp_path: Path, front_mat
 
 def test_course_folder_needs_a_course_file(tmp_path: Path):
     (tmp_path / "01-a.md").write_text("---\ntitle: A\norder: 1\n---\nText.\n")
-    with pytest.raises(DocumentError, match="course.md"):
+    with pytest.raises(DocumentError, match=r"course\.md"):
         read_course(tmp_path)

@@ -1,0 +1,61 @@
+"""Readable API documentation at /api/docs, rendered on the server from the OpenAPI
+document, so it needs neither JavaScript nor a CDN."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from coursework.extensions import api
+from coursework.policy import access
+
+bp = Blueprint("api_docs", __name__)
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _schema_name(schema: dict | None) -> str:
+    if not schema:
+        return ""
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    if schema.get("type") == "array":
+        return f"list of {_schema_name(schema.get('items'))}"
+    return schema.get("type", "")
+
+
+@bp.get("/api/docs")
+@access("public")
+def docs():
+    spec = api.spec.to_dict()
+    operations = []
+    for path, item in sorted(spec.get("paths", {}).items()):
+        for method in METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            parameters = item.get("parameters", []) + operation.get("parameters", [])
+            responses = [
+                (
+                    code,
+                    response.get("description", ""),
+                    _schema_name(
+                        response.get("content", {}).get("application/json", {}).get("schema")
+                    ),
+                )
+                for code, response in sorted(operation.get("responses", {}).items())
+            ]
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "tags": operation.get("tags", []),
+                    "parameters": parameters,
+                    "responses": responses,
+                }
+            )
+    schemas = spec.get("components", {}).get("schemas", {})
+    return render_template(
+        "api_docs.html", spec=spec, operations=operations, schemas=schemas, schema_name=_schema_name
+    )
