@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import Email, InputRequired, Length
+from wtforms.validators import Email, InputRequired, Length, ValidationError
 
-from coursework.accounts.passwords import MAX_LENGTH
+from coursework.accounts.passwords import password_problem
 
 
 def strip(value: str | None) -> str | None:
@@ -30,8 +30,16 @@ class SignupForm(FlaskForm):
     password = PasswordField(
         "Password",
         description="At least 8 characters. A few unrelated words make a strong password.",
-        validators=[InputRequired("Choose a password."), Length(max=MAX_LENGTH)],
+        validators=[InputRequired("Choose a password.")],
     )
+
+    def validate_password(self, field: PasswordField) -> None:
+        # Checked here too, so every problem with the form is reported at once.
+        problem = password_problem(
+            field.data or "", email=self.email.data or "", name=self.display_name.data or ""
+        )
+        if problem:
+            raise ValidationError(problem)
 
 
 class LoginForm(FlaskForm):

@@ -256,3 +256,8 @@ def test_cli_create_admin_refuses_a_weak_password(app):
     )
     assert result.exit_code != 0
     assert "at least 8" in result.output or "commonly used" in result.output
+
+
+def test_every_signup_problem_is_reported_at_once(client):
+    body = signup(client, email="nope", password="password").get_data(as_text=True)
+    assert 'href="#email"' in body and 'href="#password"' in body

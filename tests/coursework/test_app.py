@@ -92,14 +92,17 @@ def test_healthz_reports_an_unreachable_database(tmp_path, monkeypatch):
     assert response.json["database"] == "unreachable"
 
 
-def test_sqlite_runs_with_foreign_keys_wal_and_a_busy_timeout(app):
+def test_sqlite_runs_with_foreign_keys_wal_and_a_busy_timeout(tmp_path, monkeypatch):
     from sqlalchemy import text
 
     from coursework.extensions import db
 
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas")
-    with db.engine.connect() as connection:
+    monkeypatch.setenv("COURSEWORK_INSTANCE", str(tmp_path))
+    sqlite_app = create_app(
+        {"ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}"}
+    )
+    with sqlite_app.app_context(), db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        db.engine.dispose()
