@@ -1,0 +1,216 @@
+"""Grading as pure functions: a registry of question kinds, one grader each.
+
+No Flask and no database here. A grader takes a question (spec.Question) and the
+learner's answer and returns a Grade. The rules, one line each:
+
+- single choice: the chosen option's weight (1 right, 0 wrong, between for a near miss).
+- multiple choice: the sum of the chosen options' weights, clamped to [0, 1] — each right
+  option adds its share, each wrong one takes its share away, never below zero; or, when
+  the quiz says all-or-nothing, 1 only for exactly the right set.
+- true/false: 1 when the answer matches, else 0.
+- short text: the best weight among accepted answers that match after normalising case,
+  surrounding space, inner runs of space and punctuation; `*` in an accepted answer
+  matches any run of characters.
+- numeric: the best weight among accepted numbers (value ± tolerance, or a range).
+- matching: the share of prompts paired with their right answer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from quizzes.spec import Kind, Question
+
+
+class Outcome(StrEnum):
+    CORRECT = "correct"
+    PARTIAL = "partial"
+    INCORRECT = "incorrect"
+    UNANSWERED = "unanswered"
+
+
+@dataclass(frozen=True)
+class Grade:
+    fraction: float  # 0..1 of the question's points
+    points: float  # points awarded
+    outcome: Outcome
+    feedback: tuple[str, ...] = ()  # feedback for the answer given, per choice
+
+
+def _grade(question: Question, fraction: float, feedback: Sequence[str] = ()) -> Grade:
+    fraction = min(1.0, max(0.0, fraction))
+    if math.isclose(fraction, 1.0):
+        fraction, outcome = 1.0, Outcome.CORRECT
+    elif fraction <= 0:
+        fraction, outcome = 0.0, Outcome.INCORRECT
+    else:
+        outcome = Outcome.PARTIAL
+    return Grade(
+        fraction=fraction,
+        points=round(fraction * question.points, 6),
+        outcome=outcome,
+        feedback=tuple(text for text in feedback if text),
+    )
+
+
+def _unanswered() -> Grade:
+    return Grade(0.0, 0.0, Outcome.UNANSWERED)
+
+
+def grade_single(question: Question, answer: Any, **_: Any) -> Grade:
+    """`answer` is the index of the chosen option."""
+    if not isinstance(answer, int) or isinstance(answer, bool):
+        return _unanswered()
+    if not 0 <= answer < len(question.choices):
+        return _unanswered()
+    choice = question.choices[answer]
+    return _grade(question, choice.weight, [choice.feedback])
+
+
+def grade_multiple(question: Question, answer: Any, *, all_or_nothing: bool = False) -> Grade:
+    """`answer` is a collection of the chosen options' indices."""
+    if not isinstance(answer, set | frozenset | list | tuple):
+        return _unanswered()
+    chosen = {i for i in answer if isinstance(i, int) and 0 <= i < len(question.choices)}
+    if not chosen:
+        return _unanswered()
+    feedback = [question.choices[i].feedback for i in sorted(chosen)]
+    if all_or_nothing:
+        right = {i for i, choice in enumerate(question.choices) if choice.is_correct}
+        return _grade(question, 1.0 if chosen == right else 0.0, feedback)
+    return _grade(question, sum(question.choices[i].weight for i in chosen), feedback)
+
+
+def grade_true_false(question: Question, answer: Any, **_: Any) -> Grade:
+    if not isinstance(answer, bool):
+        return _unanswered()
+    feedback = question.feedback_true if answer else question.feedback_false
+    return _grade(question, 1.0 if answer == question.answer else 0.0, [feedback])
+
+
+_PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalise_text(text: str) -> str:
+    """Case, width, accents-as-typed, punctuation and spacing stop mattering."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(_PUNCTUATION.sub(" ", folded).split())
+
+
+def _accepted_pattern(accepted: str) -> re.Pattern[str]:
+    parts = [normalise_text(part) for part in accepted.split("*")]
+    return re.compile(".*".join(re.escape(part) for part in parts))
+
+
+def short_text_matches(accepted: str, typed: str) -> bool:
+    if "*" in accepted:
+        return _accepted_pattern(accepted).fullmatch(normalise_text(typed)) is not None
+    return normalise_text(accepted) == normalise_text(typed)
+
+
+def grade_short_text(question: Question, answer: Any, **_: Any) -> Grade:
+    if not isinstance(answer, str) or not answer.strip():
+        return _unanswered()
+    matches = [c for c in question.choices if short_text_matches(c.text, answer)]
+    if not matches:
+        return _grade(question, 0.0)
+    best = max(matches, key=lambda choice: choice.weight)
+    return _grade(question, best.weight, [best.feedback])
+
+
+def parse_number(text: Any) -> float | None:
+    """A learner's number: '3', ' 3.50 ', '-2', '1e3', '3,5' (a lone comma as the decimal
+    point); None when it is not a number."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return float(text) if math.isfinite(text) else None
+    if not isinstance(text, str):
+        return None
+    cleaned = text.strip().replace(" ", "")
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        number = float(cleaned)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def grade_numeric(question: Question, answer: Any, **_: Any) -> Grade:
+    if answer is None or (isinstance(answer, str) and not answer.strip()):
+        return _unanswered()
+    number = parse_number(answer)
+    if number is None:
+        return _grade(question, 0.0)
+    accepted = [n for n in question.numbers if n.accepts(number)]
+    if not accepted:
+        return _grade(question, 0.0)
+    best = max(accepted, key=lambda n: n.weight)
+    return _grade(question, best.weight, [best.feedback])
+
+
+def grade_matching(question: Question, answer: Any, **_: Any) -> Grade:
+    """`answer` maps each prompt's index to the answer text chosen for it."""
+    if not isinstance(answer, Mapping) or not question.pairs:
+        return _unanswered()
+    given = {int(k): v for k, v in answer.items() if str(k).isdigit() and isinstance(v, str) and v}
+    if not given:
+        return _unanswered()
+    right = sum(given.get(i) == pair.answer for i, pair in enumerate(question.pairs))
+    return _grade(question, right / len(question.pairs))
+
+
+Grader = Callable[..., Grade]
+
+GRADERS: dict[Kind, Grader] = {
+    Kind.SINGLE: grade_single,
+    Kind.MULTIPLE: grade_multiple,
+    Kind.TRUE_FALSE: grade_true_false,
+    Kind.SHORT_TEXT: grade_short_text,
+    Kind.NUMERIC: grade_numeric,
+    Kind.MATCHING: grade_matching,
+}
+
+
+def grade(question: Question, answer: Any, *, all_or_nothing: bool = False) -> Grade:
+    """Grade one answer to one question; never raises for a malformed answer."""
+    return GRADERS[question.kind](question, answer, all_or_nothing=all_or_nothing)
+
+
+class GradingMethod(StrEnum):
+    HIGHEST = "highest"
+    LATEST = "latest"
+    FIRST = "first"
+    AVERAGE = "average"
+
+    @property
+    def label(self) -> str:
+        return {
+            "highest": "Highest attempt",
+            "latest": "Latest attempt",
+            "first": "First attempt",
+            "average": "Average of attempts",
+        }[self.value]
+
+
+def overall_percent(percents: Sequence[float], method: GradingMethod) -> float | None:
+    """The quiz grade across submitted attempts (in the order they were made)."""
+    if not percents:
+        return None
+    if method is GradingMethod.HIGHEST:
+        return max(percents)
+    if method is GradingMethod.LATEST:
+        return percents[-1]
+    if method is GradingMethod.FIRST:
+        return percents[0]
+    return statistics.fmean(percents)
+
+
+def percent(points: float, max_points: float) -> float:
+    return round(100 * points / max_points, 2) if max_points > 0 else 0.0

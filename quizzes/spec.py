@@ -1,0 +1,115 @@
+"""What a question is, as plain values: no Flask, no database.
+
+The GIFT reader produces these, the grader reads them, and an attempt keeps a snapshot
+of them, so a quiz edited later never changes how an earlier attempt was graded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+# Where a missing-word question's answer goes in its text ("Paris is the _____ of France").
+BLANK = "_____"
+
+
+class Kind(StrEnum):
+    SINGLE = "single"  # one choice; weights allow partial credit for near misses
+    MULTIPLE = "multiple"  # any number of choices; partial credit (see grading.py)
+    TRUE_FALSE = "true_false"
+    SHORT_TEXT = "short_text"  # typed answer compared with accepted answers
+    NUMERIC = "numeric"  # number within a tolerance or a range
+    MATCHING = "matching"  # pair each prompt with an answer; extra answers distract
+
+    @property
+    def label(self) -> str:
+        return {
+            "single": "Single choice",
+            "multiple": "Multiple choice",
+            "true_false": "True or false",
+            "short_text": "Short answer",
+            "numeric": "Numeric",
+            "matching": "Matching",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option (single, multiple) or an accepted answer (short text).
+
+    `weight` is the share of the question's points it earns, from -1 to 1: 1 for a fully
+    right answer, 0 for a wrong one, negative to take credit away in multiple choice.
+    """
+
+    text: str
+    weight: float = 0.0
+    feedback: str = ""
+
+    @property
+    def is_correct(self) -> bool:
+        return self.weight > 0
+
+
+@dataclass(frozen=True)
+class NumericAnswer:
+    """An accepted number: `value ± tolerance`, or the range `low..high` when both are set."""
+
+    value: float | None = None
+    tolerance: float = 0.0
+    low: float | None = None
+    high: float | None = None
+    weight: float = 1.0
+    feedback: str = ""
+
+    def accepts(self, number: float) -> bool:
+        if self.low is not None and self.high is not None:
+            return self.low <= number <= self.high
+        assert self.value is not None
+        # A hair of slack so that 0.1 + 0.2 style rounding never fails an exact answer.
+        return abs(number - self.value) <= self.tolerance + 1e-9 * max(1.0, abs(self.value))
+
+
+@dataclass(frozen=True)
+class Pair:
+    prompt: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Question:
+    kind: Kind
+    text: str
+    title: str = ""
+    points: float = 1.0
+    general_feedback: str = ""
+    # single, multiple, short_text
+    choices: tuple[Choice, ...] = ()
+    # true_false
+    answer: bool | None = None
+    feedback_true: str = ""  # shown to a learner who answered "true"
+    feedback_false: str = ""
+    # numeric
+    numbers: tuple[NumericAnswer, ...] = ()
+    # matching
+    pairs: tuple[Pair, ...] = ()
+    distractors: tuple[str, ...] = ()
+    # presentation, as the author wrote it: "plain", "markdown" or "html"
+    text_format: str = "plain"
+    category: str = ""
+
+    @property
+    def answer_options(self) -> tuple[str, ...]:
+        """Matching: every answer on offer (the pairs' answers, then distractors), unique."""
+        seen: dict[str, None] = {}
+        for answer in [pair.answer for pair in self.pairs] + list(self.distractors):
+            seen.setdefault(answer, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class QuizSpec:
+    """A whole quiz as read from a file: its questions, and any settings the file gives."""
+
+    questions: tuple[Question, ...] = field(default_factory=tuple)
+    title: str = ""
