@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-
 # Where a missing-word question's answer goes in its text ("Paris is the _____ of France").
 BLANK = "_____"
 

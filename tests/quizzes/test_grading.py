@@ -95,7 +95,7 @@ def test_short_text_wildcards_and_blank_answers():
     assert short_text_matches("col*r", "Color")
     assert not short_text_matches("col*r", "colours")
     assert grade(SHORT, "   ").outcome is Outcome.UNANSWERED
-    assert normalise_text("  It’s   a  TEST… ") == "it s a test"
+    assert normalise_text("  It\u2019s   a  TEST\u2026 ") == "it s a test"
 
 
 NUMERIC = Question(
