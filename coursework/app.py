@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    register_signals()
     app.before_request(enforce_access)
     check_every_route_has_a_policy(app)
     return app
@@ -83,8 +84,9 @@ def register_blueprints(app: Flask) -> None:
     from coursework.progress.views import bp as progress_bp
     from lessons.api import blp as lessons_api
     from lessons.views import bp as lessons_bp
+    from quizzes.views import bp as quizzes_bp
 
-    for blueprint in (accounts_bp, lessons_bp, progress_bp, api_docs_bp):
+    for blueprint in (accounts_bp, lessons_bp, quizzes_bp, progress_bp, api_docs_bp):
         app.register_blueprint(blueprint)
     for blueprint in (lessons_api, progress_api):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
@@ -100,11 +102,22 @@ def register_blueprints(app: Flask) -> None:
         return {"status": "ok", "database": "ok"}
 
 
+def register_signals() -> None:
+    """Higher layers subscribe to what lower layers announce (connecting twice is a no-op)."""
+    from coursework.progress import services as progress
+    from quizzes import signals
+
+    signals.attempt_submitted.connect(progress.record_attempt)
+    signals.attempt_started.connect(progress.record_quiz_start)
+
+
 def register_commands(app: Flask) -> None:
     from coursework.accounts.cli import users_cli
     from coursework.cli import setup_command
     from lessons.cli import courses_cli
+    from quizzes.cli import quizzes_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(courses_cli)
+    app.cli.add_command(quizzes_cli)
     app.cli.add_command(setup_command)

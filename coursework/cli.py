@@ -9,17 +9,20 @@ from flask_migrate import upgrade
 from coursework.accounts import services as accounts
 from coursework.accounts.cli import DEMO_ACCOUNTS
 from lessons.cli import DEFAULT_COURSE, describe, import_path
+from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
 
 
 @click.command("setup")
 @click.option("--url", default="http://127.0.0.1:5000", help="Where the site will be served.")
 def setup_command(url: str) -> None:
-    """Migrate the database, load the default course and, in development, demo accounts.
+    """Migrate, load the default course and its quizzes and, in development, demo accounts.
 
     Safe to run any number of times: each step leaves what is already there alone.
     """
     upgrade()
     click.echo(describe(import_path(DEFAULT_COURSE)))
+    loaded = load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm")
+    click.echo("Quizzes loaded: " + "; ".join(loaded) if loaded else "Quizzes: up to date.")
     if current_app.config["DEMO_ACCOUNTS"]:
         for email, name, password, instructor, admin in DEMO_ACCOUNTS:
             accounts.ensure_user(email, name, password, is_instructor=instructor, is_admin=admin)

@@ -49,8 +49,12 @@ def render_markdown(source: str) -> str:
         if token.type in ("heading_open", "heading_close"):
             level = min(6, max(2, int(token.tag[1]) - shift))
             token.tag = f"h{level}"
-    html = _markdown.renderer.render(tokens, _markdown.options, {})
-    clean = nh3.clean(
+    return _wrap_tables(sanitise_html(_markdown.renderer.render(tokens, _markdown.options, {})))
+
+
+def sanitise_html(html: str) -> str:
+    """Keep only the tags and attributes of the allow-list; scripts and handlers go."""
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -58,7 +62,6 @@ def render_markdown(source: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
-    return _wrap_tables(clean)
 
 
 def _wrap_tables(html: str) -> str:

@@ -138,6 +138,13 @@ def get_course(slug: str) -> Course:
     return course
 
 
+def get_course_by_id(course_id: int) -> Course:
+    course = db.session.get(Course, course_id)
+    if course is None:
+        raise NotFound("There is no course at this address.")
+    return course
+
+
 def current_lessons(course_ids: list[int] | int) -> list[Lesson]:
     """The current (not retired) lessons of one or more courses, in course order."""
     ids = [course_ids] if isinstance(course_ids, int) else course_ids

@@ -112,3 +112,57 @@ class QuizSpec:
 
     questions: tuple[Question, ...] = field(default_factory=tuple)
     title: str = ""
+
+
+def question_to_dict(question: Question) -> dict:
+    """A JSON-safe form of a question, for attempt snapshots and the API."""
+    return {
+        "kind": question.kind.value,
+        "text": question.text,
+        "title": question.title,
+        "points": question.points,
+        "general_feedback": question.general_feedback,
+        "choices": [
+            {"text": c.text, "weight": c.weight, "feedback": c.feedback} for c in question.choices
+        ],
+        "answer": question.answer,
+        "feedback_true": question.feedback_true,
+        "feedback_false": question.feedback_false,
+        "numbers": [
+            {
+                "value": n.value,
+                "tolerance": n.tolerance,
+                "low": n.low,
+                "high": n.high,
+                "weight": n.weight,
+                "feedback": n.feedback,
+            }
+            for n in question.numbers
+        ],
+        "pairs": [{"prompt": p.prompt, "answer": p.answer} for p in question.pairs],
+        "distractors": list(question.distractors),
+        "text_format": question.text_format,
+        "category": question.category,
+    }
+
+
+def question_from_dict(data: dict) -> Question:
+    return Question(
+        kind=Kind(data["kind"]),
+        text=data["text"],
+        title=data.get("title", ""),
+        points=float(data.get("points", 1.0)),
+        general_feedback=data.get("general_feedback", ""),
+        choices=tuple(
+            Choice(c["text"], float(c["weight"]), c.get("feedback", ""))
+            for c in data.get("choices", [])
+        ),
+        answer=data.get("answer"),
+        feedback_true=data.get("feedback_true", ""),
+        feedback_false=data.get("feedback_false", ""),
+        numbers=tuple(NumericAnswer(**n) for n in data.get("numbers", [])),
+        pairs=tuple(Pair(p["prompt"], p["answer"]) for p in data.get("pairs", [])),
+        distractors=tuple(data.get("distractors", [])),
+        text_format=data.get("text_format", "plain"),
+        category=data.get("category", ""),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -43,15 +43,20 @@ def lesson_state(lesson: LessonLike, progress: ProgressLike | None) -> LessonSta
 
 @dataclass(frozen=True)
 class CourseSummary:
+    """A learner's progress through a course's steps: its current lessons, then its
+    required quizzes (each lesson's, then the final one)."""
+
     total: int
     completed: int
     started: int
     states: dict[int, LessonState]
     next_lesson_id: int | None
+    quizzes_passed: dict[int, bool]  # required quiz id -> passed
+    next_quiz_id: int | None = None
 
     @property
     def percent(self) -> int:
-        # Rounded down, so 100% is shown only when every lesson is done.
+        # Rounded down, so 100% is shown only when every step is done.
         return self.completed * 100 // self.total if self.total else 0
 
     @property
@@ -60,16 +65,23 @@ class CourseSummary:
             return LessonState.COMPLETED
         return LessonState.IN_PROGRESS if self.started else LessonState.NOT_STARTED
 
+    @property
+    def lessons_done(self) -> bool:
+        return all(state == LessonState.COMPLETED for state in self.states.values())
+
 
 def summarise(
     lessons: Iterable[LessonLike],
     progress_by_lesson: Mapping[int, ProgressLike],
     last_lesson_id: int | None = None,
+    quizzes: Sequence[tuple[int, bool, bool]] = (),
 ) -> CourseSummary:
-    """Course progress = completed current lessons / current lessons.
+    """Course progress = (completed current lessons + passed required quizzes) / (current
+    lessons + required quizzes).
 
-    The next lesson is the first unfinished one after the last one the learner opened,
-    wrapping to the first unfinished one in course order.
+    `quizzes` lists the course's required quizzes in course order as (id, attempted,
+    passed). The next lesson is the first unfinished one after the last one the learner
+    opened, wrapping to the first unfinished one; the next quiz is the first not passed.
     """
     ordered = list(lessons)
     states = {
@@ -82,10 +94,15 @@ def summarise(
         start = ids.index(last_lesson_id) if last_lesson_id in ids else 0
         after = [lesson_id for lesson_id in ids[start:] if lesson_id in unfinished]
         next_id = after[0] if after else unfinished[0]
+    lessons_completed = sum(state == LessonState.COMPLETED for state in states.values())
+    quizzes_passed = {quiz_id: passed for quiz_id, _, passed in quizzes}
     return CourseSummary(
-        total=len(ordered),
-        completed=sum(state == LessonState.COMPLETED for state in states.values()),
-        started=sum(state != LessonState.NOT_STARTED for state in states.values()),
+        total=len(ordered) + len(quizzes),
+        completed=lessons_completed + sum(quizzes_passed.values()),
+        started=sum(state != LessonState.NOT_STARTED for state in states.values())
+        + sum(attempted for _, attempted, _ in quizzes),
         states=states,
         next_lesson_id=next_id,
+        quizzes_passed=quizzes_passed,
+        next_quiz_id=next((quiz_id for quiz_id, _, passed in quizzes if not passed), None),
     )

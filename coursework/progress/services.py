@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select, update
 
@@ -14,6 +14,8 @@ from coursework.progress.models import Enrolment, LearningEvent, LessonProgress
 from coursework.progress.rules import CourseSummary, LessonState, summarise
 from lessons import services as lessons
 from lessons.models import Course, Lesson
+from quizzes import services as quizzes
+from quizzes.models import Quiz
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +104,23 @@ class CourseProgress:
     lessons: list[Lesson]
     summary: CourseSummary
     enrolment: Enrolment | None
+    quizzes: list[Quiz] = field(default_factory=list)  # published, in course order
+    standings: dict[int, quizzes.QuizStanding] = field(default_factory=dict)
 
     @property
     def next_lesson(self) -> Lesson | None:
         return next((ls for ls in self.lessons if ls.id == self.summary.next_lesson_id), None)
+
+    @property
+    def next_quiz(self) -> Quiz | None:
+        return next((q for q in self.quizzes if q.id == self.summary.next_quiz_id), None)
+
+    @property
+    def final_quiz(self) -> Quiz | None:
+        return next((quiz for quiz in self.quizzes if quiz.is_final), None)
+
+    def quiz_for(self, lesson: Lesson) -> Quiz | None:
+        return next((quiz for quiz in self.quizzes if quiz.lesson_id == lesson.id), None)
 
     def state_of(self, lesson: Lesson) -> LessonState:
         return self.summary.states[lesson.id]
@@ -115,6 +130,37 @@ class CourseProgress:
         previous = self.lessons[index - 1] if index > 0 else None
         following = self.lessons[index + 1] if index + 1 < len(self.lessons) else None
         return previous, following
+
+
+def _ordered_quizzes(course_lessons: list[Lesson], course_quizzes: list[Quiz]) -> list[Quiz]:
+    """Lesson quizzes in lesson order (current lessons only), then the final quiz."""
+    by_lesson = {quiz.lesson_id: quiz for quiz in course_quizzes}
+    ordered = [by_lesson[lesson.id] for lesson in course_lessons if lesson.id in by_lesson]
+    return ordered + [quiz for quiz in course_quizzes if quiz.is_final]
+
+
+def _build(
+    course: Course,
+    course_lessons: list[Lesson],
+    course_quizzes: list[Quiz],
+    rows: dict[int, LessonProgress],
+    enrolment: Enrolment | None,
+    standings: dict[int, quizzes.QuizStanding],
+) -> CourseProgress:
+    ordered = _ordered_quizzes(course_lessons, course_quizzes)
+    steps = [
+        (
+            quiz.id,
+            bool(standings.get(quiz.id) and standings[quiz.id].attempts),
+            bool(standings.get(quiz.id) and standings[quiz.id].passed),
+        )
+        for quiz in ordered
+        if quiz.required
+    ]
+    summary = summarise(
+        course_lessons, rows, enrolment.last_lesson_id if enrolment else None, steps
+    )
+    return CourseProgress(course, course_lessons, summary, enrolment, ordered, standings)
 
 
 def _progress_rows(user_id: int, lesson_ids: list[int]) -> dict[int, LessonProgress]:
@@ -129,24 +175,27 @@ def _progress_rows(user_id: int, lesson_ids: list[int]) -> dict[int, LessonProgr
 
 
 def course_progress(user: User | None, course: Course) -> CourseProgress:
-    """The course's current lessons with this learner's state on each (all not started
-    for someone signed out)."""
+    """The course's current lessons and quizzes with this learner's state on each (all
+    not started for someone signed out)."""
     current = lessons.current_lessons(course.id)
+    course_quizzes = quizzes.course_quizzes([course.id])
     enrolment = None
     rows: dict[int, LessonProgress] = {}
+    standings: dict[int, quizzes.QuizStanding] = {}
     if user is not None:
         enrolment = db.session.scalar(
             select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
         )
         rows = _progress_rows(user.id, [lesson.id for lesson in current])
-    summary = summarise(current, rows, enrolment.last_lesson_id if enrolment else None)
-    return CourseProgress(course, current, summary, enrolment)
+        standings = quizzes.standings(user.id, course_quizzes)
+    return _build(course, current, course_quizzes, rows, enrolment, standings)
 
 
 def my_courses(user: User) -> list[CourseProgress]:
     """Every course the learner is enrolled in, most recently active first.
 
-    Three queries whatever the number of courses: enrolments, lessons, progress rows.
+    A fixed number of queries whatever the number of courses: enrolments, lessons,
+    progress rows, quizzes and attempts.
     """
     pairs = db.session.execute(
         select(Enrolment, Course)
@@ -154,14 +203,22 @@ def my_courses(user: User) -> list[CourseProgress]:
         .where(Enrolment.user_id == user.id)
         .order_by(Enrolment.last_activity_at.desc())
     ).all()
-    all_lessons = lessons.current_lessons([course.id for _, course in pairs])
+    course_ids = [course.id for _, course in pairs]
+    all_lessons = lessons.current_lessons(course_ids)
     rows = _progress_rows(user.id, [lesson.id for lesson in all_lessons])
-    result = []
-    for enrolment, course in pairs:
-        course_lessons = [lesson for lesson in all_lessons if lesson.course_id == course.id]
-        summary = summarise(course_lessons, rows, enrolment.last_lesson_id)
-        result.append(CourseProgress(course, course_lessons, summary, enrolment))
-    return result
+    all_quizzes = quizzes.course_quizzes(course_ids)
+    standings = quizzes.standings(user.id, all_quizzes)
+    return [
+        _build(
+            course,
+            [lesson for lesson in all_lessons if lesson.course_id == course.id],
+            [quiz for quiz in all_quizzes if quiz.course_id == course.id],
+            rows,
+            enrolment,
+            standings,
+        )
+        for enrolment, course in pairs
+    ]
 
 
 def summaries_for(user: User | None, course_ids: list[int]) -> dict[int, CourseSummary]:
@@ -173,3 +230,37 @@ def summaries_for(user: User | None, course_ids: list[int]) -> dict[int, CourseS
         for progress in my_courses(user)
         if progress.course.id in course_ids
     }
+
+
+def record_attempt(sender, attempt, **_) -> None:
+    """Receiver of quizzes' `attempt_submitted`: the attempt becomes learning events, in
+    the same transaction as the grading."""
+    quiz = attempt.quiz
+    context = {
+        "attempt": attempt.number,
+        "percent": attempt.percent,
+        "quiz_version": attempt.version_id,
+    }
+    record_event(attempt.user_id, "attempted", "quiz", quiz.id, context)
+    record_event(
+        attempt.user_id, "passed" if attempt.passed else "failed", "quiz", quiz.id, context
+    )
+    db.session.execute(
+        update(Enrolment)
+        .where(Enrolment.user_id == attempt.user_id, Enrolment.course_id == quiz.course_id)
+        .values(last_activity_at=attempt.submitted_at or utcnow())
+    )
+
+
+def record_quiz_start(sender, attempt, **_) -> None:
+    """Receiver of `attempt_started`: taking a quiz enrols the learner in its course."""
+    if insert_or_ignore(
+        db.session,
+        Enrolment,
+        user_id=attempt.user_id,
+        course_id=attempt.quiz.course_id,
+        enrolled_at=utcnow(),
+        last_activity_at=utcnow(),
+    ):
+        record_event(attempt.user_id, "started", "course", attempt.quiz.course_id)
+    db.session.commit()

@@ -1,0 +1,114 @@
+"""`flask --app wsgi quizzes …`: import and export quizzes as GIFT files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import yaml
+from flask.cli import AppGroup
+
+from coursework.errors import NotFound
+from lessons import services as lessons
+from quizzes import services
+from quizzes.gift import GiftError, dump_gift, parse_gift
+
+quizzes_cli = AppGroup("quizzes", help="Import and export quizzes (GIFT format).")
+
+DEFAULT_QUIZZES = Path(__file__).parent / "course"
+
+
+def _read_gift(path: Path):
+    try:
+        return parse_gift(path.read_text(encoding="utf-8-sig")).questions
+    except GiftError as error:
+        lines = "\n".join(f"  line {p.line}: {p.message}" for p in error.problems)
+        raise click.ClickException(f"{path.name} was not imported:\n{lines}") from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path.name} is not UTF-8 text.") from None
+
+
+def _target(course_slug: str, lesson_slug: str | None):
+    try:
+        course = lessons.get_course(course_slug)
+        lesson = lessons.get_lesson(course, lesson_slug) if lesson_slug else None
+    except NotFound as error:
+        raise click.ClickException(error.message) from None
+    return course, lesson
+
+
+@quizzes_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--course", "course_slug", required=True, help="The course's address.")
+@click.option("--lesson", "lesson_slug", help="The lesson's address; omit for the final quiz.")
+@click.option("--title", help="The quiz's title (default: the file name).")
+@click.option("--passing-score", type=click.IntRange(0, 100), default=70, show_default=True)
+@click.option("--publish", is_flag=True, help="Make it available to learners at once.")
+def import_command(file, course_slug, lesson_slug, title, passing_score, publish) -> None:
+    """Create or replace a lesson's quiz (or the final quiz) from a GIFT file; all or nothing."""
+    questions = _read_gift(file)
+    course, lesson = _target(course_slug, lesson_slug)
+    settings = services.QuizSettings(
+        title=title or file.stem.replace("-", " ").capitalize(), passing_score=passing_score
+    )
+    result = services.import_quiz(
+        course.id, lesson.id if lesson else None, questions, settings, publish=publish
+    )
+    verb = "created" if result.created else "updated" if result.changed else "unchanged"
+    click.echo(f"{result.quiz.title}: {verb}, {len(result.quiz.questions)} questions.")
+
+
+@quizzes_cli.command("export")
+@click.option("--course", "course_slug", required=True)
+@click.option("--lesson", "lesson_slug", help="Omit for the final quiz.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(course_slug, lesson_slug, output) -> None:
+    """Write a quiz as GIFT, to a file or to standard output."""
+    course, lesson = _target(course_slug, lesson_slug)
+    quiz = services.find_quiz(course.id, lesson.id if lesson else None)
+    if quiz is None:
+        raise click.ClickException("That lesson has no quiz.")
+    text = dump_gift([services.to_spec(question) for question in quiz.questions])
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {len(quiz.questions)} questions to {output}.")
+    else:
+        click.echo(text, nl=False)
+
+
+def load_course_quizzes(course_slug: str, folder: Path) -> list[str]:
+    """Load a course's quizzes from GIFT files and their `quizzes.yaml`; idempotent."""
+    manifest = yaml.safe_load((folder / "quizzes.yaml").read_text(encoding="utf-8"))
+    defaults = manifest.get("defaults", {})
+    course = lessons.get_course(course_slug)
+    entries = [(slug, entry) for slug, entry in manifest.get("lessons", {}).items()]
+    if manifest.get("final"):
+        entries.append((None, manifest["final"]))
+    report = []
+    for lesson_slug, entry in entries:
+        lesson = lessons.get_lesson(course, lesson_slug) if lesson_slug else None
+        options = {**defaults, **entry}
+        settings = services.QuizSettings(
+            title=options.get("title") or f"Quiz: {lesson.title}",
+            passing_score=int(options.get("passing_score", 70)),
+            attempt_limit=options.get("attempt_limit"),
+            review_shows=options.get("review", "feedback"),
+            required=bool(options.get("required", True)),
+        )
+        result = services.import_quiz(
+            course.id,
+            lesson.id if lesson else None,
+            _read_gift(folder / entry["file"]),
+            settings,
+            publish=True,
+        )
+        if result.changed:
+            report.append(f"{lesson_slug or 'final'}: {len(result.quiz.questions)} questions")
+    return report
+
+
+@quizzes_cli.command("load-default")
+def load_default() -> None:
+    """Load (or bring up to date) the default course's quizzes."""
+    changed = load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm")
+    click.echo("Quizzes loaded: " + "; ".join(changed) if changed else "Quizzes up to date.")

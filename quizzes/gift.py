@@ -1,0 +1,661 @@
+"""Read and write GIFT, Moodle's plain-text quiz format, as `quizzes.spec` values.
+
+The syntax follows Moodle's documentation (https://docs.moodle.org/en/GIFT_format) and, where
+the page is silent, Moodle's own reader (question/format/gift/format.php). In short:
+
+    // a comment line                       $CATEGORY: path/of/category
+    ::Title::[markdown]Question text {      questions are separated by blank lines
+        =right answer #feedback             ~wrong   ~%50%half credit   =%50%half (short answer)
+        ####general feedback
+    }
+    Statement. {TRUE#shown if wrong#shown if right}
+    How much? {#3:0.5}  {#1..5}  {# =2:0 #exact =%50%2:1 #close}
+    Match. {=prompt -> answer =other -> answer = -> distractor}
+    Missing {~word =words} in the middle.   \\ \\~ \\= \\# \\{ \\} \\: escape, \\n is a newline
+
+Both functions are pure: no Flask, no database. `parse_gift` is all or nothing: it reports
+every problem in the file at once, with a line number each, and returns nothing if any.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from quizzes.spec import BLANK, Choice, Kind, NumericAnswer, Pair, Question, QuizSpec
+
+__all__ = ["GiftError", "Problem", "dump_gift", "parse_gift"]
+
+_CATEGORY = "$CATEGORY:"
+_ESCAPABLE = "\\~=#{}:"
+# Stands in for an escaped character in `_Text.live`, so no search ever takes it for syntax.
+_MASK = "\x00"
+# Moodle's "moodle" auto-format is plain text with line breaks kept: the model calls it plain.
+_FORMATS = {"plain": "plain", "moodle": "plain", "markdown": "markdown", "html": "html"}
+_FORMAT_TAG = re.compile(r"\[(plain|moodle|markdown|html)\]")
+_WRITTEN_FORMATS = ("plain", "markdown", "html")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+# Positive weights of a multiple-answer question must make 100% (as Moodle insists); the same
+# slack as quizzes/validation.py, so three answers of 33.333% pass.
+_TOTAL_SLACK = 0.001
+_INDENT = "    "
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a GIFT file: the 1-based line of the question (or the offending
+    line inside it) and what an author should fix."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class GiftError(Exception):
+    """A GIFT file could not be read. `problems` lists everything wrong with it, in file order."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: list[Problem] = list(problems)
+        super().__init__("; ".join(str(problem) for problem in self.problems))
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def parse_gift(text: str) -> QuizSpec:
+    """Read a GIFT file into a quiz.
+
+    Raises GiftError listing every problem found (with line numbers) if there is any at all,
+    including questions of kinds the model has no place for (essays, descriptions). Never
+    raises anything else, whatever the input.
+    """
+    problems: list[Problem] = []
+    questions: list[Question] = []
+    category = ""
+    for block in _blocks(text):
+        first_line, first = block[0]
+        if first.startswith(_CATEGORY):
+            # An empty path goes back to the default category, so that an export can say so.
+            category = _Text.scan([(first_line, first[len(_CATEGORY) :])]).plain.strip()
+            # Moodle wants a blank line after the category; accept a question straight after.
+            block = block[1:]
+            if not block:
+                continue
+        misplaced = [number for number, line in block[1:] if line.startswith(_CATEGORY)]
+        if misplaced:
+            # Without a blank line before it, it would silently become part of the question.
+            problems.append(Problem(misplaced[0], "put a blank line before $CATEGORY:"))
+            continue
+        question = _read_question(block, category, problems)
+        if question is not None:
+            questions.append(question)
+    if not problems and not questions:
+        problems.append(Problem(1, "the file has no questions"))
+    if problems:
+        raise GiftError(sorted(problems, key=lambda problem: problem.line))
+    return QuizSpec(questions=tuple(questions))
+
+
+def _blocks(text: str) -> Iterator[list[tuple[int, str]]]:
+    """Each question's lines as (line number, trimmed line), comment lines left out.
+
+    Questions are separated by blank lines. Lines are trimmed as Moodle does, so indenting
+    answers is free; a newline that must survive inside a text is written `\\n`.
+    """
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    block: list[tuple[int, str]] = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()
+        if not line:
+            if block:
+                yield block
+            block = []
+        elif not line.startswith("//"):
+            block.append((number, line))
+    if block:
+        yield block
+
+
+class _Text:
+    """Question source with its escapes resolved.
+
+    `plain` is the literal text; `live` is the same text with every escaped character masked,
+    so searching `live` finds only characters that act as syntax; `lines` holds each
+    character's line number. Slicing keeps the three aligned.
+    """
+
+    __slots__ = ("lines", "live", "plain")
+
+    def __init__(self, plain: str, live: str, lines: tuple[int, ...]) -> None:
+        self.plain = plain
+        self.live = live
+        self.lines = lines
+
+    @classmethod
+    def scan(cls, block: list[tuple[int, str]]) -> _Text:
+        plain: list[str] = []
+        live: list[str] = []
+        lines: list[int] = []
+        for index, (number, line) in enumerate(block):
+            if index:
+                plain.append("\n")
+                live.append("\n")
+                lines.append(number)
+            position = 0
+            while position < len(line):
+                char = line[position]
+                following = line[position + 1 : position + 2]
+                if char == "\\" and following and (following in _ESCAPABLE or following == "n"):
+                    plain.append("\n" if following == "n" else following)
+                    live.append(_MASK)
+                    position += 2
+                else:
+                    # A backslash before anything else is kept as written, as in Moodle.
+                    plain.append(char)
+                    live.append(char)
+                    position += 1
+                lines.append(number)
+        return cls("".join(plain), "".join(live), tuple(lines))
+
+    def __getitem__(self, key: slice) -> _Text:
+        return _Text(self.plain[key], self.live[key], self.lines[key])
+
+    def __len__(self) -> int:
+        return len(self.live)
+
+    def find(self, syntax: str, start: int = 0) -> int:
+        return self.live.find(syntax, start)
+
+    def strip(self) -> _Text:
+        start = len(self.live) - len(self.live.lstrip())
+        return self[start : max(start, len(self.live.rstrip()))]
+
+
+def _read_question(
+    block: list[tuple[int, str]], category: str, problems: list[Problem]
+) -> Question | None:
+    start = block[0][0]
+    found_before = len(problems)
+
+    def problem(line: int, message: str) -> None:
+        problems.append(Problem(line, message))
+
+    source = _Text.scan(block)
+    title = ""
+    if source.live.startswith("::"):
+        end = source.find("::", 2)
+        if end == -1:
+            problem(start, "the title has no closing '::'")
+            return None
+        title = source.plain[2:end].strip()
+        source = source[end + 2 :]
+
+    opening, closing = source.find("{"), source.find("}")
+    if opening == -1 and closing == -1:
+        problem(start, "no answer block { }: descriptions (text without answers) are not supported")
+        return None
+    if closing != -1 and (opening == -1 or closing < opening):
+        problem(source.lines[closing], "'}' without an opening '{' (write \\} for a brace)")
+        return None
+    if closing == -1:
+        problem(source.lines[opening], "'{' is never closed with '}'")
+        return None
+    nested = source.find("{", opening + 1)
+    if nested != -1 and nested < closing:
+        problem(source.lines[nested], "'{' inside an answer block (write \\{ for a brace)")
+        return None
+    more = [at for at in (source.find("{", closing), source.find("}", closing + 1)) if at != -1]
+    if more:
+        problem(
+            source.lines[min(more)],
+            "a second answer block: separate questions with a blank line",
+        )
+        return None
+
+    head, inner, tail = source[:opening], source[opening + 1 : closing], source[closing + 1 :]
+    # Text after the block makes a missing-word question: the block leaves a blank behind.
+    text = (head.plain + BLANK + tail.plain if tail.plain.strip() else head.plain).strip()
+    text_format = "plain"
+    tag = _FORMAT_TAG.match(text)
+    if tag:
+        text_format = _FORMATS[tag.group(1)]
+        text = text[tag.end() :].strip()
+    if not text:
+        problem(start, "the question text is empty")
+
+    general_feedback = ""
+    split = inner.live.rfind("####")
+    if split != -1:
+        general_feedback = _clean(inner.plain[split + 4 :])
+        inner = inner[:split]
+    answers = inner.strip()
+
+    if not answers.live:
+        problem(start, "essay questions ({}) are not supported")
+        return None
+    if answers.live.startswith("#"):
+        fields = _read_numeric(answers[1:], start, problems)
+    elif "~" in answers.live:
+        fields = _read_choices(answers, start, problems)
+    elif _is_matching(answers):
+        fields = _read_matching(answers, start, problems)
+    elif _true_false(answers) is not None:
+        fields = _read_true_false(answers)
+    else:
+        fields = _read_short_text(answers, start, problems)
+
+    if len(problems) > found_before:
+        return None
+    return Question(
+        text=text,
+        title=title,
+        general_feedback=general_feedback,
+        text_format=text_format,
+        category=category,
+        **fields,
+    )
+
+
+def _clean(text: str) -> str:
+    """An answer or feedback as shown: trimmed, and without the format tag Moodle allows there
+    (the model keeps one format per question)."""
+    text = text.strip()
+    tag = _FORMAT_TAG.match(text)
+    return text[tag.end() :].strip() if tag else text
+
+
+def _split(text: _Text, markers: str) -> tuple[_Text, list[tuple[str, int, _Text]]]:
+    """Cut at every live marker: what comes before the first, then (marker, line, body)."""
+    cuts = [index for index, char in enumerate(text.live) if char in markers]
+    pieces = []
+    for number, cut in enumerate(cuts):
+        end = cuts[number + 1] if number + 1 < len(cuts) else len(text)
+        pieces.append((text.live[cut], text.lines[cut], text[cut + 1 : end]))
+    return text[: cuts[0] if cuts else len(text)], pieces
+
+
+def _leading_text(lead: _Text) -> tuple[int, _Text] | None:
+    """Text before the first marker, with its line, if there is any."""
+    lead = lead.strip()
+    return (lead.lines[0], lead) if lead.live else None
+
+
+def _take_weight(
+    body: _Text, default: float, line: int, problems: list[Problem]
+) -> tuple[float, _Text]:
+    """Split a leading `%n%` off an answer: n percent as a fraction of the question's points."""
+    body = body.strip()
+    end = body.find("%", 1) if body.live.startswith("%") else -1
+    if end == -1:
+        return default, body  # no weight (a lone % is ordinary text)
+    raw = body.plain[1:end].strip()
+    percent = _number(raw)
+    if percent is None:
+        problems.append(Problem(line, f"the weight %{raw}% is not a number"))
+    elif not -100 <= percent <= 100:
+        problems.append(Problem(line, f"the weight {raw}% is outside -100..100"))
+    else:
+        # Moodle keeps fractions to 7 decimals; rounding makes %33.33333% exactly 0.3333333.
+        return round(percent / 100, 7), body[end + 1 :]
+    return default, body[end + 1 :]
+
+
+def _number(raw: str) -> float | None:
+    if not _NUMBER.fullmatch(raw):
+        return None
+    value = float(raw)
+    return value if math.isfinite(value) else None
+
+
+def _text_and_feedback(body: _Text) -> tuple[str, str]:
+    """`answer #feedback`: everything after the first live # is feedback."""
+    at = body.find("#")
+    if at == -1:
+        return _clean(body.plain), ""
+    return _clean(body.plain[:at]), _clean(body.plain[at + 1 :])
+
+
+def _read_choices(answers: _Text, start: int, problems: list[Problem]) -> dict:
+    found_before = len(problems)
+    lead, pieces = _split(answers, "~=")
+    if leading := _leading_text(lead):
+        problems.append(Problem(leading[0], "text before the first answer: start each with = or ~"))
+    choices = []
+    for marker, line, body in pieces:
+        # Moodle reads a weight after ~ only; one after = is taken too rather than left in
+        # the answer's text, where it is surely a slip.
+        weight, body = _take_weight(body, 1.0 if marker == "=" else 0.0, line, problems)
+        text, feedback = _text_and_feedback(body)
+        if not text:
+            problems.append(Problem(line, "an answer is empty"))
+        choices.append(Choice(text=text, weight=weight, feedback=feedback))
+    # As in Moodle: any = makes it single choice (partial weights allowed for near misses);
+    # with none, learners may tick several and the weights share out the credit.
+    single = any(marker == "=" for marker, _, _ in pieces)
+    if len(problems) == found_before:
+        positive = [choice.weight for choice in choices if choice.weight > 0]
+        if len(choices) < 2:
+            problems.append(Problem(start, "a choice question needs at least two answers"))
+        elif single and 1.0 not in positive:
+            problems.append(
+                Problem(start, "no answer earns full credit: mark the right one with =")
+            )
+        elif not positive:
+            problems.append(
+                Problem(start, "no answer is marked right: use =, or weights such as ~%50%")
+            )
+        elif not single and abs(sum(positive) - 1) > _TOTAL_SLACK:
+            problems.append(
+                Problem(
+                    start,
+                    f"the right answers' weights add up to {sum(positive) * 100:g}%, not 100%",
+                )
+            )
+    return {"kind": Kind.SINGLE if single else Kind.MULTIPLE, "choices": tuple(choices)}
+
+
+def _read_numeric(body: _Text, start: int, problems: list[Problem]) -> dict:
+    found_before = len(problems)
+    tilde = body.find("~")
+    if tilde != -1:
+        problems.append(
+            Problem(body.lines[tilde], "a '~' (any other number) answer is not supported")
+        )
+        body = body[:tilde]
+    lead, pieces = _split(body, "=")
+    entries = [(line, piece) for _, line, piece in pieces]
+    if leading := _leading_text(lead):
+        entries.insert(0, leading)  # `{#3:0.5}`: a single answer needs no =
+    numbers = []
+    for line, piece in entries:
+        weight, piece = _take_weight(piece, 1.0, line, problems)
+        text, feedback = _text_and_feedback(piece)
+        answer = _numeric_answer(text, line, problems)
+        if answer is not None:
+            numbers.append(NumericAnswer(**answer, weight=weight, feedback=feedback))
+    if not entries:
+        problems.append(Problem(start, "the numeric block {#} has no answer"))
+    elif len(problems) == found_before and not any(number.weight == 1 for number in numbers):
+        problems.append(Problem(start, "no numeric answer earns full credit"))
+    return {"kind": Kind.NUMERIC, "numbers": tuple(numbers)}
+
+
+def _numeric_answer(text: str, line: int, problems: list[Problem]) -> dict | None:
+    """`value`, `value:tolerance` or `low..high`, as NumericAnswer fields."""
+    low, dots, high = text.partition("..")
+    if dots:
+        bounds = _number(low.strip()), _number(high.strip())
+        if bounds[0] is None or bounds[1] is None:
+            problems.append(Problem(line, f"'{text}' is not a range of two numbers"))
+        elif bounds[0] > bounds[1]:
+            problems.append(Problem(line, f"the range {text} runs from high to low"))
+        else:
+            return {"low": bounds[0], "high": bounds[1]}
+        return None
+    value, colon, margin = text.partition(":")
+    number = _number(value.strip())
+    tolerance = _number(margin.strip()) if colon else 0.0
+    if not text:
+        problems.append(Problem(line, "a numeric answer is empty"))
+    elif number is None or tolerance is None:
+        problems.append(Problem(line, f"'{text}' is not a number (or number:tolerance)"))
+    elif tolerance < 0:
+        problems.append(Problem(line, f"the tolerance in '{text}' is negative"))
+    else:
+        return {"value": number, "tolerance": tolerance}
+    return None
+
+
+def _is_matching(answers: _Text) -> bool:
+    # Moodle takes any = with any -> for matching; looking only before each feedback's # lets
+    # a short answer's feedback say "->".
+    if "=" not in answers.live:
+        return False
+    lead, pieces = _split(answers, "=")
+    return any("->" in part.live.split("#", 1)[0] for part in [lead, *(p for _, _, p in pieces)])
+
+
+def _read_matching(answers: _Text, start: int, problems: list[Problem]) -> dict:
+    found_before = len(problems)
+    lead, pieces = _split(answers, "=")
+    if leading := _leading_text(lead):
+        problems.append(Problem(leading[0], "text before the first pair: start each with ="))
+    pairs, distractors = [], []
+    for _, line, body in pieces:
+        arrow = body.find("->")
+        if body.find("#") != -1:
+            problems.append(Problem(line, "matching pairs take no feedback (write \\# for #)"))
+        elif arrow == -1:
+            problems.append(Problem(line, "a matching pair needs the form =prompt -> answer"))
+        elif not body.plain[arrow + 2 :].strip():
+            problems.append(Problem(line, "a matching pair has no answer after '->'"))
+        else:
+            # Moodle reads a format tag before the prompt, not before the answer.
+            prompt, answer = _clean(body.plain[:arrow]), body.plain[arrow + 2 :].strip()
+            if prompt:
+                pairs.append(Pair(prompt=prompt, answer=answer))
+            else:
+                distractors.append(answer)  # `= -> answer`: offered, matches nothing
+    # Moodle's page asks for three pairs, its reader for two: two is enough to be a question.
+    if len(problems) == found_before and len(pairs) < 2:
+        problems.append(Problem(start, "a matching question needs at least two pairs"))
+    return {"kind": Kind.MATCHING, "pairs": tuple(pairs), "distractors": tuple(distractors)}
+
+
+def _true_false(answers: _Text) -> bool | None:
+    return _TRUE_FALSE.get(answers.live.split("#", 1)[0].strip())
+
+
+def _read_true_false(answers: _Text) -> dict:
+    # Moodle's docs: "For true-false questions, there can be one or two feedback strings. The
+    # first is shown if the student gives the wrong answer. The second if the student gives
+    # the right answer." So in {TRUE#a#b} `a` is for a learner who answered false, and in
+    # {FALSE#a#b} it is for one who answered true. Moodle's reader does the same
+    # (split_truefalse_comment). A third # belongs to the second feedback.
+    answer = _true_false(answers)
+    hashes = [index for index, char in enumerate(answers.live) if char == "#"][:2]
+    ends = [*hashes[1:], len(answers)][: len(hashes)]
+    feedback = [_clean(answers.plain[at + 1 : end]) for at, end in zip(hashes, ends, strict=True)]
+    wrong, right = [*feedback, "", ""][:2]
+    return {
+        "kind": Kind.TRUE_FALSE,
+        "answer": answer,
+        "feedback_true": right if answer else wrong,
+        "feedback_false": wrong if answer else right,
+    }
+
+
+def _read_short_text(answers: _Text, start: int, problems: list[Problem]) -> dict:
+    found_before = len(problems)
+    lead, pieces = _split(answers, "=")
+    entries = [(line, piece) for _, line, piece in pieces]
+    if leading := _leading_text(lead):
+        entries.insert(0, leading)  # the docs allow one answer written without =
+    choices = []
+    for line, piece in entries:
+        weight, piece = _take_weight(piece, 1.0, line, problems)
+        text, feedback = _text_and_feedback(piece)
+        if not text:
+            problems.append(Problem(line, "an accepted answer is empty"))
+        choices.append(Choice(text=text, weight=weight, feedback=feedback))
+    if len(problems) == found_before and not any(choice.weight == 1 for choice in choices):
+        problems.append(Problem(start, "no accepted answer earns full credit"))
+    return {"kind": Kind.SHORT_TEXT, "choices": tuple(choices)}
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def dump_gift(quiz: QuizSpec | Iterable[Question]) -> str:
+    """Write questions as canonical GIFT that `parse_gift` reads back equal.
+
+    Categories are written where they change; points are not (GIFT has no syntax for them,
+    and the reader gives every question 1 point). Raises ValueError for the few questions
+    GIFT cannot express without changing their meaning, such as a single-choice question
+    with one choice, or a short answer or matching prompt containing "->".
+    """
+    questions = quiz.questions if isinstance(quiz, QuizSpec) else tuple(quiz)
+    chunks = []
+    category = ""
+    for number, question in enumerate(questions, start=1):
+        if question.category != category:
+            path = question.category.replace("\\", "\\\\").replace("\n", "\\n")
+            chunks.append(f"{_CATEGORY} {path}".rstrip())
+            category = question.category
+        try:
+            chunks.append(_write_question(question))
+        except ValueError as error:
+            raise ValueError(f"question {number} ({question.text[:40]!r}): {error}") from None
+    return "".join(chunk + "\n\n" for chunk in chunks).removesuffix("\n")
+
+
+_ESCAPES = str.maketrans(
+    {char: "\\" + char for char in _ESCAPABLE} | {"\n": "\\n", "\r": ""},
+)
+
+
+def _escape(text: str) -> str:
+    return text.translate(_ESCAPES)
+
+
+def _write_question(question: Question) -> str:
+    if question.text_format not in _WRITTEN_FORMATS:
+        raise ValueError(f"unknown text format {question.text_format!r}")
+    text = question.text
+    tag = ""
+    if question.text_format != "plain" or _FORMAT_TAG.match(text):
+        # A text that itself starts like a tag gets an explicit one, which the reader removes.
+        tag = f"[{question.text_format}]"
+    title = f"::{_escape(question.title)}::" if question.title else ""
+    if not title and not tag and text.startswith("//"):
+        title = "::::"  # an empty title, so the line is not read as a comment
+
+    cut = text.find(BLANK)
+    after = text[cut + len(BLANK) :] if cut != -1 else ""
+    if after.strip():
+        # Missing word: the block goes where the blank is.
+        body = _escape(text[:cut]) + _write_block(question, inline=True) + _escape(after)
+    else:
+        body = f"{_escape(text)} {_write_block(question, inline=False)}"
+    return title + tag + body
+
+
+def _write_block(question: Question, inline: bool) -> str:
+    """The answer block; `inline` keeps it on one line, for the middle of a sentence."""
+
+    def text(value: str) -> str:
+        # Answers and feedback may start with a format tag, which the reader drops: protect
+        # a text that starts like one with the question's own format.
+        value = _escape(value)
+        return f"[{question.text_format}]{value}" if _FORMAT_TAG.match(value) else value
+
+    def feedback(value: str) -> str:
+        return f"#{text(value)}" if value else ""
+
+    general = f"####{text(question.general_feedback)}" if question.general_feedback else ""
+    kind = question.kind
+    if kind is Kind.TRUE_FALSE:
+        if question.answer is None:
+            raise ValueError("a true-false question needs an answer")
+        # See _read_true_false: the first feedback is for a wrong answer, the second a right.
+        right, wrong = (
+            (question.feedback_true, question.feedback_false)
+            if question.answer
+            else (question.feedback_false, question.feedback_true)
+        )
+        inner = "TRUE" if question.answer else "FALSE"
+        if wrong or right:
+            inner += "#" + text(wrong)
+        if right:
+            inner += "#" + text(right)
+        return "{" + inner + general + "}"
+
+    if kind is Kind.NUMERIC:
+        numbers = question.numbers
+        if not numbers:
+            raise ValueError("a numeric question needs an answer")
+        if len(numbers) == 1 and numbers[0].weight == 1 and not numbers[0].feedback and not general:
+            return "{#" + _numeric_text(numbers[0]) + "}"
+        lines = [
+            f"={_weight(number.weight, 1.0)}{_numeric_text(number)}{feedback(number.feedback)}"
+            for number in numbers
+        ]
+    elif kind in (Kind.SINGLE, Kind.MULTIPLE):
+        lines = [
+            f"{marker}{text(choice.text)}{feedback(choice.feedback)}"
+            for marker, choice in zip(_choice_markers(question), question.choices, strict=True)
+        ]
+    elif kind is Kind.SHORT_TEXT:
+        if any("->" in choice.text for choice in question.choices):
+            raise ValueError("a short answer containing '->' would read back as matching")
+        lines = [
+            f"={_weight(choice.weight, 1.0, choice.text)}{text(choice.text)}"
+            f"{feedback(choice.feedback)}"
+            for choice in question.choices
+        ]
+    elif kind is Kind.MATCHING:
+        if any("->" in pair.prompt or not pair.prompt.strip() for pair in question.pairs):
+            raise ValueError("a matching prompt must be non-empty and free of '->'")
+        lines = [f"={text(pair.prompt)} -> {_escape(pair.answer)}" for pair in question.pairs]
+        lines += [f"= -> {_escape(answer)}" for answer in question.distractors]
+    else:  # pragma: no cover - every Kind is handled above
+        raise ValueError(f"unknown kind {kind!r}")
+    lines += [general] if general else []
+    opening = "{#" if kind is Kind.NUMERIC else "{"
+    if inline:
+        return opening + " ".join(lines) + "}"
+    return opening + "\n" + "".join(f"{_INDENT}{line}\n" for line in lines) + "}"
+
+
+def _choice_markers(question: Question) -> list[str]:
+    """`=`, `~` or `~%n%` before each choice, so that the kind reads back the same."""
+    choices = question.choices
+    if question.kind is Kind.MULTIPLE:
+        # Never =, which would make it single choice.
+        return ["~" + _weight(choice.weight, 0.0, choice.text) for choice in choices]
+    if len(choices) < 2:
+        raise ValueError("a single-choice question needs at least two choices")
+    full = [index for index, choice in enumerate(choices) if choice.weight == 1]
+    # One = is needed to read as single choice: with no full-credit choice, the first gets
+    # =%n% (the reader then reports it, rather than quietly finding multiple answers).
+    first = full[0] if full else 0
+    # And one ~ is needed to read as a choice at all: if every choice is right, all but the
+    # first are written ~%100%.
+    every_one_right = len(full) == len(choices)
+    markers = []
+    for index, choice in enumerate(choices):
+        if index == first or (choice.weight == 1 and not every_one_right):
+            markers.append("=" + _weight(choice.weight, 1.0, choice.text))
+        else:
+            markers.append("~" + _weight(choice.weight, 0.0, choice.text))
+    return markers
+
+
+def _weight(weight: float, default: float, text: str = "") -> str:
+    """`%n%` for a weight other than the marker's default, or before a text starting with %
+    (which would otherwise be read as a weight)."""
+    if weight == default and not text.startswith("%"):
+        return ""
+    percent = f"{weight * 100:.5f}".rstrip("0").rstrip(".")
+    return f"%{'0' if percent == '-0' else percent}%"
+
+
+def _numeric_text(number: NumericAnswer) -> str:
+    if number.low is not None and number.high is not None:
+        return f"{_format_number(number.low)}..{_format_number(number.high)}"
+    if number.value is None:
+        raise ValueError("a numeric answer needs a value or a range")
+    tolerance = f":{_format_number(number.tolerance)}" if number.tolerance else ""
+    return _format_number(number.value) + tolerance
+
+
+def _format_number(value: float) -> str:
+    # Whole numbers without ".0"; anything else as repr, which reads back exactly.
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(float(value))

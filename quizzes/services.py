@@ -1,0 +1,757 @@
+"""Quiz rules: versions, starting, saving, submitting and reviewing attempts.
+
+Services take objects and values, never a request; they own their transactions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from coursework.accounts.models import User
+from coursework.db import insert_or_ignore, utcnow
+from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from coursework.extensions import db
+from quizzes import grading, signals
+from quizzes import spec as qspec
+from quizzes.models import (
+    Attempt,
+    AttemptState,
+    Choice,
+    Question,
+    Quiz,
+    QuizVersion,
+    Response,
+    ReviewShows,
+    ReviewWhen,
+)
+from quizzes.validation import question_problems
+
+log = logging.getLogger(__name__)
+
+# Answers arriving this soon after the deadline still count: networks are not instant.
+GRACE = timedelta(seconds=30)
+_random = secrets.SystemRandom()
+
+
+# ---- questions as plain values ----------------------------------------------------------
+
+
+def to_spec(question: Question) -> qspec.Question:
+    details = question.details or {}
+    return qspec.Question(
+        kind=qspec.Kind(question.kind),
+        text=question.text,
+        title=question.title,
+        points=question.points,
+        general_feedback=question.general_feedback,
+        choices=tuple(qspec.Choice(c.text, c.weight, c.feedback) for c in question.choices),
+        answer=details.get("answer"),
+        feedback_true=details.get("feedback_true", ""),
+        feedback_false=details.get("feedback_false", ""),
+        numbers=tuple(qspec.NumericAnswer(**n) for n in details.get("numbers", [])),
+        pairs=tuple(qspec.Pair(p["prompt"], p["answer"]) for p in details.get("pairs", [])),
+        distractors=tuple(details.get("distractors", [])),
+        text_format=question.text_format,
+        category=question.category,
+    )
+
+
+def apply_spec(question: Question, source: qspec.Question) -> None:
+    """Write a question's content from its plain form, replacing its choices."""
+    data = qspec.question_to_dict(source)
+    question.kind = source.kind.value
+    question.title = source.title
+    question.text = source.text
+    question.text_format = source.text_format
+    question.points = source.points
+    question.general_feedback = source.general_feedback
+    question.category = source.category
+    question.details = {
+        key: data[key]
+        for key in ("answer", "feedback_true", "feedback_false", "numbers", "pairs", "distractors")
+        if data[key] not in (None, "", [])
+    }
+    question.choices = [
+        Choice(position=i, text=c.text, weight=c.weight, feedback=c.feedback)
+        for i, c in enumerate(source.choices, start=1)
+    ]
+
+
+# ---- versions ---------------------------------------------------------------------------
+
+
+def _snapshot(quiz: Quiz) -> dict:
+    return {
+        "all_or_nothing": quiz.all_or_nothing,
+        "questions": [
+            {
+                "key": question.id,
+                "choice_ids": [choice.id for choice in question.choices],
+                "spec": qspec.question_to_dict(to_spec(question)),
+            }
+            for question in quiz.questions
+        ],
+    }
+
+
+def current_version(quiz: Quiz) -> QuizVersion:
+    """The version attempts start on now: the last one, or a new one if the quiz changed.
+
+    Editing a quiz never touches an existing version, so an attempt is always graded
+    against the questions it was shown.
+    """
+    snapshot = _snapshot(quiz)
+    digest = hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()
+    latest = db.session.scalar(
+        select(QuizVersion)
+        .where(QuizVersion.quiz_id == quiz.id)
+        .order_by(QuizVersion.number.desc())
+        .limit(1)
+    )
+    if latest is not None and latest.content_hash == digest:
+        return latest
+    number = (latest.number if latest else 0) + 1
+    insert_or_ignore(
+        db.session,
+        QuizVersion,
+        quiz_id=quiz.id,
+        number=number,
+        content_hash=digest,
+        snapshot=snapshot,
+        created_at=utcnow(),
+    )
+    # Another request may have made the same version at the same moment: read it back.
+    return db.session.scalar(
+        select(QuizVersion).where(QuizVersion.quiz_id == quiz.id, QuizVersion.number == number)
+    )
+
+
+@dataclass(frozen=True)
+class ShownQuestion:
+    """A question as one attempt shows it: its key, plain form and choice order."""
+
+    key: int
+    number: int
+    spec: qspec.Question
+    choice_ids: tuple[int, ...]  # in the snapshot's (authored) order
+    shown_choice_ids: tuple[int, ...]  # in the order this learner sees them
+    shown_answer_options: tuple[str, ...]  # matching: answers in this learner's order
+
+    def choice(self, choice_id: int) -> qspec.Choice:
+        return self.spec.choices[self.choice_ids.index(choice_id)]
+
+
+def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
+    by_key = {entry["key"]: entry for entry in attempt.version.snapshot["questions"]}
+    layout = attempt.layout or {}
+    result = []
+    for number, key in enumerate(layout.get("questions", list(by_key)), start=1):
+        entry = by_key[key]
+        question = qspec.question_from_dict(entry["spec"])
+        choice_ids = tuple(entry["choice_ids"])
+        shown = tuple(layout.get("choices", {}).get(str(key), choice_ids))
+        options = tuple(layout.get("options", {}).get(str(key), question.answer_options))
+        result.append(ShownQuestion(key, number, question, choice_ids, shown, options))
+    return result
+
+
+def _layout(quiz: Quiz, version: QuizVersion) -> dict:
+    keys = [entry["key"] for entry in version.snapshot["questions"]]
+    if quiz.shuffle_questions:
+        _random.shuffle(keys)
+    choices: dict[str, list[int]] = {}
+    options: dict[str, list[str]] = {}
+    for entry in version.snapshot["questions"]:
+        ids = list(entry["choice_ids"])
+        kind = entry["spec"]["kind"]
+        if quiz.shuffle_choices and kind in (qspec.Kind.SINGLE, qspec.Kind.MULTIPLE):
+            _random.shuffle(ids)
+        choices[str(entry["key"])] = ids
+        if kind == qspec.Kind.MATCHING:
+            answers = list(qspec.question_from_dict(entry["spec"]).answer_options)
+            _random.shuffle(answers)  # matching answers are always shuffled
+            options[str(entry["key"])] = answers
+    return {"questions": keys, "choices": choices, "options": options}
+
+
+# ---- reading quizzes --------------------------------------------------------------------
+
+
+def get_quiz(quiz_id: int, *, published_only: bool = True) -> Quiz:
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None or (published_only and not quiz.published):
+        raise NotFound("There is no quiz at this address.")
+    return quiz
+
+
+def course_quizzes(course_ids: Iterable[int], *, published_only: bool = True) -> list[Quiz]:
+    ids = list(course_ids)
+    if not ids:
+        return []
+    query = select(Quiz).where(Quiz.course_id.in_(ids))
+    if published_only:
+        query = query.where(Quiz.published.is_(True))
+    return list(db.session.scalars(query.order_by(Quiz.course_id, Quiz.id)))
+
+
+@dataclass(frozen=True)
+class QuizStanding:
+    """Where a learner stands on one quiz, from their submitted attempts."""
+
+    quiz: Quiz
+    attempts: tuple[Attempt, ...]  # submitted, oldest first
+    open_attempt: Attempt | None
+
+    @property
+    def used(self) -> int:
+        return len(self.attempts) + (1 if self.open_attempt else 0)
+
+    @property
+    def grade(self) -> float | None:
+        return grading.overall_percent([a.percent or 0.0 for a in self.attempts], self.quiz.method)
+
+    @property
+    def best(self) -> float | None:
+        return max((a.percent or 0.0 for a in self.attempts), default=None)
+
+    @property
+    def passed(self) -> bool:
+        grade = self.grade
+        return grade is not None and grade >= self.quiz.passing_score
+
+    @property
+    def attempts_left(self) -> int | None:
+        if self.quiz.attempt_limit is None:
+            return None
+        return max(0, self.quiz.attempt_limit - self.used)
+
+    def can_start(self) -> tuple[bool, str]:
+        if self.open_attempt is not None:
+            return True, ""
+        if not self.quiz.published:
+            return False, "This quiz is closed."
+        if self.quiz.stop_after_pass and self.passed:
+            return False, "You have passed this quiz, so no more attempts are offered."
+        if self.attempts_left == 0:
+            return False, "You have used every attempt this quiz allows."
+        return True, ""
+
+
+def standings(user_id: int, quizzes: list[Quiz]) -> dict[int, QuizStanding]:
+    """Each quiz's standing for this learner, in one query whatever the number of quizzes."""
+    ids = [quiz.id for quiz in quizzes]
+    rows: dict[int, list[Attempt]] = {quiz_id: [] for quiz_id in ids}
+    if ids:
+        for attempt in db.session.scalars(
+            select(Attempt)
+            .where(Attempt.user_id == user_id, Attempt.quiz_id.in_(ids))
+            .order_by(Attempt.number)
+        ):
+            rows[attempt.quiz_id].append(attempt)
+    result = {}
+    for quiz in quizzes:
+        attempts = rows[quiz.id]
+        submitted = tuple(a for a in attempts if a.state == AttemptState.SUBMITTED.value)
+        open_attempt = next((a for a in attempts if a.is_open), None)
+        result[quiz.id] = QuizStanding(quiz, submitted, open_attempt)
+    return result
+
+
+def standing(user: User, quiz: Quiz) -> QuizStanding:
+    return standings(user.id, [quiz])[quiz.id]
+
+
+# ---- attempts -------------------------------------------------------------------------
+
+
+def get_attempt(attempt_id: int, user: User) -> Attempt:
+    """The learner's own attempt; someone else's is as absent as a missing one."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound("There is no attempt at this address.")
+    return attempt
+
+
+def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attempt:
+    """Resume the learner's open attempt, or start the next one if the rules allow.
+
+    Attempt numbers are unique per learner and quiz in the database, so two requests
+    racing to start the same attempt cannot both succeed, and the limit holds.
+    """
+    now = now or utcnow()
+    current = standing(user, quiz)
+    if current.open_attempt is not None:
+        if expire_if_due(current.open_attempt, now):
+            return start_attempt(user, quiz, now)
+        return current.open_attempt
+    allowed, reason = current.can_start()
+    if not allowed:
+        raise Conflict(reason)
+    if not quiz.questions:
+        raise Conflict("This quiz has no questions yet.")
+    version = current_version(quiz)
+    number = 1 + (
+        db.session.scalar(
+            select(func.max(Attempt.number)).where(
+                Attempt.user_id == user.id, Attempt.quiz_id == quiz.id
+            )
+        )
+        or 0
+    )
+    attempt = Attempt(
+        quiz_id=quiz.id,
+        version_id=version.id,
+        user_id=user.id,
+        number=number,
+        started_at=now,
+        deadline_at=now + timedelta(minutes=quiz.time_limit_minutes)
+        if quiz.time_limit_minutes
+        else None,
+        max_points=sum(entry["spec"]["points"] for entry in version.snapshot["questions"]),
+        layout=_layout(quiz, version),
+    )
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent request took this number first; theirs is the attempt to use.
+        db.session.rollback()
+        again = standing(user, quiz)
+        if again.open_attempt is not None:
+            return again.open_attempt
+        raise Conflict("Another attempt was started at the same moment. Try again.") from None
+    log.info("user %s started attempt %s of quiz %s", user.id, attempt.number, quiz.id)
+    signals.attempt_started.send(attempt=attempt)
+    return attempt
+
+
+def expire_if_due(attempt: Attempt, now: datetime | None = None) -> bool:
+    """Submit an attempt whose time is up, with the answers saved so far."""
+    now = now or utcnow()
+    if attempt.is_open and attempt.deadline_at and now > attempt.deadline_at + GRACE:
+        submit_attempt(attempt, now=now, auto=True)
+        return True
+    return False
+
+
+def answer_from_form(question: ShownQuestion, values: Mapping[str, Any]) -> dict | None:
+    """The stored form of an answer, from form-like values for this question; None if blank.
+
+    Values that do not belong to the question (an unknown choice id, say) are dropped.
+    """
+    key = f"q{question.key}"
+    kind = question.spec.kind
+    if kind is qspec.Kind.SINGLE:
+        raw = values.get(key)
+        return {"choice": int(raw)} if _is_id(raw, question.choice_ids) else None
+    if kind is qspec.Kind.MULTIPLE:
+        raw = values.getlist(key) if hasattr(values, "getlist") else values.get(key) or []
+        chosen = sorted({int(v) for v in raw if _is_id(v, question.choice_ids)})
+        return {"choices": chosen} if chosen else None
+    if kind is qspec.Kind.TRUE_FALSE:
+        raw = values.get(key)
+        return {"value": raw == "true"} if raw in ("true", "false") else None
+    if kind in (qspec.Kind.SHORT_TEXT, qspec.Kind.NUMERIC):
+        raw = values.get(key)
+        text = raw.strip()[:500] if isinstance(raw, str) else ""
+        return {"text": text} if text else None
+    pairs = {}
+    options = set(question.spec.answer_options)
+    for index in range(len(question.spec.pairs)):
+        chosen = values.get(f"{key}-{index}")
+        if isinstance(chosen, str) and chosen in options:
+            pairs[str(index)] = chosen
+    return {"pairs": pairs} if pairs else None
+
+
+def _is_id(raw: Any, allowed: tuple[int, ...]) -> bool:
+    return isinstance(raw, str | int) and str(raw).isdigit() and int(raw) in allowed
+
+
+def grader_answer(question: ShownQuestion, stored: dict | None) -> Any:
+    """The stored answer in the form the pure grader takes."""
+    if not stored:
+        return None
+    kind = question.spec.kind
+    if kind is qspec.Kind.SINGLE:
+        choice = stored.get("choice")
+        return question.choice_ids.index(choice) if choice in question.choice_ids else None
+    if kind is qspec.Kind.MULTIPLE:
+        return {
+            question.choice_ids.index(c)
+            for c in stored.get("choices", [])
+            if c in question.choice_ids
+        }
+    if kind is qspec.Kind.TRUE_FALSE:
+        return stored.get("value")
+    if kind in (qspec.Kind.SHORT_TEXT, qspec.Kind.NUMERIC):
+        return stored.get("text")
+    return {int(k): v for k, v in stored.get("pairs", {}).items()}
+
+
+def save_answers(attempt: Attempt, values: Mapping[str, Any], now: datetime | None = None) -> int:
+    """Save the answers present in `values` (others are left as they were); returns how
+    many questions now have an answer. Refused once the attempt is closed."""
+    now = now or utcnow()
+    if expire_if_due(attempt, now):
+        raise Conflict("Time is up: your attempt was submitted with the answers saved so far.")
+    if not attempt.is_open:
+        raise Conflict("This attempt has already been submitted.")
+    existing = {response.question_key: response for response in attempt.responses}
+    for question in shown_questions(attempt):
+        if not _mentions(question, values):
+            continue
+        answer = answer_from_form(question, values)
+        response = existing.get(question.key)
+        if response is None and answer is not None:
+            attempt.responses.append(
+                Response(question_key=question.key, answer=answer, saved_at=now)
+            )
+        elif response is not None:
+            response.answer = answer or {}
+            response.saved_at = now
+    db.session.commit()
+    return sum(1 for response in attempt.responses if response.answer)
+
+
+def _mentions(question: ShownQuestion, values: Mapping[str, Any]) -> bool:
+    key = f"q{question.key}"
+    return any(name == key or name.startswith(key + "-") for name in values) or (
+        f"{key}-present" in values
+    )
+
+
+def unanswered(attempt: Attempt) -> list[ShownQuestion]:
+    answered = {r.question_key for r in attempt.responses if r.answer}
+    return [q for q in shown_questions(attempt) if q.key not in answered]
+
+
+def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool = False) -> Attempt:
+    """Grade and close the attempt, once: a second submission (double click, replay, a
+    second tab) changes nothing and returns the same result.
+
+    The attempt row is locked first, so concurrent submissions queue behind each other
+    and find it already submitted; all of it happens in one transaction.
+    """
+    now = now or utcnow()
+    locked = db.session.scalar(
+        select(Attempt)
+        .where(Attempt.id == attempt.id)
+        # Lock only the attempt's row, not its quiz: other learners submit in parallel.
+        .with_for_update(of=Attempt)
+        .execution_options(populate_existing=True)
+    )
+    if locked is None or not locked.is_open:
+        db.session.rollback()
+        db.session.refresh(attempt)
+        return attempt
+    if not auto and locked.deadline_at and now > locked.deadline_at + GRACE:
+        auto = True
+    responses = {response.question_key: response for response in locked.responses}
+    total = 0.0
+    for question in shown_questions(locked):
+        response = responses.get(question.key)
+        if response is None:
+            response = Response(question_key=question.key, answer={}, saved_at=now)
+            locked.responses.append(response)
+        result = grading.grade(
+            question.spec,
+            grader_answer(question, response.answer),
+            all_or_nothing=locked.version.snapshot.get("all_or_nothing", False),
+        )
+        response.fraction = result.fraction
+        response.points = result.points
+        response.outcome = result.outcome.value
+        total += result.points
+    changed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == locked.id, Attempt.state == AttemptState.IN_PROGRESS.value)
+        .values(
+            state=AttemptState.SUBMITTED.value,
+            submitted_at=now,
+            auto_submitted=auto,
+            points=round(total, 6),
+            percent=grading.percent(total, locked.max_points),
+            passed=grading.percent(total, locked.max_points) >= locked.quiz.passing_score,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        db.session.refresh(attempt)
+        return attempt
+    db.session.flush()
+    db.session.refresh(locked)
+    signals.attempt_submitted.send(attempt=locked)
+    db.session.commit()
+    log.info("attempt %s submitted: %s%%", locked.id, locked.percent)
+    return locked
+
+
+# ---- review -----------------------------------------------------------------------------
+
+
+def review_level(attempt: Attempt, current: QuizStanding) -> ReviewShows:
+    """How much of the marking this learner may see for this attempt now."""
+    quiz = attempt.quiz
+    if attempt.is_open:
+        raise PermissionDenied("Submit the attempt to see how you did.")
+    shows = quiz.shows
+    when = quiz.when
+    if when is ReviewWhen.IMMEDIATELY:
+        return shows
+    if when is ReviewWhen.AFTER_PASSING and current.passed:
+        return shows
+    if when is ReviewWhen.AFTER_LAST_ATTEMPT and not current.can_start()[0]:
+        return shows
+    return ReviewShows.SCORE
+
+
+@dataclass(frozen=True)
+class ReviewedQuestion:
+    shown: ShownQuestion
+    answer: dict
+    points: float
+    outcome: str
+    feedback: tuple[str, ...]
+
+
+def review(attempt: Attempt) -> list[ReviewedQuestion]:
+    """Each question of a submitted attempt with the learner's answer and its marking."""
+    responses = {r.question_key: r for r in attempt.responses}
+    result = []
+    for question in shown_questions(attempt):
+        response = responses.get(question.key)
+        answer = response.answer if response else {}
+        graded = grading.grade(
+            question.spec,
+            grader_answer(question, answer),
+            all_or_nothing=attempt.version.snapshot.get("all_or_nothing", False),
+        )
+        result.append(
+            ReviewedQuestion(
+                question,
+                answer,
+                response.points if response and response.points is not None else 0.0,
+                response.outcome if response and response.outcome else graded.outcome.value,
+                graded.feedback,
+            )
+        )
+    return result
+
+
+def ensure_valid_settings(
+    passing_score: int, attempt_limit: int | None, time_limit: int | None
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if not 0 <= passing_score <= 100:
+        errors["passing_score"] = ["Enter a passing score from 0 to 100."]
+    if attempt_limit is not None and attempt_limit < 1:
+        errors["attempt_limit"] = ["Allow at least one attempt, or leave it empty for no limit."]
+    if time_limit is not None and time_limit < 1:
+        errors["time_limit_minutes"] = ["Enter at least 1 minute, or leave it empty."]
+    if errors:
+        raise RuleViolation("The quiz settings are not valid.", errors)
+
+
+# ---- authoring --------------------------------------------------------------------------
+
+
+@dataclass
+class QuizSettings:
+    title: str
+    passing_score: int = 70
+    attempt_limit: int | None = None
+    time_limit_minutes: int | None = None
+    grading_method: str = grading.GradingMethod.HIGHEST.value
+    stop_after_pass: bool = False
+    shuffle_questions: bool = False
+    shuffle_choices: bool = False
+    all_or_nothing: bool = False
+    review_shows: str = ReviewShows.FEEDBACK.value
+    review_when: str = ReviewWhen.IMMEDIATELY.value
+    required: bool = True
+    description: str = ""
+
+    def apply(self, quiz: Quiz) -> bool:
+        ensure_valid_settings(self.passing_score, self.attempt_limit, self.time_limit_minutes)
+        changed = False
+        for key, value in vars(self).items():
+            if getattr(quiz, key) != value:
+                setattr(quiz, key, value)
+                changed = True
+        return changed
+
+
+def find_quiz(course_id: int, lesson_id: int | None) -> Quiz | None:
+    query = select(Quiz).where(Quiz.course_id == course_id)
+    query = query.where(
+        Quiz.lesson_id == lesson_id if lesson_id is not None else Quiz.lesson_id.is_(None)
+    )
+    return db.session.scalar(query)
+
+
+def replace_questions(quiz: Quiz, questions: Iterable[qspec.Question]) -> bool:
+    """Make the quiz's questions these, in this order; False when they already were.
+
+    Earlier attempts are untouched: they are graded from their version's snapshot.
+    """
+    wanted = list(questions)
+    if [to_spec(question) for question in quiz.questions] == wanted:
+        return False
+    quiz.questions.clear()
+    db.session.flush()
+    for position, source in enumerate(wanted, start=1):
+        question = Question(position=position)
+        apply_spec(question, source)
+        quiz.questions.append(question)
+    return True
+
+
+@dataclass(frozen=True)
+class QuizImport:
+    quiz: Quiz
+    created: bool
+    changed: bool
+
+
+def import_quiz(
+    course_id: int,
+    lesson_id: int | None,
+    questions: Iterable[qspec.Question],
+    settings: QuizSettings,
+    *,
+    publish: bool = False,
+) -> QuizImport:
+    """Create or update the quiz of a lesson (or the course's final quiz) from questions,
+    e.g. read from a GIFT file. Importing the same content again changes nothing."""
+    questions = list(questions)
+    problems = {
+        f"question {number}": [
+            f"{field}: {message}" for field, messages in found.items() for message in messages
+        ]
+        for number, found in (
+            (number, question_problems(question)) for number, question in enumerate(questions, 1)
+        )
+        if found
+    }
+    if problems:
+        raise RuleViolation("Some questions are not complete; nothing was imported.", problems)
+    quiz = find_quiz(course_id, lesson_id)
+    created = quiz is None
+    if quiz is None:
+        quiz = Quiz(course_id=course_id, lesson_id=lesson_id, title=settings.title)
+        db.session.add(quiz)
+    changed = settings.apply(quiz)
+    changed = replace_questions(quiz, questions) or changed
+    if publish and not quiz.published:
+        quiz.published = changed = True
+    db.session.commit()
+    return QuizImport(quiz, created, changed or created)
+
+
+def check_question(source: qspec.Question) -> None:
+    problems = question_problems(source)
+    if problems:
+        raise RuleViolation("The question is not complete.", problems)
+
+
+def all_quizzes() -> list[Quiz]:
+    """Every quiz, for instructors, grouped by course, lesson quizzes before final ones."""
+    return list(
+        db.session.scalars(
+            select(Quiz).order_by(Quiz.course_id, Quiz.lesson_id.is_(None), Quiz.lesson_id)
+        )
+    )
+
+
+def create_quiz(course_id: int, lesson_id: int | None, settings: QuizSettings) -> Quiz:
+    """A new, unpublished quiz for a lesson (or the course's final quiz)."""
+    if find_quiz(course_id, lesson_id) is not None:
+        where = "This lesson" if lesson_id else "This course"
+        message = f"{where} already has a quiz. Edit that one instead."
+        raise Conflict(message, {"lesson_id": [message]})
+    quiz = Quiz(course_id=course_id, lesson_id=lesson_id, title=settings.title)
+    settings.apply(quiz)
+    db.session.add(quiz)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("That lesson already has a quiz.") from None
+    log.info("quiz %s created for course %s lesson %s", quiz.id, course_id, lesson_id)
+    return quiz
+
+
+def update_settings(quiz: Quiz, settings: QuizSettings) -> Quiz:
+    settings.apply(quiz)
+    db.session.commit()
+    return quiz
+
+
+def get_question(quiz: Quiz, question_id: int) -> Question:
+    question = next((q for q in quiz.questions if q.id == question_id), None)
+    if question is None:
+        raise NotFound("This quiz has no such question.")
+    return question
+
+
+def add_question(quiz: Quiz, source: qspec.Question) -> Question:
+    check_question(source)
+    question = Question(position=len(quiz.questions) + 1)
+    apply_spec(question, source)
+    quiz.questions.append(question)
+    db.session.commit()
+    return question
+
+
+def update_question(question: Question, source: qspec.Question) -> Question:
+    """Change a question. Attempts already made keep the version they were shown."""
+    check_question(source)
+    apply_spec(question, source)
+    db.session.commit()
+    return question
+
+
+def delete_question(question: Question) -> None:
+    quiz = question.quiz
+    quiz.questions.remove(question)
+    _renumber(quiz)
+    if quiz.published and not quiz.questions:
+        quiz.published = False
+    db.session.commit()
+
+
+def move_question(question: Question, offset: int) -> None:
+    """Move a question up (-1) or down (+1) in its quiz."""
+    quiz = question.quiz
+    order = list(quiz.questions)
+    index = order.index(question)
+    target = max(0, min(len(order) - 1, index + offset))
+    order.insert(target, order.pop(index))
+    quiz.questions[:] = order
+    _renumber(quiz)
+    db.session.commit()
+
+
+def _renumber(quiz: Quiz) -> None:
+    for position, question in enumerate(quiz.questions, start=1):
+        question.position = position
+
+
+def set_published(quiz: Quiz, published: bool) -> Quiz:
+    if published and not quiz.questions:
+        raise RuleViolation("Add at least one question before publishing.")
+    quiz.published = published
+    db.session.commit()
+    return quiz

@@ -1,0 +1,131 @@
+"""The learner's quiz pages: overview, the attempt form, and the result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from coursework.accounts.forms import EmptyForm
+from coursework.errors import Conflict
+from coursework.policy import access
+from lessons import services as lessons
+from lessons.rendering import render_markdown, sanitise_html
+from quizzes import services
+from quizzes.models import ReviewShows
+
+bp = Blueprint("quizzes", __name__, template_folder="templates")
+
+
+@bp.route("/quizzes/<int:quiz_id>")
+@access("learner")
+def overview(quiz_id: int):
+    quiz = services.get_quiz(quiz_id)
+    current = services.standing(current_user, quiz)
+    if current.open_attempt is not None and services.expire_if_due(current.open_attempt):
+        current = services.standing(current_user, quiz)
+    course = lessons.get_course_by_id(quiz.course_id)
+    return render_template(
+        "quizzes/overview.html", quiz=quiz, standing=current, course=course, form=EmptyForm()
+    )
+
+
+@bp.route("/quizzes/<int:quiz_id>/attempts", methods=["POST"])
+@access("learner")
+def start(quiz_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    quiz = services.get_quiz(quiz_id)
+    try:
+        attempt = services.start_attempt(current_user, quiz)
+    except Conflict as error:
+        flash(error.message, "error")
+        return redirect(url_for("quizzes.overview", quiz_id=quiz.id))
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@access("learner")
+def attempt(attempt_id: int):
+    current = services.get_attempt(attempt_id, current_user)
+    if services.expire_if_due(current):
+        flash("Time is up. Your attempt was submitted with the answers saved so far.", "info")
+    if not current.is_open:
+        return redirect(url_for("quizzes.result", attempt_id=current.id))
+    form = EmptyForm()
+    confirm_unanswered = []
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            services.save_answers(current, request.form)
+        except Conflict as error:
+            flash(error.message, "info")
+            return redirect(url_for("quizzes.result", attempt_id=current.id))
+        if request.form.get("action") == "submit":
+            missing = services.unanswered(current)
+            if missing and request.form.get("confirm") != "yes":
+                confirm_unanswered = missing
+            else:
+                services.submit_attempt(current)
+                return redirect(url_for("quizzes.result", attempt_id=current.id))
+        else:
+            flash("Your answers are saved. You can come back and finish later.", "success")
+            return redirect(url_for("quizzes.attempt", attempt_id=current.id))
+    answers = {response.question_key: response.answer for response in current.responses}
+    return render_template(
+        "quizzes/attempt.html",
+        attempt=current,
+        quiz=current.quiz,
+        questions=services.shown_questions(current),
+        answers=answers,
+        confirm_unanswered=confirm_unanswered,
+        form=form,
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/answers", methods=["POST"])
+@access("learner")
+def autosave(attempt_id: int):
+    """Saves answers as the learner goes (sent by the page's script), so a closed tab or a
+    crash loses nothing."""
+    current = services.get_attempt(attempt_id, current_user)
+    try:
+        answered = services.save_answers(current, request.form)
+    except Conflict as error:
+        return {"saved": False, "message": error.message}, 409
+    return {"saved": True, "answered": answered}
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@access("learner")
+def result(attempt_id: int):
+    current = services.get_attempt(attempt_id, current_user)
+    services.expire_if_due(current)
+    if current.is_open:
+        return redirect(url_for("quizzes.attempt", attempt_id=current.id))
+    now_standing = services.standing(current_user, current.quiz)
+    level = services.review_level(current, now_standing)
+    course = lessons.get_course_by_id(current.quiz.course_id)
+    return render_template(
+        "quizzes/result.html",
+        attempt=current,
+        quiz=current.quiz,
+        standing=now_standing,
+        level=level,
+        Shows=ReviewShows,
+        reviewed=services.review(current) if level is not ReviewShows.SCORE else [],
+        course=course,
+        form=EmptyForm(),
+    )
+
+
+@bp.app_template_filter("question_text")
+def question_text(text: str, text_format: str = "plain") -> Markup:
+    """Question text as the author wrote it: plain text escaped, Markdown and HTML rendered
+    and sanitised by the same allow-list as lessons."""
+    if text_format == "plain":
+        return Markup("<p>{}</p>").format(text).replace("\n", Markup("<br>"))
+    if text_format == "markdown":
+        return Markup(render_markdown(text))
+    return Markup(sanitise_html(text))
