@@ -63,18 +63,19 @@ def complete(slug: str, lesson_slug: str):
     current = lessons.get_lesson(course, lesson_slug)
     services.complete_lesson(current_user, current)
     progress = services.course_progress(current_user, course)
-    flash(f"“{current.title}” is complete.", "success")
     quiz = progress.quiz_for(current)
     standing = progress.standings.get(quiz.id) if quiz else None
     if quiz is not None and not (standing and standing.passed):
-        return redirect(url_for("quizzes.overview", quiz_id=quiz.id))
-    if progress.next_lesson is not None:
-        target = progress.next_lesson.slug
-        return redirect(url_for("progress.lesson", slug=course.slug, lesson_slug=target))
-    if progress.next_quiz is not None:
-        return redirect(url_for("quizzes.overview", quiz_id=progress.next_quiz.id))
-    flash("You have completed every step of this course. Well done!", "success")
-    return redirect(url_for("progress.course", slug=course.slug))
+        target = url_for("quizzes.overview", quiz_id=quiz.id)
+    elif progress.next_lesson is not None:
+        target = url_for("progress.lesson", slug=course.slug, lesson_slug=progress.next_lesson.slug)
+    elif progress.next_quiz is not None:
+        target = url_for("quizzes.overview", quiz_id=progress.next_quiz.id)
+    else:
+        flash("You have completed every lesson of this course. Well done!", "success")
+        return redirect(url_for("progress.course", slug=course.slug))
+    flash(f"“{current.title}” is complete.", "success")
+    return redirect(target)
 
 
 @bp.route("/my-learning")

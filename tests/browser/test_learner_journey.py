@@ -103,7 +103,7 @@ def test_a_new_learner_signs_up_and_completes_the_default_course(
     expect(page.get_by_role("heading", level=1, name=COURSE_TITLE)).to_be_visible()
     lesson_list = page.get_by_role("list", name="Lessons")
     expect(lesson_list.get_by_role("link")).to_have_text(LESSONS)
-    expect(page.get_by_role("progressbar", name=re.compile("0 of 7 lessons"))).to_be_visible()
+    expect(page.get_by_role("progressbar", name=re.compile("0 of 7 steps"))).to_be_visible()
     axe_check(page)
     page.get_by_role("link", name=re.compile(r"^(Start the course|Continue)")).click()
 
@@ -125,7 +125,7 @@ def test_a_new_learner_signs_up_and_completes_the_default_course(
     progress = page.get_by_role("complementary", name="Your progress")
     expect(progress).to_contain_text("100%")
     expect(
-        progress.get_by_role("progressbar", name=re.compile("7 of 7 lessons"))
+        progress.get_by_role("progressbar", name=re.compile("7 of 7 steps"))
     ).to_have_attribute("value", "7")
     expect(progress).to_contain_text("You have completed every lesson.")
     for title in LESSONS:
@@ -142,7 +142,7 @@ def test_a_new_learner_signs_up_and_completes_the_default_course(
     expect(card).to_contain_text("100%")
     expect(card).to_contain_text("Every lesson completed.")
     expect(card.get_by_role("progressbar")).to_have_accessible_name(
-        "Progress: 7 of 7 lessons completed"
+        "Progress: 7 of 7 steps done"
     )
     axe_check(page)
 
