@@ -211,6 +211,7 @@ class QuizStanding:
     quiz: Quiz
     attempts: tuple[Attempt, ...]  # submitted, oldest first
     open_attempt: Attempt | None
+    last_number: int = 0  # of any attempt, whatever its state
 
     @property
     def used(self) -> int:
@@ -263,7 +264,8 @@ def standings(user_id: int, quizzes: list[Quiz]) -> dict[int, QuizStanding]:
         attempts = rows[quiz.id]
         submitted = tuple(a for a in attempts if a.state == AttemptState.SUBMITTED.value)
         open_attempt = next((a for a in attempts if a.is_open), None)
-        result[quiz.id] = QuizStanding(quiz, submitted, open_attempt)
+        last = max((a.number for a in attempts), default=0)
+        result[quiz.id] = QuizStanding(quiz, submitted, open_attempt, last)
     return result
 
 
@@ -300,14 +302,11 @@ def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attemp
     if not quiz.questions:
         raise Conflict("This quiz has no questions yet.")
     version = current_version(quiz)
-    number = 1 + (
-        db.session.scalar(
-            select(func.max(Attempt.number)).where(
-                Attempt.user_id == user.id, Attempt.quiz_id == quiz.id
-            )
-        )
-        or 0
-    )
+    # The next number comes from the same read as the limit check; the unique constraint on
+    # (quiz, learner, number) then refuses a second attempt racing for the same number.
+    number = current.last_number + 1
+    if quiz.attempt_limit is not None and number > quiz.attempt_limit:
+        raise Conflict("You have used every attempt this quiz allows.")
     attempt = Attempt(
         quiz_id=quiz.id,
         version_id=version.id,

@@ -69,9 +69,10 @@ def complete_lesson(user: User, lesson: Lesson) -> bool:
     """Mark the lesson's current content completed; True only the first time."""
     enrol(user, lesson.course)
     now = utcnow()
-    insert_or_ignore(
+    if insert_or_ignore(
         db.session, LessonProgress, user_id=user.id, lesson_id=lesson.id, started_at=now
-    )
+    ):
+        record_event(user.id, "started", "lesson", lesson.id)
     # One conditional UPDATE: of two simultaneous clicks, only one changes the row.
     result = db.session.execute(
         update(LessonProgress)

@@ -1,0 +1,118 @@
+"""Many requests at once, on PostgreSQL: limits hold and nothing is counted twice."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from coursework.errors import Conflict
+from coursework.extensions import db
+from coursework.progress import services as progress
+from coursework.progress.models import LearningEvent
+from lessons import services as lessons
+from quizzes import services
+from quizzes.models import Attempt
+
+pytestmark = pytest.mark.postgres_only
+
+WORKERS = 20
+
+
+def all_at_once(app, work: Callable[[], object]) -> list[object]:
+    """Run `work` in WORKERS threads released together by a barrier; return results or
+    the exceptions raised."""
+    barrier = threading.Barrier(WORKERS)
+
+    def run() -> object:
+        with app.app_context():
+            barrier.wait(timeout=30)
+            try:
+                return work()
+            except Exception as error:  # collected and asserted on by the test
+                db.session.rollback()
+                return error
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return [f.result(timeout=120) for f in [pool.submit(run) for _ in range(WORKERS)]]
+
+
+def test_the_attempt_limit_holds_under_concurrent_starts_and_submits(app, make_user, make_quiz):
+    learner_id = make_user().id
+    quiz_id = make_quiz(attempt_limit=5).id
+
+    def start_and_submit_until_refused() -> int:
+        from coursework.accounts.models import User
+
+        learner = db.session.get(User, learner_id)
+        quiz = services.get_quiz(quiz_id)
+        made = 0
+        for _ in range(10):
+            try:
+                attempt = services.start_attempt(learner, quiz)
+            except Conflict:
+                return made
+            services.submit_attempt(attempt)
+            made += 1
+        return made
+
+    results = all_at_once(app, start_and_submit_until_refused)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    numbers = sorted(db.session.scalars(select(Attempt.number).where(Attempt.quiz_id == quiz_id)))
+    assert numbers == [1, 2, 3, 4, 5]
+    assert (
+        db.session.scalar(
+            select(func.count(LearningEvent.id)).where(LearningEvent.verb == "attempted")
+        )
+        == 5
+    )
+
+
+def test_twenty_submissions_of_one_attempt_grade_it_once(app, make_user, make_quiz):
+    from tests.quizzes.conftest import right_answers
+    from tests.quizzes.test_attempts import form
+
+    learner, quiz = make_user(), make_quiz()
+    attempt = services.start_attempt(learner, quiz)
+    services.save_answers(attempt, form(right_answers(attempt)))
+    attempt_id, learner_id = attempt.id, learner.id
+
+    def submit() -> tuple:
+        from coursework.accounts.models import User
+
+        mine = services.get_attempt(attempt_id, db.session.get(User, learner_id))
+        result = services.submit_attempt(mine)
+        return (result.state, result.percent, result.submitted_at)
+
+    results = all_at_once(app, submit)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len(set(results)) == 1
+    assert results[0][:2] == ("submitted", 100.0)
+    events = db.session.scalars(
+        select(LearningEvent.verb).where(LearningEvent.object_type == "quiz")
+    )
+    assert sorted(events) == ["attempted", "passed"]
+
+
+def test_concurrent_completions_of_a_lesson_record_one_event(app, make_user, course):
+    learner_id = make_user().id
+    lesson_id = lessons.current_lessons(course.id)[0].id
+
+    def complete() -> bool:
+        from coursework.accounts.models import User
+        from lessons.models import Lesson
+
+        return progress.complete_lesson(
+            db.session.get(User, learner_id), db.session.get(Lesson, lesson_id)
+        )
+
+    results = all_at_once(app, complete)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert results.count(True) == 1
+    verbs = sorted(db.session.scalars(select(LearningEvent.verb)))
+    assert verbs.count("completed") == 1 and verbs.count("started") == 2  # course + lesson
