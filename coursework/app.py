@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from coursework import config as configuration
 from coursework.errors import register_error_handlers
@@ -31,6 +32,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     configuration.resolve_instance_settings(app.config, app.instance_path)
 
+    # Ids in URLs fit the database's integer column; a larger one is simply not found.
+    app.url_map.converters["int"] = DatabaseIdConverter
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -40,6 +43,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(enforce_access)
     check_every_route_has_a_policy(app)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def register_logging(app: Flask) -> None:
@@ -80,15 +89,28 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from coursework.accounts.views import bp as accounts_bp
     from coursework.api_docs import bp as api_docs_bp
+    from coursework.certificates.api import blp as certificates_api
+    from coursework.certificates.views import bp as certificates_bp
     from coursework.progress.api import blp as progress_api
     from coursework.progress.views import bp as progress_bp
     from lessons.api import blp as lessons_api
     from lessons.views import bp as lessons_bp
+    from quizzes.api import authoring as quiz_authoring_api
+    from quizzes.api import taking as quizzes_api
+    from quizzes.authoring import bp as authoring_bp
     from quizzes.views import bp as quizzes_bp
 
-    for blueprint in (accounts_bp, lessons_bp, quizzes_bp, progress_bp, api_docs_bp):
+    for blueprint in (
+        accounts_bp,
+        lessons_bp,
+        quizzes_bp,
+        authoring_bp,
+        progress_bp,
+        certificates_bp,
+        api_docs_bp,
+    ):
         app.register_blueprint(blueprint)
-    for blueprint in (lessons_api, progress_api):
+    for blueprint in (lessons_api, progress_api, quiz_authoring_api, quizzes_api, certificates_api):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
     @app.get("/healthz")
@@ -104,15 +126,21 @@ def register_blueprints(app: Flask) -> None:
 
 def register_signals() -> None:
     """Higher layers subscribe to what lower layers announce (connecting twice is a no-op)."""
+    from coursework.certificates import services as certificates
     from coursework.progress import services as progress
-    from quizzes import signals
+    from coursework.progress import signals as progress_signals
+    from quizzes import signals as quiz_signals
 
-    signals.attempt_submitted.connect(progress.record_attempt)
-    signals.attempt_started.connect(progress.record_quiz_start)
+    quiz_signals.attempt_submitted.connect(progress.record_attempt)
+    quiz_signals.attempt_started.connect(progress.record_quiz_start)
+    # After the attempt's own events, so "certified" follows "passed".
+    quiz_signals.attempt_submitted.connect(certificates.on_attempt_submitted)
+    progress_signals.lesson_completed.connect(certificates.on_lesson_completed)
 
 
 def register_commands(app: Flask) -> None:
     from coursework.accounts.cli import users_cli
+    from coursework.certificates.cli import certificates_cli
     from coursework.cli import setup_command
     from lessons.cli import courses_cli
     from quizzes.cli import quizzes_cli
@@ -120,4 +148,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(quizzes_cli)
+    app.cli.add_command(certificates_cli)
     app.cli.add_command(setup_command)

@@ -48,6 +48,10 @@ class Base:
     OPENAPI_JSON_PATH = "openapi.json"
 
     DEMO_ACCOUNTS = False
+    # Where the site is reached from outside: used in certificate links, QR codes and
+    # signed credentials (never taken from a request's Host header).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "60 per minute")
 
 
 class Development(Base):
@@ -62,6 +66,7 @@ class Testing(Base):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     # Limits stay on in tests (one test proves them) but high enough not to get in the way.
     RATELIMIT_AUTH = "1000 per minute"
+    RATELIMIT_VERIFY = "1000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
 
 

@@ -58,6 +58,7 @@ class CourseSource:
     summary: str = ""
     description: str = ""
     lessons: list[LessonSource] = field(default_factory=list)
+    certificate_valid_months: int | None = None
 
 
 def estimate_minutes(markdown: str) -> int:
@@ -146,11 +147,19 @@ def _read_folder(folder: Path, max_bytes: int) -> CourseSource:
         raise DocumentError(f"{folder}: a course folder needs a course.md file.")
     meta, description = _front_matter(_read_text(course_file, max_bytes), course_file.name)
     title = str(meta.get("title") or _title_from_name(folder))
+    months = meta.get("certificate_valid_months")
+    if months is not None and (
+        not isinstance(months, int) or isinstance(months, bool) or months < 1
+    ):
+        raise DocumentError(
+            f"{course_file.name}: 'certificate_valid_months' must be a whole number."
+        )
     course = CourseSource(
         slug=slugify(str(meta.get("slug") or title)),
         title=title,
         summary=str(meta.get("summary") or ""),
         description=description.strip(),
+        certificate_valid_months=months,
     )
     ordered = []
     for lesson_file in sorted(folder.glob("*.md")):

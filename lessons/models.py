@@ -18,6 +18,8 @@ class Course(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(300), default="")
     description_html: Mapped[str] = mapped_column(Text, default="")
+    # Certificates of this course expire this many months after issue; None: never.
+    certificate_valid_months: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

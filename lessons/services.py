@@ -56,6 +56,7 @@ def import_course(source: CourseSource) -> ImportReport:
         "title": source.title,
         "summary": source.summary,
         "description_html": description_html,
+        "certificate_valid_months": source.certificate_valid_months,
     }
     course_changed = any(getattr(course, key) != value for key, value in course_fields.items())
     for key, value in course_fields.items():

@@ -93,6 +93,7 @@ def load_course_quizzes(course_slug: str, folder: Path) -> list[str]:
             passing_score=int(options.get("passing_score", 70)),
             attempt_limit=options.get("attempt_limit"),
             review_shows=options.get("review", "feedback"),
+            shuffle_choices=bool(options.get("shuffle_choices", False)),
             required=bool(options.get("required", True)),
         )
         result = services.import_quiz(

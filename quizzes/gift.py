@@ -656,6 +656,7 @@ def _numeric_text(number: NumericAnswer) -> str:
 
 def _format_number(value: float) -> str:
     # Whole numbers without ".0"; anything else as repr, which reads back exactly.
+    value = float(value)
     if value.is_integer() and abs(value) < 1e16:
         return str(int(value))
     return repr(float(value))

@@ -10,7 +10,7 @@ import json
 import logging
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -149,6 +149,34 @@ class ShownQuestion:
 
     def choice(self, choice_id: int) -> qspec.Choice:
         return self.spec.choices[self.choice_ids.index(choice_id)]
+
+    # Learners name options by their place in the order they were shown (1, 2, …), never
+    # by choice id: ids follow the authored order, which would undo the shuffling.
+    @property
+    def options(self) -> list[tuple[int, str]]:
+        return [(n, self.choice(cid).text) for n, cid in enumerate(self.shown_choice_ids, 1)]
+
+    def choice_for_option(self, option: Any) -> int | None:
+        if isinstance(option, str) and option.isdigit():
+            option = int(option)
+        is_number = isinstance(option, int) and not isinstance(option, bool)
+        if is_number and 1 <= option <= len(self.shown_choice_ids):
+            return self.shown_choice_ids[option - 1]
+        return None
+
+    def option_for_choice(self, choice_id: int) -> int | None:
+        if choice_id in self.shown_choice_ids:
+            return self.shown_choice_ids.index(choice_id) + 1
+        return None
+
+    def public_answer(self, stored: dict | None) -> dict:
+        """A stored answer as the learner's side names it (options, not choice ids)."""
+        stored = stored or {}
+        if "choice" in stored:
+            return {"choice": self.option_for_choice(stored["choice"])}
+        if "choices" in stored:
+            return {"choices": sorted(self.option_for_choice(c) or 0 for c in stored["choices"])}
+        return dict(stored)
 
 
 def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
@@ -346,16 +374,17 @@ def expire_if_due(attempt: Attempt, now: datetime | None = None) -> bool:
 def answer_from_form(question: ShownQuestion, values: Mapping[str, Any]) -> dict | None:
     """The stored form of an answer, from form-like values for this question; None if blank.
 
-    Values that do not belong to the question (an unknown choice id, say) are dropped.
+    Options arrive as their shown position; values that do not belong to the question
+    (an option it does not have, say) are dropped.
     """
     key = f"q{question.key}"
     kind = question.spec.kind
     if kind is qspec.Kind.SINGLE:
-        raw = values.get(key)
-        return {"choice": int(raw)} if _is_id(raw, question.choice_ids) else None
+        choice = question.choice_for_option(values.get(key))
+        return {"choice": choice} if choice is not None else None
     if kind is qspec.Kind.MULTIPLE:
         raw = values.getlist(key) if hasattr(values, "getlist") else values.get(key) or []
-        chosen = sorted({int(v) for v in raw if _is_id(v, question.choice_ids)})
+        chosen = sorted({c for c in map(question.choice_for_option, raw) if c is not None})
         return {"choices": chosen} if chosen else None
     if kind is qspec.Kind.TRUE_FALSE:
         raw = values.get(key)
@@ -371,10 +400,6 @@ def answer_from_form(question: ShownQuestion, values: Mapping[str, Any]) -> dict
         if isinstance(chosen, str) and chosen in options:
             pairs[str(index)] = chosen
     return {"pairs": pairs} if pairs else None
-
-
-def _is_id(raw: Any, allowed: tuple[int, ...]) -> bool:
-    return isinstance(raw, str | int) and str(raw).isdigit() and int(raw) in allowed
 
 
 def grader_answer(question: ShownQuestion, stored: dict | None) -> Any:
@@ -754,3 +779,44 @@ def set_published(quiz: Quiz, published: bool) -> Quiz:
     quiz.published = published
     db.session.commit()
     return quiz
+
+
+# ---- reading attempts, for instructors ---------------------------------------------------
+
+
+def submitted_counts(quiz_ids: list[int]) -> dict[int, int]:
+    """Submitted attempts per quiz, in one query whatever the number of quizzes."""
+    if not quiz_ids:
+        return {}
+    rows = db.session.execute(
+        select(Attempt.quiz_id, func.count(Attempt.id))
+        .where(Attempt.quiz_id.in_(quiz_ids), Attempt.state == AttemptState.SUBMITTED.value)
+        .group_by(Attempt.quiz_id)
+    )
+    return dict(rows.tuples().all())
+
+
+def submitted_attempts(quiz: Quiz) -> list[Attempt]:
+    """Every submitted attempt of a quiz, with its version and responses (two queries)."""
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.quiz_id == quiz.id, Attempt.state == AttemptState.SUBMITTED.value)
+            .order_by(Attempt.user_id, Attempt.number)
+        ).unique()
+    )
+
+
+def latest_version(quiz: Quiz) -> QuizVersion | None:
+    """The newest version attempts were made on, or None before any attempt."""
+    return db.session.scalar(
+        select(QuizVersion)
+        .where(QuizVersion.quiz_id == quiz.id)
+        .order_by(QuizVersion.number.desc())
+        .limit(1)
+    )
+
+
+def settings_of(quiz: Quiz) -> QuizSettings:
+    """A quiz's current settings, as the services take them."""
+    return QuizSettings(**{f.name: getattr(quiz, f.name) for f in fields(QuizSettings)})

@@ -61,6 +61,16 @@ class NumericAnswer:
     weight: float = 1.0
     feedback: str = ""
 
+    def __post_init__(self) -> None:
+        # Always floats, whether written as 8 or 8.0 (JSON keeps the difference), so equal
+        # answers compare equal and every writer sees one type.
+        for name in ("value", "low", "high"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, float(value))
+        object.__setattr__(self, "tolerance", float(self.tolerance))
+        object.__setattr__(self, "weight", float(self.weight))
+
     def accepts(self, number: float) -> bool:
         if self.low is not None and self.high is not None:
             return self.low <= number <= self.high

@@ -26,6 +26,9 @@ from coursework.extensions import db
 from lessons import services as lessons
 from lessons.builder import parse_markdown_document
 from lessons.models import Course
+from quizzes import services as quizzes
+from quizzes.models import Quiz
+from tests.quizzes.kit import EVERY_KIND
 
 PASSWORD = "correct horse battery"
 REQUIRE_POSTGRES = os.environ.get("COURSEWORK_REQUIRE_POSTGRES") == "1"
@@ -202,3 +205,19 @@ def course(make_course) -> Course:
 
 
 DEFAULT_COURSE_DIR = Path(__file__).resolve().parent.parent / "lessons" / "course" / "tpm-vs-pm"
+
+
+@pytest.fixture
+def make_quiz(course) -> Callable[..., Quiz]:
+    def make(questions=None, lesson_slug: str | None = "knives", **settings) -> Quiz:
+        lesson = lessons.get_lesson(course, lesson_slug) if lesson_slug else None
+        options = {"title": "Check", "passing_score": 70, **settings}
+        return quizzes.import_quiz(
+            course.id,
+            lesson.id if lesson else None,
+            EVERY_KIND if questions is None else questions,
+            quizzes.QuizSettings(**options),
+            publish=True,
+        ).quiz
+
+    return make

@@ -66,6 +66,12 @@ class CourseSummary:
         return LessonState.IN_PROGRESS if self.started else LessonState.NOT_STARTED
 
     @property
+    def is_complete(self) -> bool:
+        """The completion rule: every current lesson completed and every required quiz
+        passed. Certificates are issued when it first holds."""
+        return self.total > 0 and self.completed == self.total
+
+    @property
     def lessons_done(self) -> bool:
         return all(state == LessonState.COMPLETED for state in self.states.values())
 

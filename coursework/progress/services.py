@@ -10,6 +10,7 @@ from sqlalchemy import or_, select, update
 from coursework.accounts.models import User
 from coursework.db import insert_or_ignore, utcnow
 from coursework.extensions import db
+from coursework.progress import signals
 from coursework.progress.models import Enrolment, LearningEvent, LessonProgress
 from coursework.progress.rules import CourseSummary, LessonState, summarise
 from lessons import services as lessons
@@ -89,6 +90,7 @@ def complete_lesson(user: User, lesson: Lesson) -> bool:
     completed = result.rowcount == 1
     if completed:
         record_event(user.id, "completed", "lesson", lesson.id)
+        signals.lesson_completed.send(user_id=user.id, course_id=lesson.course_id)
         db.session.execute(
             update(Enrolment)
             .where(Enrolment.user_id == user.id, Enrolment.course_id == lesson.course_id)

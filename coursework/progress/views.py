@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from coursework.accounts.forms import EmptyForm
+from coursework.certificates import services as certificates
 from coursework.policy import access
 from coursework.progress import services
 from lessons import services as lessons
@@ -31,8 +32,14 @@ def catalogue():
 @bp.route("/courses/<slug>")
 @access("public")
 def course(slug: str):
-    progress = services.course_progress(_signed_in_user(), lessons.get_course(slug))
-    return render_template("progress/course.html", progress=progress)
+    user = _signed_in_user()
+    progress = services.course_progress(user, lessons.get_course(slug))
+    return render_template(
+        "progress/course.html",
+        progress=progress,
+        rule=certificates.completion_rule(progress),
+        certificate=certificates.find_for(user.id, progress.course.id) if user else None,
+    )
 
 
 @bp.route("/courses/<slug>/lessons/<lesson_slug>")
@@ -72,7 +79,8 @@ def complete(slug: str, lesson_slug: str):
     elif progress.next_quiz is not None:
         target = url_for("quizzes.overview", quiz_id=progress.next_quiz.id)
     else:
-        flash("You have completed every lesson of this course. Well done!", "success")
+        if certificates.find_for(current_user.id, course.id) is None:  # else it was announced
+            flash("You have completed every lesson of this course. Well done!", "success")
         return redirect(url_for("progress.course", slug=course.slug))
     flash(f"“{current.title}” is complete.", "success")
     return redirect(target)
@@ -81,4 +89,7 @@ def complete(slug: str, lesson_slug: str):
 @bp.route("/my-learning")
 @access("learner")
 def my_learning():
-    return render_template("progress/my_learning.html", courses=services.my_courses(current_user))
+    earned = {c.course_id: c for c in certificates.for_learner(current_user.id)}
+    return render_template(
+        "progress/my_learning.html", courses=services.my_courses(current_user), earned=earned
+    )

@@ -141,6 +141,16 @@ def default_course(app: Flask):
         return import_course(read_course(DEFAULT_COURSE_DIR)).course
 
 
+@pytest.fixture
+def default_quizzes(app: Flask, default_course):
+    """The default course with its quizzes, as `make run` loads them."""
+    from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
+
+    with app.app_context():
+        load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm")
+    return default_course
+
+
 # --- accessibility ----------------------------------------------------------------------
 
 

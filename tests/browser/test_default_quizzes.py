@@ -15,16 +15,6 @@ from playwright.sync_api import Page, expect
 from quizzes.spec import Kind
 
 PASSWORD = "correct horse battery"
-QUIZ_DIR_NAME = "tpm-vs-pm"
-
-
-@pytest.fixture
-def default_quizzes(app, default_course):
-    from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
-
-    with app.app_context():
-        load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / QUIZ_DIR_NAME)
-    return default_course
 
 
 def shown(app, page: Page):
@@ -44,16 +34,17 @@ def answer(page: Page, questions, *, right: bool) -> None:
     for q in questions:
         name = f"q{q.key}"
         kind = q.spec.kind
+        options = list(enumerate(q.shown_choice_ids, 1))
         if kind is Kind.SINGLE:
-            cid = next(c for c in q.choice_ids if q.choice(c).is_correct == right)
-            page.locator(f"#{name}-c{cid}").check()
+            option = next(n for n, c in options if q.choice(c).is_correct == right)
+            page.locator(f"#{name}-o{option}").check()
         elif kind is Kind.MULTIPLE:
-            for cid in q.choice_ids:
+            for option, cid in options:
                 if q.choice(cid).is_correct and right:
-                    page.locator(f"#{name}-c{cid}").check()
+                    page.locator(f"#{name}-o{option}").check()
             if not right:
-                wrong = next(c for c in q.choice_ids if not q.choice(c).is_correct)
-                page.locator(f"#{name}-c{wrong}").check()
+                wrong = next(n for n, c in options if not q.choice(c).is_correct)
+                page.locator(f"#{name}-o{wrong}").check()
         elif kind is Kind.TRUE_FALSE:
             value = q.spec.answer if right else not q.spec.answer
             page.locator(f"#{name}-{'true' if value else 'false'}").check()

@@ -90,3 +90,9 @@ def test_login_is_rate_limited(client, app):
     finally:
         app.config["RATELIMIT_AUTH"] = "1000 per minute"
         limiter.reset()
+
+
+@pytest.mark.parametrize("path", ["/quizzes/99999999999999", "/attempts/99999999999999/result"])
+def test_ids_too_large_for_the_database_are_simply_not_found(client, make_user, login, path):
+    login(client, make_user())
+    assert client.get(path).status_code == 404

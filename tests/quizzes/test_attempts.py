@@ -16,7 +16,7 @@ from coursework.progress.models import LearningEvent
 from quizzes import services
 from quizzes.models import Attempt, QuizVersion
 from quizzes.spec import Choice, Kind, Question
-from tests.quizzes.conftest import SECRET_TEXTS, right_answers, wrong_answers
+from tests.quizzes.kit import SECRET_TEXTS, right_answers, wrong_answers
 
 
 def form(values: dict) -> MultiDict:

@@ -14,7 +14,8 @@ from quizzes.models import Question, Quiz
 from tests.conftest import DEFAULT_COURSE_DIR
 
 GOOD = """// A small quiz
-::Capital:: What is the capital of France? {=Paris#Yes ~Lyon#No ####Paris has been the capital for centuries.}
+::Capital:: What is the capital of France?
+{=Paris#Yes ~Lyon#No ####Paris has been the capital for centuries.}
 
 ::Spider:: How many legs has a spider? {#8}
 """
@@ -57,7 +58,7 @@ def test_a_malformed_file_imports_nothing_and_names_the_lines(app, course, tmp_p
         args=["quizzes", "import", str(bad), "--course", course.slug, "--lesson", "knives"]
     )
     assert result.exit_code != 0
-    assert "line 6" in result.output and "line 8" in result.output
+    assert "line 7" in result.output and "line 9" in result.output
     assert db.session.scalar(select(func.count(Quiz.id))) == 0
     assert db.session.scalar(select(func.count(Question.id))) == 0
 

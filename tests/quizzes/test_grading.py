@@ -154,7 +154,7 @@ def test_matching_gives_a_share_per_right_pair():
 # ---- properties -------------------------------------------------------------------------
 
 weights = st.sampled_from([-1.0, -0.5, -1 / 3, 0.0, 0.25, 1 / 3, 0.5, 1.0])
-texts = st.text(min_size=1, max_size=12)
+texts = st.text(min_size=1, max_size=12).filter(str.strip)  # as validation requires
 points = st.sampled_from([0.5, 1.0, 2.0, 3.0, 10.0])
 
 

@@ -74,7 +74,7 @@ def test_the_attempt_limit_holds_under_concurrent_starts_and_submits(app, make_u
 
 
 def test_twenty_submissions_of_one_attempt_grade_it_once(app, make_user, make_quiz):
-    from tests.quizzes.conftest import right_answers
+    from tests.quizzes.kit import right_answers
     from tests.quizzes.test_attempts import form
 
     learner, quiz = make_user(), make_quiz()

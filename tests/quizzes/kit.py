@@ -1,14 +1,8 @@
-"""Fixtures for quizzes: a small quiz with one question of every kind."""
+"""Quiz test kit: a quiz with one question of every kind, and answers to it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import pytest
-
-from lessons import services as lessons
 from quizzes import services
-from quizzes.models import Quiz
 from quizzes.spec import Choice, Kind, NumericAnswer, Pair, Question
 
 EVERY_KIND = (
@@ -59,31 +53,19 @@ SECRET_TEXTS = (
 )
 
 
-@pytest.fixture
-def make_quiz(course) -> Callable[..., Quiz]:
-    def make(questions=EVERY_KIND, lesson_slug: str | None = "knives", **settings) -> Quiz:
-        lesson = lessons.get_lesson(course, lesson_slug) if lesson_slug else None
-        options = {"title": "Check", "passing_score": 70, **settings}
-        return services.import_quiz(
-            course.id,
-            lesson.id if lesson else None,
-            questions,
-            services.QuizSettings(**options),
-            publish=True,
-        ).quiz
-
-    return make
-
-
 def right_answers(attempt) -> dict[str, str | list[str]]:
     values: dict[str, str | list[str]] = {}
     for q in services.shown_questions(attempt):
         name = f"q{q.key}"
         kind = q.spec.kind
         if kind is Kind.SINGLE:
-            values[name] = str(next(cid for cid in q.choice_ids if q.choice(cid).is_correct))
+            values[name] = str(
+                next(n for n, cid in enumerate(q.shown_choice_ids, 1) if q.choice(cid).is_correct)
+            )
         elif kind is Kind.MULTIPLE:
-            values[name] = [str(cid) for cid in q.choice_ids if q.choice(cid).is_correct]
+            values[name] = [
+                str(n) for n, cid in enumerate(q.shown_choice_ids, 1) if q.choice(cid).is_correct
+            ]
         elif kind is Kind.TRUE_FALSE:
             values[name] = "true" if q.spec.answer else "false"
         elif kind is Kind.SHORT_TEXT:
@@ -102,7 +84,11 @@ def wrong_answers(attempt) -> dict[str, str]:
         name = f"q{q.key}"
         kind = q.spec.kind
         if kind in (Kind.SINGLE, Kind.MULTIPLE):
-            values[name] = str(next(cid for cid in q.choice_ids if not q.choice(cid).is_correct))
+            values[name] = str(
+                next(
+                    n for n, cid in enumerate(q.shown_choice_ids, 1) if not q.choice(cid).is_correct
+                )
+            )
         elif kind is Kind.TRUE_FALSE:
             values[name] = "false" if q.spec.answer else "true"
         elif kind in (Kind.SHORT_TEXT, Kind.NUMERIC):

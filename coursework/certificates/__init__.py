@@ -1,0 +1,1 @@
+"""Certificates of completion: issued once, printable, verifiable by anyone, signed."""

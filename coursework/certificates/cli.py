@@ -1,0 +1,46 @@
+"""`flask --app wsgi certificates …`: check and revoke certificates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from coursework.accounts import services as accounts
+from coursework.certificates import services
+from coursework.errors import DomainError
+
+certificates_cli = AppGroup("certificates", help="Check and revoke certificates.")
+
+
+@certificates_cli.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_command(file: Path) -> None:
+    """Check a signed credential file; exits non-zero when it does not check out."""
+    result = services.verify_credential(file.read_text(encoding="utf-8", errors="replace"))
+    if result.valid:
+        subject = result.credential["credentialSubject"]
+        click.echo(f"valid: {subject.get('name', '')} — {subject['achievement']['name']}")
+        return
+    for problem in result.problems:
+        click.echo(f"invalid: {problem}", err=True)
+    raise SystemExit(1)
+
+
+@certificates_cli.command("revoke")
+@click.argument("code")
+@click.option("--reason", required=True)
+@click.option("--by", "email", required=True, help="Email of the admin or instructor revoking.")
+def revoke_command(code: str, reason: str, email: str) -> None:
+    """Revoke a certificate; verification shows it as revoked from now on."""
+    by = accounts.find_by_email(email)
+    if by is None or not (by.is_admin or by.is_instructor):
+        raise click.ClickException("Only an admin or instructor may revoke certificates.")
+    try:
+        certificate = services.revoke(services.get_by_code(code), by, reason)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(
+        f"Revoked the certificate of {certificate.learner_name} ({certificate.course_title})."
+    )

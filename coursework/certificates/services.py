@@ -1,0 +1,266 @@
+"""Certificate rules: issuing exactly once, finding, revoking and verifying.
+
+Issuance runs inside the transaction that completes a course's last step (a lesson marked
+complete, a quiz passed), through the signals those layers send.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import current_app, flash, has_request_context, url_for
+from markupsafe import Markup
+from sqlalchemy import select
+
+from coursework.accounts.models import User
+from coursework.certificates import credentials
+from coursework.certificates.models import Certificate
+from coursework.db import insert_or_ignore, utcnow
+from coursework.errors import NotFound, RuleViolation
+from coursework.extensions import db
+from coursework.progress import services as progress
+from lessons import services as lessons
+
+log = logging.getLogger(__name__)
+
+EXPIRES_SOON = timedelta(days=30)
+ISSUER_NAME = "Coursework"
+
+
+def public_url(path: str) -> str:
+    """An absolute URL on the public site, from configuration rather than the request."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
+
+
+def signing_key() -> credentials.SigningKey:
+    """The issuer's key: from COURSEWORK_SIGNING_KEY (a PEM), else the instance folder."""
+    cache = current_app.extensions.setdefault("coursework_signing_key", {})
+    if "key" not in cache:
+        cache["key"] = credentials.load_or_create_key(
+            Path(current_app.instance_path), os.environ.get("COURSEWORK_SIGNING_KEY")
+        )
+    return cache["key"]
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def completion_rule(course_progress: progress.CourseProgress) -> str:
+    """The rule in words, for the course page."""
+    lessons_part = f"complete all {len(course_progress.lessons)} lessons"
+    required = [quiz for quiz in course_progress.quizzes if quiz.required]
+    final = course_progress.final_quiz
+    if not required:
+        return f"To earn the certificate, {lessons_part}."
+    parts = []
+    lesson_quizzes = [quiz for quiz in required if not quiz.is_final]
+    if lesson_quizzes:
+        parts.append(f"pass each of the {len(lesson_quizzes)} lesson quizzes")
+    if final is not None and final.required:
+        parts.append(f"pass the final quiz with at least {final.passing_score}%")
+    return f"To earn the certificate, {lessons_part} and {' and '.join(parts)}."
+
+
+def final_score(course_progress: progress.CourseProgress) -> float | None:
+    """The final quiz's grade; without one, the mean grade of the required quizzes."""
+    final = course_progress.final_quiz
+    if final is not None:
+        standing = course_progress.standings.get(final.id)
+        return standing.grade if standing else None
+    grades = [
+        course_progress.standings[quiz.id].grade
+        for quiz in course_progress.quizzes
+        if quiz.required and quiz.id in course_progress.standings
+    ]
+    grades = [grade for grade in grades if grade is not None]
+    return round(sum(grades) / len(grades), 2) if grades else None
+
+
+def issue_if_complete(
+    user_id: int, course_id: int, now: datetime | None = None
+) -> Certificate | None:
+    """Issue the learner's certificate if the course's completion rule holds and none
+    exists yet. Does not commit: it joins the caller's transaction. Exactly once, even
+    under concurrent requests: the (learner, course) pair is unique in the database."""
+    existing = find_for(user_id, course_id)
+    if existing is not None:
+        return existing
+    user = db.session.get(User, user_id)
+    course = lessons.get_course_by_id(course_id)
+    state = progress.course_progress(user, course)
+    if not state.summary.is_complete:
+        return None
+    now = now or utcnow()
+    code = secrets.token_urlsafe(20)
+    expires = (
+        add_months(now, course.certificate_valid_months)
+        if course.certificate_valid_months
+        else None
+    )
+    score = final_score(state)
+    subject_id = f"urn:uuid:{uuid.uuid4()}"
+    facts = credentials.CredentialFacts(
+        credential_id=public_url(f"/certificates/{code}"),
+        issuer_id=public_url("/issuer"),
+        issuer_name=ISSUER_NAME,
+        subject_id=subject_id,
+        learner_name=user.display_name,
+        achievement_id=public_url(f"/courses/{course.slug}"),
+        achievement_name=course.title,
+        achievement_description=course.summary or course.title,
+        criteria_narrative=completion_rule(state),
+        valid_from=now,
+        valid_until=expires,
+        status_url=public_url(f"/certificates/{code}/status"),
+        score=score,
+    )
+    inserted = insert_or_ignore(
+        db.session,
+        Certificate,
+        code=code,
+        user_id=user_id,
+        course_id=course_id,
+        learner_name=user.display_name,
+        course_title=course.title,
+        issued_at=now,
+        expires_at=expires,
+        score=score,
+        subject_id=subject_id,
+        credential=credentials.sign_credential(
+            facts, signing_key(), jwks_url=public_url("/.well-known/jwks.json")
+        ),
+        revoked_reason="",
+    )
+    certificate = find_for(user_id, course_id)
+    if inserted:
+        progress.record_event(user_id, "certified", "course", course_id, {"certificate": code})
+        log.info("certificate issued to user %s for course %s", user_id, course_id)
+        _announce(certificate)
+    return certificate
+
+
+def _announce(certificate: Certificate) -> None:
+    # Shown on the page the learner lands on next: the one where they finished.
+    if has_request_context():
+        link = url_for("certificates.show", code=certificate.code)
+        flash(
+            Markup(
+                "You have completed “{}” and earned your certificate. "
+                '<a href="{}">View and download it</a>.'
+            ).format(certificate.course_title, link),
+            "success",
+        )
+
+
+def on_lesson_completed(sender, user_id: int, course_id: int, **_) -> None:
+    issue_if_complete(user_id, course_id)
+
+
+def on_attempt_submitted(sender, attempt, **_) -> None:
+    if attempt.passed:
+        issue_if_complete(attempt.user_id, attempt.quiz.course_id)
+
+
+def find_for(user_id: int, course_id: int) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate).where(
+            Certificate.user_id == user_id, Certificate.course_id == course_id
+        )
+    )
+
+
+def get_by_code(code: str) -> Certificate:
+    certificate = db.session.scalar(select(Certificate).where(Certificate.code == code[:64]))
+    if certificate is None:
+        raise NotFound("No certificate has this code.")
+    return certificate
+
+
+def for_learner(user_id: int) -> list[Certificate]:
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user_id)
+            .order_by(Certificate.issued_at.desc())
+        )
+    )
+
+
+def expires_soon(certificate: Certificate, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return (
+        certificate.status(now) == "valid"
+        and certificate.expires_at is not None
+        and certificate.expires_at - now <= EXPIRES_SOON
+    )
+
+
+def revoke(
+    certificate: Certificate, by: User, reason: str, now: datetime | None = None
+) -> Certificate:
+    reason = reason.strip()
+    if not reason:
+        raise RuleViolation(
+            "Give a reason for revoking.", {"reason": ["Give a reason for revoking."]}
+        )
+    if certificate.revoked_at is None:
+        certificate.revoked_at = now or utcnow()
+        certificate.revoked_reason = reason[:1000]
+        certificate.revoked_by_id = by.id
+        db.session.commit()
+        log.info("certificate %s revoked by user %s", certificate.id, by.id)
+    return certificate
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    """What anyone may learn about a certificate: no email, no ids, nothing else."""
+
+    status: str
+    learner_name: str
+    course_title: str
+    issued_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    issuer: str
+    score: float | None
+
+
+def public_status(certificate: Certificate, now: datetime | None = None) -> PublicStatus:
+    return PublicStatus(
+        status=certificate.status(now or utcnow()),
+        learner_name=certificate.learner_name,
+        course_title=certificate.course_title,
+        issued_at=certificate.issued_at,
+        expires_at=certificate.expires_at,
+        revoked_at=certificate.revoked_at,
+        issuer=ISSUER_NAME,
+        score=certificate.score,
+    )
+
+
+def verify_credential(token: str, now: datetime | None = None) -> credentials.Verification:
+    """Check a credential: signature, claims, our issuer key, expiry and revocation."""
+
+    def is_revoked(credential: dict) -> bool:
+        code = str(credential.get("id", "")).rstrip("/").rsplit("/", 1)[-1]
+        certificate = db.session.scalar(select(Certificate).where(Certificate.code == code[:64]))
+        return certificate is None or certificate.revoked_at is not None
+
+    return credentials.verify_credential(
+        token.strip(),
+        credentials.jwks([signing_key()]),
+        now=now or utcnow(),
+        is_revoked=is_revoked,
+    )

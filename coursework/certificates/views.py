@@ -1,0 +1,229 @@
+"""Certificate pages: the learner's list, public verification, PDF, credential, keys."""
+
+from __future__ import annotations
+
+import re
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from coursework.certificates import credentials, pdf, services
+from coursework.db import utcnow
+from coursework.errors import NotFound, RuleViolation
+from coursework.extensions import limiter
+from coursework.policy import access
+
+bp = Blueprint("certificates", __name__, template_folder="templates")
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for revoking",
+        description="Shown to anyone who checks this certificate.",
+        validators=[InputRequired("Give a reason for revoking."), Length(max=1000)],
+    )
+
+
+class VerifyForm(FlaskForm):
+    credential = TextAreaField(
+        "Signed credential",
+        description="Paste the credential (a long text in three parts separated by dots).",
+        validators=[InputRequired("Paste a credential to check."), Length(max=20000)],
+    )
+
+
+def _verify_limit() -> str:
+    return current_app.config["RATELIMIT_VERIFY"]
+
+
+def _owned_or_staff(certificate) -> bool:
+    return current_user.is_authenticated and (
+        certificate.user_id == current_user.id
+        or current_user.is_instructor
+        or current_user.is_admin
+    )
+
+
+@bp.route("/my-certificates")
+@access("learner")
+def mine():
+    items = services.for_learner(current_user.id)
+    now = utcnow()
+    return render_template(
+        "certificates/mine.html",
+        certificates=items,
+        now=now,
+        expires_soon=services.expires_soon,
+    )
+
+
+@bp.route("/certificates/<code>")
+@access("public")
+@limiter.limit(_verify_limit)
+def show(code: str):
+    try:
+        certificate = services.get_by_code(code)
+    except NotFound:
+        # The same answer for every unknown code, whatever it looks like.
+        return render_template("certificates/not_found.html"), 404
+    verify_url = services.public_url(url_for("certificates.show", code=certificate.code))
+    return render_template(
+        "certificates/show.html",
+        certificate=certificate,
+        status=services.public_status(certificate),
+        verify_url=verify_url,
+        qr_svg=qr_svg(verify_url),
+        can_manage=_owned_or_staff(certificate),
+        is_owner=current_user.is_authenticated and certificate.user_id == current_user.id,
+        can_revoke=current_user.is_authenticated
+        and (current_user.is_instructor or current_user.is_admin),
+        form=RevokeForm(),
+    )
+
+
+@bp.route("/certificates/<path:anything>")
+@access("public")
+@limiter.limit(_verify_limit)
+def unknown(anything: str):
+    """Any other address under /certificates/ gets the same answer as an unknown code."""
+    return render_template("certificates/not_found.html"), 404
+
+
+@bp.route("/certificates/<code>/certificate.pdf")
+@access("public")
+@limiter.limit(_verify_limit)
+def download_pdf(code: str):
+    certificate = _or_404(code)
+    verify_url = services.public_url(url_for("certificates.show", code=certificate.code))
+    document = pdf.CertificateDocument(
+        learner_name=certificate.learner_name,
+        course_title=certificate.course_title,
+        issued_on=certificate.issued_at.date(),
+        score=certificate.score,
+        issuer_name=services.ISSUER_NAME,
+        code=certificate.code,
+        verify_url=verify_url,
+        expires_on=certificate.expires_at.date() if certificate.expires_at else None,
+        revoked=certificate.revoked_at is not None,
+    )
+    filename = _filename(certificate.course_title) + "-certificate.pdf"
+    return Response(
+        pdf.render_pdf(document),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/certificates/<code>/credential.jwt")
+@access("public")
+@limiter.limit(_verify_limit)
+def download_credential(code: str):
+    certificate = _or_404(code)
+    filename = _filename(certificate.course_title) + "-credential.jwt"
+    return Response(
+        certificate.credential,
+        mimetype="application/jwt",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/certificates/<code>/status")
+@access("public")
+@limiter.limit(_verify_limit)
+def status(code: str):
+    """Machine-readable status, referred to by each credential's `credentialStatus`."""
+    certificate = _or_404(code)
+    current = services.public_status(certificate)
+    status_url = services.public_url(url_for("certificates.status", code=certificate.code))
+    credential_id = services.public_url(url_for("certificates.show", code=certificate.code))
+    revoked = [(credential_id, certificate.revoked_reason)] if certificate.revoked_at else []
+    # The 1EdTech revocation list that the credential's `credentialStatus` points at.
+    document = credentials.revocation_list(status_url, services.public_url("/issuer"), revoked)
+    return {
+        **document,
+        "status": current.status,
+        "revoked_at": current.revoked_at.isoformat() if current.revoked_at else None,
+    }
+
+
+@bp.route("/certificates/<code>/revoke", methods=["POST"])
+@access("instructor")
+def revoke(code: str):
+    certificate = _or_404(code)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        for message in form.reason.errors:
+            flash(message, "error")
+        return redirect(url_for("certificates.show", code=certificate.code))
+    try:
+        services.revoke(certificate, current_user, form.reason.data)
+    except RuleViolation as error:
+        flash(error.message, "error")
+    else:
+        flash("The certificate is revoked. Anyone who checks it now sees that.", "success")
+    return redirect(url_for("certificates.show", code=certificate.code))
+
+
+@bp.route("/certificates/verify", methods=["GET", "POST"])
+@access("public")
+@limiter.limit(_verify_limit, methods=["POST"])
+def verify():
+    form = VerifyForm()
+    result = None
+    if form.validate_on_submit():
+        result = services.verify_credential(form.credential.data)
+    status_code = 400 if form.errors else 200
+    return render_template("certificates/verify.html", form=form, result=result), status_code
+
+
+@bp.route("/.well-known/jwks.json")
+@access("public")
+def jwks():
+    return credentials.jwks([services.signing_key()])
+
+
+@bp.route("/issuer")
+@access("public")
+def issuer():
+    """The issuer's profile, as Open Badges expects at the credential's issuer id."""
+    return {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": services.public_url("/issuer"),
+        "type": ["Profile"],
+        "name": services.ISSUER_NAME,
+        "url": services.public_url("/"),
+    }
+
+
+def qr_svg(url: str) -> Markup:
+    """The verification URL as an inline SVG QR code (drawn by us, so safe to embed)."""
+    code = segno.make(url, error="m")
+    return Markup(code.svg_inline(scale=4, dark="#1b1f24", light="#ffffff", omitsize=False))
+
+
+def _or_404(code: str):
+    try:
+        return services.get_by_code(code)
+    except NotFound:
+        abort(404)
+
+
+def _filename(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "certificate"

@@ -1,0 +1,603 @@
+"""JSON: authoring quizzes (instructors) and taking them (learners).
+
+Two blueprints, so the OpenAPI document shows two groups. The learner side mirrors the HTML
+flow in `views.py` and shows a question only through the allow-list helpers at the bottom
+of this module: the answer key reaches a learner only in `_reviewed`, and only as far as the
+quiz's review policy allows for that attempt.
+"""
+
+from __future__ import annotations
+
+import math
+
+from flask import Response
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+from werkzeug.datastructures import MultiDict
+
+from coursework.errors import Conflict, NotFound, RuleViolation
+from coursework.policy import access
+from lessons import services as lessons
+from quizzes import services
+from quizzes.gift import GiftError, dump_gift, parse_gift
+from quizzes.models import Attempt, Question, Quiz, ReviewShows
+from quizzes.schemas import (
+    AttemptSummarySchema,
+    AuthorQuestionInSchema,
+    AuthorQuestionSchema,
+    GiftImportSchema,
+    GiftInSchema,
+    LearnerAttemptSchema,
+    MoveSchema,
+    NewQuizSchema,
+    QuizChangesSchema,
+    QuizDetailSchema,
+    QuizSchema,
+    QuizStandingSchema,
+    ResultSchema,
+    SaveAnswersSchema,
+)
+from quizzes.spec import Kind, question_to_dict
+from quizzes.views import question_text
+
+# Ids fit a 32-bit column: a larger one is a 404, not a database overflow.
+ID = "int(max=2147483647)"
+
+authoring = Blueprint(
+    "quiz-authoring-api",
+    __name__,
+    description="Instructors: write, publish, import and export quizzes. "
+    "These shapes carry the answer key.",
+)
+taking = Blueprint(
+    "quizzes-api",
+    __name__,
+    description="Learners: take quizzes. Nothing here shows an answer key before the quiz's "
+    "review policy allows it.",
+)
+
+
+# ---- authoring ----------------------------------------------------------------------------
+
+
+@authoring.route("/quizzes")
+class Quizzes(MethodView):
+    @access("instructor")
+    @authoring.response(200, QuizSchema(many=True))
+    def get(self):
+        """Every quiz, by course, each lesson's quiz before the course's final quiz."""
+        return _quiz_rows(services.all_quizzes())
+
+    @access("instructor")
+    @authoring.arguments(NewQuizSchema)
+    @authoring.response(201, QuizDetailSchema)
+    @authoring.alt_response(409, response="CONFLICT")
+    def post(self, data: dict):
+        """Create an unpublished quiz.
+
+        For a lesson, or the course's final quiz when `lesson` is null. A lesson (and a
+        course's final) has one quiz at most: 409 otherwise.
+        """
+        course_id, lesson_id = _place(data.pop("course"), data.pop("lesson"))
+        quiz = services.create_quiz(course_id, lesson_id, services.QuizSettings(**data))
+        return _quiz_detail(quiz)
+
+
+@authoring.route(f"/quizzes/<{ID}:quiz_id>")
+class QuizDetail(MethodView):
+    @access("instructor")
+    @authoring.response(200, QuizDetailSchema)
+    def get(self, quiz_id: int):
+        """A quiz's settings and questions, answer key included."""
+        return _quiz_detail(services.get_quiz(quiz_id, published_only=False))
+
+    @access("instructor")
+    @authoring.arguments(QuizChangesSchema)
+    @authoring.response(200, QuizDetailSchema)
+    def patch(self, changes: dict, quiz_id: int):
+        """Change some settings; those left out keep their value."""
+        quiz = services.get_quiz(quiz_id, published_only=False)
+        services.update_settings(
+            quiz, services.QuizSettings(**{**vars(services.settings_of(quiz)), **changes})
+        )
+        return _quiz_detail(quiz)
+
+
+@authoring.route(f"/quizzes/<{ID}:quiz_id>/publish")
+class PublishQuiz(MethodView):
+    @access("instructor")
+    @authoring.response(200, QuizDetailSchema)
+    def post(self, quiz_id: int):
+        """Offer the quiz to learners (it needs a question first: 422 otherwise)."""
+        quiz = services.get_quiz(quiz_id, published_only=False)
+        return _quiz_detail(services.set_published(quiz, True))
+
+
+@authoring.route(f"/quizzes/<{ID}:quiz_id>/unpublish")
+class UnpublishQuiz(MethodView):
+    @access("instructor")
+    @authoring.response(200, QuizDetailSchema)
+    def post(self, quiz_id: int):
+        """Withdraw the quiz; attempts already made are kept."""
+        quiz = services.get_quiz(quiz_id, published_only=False)
+        return _quiz_detail(services.set_published(quiz, False))
+
+
+@authoring.route(f"/quizzes/<{ID}:quiz_id>/questions")
+class Questions(MethodView):
+    @access("instructor")
+    @authoring.response(200, AuthorQuestionSchema(many=True))
+    def get(self, quiz_id: int):
+        """The quiz's questions in order, answer key included."""
+        quiz = services.get_quiz(quiz_id, published_only=False)
+        return [_author_question(question) for question in quiz.questions]
+
+    @access("instructor")
+    @authoring.arguments(AuthorQuestionInSchema)
+    @authoring.response(201, AuthorQuestionSchema)
+    def post(self, source, quiz_id: int):
+        """Add a question at the end. An incomplete question is a 422 naming its fields."""
+        quiz = services.get_quiz(quiz_id, published_only=False)
+        return _author_question(services.add_question(quiz, source))
+
+
+@authoring.route(f"/quizzes/<{ID}:quiz_id>/questions/<{ID}:question_id>")
+class QuestionDetail(MethodView):
+    @access("instructor")
+    @authoring.response(200, AuthorQuestionSchema)
+    def get(self, quiz_id: int, question_id: int):
+        """One question, answer key included."""
+        return _author_question(_question(quiz_id, question_id))
+
+    @access("instructor")
+    @authoring.arguments(AuthorQuestionInSchema)
+    @authoring.response(200, AuthorQuestionSchema)
+    def put(self, source, quiz_id: int, question_id: int):
+        """Replace a question. Attempts already made keep the version they were shown."""
+        question = _question(quiz_id, question_id)
+        return _author_question(services.update_question(question, source))
+
+    @access("instructor")
+    @authoring.response(204)
+    def delete(self, quiz_id: int, question_id: int):
+        """Remove a question (a published quiz left with none is unpublished)."""
+        services.delete_question(_question(quiz_id, question_id))
+
+
+@authoring.route(f"/quizzes/<{ID}:quiz_id>/questions/<{ID}:question_id>/move")
+class MoveQuestion(MethodView):
+    @access("instructor")
+    @authoring.arguments(MoveSchema)
+    @authoring.response(200, AuthorQuestionSchema(many=True))
+    def post(self, data: dict, quiz_id: int, question_id: int):
+        """Move a question up (-1) or down (1); answers the questions in their new order."""
+        question = _question(quiz_id, question_id)
+        services.move_question(question, data["offset"])
+        return [_author_question(q) for q in question.quiz.questions]
+
+
+@authoring.route(f"/quizzes/<{ID}:quiz_id>/gift")
+class QuizGift(MethodView):
+    @access("instructor")
+    @authoring.response(200, {"type": "string"}, content_type="text/plain")
+    @authoring.alt_response(409, response="CONFLICT")
+    def get(self, quiz_id: int):
+        """The questions as a GIFT file (GIFT has no points: each reads back as 1)."""
+        quiz = services.get_quiz(quiz_id, published_only=False)
+        return Response(_gift(quiz), mimetype="text/plain", headers=_attachment(quiz))
+
+    @access("instructor")
+    @authoring.arguments(GiftInSchema)
+    @authoring.response(200, GiftImportSchema)
+    def put(self, data: dict, quiz_id: int):
+        """Replace the questions with those of a GIFT file.
+
+        All or nothing: any problem is a 422 listing every one with its line number under
+        `errors.json.gift`, and the quiz is left as it was.
+        """
+        quiz = services.get_quiz(quiz_id, published_only=False)
+        questions = _parse_gift(data["gift"])
+        imported = services.import_quiz(
+            quiz.course_id, quiz.lesson_id, questions, services.settings_of(quiz)
+        )
+        return {"changed": imported.changed, "quiz": _quiz_detail(imported.quiz)}
+
+
+# ---- taking -------------------------------------------------------------------------------
+
+
+@taking.route("/courses/<slug>/quizzes")
+class CourseQuizzes(MethodView):
+    @access("learner")
+    @taking.response(200, QuizStandingSchema(many=True))
+    def get(self, slug: str):
+        """The course's published quizzes, each with where I stand on it."""
+        course = lessons.get_course(slug)
+        quizzes = services.course_quizzes([course.id])
+        return _standing_rows(course.id, quizzes, services.standings(current_user.id, quizzes))
+
+
+@taking.route(f"/quizzes/<{ID}:quiz_id>/attempts")
+class QuizAttempts(MethodView):
+    @access("learner")
+    @taking.response(200, AttemptSummarySchema(many=True))
+    def get(self, quiz_id: int):
+        """My attempts at a quiz, oldest first (an open one last)."""
+        standing = services.standing(current_user, services.get_quiz(quiz_id))
+        return [*standing.attempts, *([standing.open_attempt] if standing.open_attempt else [])]
+
+    @access("learner")
+    @taking.response(201, LearnerAttemptSchema)
+    @taking.alt_response(200, schema=LearnerAttemptSchema, description="Resumed", success=True)
+    @taking.alt_response(409, response="CONFLICT")
+    def post(self, quiz_id: int):
+        """Start my next attempt (201), or resume my open one (200).
+
+        The questions come in my order, with nothing of the answer key. 409 with the reason
+        when no attempt may start (limit used up, passed with stop-after-pass, no questions).
+        """
+        quiz = services.get_quiz(quiz_id)
+        before = services.standing(current_user, quiz).open_attempt
+        attempt = services.start_attempt(current_user, quiz)
+        return _attempt(attempt), 200 if before is not None and before.id == attempt.id else 201
+
+
+@taking.route(f"/attempts/<{ID}:attempt_id>")
+class AttemptDetail(MethodView):
+    @access("learner")
+    @taking.response(200, LearnerAttemptSchema)
+    def get(self, attempt_id: int):
+        """My attempt: its questions in my order and my saved answers."""
+        attempt = services.get_attempt(attempt_id, current_user)
+        services.expire_if_due(attempt)
+        return _attempt(attempt)
+
+
+@taking.route(f"/attempts/<{ID}:attempt_id>/answers")
+class AttemptAnswers(MethodView):
+    @access("learner")
+    @taking.arguments(SaveAnswersSchema)
+    @taking.response(200, LearnerAttemptSchema)
+    @taking.alt_response(409, response="CONFLICT")
+    def put(self, data: dict, attempt_id: int):
+        """Save answers by question key.
+
+        Each answer replaces that question's answer, null clears it, questions left out keep
+        theirs. An answer that does not fit its question is a 422 naming the key under
+        `errors.json.answers`. 409 once the attempt is submitted or its time is up.
+        """
+        attempt = services.get_attempt(attempt_id, current_user)
+        services.save_answers(attempt, answers_form(services.shown_questions(attempt), data))
+        return _attempt(attempt)
+
+
+@taking.route(f"/attempts/<{ID}:attempt_id>/submit")
+class SubmitAttempt(MethodView):
+    @access("learner")
+    @taking.response(200, ResultSchema)
+    def post(self, attempt_id: int):
+        """Submit for grading.
+
+        Idempotent: submitting again grades nothing and returns the same result.
+        """
+        attempt = services.get_attempt(attempt_id, current_user)
+        return _result(services.submit_attempt(attempt))
+
+
+@taking.route(f"/attempts/<{ID}:attempt_id>/result")
+class AttemptResult(MethodView):
+    @access("learner")
+    @taking.response(200, ResultSchema)
+    @taking.alt_response(403, response="FORBIDDEN")
+    def get(self, attempt_id: int):
+        """My score, and each question's marking as far as the review policy allows now.
+
+        `review_level` says how far: score (no questions), correctness (outcomes),
+        answers (+ the correct answers), feedback (+ feedback). An open attempt is a 403.
+        """
+        attempt = services.get_attempt(attempt_id, current_user)
+        services.expire_if_due(attempt)
+        return _result(attempt)
+
+
+# ---- authoring helpers --------------------------------------------------------------------
+
+
+def _place(course_slug: str, lesson_slug: str | None) -> tuple[int, int | None]:
+    """Course and lesson ids from slugs in a body: an unknown one is a 422 naming the field."""
+    try:
+        course = lessons.get_course(course_slug)
+    except NotFound as error:
+        raise RuleViolation(error.message, {"course": [error.message]}) from None
+    if lesson_slug is None:
+        return course.id, None
+    try:
+        return course.id, lessons.get_lesson(course, lesson_slug).id
+    except NotFound as error:
+        raise RuleViolation(error.message, {"lesson": [error.message]}) from None
+
+
+def _quiz_rows(quizzes: list[Quiz]) -> list[dict]:
+    """Quizzes with their course and lesson slugs, in two queries whatever their number."""
+    courses = {course.id: course.slug for course, _, _ in lessons.list_courses()}
+    lesson_slugs = {
+        lesson.id: lesson.slug
+        for lesson in lessons.current_lessons(sorted({quiz.course_id for quiz in quizzes}))
+    }
+    return [
+        {
+            **vars(services.settings_of(quiz)),
+            "id": quiz.id,
+            "course": courses.get(quiz.course_id),
+            "lesson": lesson_slugs.get(quiz.lesson_id),
+            "is_final": quiz.is_final,
+            "published": quiz.published,
+            "question_count": len(quiz.questions),
+            "total_points": quiz.total_points,
+            "created_at": quiz.created_at,
+            "updated_at": quiz.updated_at,
+        }
+        for quiz in quizzes
+    ]
+
+
+def _quiz_detail(quiz: Quiz) -> dict:
+    return {
+        **_quiz_rows([quiz])[0],
+        "questions": [_author_question(question) for question in quiz.questions],
+    }
+
+
+def _author_question(question: Question) -> dict:
+    return {
+        **question_to_dict(services.to_spec(question)),
+        "id": question.id,
+        "position": question.position,
+        "choices": [
+            {"id": c.id, "text": c.text, "weight": c.weight, "feedback": c.feedback}
+            for c in question.choices
+        ],
+    }
+
+
+def _question(quiz_id: int, question_id: int) -> Question:
+    return services.get_question(services.get_quiz(quiz_id, published_only=False), question_id)
+
+
+def _gift(quiz: Quiz) -> str:
+    try:
+        return dump_gift(services.to_spec(question) for question in quiz.questions)
+    except ValueError as error:
+        raise Conflict(f"This quiz cannot be written as GIFT: {error}") from None
+
+
+def _attachment(quiz: Quiz) -> dict[str, str]:
+    return {"Content-Disposition": f'inline; filename="quiz-{quiz.id}.gift"'}
+
+
+def _parse_gift(text: str):
+    try:
+        return parse_gift(text).questions
+    except GiftError as error:
+        raise RuleViolation(
+            "The GIFT file has problems; nothing was imported.",
+            {"gift": [str(problem) for problem in error.problems]},
+        ) from None
+
+
+# ---- learner helpers: the only way a question reaches a learner ---------------------------
+
+
+def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list[dict]:
+    lesson_slugs = {lesson.id: lesson.slug for lesson in lessons.current_lessons(course_id)}
+    rows = []
+    for quiz in quizzes:
+        if not quiz.is_final and quiz.lesson_id not in lesson_slugs:
+            continue  # the quiz of a retired lesson, as the course page leaves it out
+        standing = standings[quiz.id]
+        can_start, reason = standing.can_start()
+        rows.append(
+            {
+                "id": quiz.id,
+                "title": quiz.title,
+                "description": quiz.description,
+                "lesson": lesson_slugs.get(quiz.lesson_id),
+                "is_final": quiz.is_final,
+                "question_count": len(quiz.questions),
+                "passing_score": quiz.passing_score,
+                "attempt_limit": quiz.attempt_limit,
+                "time_limit_minutes": quiz.time_limit_minutes,
+                "grading_method": quiz.grading_method,
+                "required": quiz.required,
+                "attempts_used": standing.used,
+                "attempts_left": standing.attempts_left,
+                "grade": standing.grade,
+                "passed": standing.passed,
+                "can_start": can_start,
+                "reason": reason,
+                "open_attempt": standing.open_attempt.id if standing.open_attempt else None,
+            }
+        )
+    return rows
+
+
+def _learner_question(shown: services.ShownQuestion) -> dict:
+    """What a learner sees of a question while answering it; an allow-list."""
+    spec = shown.spec
+    item = {
+        "key": shown.key,
+        "number": shown.number,
+        "kind": spec.kind.value,
+        "text": spec.text,
+        "text_format": spec.text_format,
+        "text_html": str(question_text(spec.text, spec.text_format)),
+        "points": spec.points,
+    }
+    if spec.kind in (Kind.SINGLE, Kind.MULTIPLE):
+        item["options"] = [{"id": option, "text": text} for option, text in shown.options]
+    elif spec.kind is Kind.MATCHING:
+        item["prompts"] = [pair.prompt for pair in spec.pairs]
+        item["answer_options"] = list(shown.shown_answer_options)
+    return item
+
+
+def _attempt(attempt: Attempt) -> dict:
+    shown = services.shown_questions(attempt)
+    by_key = {question.key: question for question in shown}
+    answers = {
+        str(r.question_key): by_key[r.question_key].public_answer(r.answer)
+        for r in attempt.responses
+        if r.answer and r.question_key in by_key
+    }
+    return {
+        "id": attempt.id,
+        "quiz_id": attempt.quiz_id,
+        "number": attempt.number,
+        "state": attempt.state,
+        "started_at": attempt.started_at,
+        "deadline_at": attempt.deadline_at,
+        "submitted_at": attempt.submitted_at,
+        "auto_submitted": attempt.auto_submitted,
+        "answered": len(answers),
+        "questions": [_learner_question(q) for q in shown],
+        "answers": answers,
+    }
+
+
+def _result(attempt: Attempt) -> dict:
+    level = services.review_level(attempt, services.standing(current_user, attempt.quiz))
+    reviewed = services.review(attempt) if level is not ReviewShows.SCORE else []
+    return {
+        "id": attempt.id,
+        "quiz_id": attempt.quiz_id,
+        "number": attempt.number,
+        "state": attempt.state,
+        "started_at": attempt.started_at,
+        "submitted_at": attempt.submitted_at,
+        "auto_submitted": attempt.auto_submitted,
+        "points": attempt.points,
+        "max_points": attempt.max_points,
+        "percent": attempt.percent,
+        "passed": attempt.passed,
+        "passing_score": attempt.quiz.passing_score,
+        "review_level": level.value,
+        "questions": [_reviewed(item, level) for item in reviewed],
+    }
+
+
+def _reviewed(item: services.ReviewedQuestion, level: ReviewShows) -> dict:
+    """A submitted question, with as much of its marking as `level` allows."""
+    entry = {
+        **_learner_question(item.shown),
+        "awarded": item.points,
+        "outcome": item.outcome,
+        "your_answer": item.shown.public_answer(item.answer),
+    }
+    if level.includes(ReviewShows.ANSWERS):
+        entry["correct"] = correct_answer(item.shown)
+    if level.includes(ReviewShows.FEEDBACK):
+        entry["feedback"] = list(item.feedback)
+        entry["general_feedback"] = item.shown.spec.general_feedback
+    return entry
+
+
+def correct_answer(shown: services.ShownQuestion) -> dict:
+    """The answer key of one question, in the shape a learner's answer takes."""
+    spec = shown.spec
+    if spec.kind in (Kind.SINGLE, Kind.MULTIPLE):
+        return {
+            "choices": [
+                option
+                for option, cid in enumerate(shown.shown_choice_ids, 1)
+                if shown.choice(cid).is_correct
+            ]
+        }
+    if spec.kind is Kind.TRUE_FALSE:
+        return {"value": spec.answer}
+    if spec.kind is Kind.SHORT_TEXT:
+        return {"texts": [choice.text for choice in spec.choices if _full(choice.weight)]}
+    if spec.kind is Kind.NUMERIC:
+        return {
+            "numbers": [
+                {"value": n.value, "tolerance": n.tolerance, "low": n.low, "high": n.high}
+                for n in spec.numbers
+                if _full(n.weight)
+            ]
+        }
+    return {"pairs": {str(index): pair.answer for index, pair in enumerate(spec.pairs)}}
+
+
+def _full(weight: float) -> bool:
+    return weight >= 1 or math.isclose(weight, 1)
+
+
+# What each kind's answer is called in a body, and how it is described in an error.
+_ANSWER_FIELD = {
+    Kind.SINGLE: ("choice", '{"choice": <option id>}'),
+    Kind.MULTIPLE: ("choices", '{"choices": [<option id>, ...]}'),
+    Kind.TRUE_FALSE: ("value", '{"value": true|false}'),
+    Kind.SHORT_TEXT: ("text", '{"text": "..."}'),
+    Kind.NUMERIC: ("text", '{"text": "12.5"}'),
+    Kind.MATCHING: ("pairs", '{"pairs": {"<prompt index>": "<answer>"}}'),
+}
+
+
+def answers_form(questions: list[services.ShownQuestion], data: dict) -> MultiDict:
+    """The form-like values `services.save_answers` takes, from a JSON body's answers.
+
+    Every answer is checked against its question first (its key, its kind's shape, its
+    option ids and texts), and any problem is a 422 naming the question's key, so nothing
+    a learner sends is silently dropped.
+    """
+    by_key = {str(question.key): question for question in questions}
+    form: MultiDict = MultiDict()
+    errors: dict[str, list[str]] = {}
+    for key, answer in data["answers"].items():
+        question = by_key.get(key)
+        problem = "This attempt has no question with this key." if question is None else None
+        if question is not None and answer is not None:
+            problem = _answer_problem(question, answer)
+        if problem:
+            errors[key] = [problem]
+            continue
+        name = f"q{key}"
+        form.add(f"{name}-present", "1")  # names the question, so null clears it
+        for field, value in _form_items(answer or {}):
+            form.add(f"{name}{field}", value)
+    if errors:
+        raise RuleViolation("Some answers do not fit their questions.", {"answers": errors})
+    return form
+
+
+def _answer_problem(question: services.ShownQuestion, answer: dict) -> str | None:
+    field, shape = _ANSWER_FIELD[question.spec.kind]
+    if field not in answer:
+        return f"A {question.spec.kind.label.lower()} answer looks like {shape}."
+    value = answer[field]
+    if field == "choice" and question.choice_for_option(value) is None:
+        return f"{value} is not an option of this question."
+    if field == "choices":
+        unknown = [c for c in value if question.choice_for_option(c) is None]
+        if unknown:
+            return f"{unknown[0]} is not an option of this question."
+    if field == "pairs":
+        for index, chosen in value.items():
+            if int(index) >= len(question.spec.pairs):
+                return f"This question has no prompt {index}."
+            if chosen not in question.shown_answer_options:
+                return f"{chosen!r} is not one of this question's answers."
+    return None
+
+
+def _form_items(answer: dict) -> list[tuple[str, str]]:
+    """(name suffix, value) pairs in the HTML form's naming."""
+    if "choice" in answer:
+        return [("", str(answer["choice"]))]
+    if "choices" in answer:
+        return [("", str(choice)) for choice in answer["choices"]]
+    if "value" in answer:
+        return [("", "true" if answer["value"] else "false")]
+    if "text" in answer:
+        return [("", answer["text"])]
+    return [(f"-{index}", chosen) for index, chosen in answer.get("pairs", {}).items()]

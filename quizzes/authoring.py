@@ -1,0 +1,525 @@
+"""The instructor's quiz pages: the list, settings, questions, preview, publishing, GIFT files
+and question statistics. Thin: parse the form, call a service, render or redirect."""
+
+from __future__ import annotations
+
+import re
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from wtforms.fields.choices import SelectChoice
+
+from coursework.accounts.forms import EmptyForm
+from coursework.errors import Conflict, NotFound, RuleViolation
+from coursework.policy import access
+from lessons import services as lessons
+from quizzes import services, stats
+from quizzes.forms import (
+    GiftUploadForm,
+    QuestionForm,
+    QuizSettingsForm,
+    add_errors,
+    parse_target,
+    question_form_data,
+    target_value,
+)
+from quizzes.gift import GiftError, dump_gift, parse_gift
+from quizzes.models import Attempt, Quiz
+from quizzes.spec import Kind, question_from_dict, question_to_dict
+
+bp = Blueprint("authoring", __name__, url_prefix="/teach/quizzes", template_folder="templates")
+
+STATS_ATTEMPTS = {"all": "All submitted attempts", "first": "Each learner's first attempt"}
+
+
+# ---- the list, and new quizzes ----------------------------------------------------------
+
+
+@bp.route("")
+@access("instructor")
+def index():
+    quizzes = services.all_quizzes()
+    courses = {course.id: course for course, _, _ in lessons.list_courses()}
+    lesson_map = {lesson.id: lesson for lesson in lessons.current_lessons(list(courses))}
+    counts = services.submitted_counts([quiz.id for quiz in quizzes])
+    rows = sorted(
+        (
+            (
+                quiz,
+                courses.get(quiz.course_id),
+                lesson_map.get(quiz.lesson_id) if quiz.lesson_id else None,
+                counts.get(quiz.id, 0),
+            )
+            for quiz in quizzes
+        ),
+        key=lambda row: (
+            row[1].title if row[1] else "",
+            row[0].is_final,
+            row[2].position if row[2] else 0,
+        ),
+    )
+    form = QuizSettingsForm(meta={"csrf": False})
+    form.target.choices = _target_choices(list(courses.values()), lesson_map, quizzes)
+    return render_template("quizzes/authoring/index.html", rows=rows, form=form)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@access("instructor")
+def create():
+    quizzes = services.all_quizzes()
+    courses = [course for course, _, _ in lessons.list_courses()]
+    lesson_map = {lesson.id: lesson for lesson in lessons.current_lessons([c.id for c in courses])}
+    prefill = {key: request.args[key] for key in ("target", "title") if request.args.get(key)}
+    form = QuizSettingsForm(data=prefill)
+    form.target.choices = _target_choices(courses, lesson_map, quizzes)
+    leftover: list[str] = []
+    if form.validate_on_submit():
+        course_id, lesson_id = parse_target(form.target.data)
+        try:
+            quiz = services.create_quiz(course_id, lesson_id, form.to_settings())
+        except (Conflict, RuleViolation) as error:
+            leftover = add_errors(form, error.errors, {"lesson_id": "target"})
+            if not error.errors:
+                leftover.append(error.message)
+        else:
+            flash("Quiz created. It stays hidden from learners until you publish it.", "success")
+            return redirect(url_for("authoring.quiz", quiz_id=quiz.id))
+    status = 400 if form.errors or leftover else 200
+    return render_template(
+        "quizzes/authoring/settings.html", form=form, quiz=None, leftover=leftover
+    ), status
+
+
+def _target_choices(courses, lesson_map, quizzes) -> list[SelectChoice]:
+    """Lessons and final quizzes that have no quiz yet, grouped by course."""
+    taken = {(quiz.course_id, quiz.lesson_id) for quiz in quizzes}
+    choices = []
+    for course in sorted(courses, key=lambda c: c.title):
+        choices.extend(
+            SelectChoice(
+                target_value(course.id, lesson.id),
+                f"{lesson.position}. {lesson.title}",
+                optgroup=course.title,
+            )
+            for lesson in sorted(lesson_map.values(), key=lambda lesson: lesson.position)
+            if lesson.course_id == course.id and (course.id, lesson.id) not in taken
+        )
+        if (course.id, None) not in taken:
+            choices.append(
+                SelectChoice(
+                    target_value(course.id, None), "Final quiz of the course", optgroup=course.title
+                )
+            )
+    return choices
+
+
+# ---- one quiz -----------------------------------------------------------------------------
+
+
+def _get(quiz_id: int) -> Quiz:
+    return services.get_quiz(quiz_id, published_only=False)
+
+
+def _quiz_page(quiz: Quiz, gift_form: GiftUploadForm | None = None, problems=(), status=200):
+    course = lessons.get_course_by_id(quiz.course_id)
+    lesson = None
+    if quiz.lesson_id is not None:
+        lesson = next(
+            (x for x in lessons.current_lessons(course.id) if x.id == quiz.lesson_id), None
+        )
+    return render_template(
+        "quizzes/authoring/quiz.html",
+        quiz=quiz,
+        course=course,
+        lesson=lesson,
+        questions=[(question, services.to_spec(question)) for question in quiz.questions],
+        attempts=services.submitted_counts([quiz.id]).get(quiz.id, 0),
+        kinds=list(Kind),
+        button=EmptyForm(),
+        form=gift_form or GiftUploadForm(formdata=None),
+        problems=problems,
+    ), status
+
+
+@bp.route("/<int:quiz_id>")
+@access("instructor")
+def quiz(quiz_id: int):
+    return _quiz_page(_get(quiz_id))
+
+
+@bp.route("/<int:quiz_id>/settings", methods=["GET", "POST"])
+@access("instructor")
+def settings(quiz_id: int):
+    current = _get(quiz_id)
+    form = QuizSettingsForm(obj=current)
+    del form.target
+    leftover: list[str] = []
+    if form.validate_on_submit():
+        try:
+            services.update_settings(current, form.to_settings())
+        except RuleViolation as error:
+            leftover = add_errors(form, error.errors) or ([] if error.errors else [error.message])
+        else:
+            flash("Settings saved.", "success")
+            return redirect(url_for("authoring.quiz", quiz_id=current.id))
+    status = 400 if form.errors or leftover else 200
+    return render_template(
+        "quizzes/authoring/settings.html", form=form, quiz=current, leftover=leftover
+    ), status
+
+
+@bp.route("/<int:quiz_id>/publish", methods=["POST"])
+@access("instructor")
+def publish(quiz_id: int):
+    current = _get(quiz_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    wanted = request.form.get("published") == "1"
+    try:
+        services.set_published(current, wanted)
+    except RuleViolation as error:
+        flash(f"The quiz was not published. {error.message}", "error")
+    else:
+        flash(
+            "Published: learners can take this quiz now."
+            if wanted
+            else "Unpublished: learners no longer see this quiz. Their attempts are kept.",
+            "success",
+        )
+    return redirect(url_for("authoring.quiz", quiz_id=current.id))
+
+
+# ---- questions ----------------------------------------------------------------------------
+
+
+def _kind(value: str | None) -> Kind:
+    try:
+        return Kind(value or "")
+    except ValueError:
+        raise NotFound("There is no such kind of question.") from None
+
+
+@bp.route("/<int:quiz_id>/questions/new", methods=["GET", "POST"])
+@access("instructor")
+def new_question(quiz_id: int):
+    current = _get(quiz_id)
+    kind = _kind(request.args.get("kind"))
+    form = QuestionForm(kind=kind)
+    if form.validate_on_submit():
+        try:
+            question = services.add_question(current, form.to_question())
+        except RuleViolation as error:
+            form.add_problems(error.errors or {"question": [error.message]})
+        else:
+            flash(f"Question {question.position} added.", "success")
+            if request.form.get("then") == "another":
+                return redirect(
+                    url_for("authoring.new_question", quiz_id=current.id, kind=kind.value)
+                )
+            return redirect(_question_anchor(current, question.id))
+    status = 400 if form.errors else 200
+    return render_template(
+        "quizzes/authoring/question.html", quiz=current, form=form, question=None
+    ), status
+
+
+@bp.route("/<int:quiz_id>/questions/<int:question_id>", methods=["GET", "POST"])
+@access("instructor")
+def edit_question(quiz_id: int, question_id: int):
+    current = _get(quiz_id)
+    question = services.get_question(current, question_id)
+    spec = services.to_spec(question)
+    data = None if request.method == "POST" else question_form_data(spec)
+    form = QuestionForm(kind=spec.kind, data=data)
+    if form.validate_on_submit():
+        try:
+            services.update_question(question, form.to_question())
+        except RuleViolation as error:
+            form.add_problems(error.errors or {"question": [error.message]})
+        else:
+            flash(f"Question {question.position} saved.", "success")
+            return redirect(_question_anchor(current, question.id))
+    status = 400 if form.errors else 200
+    return render_template(
+        "quizzes/authoring/question.html", quiz=current, form=form, question=question
+    ), status
+
+
+@bp.route("/<int:quiz_id>/questions/<int:question_id>/move", methods=["POST"])
+@access("instructor")
+def move_question(quiz_id: int, question_id: int):
+    current = _get(quiz_id)
+    question = services.get_question(current, question_id)
+    offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+    if not EmptyForm().validate_on_submit() or offset is None:
+        abort(400)
+    services.move_question(question, offset)
+    flash(f"Question moved {'up' if offset < 0 else 'down'} to number {question.position}.", "info")
+    return redirect(_question_anchor(current, question.id))
+
+
+@bp.route("/<int:quiz_id>/questions/<int:question_id>/delete", methods=["GET", "POST"])
+@access("instructor")
+def delete_question(quiz_id: int, question_id: int):
+    current = _get(quiz_id)
+    question = services.get_question(current, question_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        number, was_published = question.position, current.published
+        services.delete_question(question)
+        message = f"Question {number} deleted."
+        if was_published and not current.published:
+            message += " The quiz has no questions left, so it is no longer published."
+        flash(message, "success")
+        return redirect(url_for("authoring.quiz", quiz_id=current.id) + "#questions")
+    return render_template(
+        "quizzes/authoring/delete_question.html",
+        quiz=current,
+        question=question,
+        spec=services.to_spec(question),
+        attempts=services.submitted_counts([current.id]).get(current.id, 0),
+        form=form,
+    )
+
+
+def _question_anchor(quiz: Quiz, question_id: int) -> str:
+    return url_for("authoring.quiz", quiz_id=quiz.id) + f"#question-{question_id}"
+
+
+# ---- preview ------------------------------------------------------------------------------
+
+
+def preview_questions(quiz: Quiz) -> list[services.ShownQuestion]:
+    """The questions as an attempt would show them (in authored order), without an attempt."""
+    shown = []
+    for number, question in enumerate(quiz.questions, start=1):
+        spec = services.to_spec(question)
+        ids = tuple(choice.id for choice in question.choices)
+        shown.append(
+            services.ShownQuestion(question.id, number, spec, ids, ids, spec.answer_options)
+        )
+    return shown
+
+
+@bp.route("/<int:quiz_id>/preview")
+@access("instructor")
+def preview(quiz_id: int):
+    current = _get(quiz_id)
+    return render_template(
+        "quizzes/authoring/preview.html", quiz=current, questions=preview_questions(current)
+    )
+
+
+# ---- GIFT ---------------------------------------------------------------------------------
+
+
+@bp.route("/<int:quiz_id>/gift", methods=["POST"])
+@access("instructor")
+def import_gift(quiz_id: int):
+    """Replace the quiz's questions with a GIFT file's: all of them, or none if anything is
+    wrong. The quiz keeps its settings and its published state."""
+    current = _get(quiz_id)
+    form = GiftUploadForm()
+    problems: list[tuple[str, str]] = []
+    if form.validate_on_submit():
+        try:
+            text = form.file.data.read().decode("utf-8-sig")
+            questions = list(parse_gift(text).questions)
+        except UnicodeDecodeError:
+            form.file.errors.append("The file is not UTF-8 text. Save it as UTF-8 and try again.")
+        except GiftError as error:
+            problems = [(f"Line {p.line}", p.message) for p in error.problems]
+            form.file.errors.append(_not_imported(len(problems)))
+        else:
+            if not questions:
+                form.file.errors.append("The file has no questions. Nothing was changed.")
+            else:
+                try:
+                    result = services.import_quiz(
+                        current.course_id,
+                        current.lesson_id,
+                        questions,
+                        services.settings_of(current),
+                    )
+                except RuleViolation as error:
+                    problems = _question_problems(error, questions)
+                    form.file.errors.append(_not_imported(len(problems)))
+                else:
+                    count = len(result.quiz.questions)
+                    flash(
+                        f"Imported {count} question{'' if count == 1 else 's'} from "
+                        f"{form.file.data.filename}."
+                        if result.changed
+                        else "The file has the same questions as the quiz: nothing changed.",
+                        "success",
+                    )
+                    return redirect(url_for("authoring.quiz", quiz_id=current.id) + "#questions")
+    return _quiz_page(current, gift_form=form, problems=problems, status=400)
+
+
+def _not_imported(count: int) -> str:
+    return (
+        f"The file was not imported: fix the {count} problem{'' if count == 1 else 's'} "
+        "listed below and upload it again. Nothing was changed."
+    )
+
+
+def _question_problems(error: RuleViolation, questions) -> list[tuple[str, str]]:
+    """`import_quiz`'s problems ("question 3": ["choices: ..."]) with each question's start."""
+    problems = []
+    for key, messages in error.errors.items():
+        label = key.capitalize()
+        number = key.removeprefix("question ").strip()
+        if number.isdigit() and 0 < int(number) <= len(questions):
+            text = " ".join(questions[int(number) - 1].text.split())
+            label += f" (“{text[:50]}{'…' if len(text) > 50 else ''}”)"
+        problems.extend((label, message) for message in messages)
+    return problems or [("File", error.message)]
+
+
+def _file_name(title: str, suffix: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower()[:60].rstrip("-")
+    return f"{slug or 'quiz'}{suffix}"
+
+
+@bp.route("/<int:quiz_id>/export.gift")
+@access("instructor")
+def export_gift(quiz_id: int):
+    current = _get(quiz_id)
+    try:
+        text = dump_gift([services.to_spec(q) for q in current.questions])
+    except ValueError as error:
+        flash(f"This quiz cannot be written as GIFT: {error}.", "error")
+        return redirect(url_for("authoring.quiz", quiz_id=current.id))
+    response = Response(text, content_type="text/plain; charset=utf-8")
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=_file_name(current.title, ".gift")
+    )
+    return response
+
+
+# ---- statistics ---------------------------------------------------------------------------
+
+
+def _which_attempts() -> str:
+    which = request.args.get("attempts", "all")
+    return which if which in STATS_ATTEMPTS else "all"
+
+
+def _statistics(quiz: Quiz, which: str) -> dict:
+    latest = services.latest_version(quiz)
+    current_specs = {q.id: question_to_dict(services.to_spec(q)) for q in quiz.questions}
+    if latest is None:
+        specs = current_specs
+    else:
+        specs = {entry["key"]: entry["spec"] for entry in latest.snapshot["questions"]}
+    attempts = attempt_scores(services.submitted_attempts(quiz), specs)
+    if which == "first":
+        attempts = stats.first_attempts(attempts)
+    keys = list(specs)
+    results = stats.question_stats(keys, attempts)
+    return {
+        "questions": [
+            (number, key, question_from_dict(specs[key]), result)
+            for number, (key, result) in enumerate(zip(keys, results, strict=True), start=1)
+        ],
+        "attempts": attempts,
+        "learners": len({attempt.learner for attempt in attempts}),
+        "distribution": stats.score_distribution(attempt.percent for attempt in attempts),
+        "changed_since": latest is not None and specs != current_specs,
+        "current_keys": set(current_specs),
+    }
+
+
+def attempt_scores(attempts: list[Attempt], specs: dict[int, dict]) -> list[stats.AttemptScore]:
+    """Submitted attempts as the statistics take them. An attempt counts towards a question
+    only if it was shown that question exactly as it is in `specs`, so an edited question's
+    numbers start afresh rather than mixing two versions of it."""
+    result = []
+    for attempt in attempts:
+        seen = {entry["key"]: entry["spec"] for entry in attempt.version.snapshot["questions"]}
+        responses = {}
+        for response in attempt.responses:
+            key = response.question_key
+            if key in specs and seen.get(key) == specs[key] and response.fraction is not None:
+                responses[key] = stats.ResponseScore(
+                    fraction=response.fraction,
+                    points=response.points or 0.0,
+                    answered=bool(response.answer),
+                )
+        result.append(
+            stats.AttemptScore(
+                learner=attempt.user_id,
+                number=attempt.number,
+                points=attempt.points or 0.0,
+                percent=attempt.percent or 0.0,
+                responses=responses,
+            )
+        )
+    return result
+
+
+@bp.route("/<int:quiz_id>/stats")
+@access("instructor")
+def statistics(quiz_id: int):
+    current = _get(quiz_id)
+    which = _which_attempts()
+    return render_template(
+        "quizzes/authoring/stats.html",
+        quiz=current,
+        which=which,
+        choices=STATS_ATTEMPTS,
+        **_statistics(current, which),
+    )
+
+
+CSV_HEADER = (
+    "Number",
+    "Kind",
+    "Title",
+    "Question text",
+    "Points",
+    "Attempts",
+    "Answered",
+    "Facility index (%)",
+    "Standard deviation (%)",
+    "Discrimination index (%)",
+    "Notes",
+)
+
+
+@bp.route("/<int:quiz_id>/stats.csv")
+@access("instructor")
+def statistics_csv(quiz_id: int):
+    current = _get(quiz_id)
+    which = _which_attempts()
+    rows = (
+        (
+            number,
+            spec.kind.label,
+            spec.title,
+            spec.text,
+            spec.points,
+            result.attempts,
+            result.answered,
+            stats.rounded(result.facility),
+            stats.rounded(result.spread),
+            stats.rounded(result.discrimination),
+            "; ".join(result.notes),
+        )
+        for number, _, spec, result in _statistics(current, which)["questions"]
+    )
+    response = Response(stats.to_csv(CSV_HEADER, rows), content_type="text/csv; charset=utf-8")
+    suffix = "-statistics-first-attempts.csv" if which == "first" else "-statistics.csv"
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=_file_name(current.title, suffix)
+    )
+    return response
