@@ -7,10 +7,10 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, abort, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
 from coursework import config as configuration
 from coursework.errors import register_error_handlers
@@ -32,14 +32,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     configuration.resolve_instance_settings(app.config, app.instance_path)
 
-    # Ids in URLs fit the database's integer column; a larger one is simply not found.
-    app.url_map.converters["int"] = DatabaseIdConverter
+    # What a URL may carry into a query: ids that fit the integer column, and text without
+    # NUL characters (PostgreSQL refuses them). Anything else matches no route.
+    app.url_map.converters.update(
+        int=DatabaseIdConverter,
+        default=TextConverter,
+        string=TextConverter,
+        path=TextPathConverter,
+        anything=PathConverter,
+    )
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
     register_signals()
+    app.before_request(refuse_nul_characters)
     app.before_request(enforce_access)
     check_every_route_has_a_policy(app)
     return app
@@ -49,6 +57,28 @@ class DatabaseIdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs) -> None:
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+class TextConverter(UnicodeConverter):
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\x00]")
+
+
+class TextPathConverter(PathConverter):
+    regex = "[^/\x00][^\x00]*?"
+
+
+def refuse_nul_characters():
+    """PostgreSQL cannot store a NUL character in text; refuse it at the door rather than
+    fail deep inside a query."""
+    values = list(request.args.values()) + (
+        list(request.form.values()) if request.mimetype != "multipart/form-data" else []
+    )
+    if any("\x00" in value for value in values) or (
+        request.is_json and b"\\u0000" in request.get_data()
+    ):
+        abort(400, "Text may not contain NUL characters.")
 
 
 def register_logging(app: Flask) -> None:

@@ -95,7 +95,7 @@ def show(code: str):
     )
 
 
-@bp.route("/certificates/<path:anything>")
+@bp.route("/certificates/<anything:anything>")
 @access("public")
 @limiter.limit(_verify_limit)
 def unknown(anything: str):

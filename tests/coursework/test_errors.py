@@ -96,3 +96,14 @@ def test_login_is_rate_limited(client, app):
 def test_ids_too_large_for_the_database_are_simply_not_found(client, make_user, login, path):
     login(client, make_user())
     assert client.get(path).status_code == 404
+
+
+def test_nul_characters_are_refused_at_the_door(client, course):
+    assert client.get("/courses/%00").status_code == 404
+    assert client.get("/certificates/%00").status_code == 404
+    assert (
+        client.post("/signup", data={"display_name": "A\x00", "email": "a@example.com"}).status_code
+        == 400
+    )
+    response = client.post("/api/v1/certificates/verify", json={"credential": "a\x00b"})
+    assert response.status_code == 400 and response.json["code"] == 400
