@@ -60,7 +60,7 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 class TextConverter(UnicodeConverter):
-    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
+    def __init__(self, map, *args, **kwargs) -> None:
         super().__init__(map, *args, **kwargs)
         self.regex = self.regex.replace("[^/]", "[^/\x00]")
 
