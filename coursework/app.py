@@ -100,9 +100,20 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
+def import_models() -> None:
+    """Every table, so that migrations and `db.metadata` see them all."""
+    import coursework.accounts.models
+    import coursework.certificates.models
+    import coursework.organisations.models
+    import coursework.progress.models  # noqa: F401
+    import lessons.models  # noqa: F401
+    import quizzes.models  # noqa: F401
+
+
 def register_extensions(app: Flask) -> None:
     from coursework.accounts.services import load_session_user
 
+    import_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)

@@ -52,6 +52,9 @@ class Base:
     # signed credentials (never taken from a request's Host header).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "60 per minute")
+    # smtp://user:password@host:port (or smtps://, smtp+starttls://); unset: outbox only.
+    MAIL_URL = os.environ.get("MAIL_URL")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Coursework <no-reply@localhost>")
 
 
 class Development(Base):

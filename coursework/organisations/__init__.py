@@ -1,0 +1,1 @@
+"""Organisations: their people, invitations, course assignments and progress reports."""

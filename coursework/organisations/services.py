@@ -1,0 +1,555 @@
+"""Organisation rules: people, invitations and assignments.
+
+Every query that reads an organisation's data starts from an organisation found through
+the signed-in manager's memberships (or an API token), never from a request field alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import secrets
+import smtplib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from coursework.accounts.models import User
+from coursework.accounts.services import find_by_email, normalise_email
+from coursework.db import utcnow
+from coursework.errors import Conflict, NotFound, RuleViolation
+from coursework.extensions import db
+from coursework.organisations.models import (
+    Assignment,
+    AssignmentMember,
+    Invitation,
+    Membership,
+    Organisation,
+    OutboxMessage,
+    Role,
+)
+from lessons.rendering import slugify
+
+log = logging.getLogger(__name__)
+
+INVITATION_LIFETIME = timedelta(days=14)
+MAX_BULK_ROWS = 500
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# ---- organisations ----------------------------------------------------------------------
+
+
+def create_organisation(name: str, creator: User) -> Organisation:
+    """A new organisation; whoever creates it becomes its manager."""
+    name = name.strip()
+    if not name:
+        raise RuleViolation(
+            "Enter the organisation's name.", {"name": ["Enter the organisation's name."]}
+        )
+    base = slugify(name, max_length=60)
+    slug = base
+    for n in range(2, 1000):
+        if db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)) is None:
+            break
+        slug = f"{base}-{n}"
+    organisation = Organisation(name=name[:200], slug=slug)
+    db.session.add(organisation)
+    db.session.flush()
+    db.session.add(
+        Membership(organisation_id=organisation.id, user_id=creator.id, role=Role.MANAGER.value)
+    )
+    db.session.commit()
+    log.info("organisation %s created by user %s", organisation.id, creator.id)
+    return organisation
+
+
+def managed_by(user: User) -> list[Organisation]:
+    """The organisations this person manages now."""
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(
+                Membership.user_id == user.id,
+                Membership.role == Role.MANAGER.value,
+                Membership.removed_at.is_(None),
+            )
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def get_managed(user: User, slug: str) -> Organisation:
+    """The organisation with this address, if this person manages it; otherwise it is as
+    absent as one that does not exist."""
+    organisation = db.session.scalar(
+        select(Organisation)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(
+            Organisation.slug == slug,
+            Membership.user_id == user.id,
+            Membership.role == Role.MANAGER.value,
+            Membership.removed_at.is_(None),
+        )
+    )
+    if organisation is None:
+        raise NotFound("There is no organisation at this address.")
+    return organisation
+
+
+def memberships_of(user: User) -> list[tuple[Membership, Organisation]]:
+    return list(
+        db.session.execute(
+            select(Membership, Organisation)
+            .join(Organisation, Organisation.id == Membership.organisation_id)
+            .where(Membership.user_id == user.id, Membership.removed_at.is_(None))
+            .order_by(Organisation.name)
+        ).tuples()
+    )
+
+
+# ---- people -----------------------------------------------------------------------------
+
+
+def members(
+    organisation: Organisation, *, include_removed: bool = False
+) -> list[tuple[Membership, User]]:
+    query = (
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.organisation_id == organisation.id)
+        .order_by(User.display_name, User.id)
+    )
+    if not include_removed:
+        query = query.where(Membership.removed_at.is_(None))
+    return list(db.session.execute(query).tuples())
+
+
+def get_membership(organisation: Organisation, user_id: int) -> Membership:
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.organisation_id == organisation.id, Membership.user_id == user_id
+        )
+    )
+    if membership is None:
+        raise NotFound("This person is not in your organisation.")
+    return membership
+
+
+def remove_member(organisation: Organisation, user_id: int, by: User) -> None:
+    """End someone's membership at once; their learning history stays."""
+    membership = get_membership(organisation, user_id)
+    if membership.user_id == by.id:
+        raise Conflict("You cannot remove yourself. Ask another manager.")
+    if membership.removed_at is None:
+        membership.removed_at = utcnow()
+        db.session.commit()
+        log.info("user %s removed from organisation %s", user_id, organisation.id)
+
+
+def set_role(organisation: Organisation, user_id: int, role: Role, by: User) -> Membership:
+    membership = get_membership(organisation, user_id)
+    if membership.removed_at is not None:
+        raise Conflict("This person has been removed from the organisation.")
+    if membership.user_id == by.id and role is Role.MEMBER:
+        raise Conflict("You cannot step down yourself. Ask another manager.")
+    membership.role = role.value
+    db.session.commit()
+    return membership
+
+
+def _join(organisation_id: int, user: User, role: str) -> Membership:
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.organisation_id == organisation_id, Membership.user_id == user.id
+        )
+    )
+    if membership is None:
+        membership = Membership(organisation_id=organisation_id, user_id=user.id, role=role)
+        db.session.add(membership)
+    elif membership.removed_at is not None:
+        membership.removed_at = None
+        membership.role = role
+        membership.joined_at = utcnow()
+    elif role == Role.MANAGER.value:
+        membership.role = role
+    return membership
+
+
+# ---- invitations ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invited:
+    invitation: Invitation
+    link: str
+
+
+def _check_email(email: str) -> str:
+    try:
+        return normalise_email(validate_email(email.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError:
+        message = "Enter an email address in the right format, like name@example.com."
+        raise RuleViolation(message, {"email": [message]}) from None
+
+
+def invite(
+    organisation: Organisation,
+    by: User,
+    email: str,
+    name: str = "",
+    role: Role = Role.MEMBER,
+    now: datetime | None = None,
+) -> Invited:
+    """Invite one person; a newer invitation to the same address replaces a pending one."""
+    now = now or utcnow()
+    address = _check_email(email)
+    existing_user = find_by_email(address)
+    if existing_user is not None:
+        active = db.session.scalar(
+            select(Membership.id).where(
+                Membership.organisation_id == organisation.id,
+                Membership.user_id == existing_user.id,
+                Membership.removed_at.is_(None),
+            )
+        )
+        if active is not None:
+            message = f"{address} is already in {organisation.name}."
+            raise Conflict(message, {"email": [message]})
+    for pending in db.session.scalars(
+        select(Invitation).where(
+            Invitation.organisation_id == organisation.id,
+            Invitation.email == address,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+    ):
+        pending.revoked_at = now
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        organisation_id=organisation.id,
+        email=address,
+        name=name.strip()[:120],
+        role=role.value,
+        token_hash=hash_token(token),
+        invited_by_id=by.id,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + f"/invitations/{token}"
+    _send_invitation(organisation, by, invitation, link)
+    db.session.commit()
+    return Invited(invitation, link)
+
+
+def _send_invitation(
+    organisation: Organisation, by: User, invitation: Invitation, link: str
+) -> None:
+    greeting = f"Hello {invitation.name}," if invitation.name else "Hello,"
+    body = (
+        f"{greeting}\n\n{by.display_name} has invited you to join {organisation.name} on "
+        f"Coursework, where your courses and progress are kept.\n\n"
+        f"Accept the invitation here (the link works once, until "
+        f"{invitation.expires_at:%-d %B %Y}):\n{link}\n"
+    )
+    message = OutboxMessage(
+        organisation_id=organisation.id,
+        invitation_id=invitation.id,
+        to=invitation.email,
+        subject=f"Join {organisation.name} on Coursework",
+        body=body,
+        link=link,
+    )
+    db.session.add(message)
+    mail_url = current_app.config.get("MAIL_URL")
+    if mail_url:
+        try:
+            _smtp_send(mail_url, message)
+            message.sent_at = utcnow()
+        except (OSError, smtplib.SMTPException) as error:
+            message.error = str(error)[:500]
+            log.warning("invitation mail to %s not sent: %s", invitation.email, error)
+
+
+def _smtp_send(mail_url: str, message: OutboxMessage) -> None:
+    """Send through the server in MAIL_URL: smtp://user:pass@host:port (or smtps://)."""
+    parts = urlsplit(mail_url)
+    email = EmailMessage()
+    email["From"] = current_app.config.get("MAIL_FROM", "Coursework <no-reply@localhost>")
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email.set_content(message.body)
+    connection = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
+    with connection(parts.hostname or "localhost", parts.port or 0, timeout=10) as server:
+        if parts.scheme == "smtp+starttls":
+            server.starttls()
+        if parts.username:
+            server.login(parts.username, parts.password or "")
+        server.send_message(email)
+
+
+@dataclass(frozen=True)
+class RowResult:
+    row: int
+    email: str
+    ok: bool
+    message: str
+
+
+def parse_invitation_list(text: str) -> list[tuple[int, str, str]]:
+    """Rows of (row number, email, name) from pasted lines or a CSV file with an optional
+    header; commas, semicolons or tabs separate the columns."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").strip("\ufeff")
+    try:
+        dialect = csv.Sniffer().sniff(lines[:2048], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = []
+    for number, row in enumerate(csv.reader(io.StringIO(lines), dialect), start=1):
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        if number == 1 and cells[0].lower() in ("email", "e-mail", "email address"):
+            continue
+        rows.append((number, cells[0], cells[1] if len(cells) > 1 else ""))
+    return rows
+
+
+def bulk_invite(organisation: Organisation, by: User, text: str) -> list[RowResult]:
+    """Invite everyone on the list; bad rows are reported by number and the good ones
+    still go through."""
+    rows = parse_invitation_list(text)
+    if not rows:
+        raise RuleViolation(
+            "The list has no email addresses.", {"people": ["The list has no email addresses."]}
+        )
+    if len(rows) > MAX_BULK_ROWS:
+        message = f"Invite at most {MAX_BULK_ROWS} people at a time ({len(rows)} given)."
+        raise RuleViolation(message, {"people": [message]})
+    results = []
+    seen: set[str] = set()
+    for number, email, name in rows:
+        key = email.strip().lower()
+        if key in seen:
+            results.append(
+                RowResult(number, email, False, "This address appears earlier in the list.")
+            )
+            continue
+        seen.add(key)
+        try:
+            invite(organisation, by, email, name)
+        except (RuleViolation, Conflict) as error:
+            db.session.rollback()
+            results.append(RowResult(number, email, False, error.message))
+        else:
+            results.append(RowResult(number, email, True, "Invited."))
+    return results
+
+
+def invitations(organisation: Organisation) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.organisation_id == organisation.id)
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        )
+    )
+
+
+def outbox(organisation: Organisation) -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.organisation_id == organisation.id)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        )
+    )
+
+
+def revoke_invitation(organisation: Organisation, invitation_id: int) -> Invitation:
+    invitation = db.session.scalar(
+        select(Invitation).where(
+            Invitation.id == invitation_id, Invitation.organisation_id == organisation.id
+        )
+    )
+    if invitation is None:
+        raise NotFound("There is no such invitation.")
+    if invitation.accepted_at is not None:
+        raise Conflict("This invitation has already been accepted.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        db.session.commit()
+    return invitation
+
+
+def find_invitation(token: str, now: datetime | None = None) -> tuple[Invitation, Organisation]:
+    """An invitation that can still be accepted; anything else is the same 'not found'."""
+    now = now or utcnow()
+    row = db.session.execute(
+        select(Invitation, Organisation)
+        .join(Organisation, Organisation.id == Invitation.organisation_id)
+        .where(Invitation.token_hash == hash_token(token[:200]))
+    ).first()
+    if row is None or row[0].state(now) != "pending":
+        raise NotFound(
+            "This invitation link is not valid: it may have been used, revoked or expired."
+        )
+    return row[0], row[1]
+
+
+def accept_invitation(token: str, user: User, now: datetime | None = None) -> Organisation:
+    """Join the organisation; the invitation works once, and only for the address it was
+    sent to."""
+    now = now or utcnow()
+    invitation, organisation = find_invitation(token, now)
+    if normalise_email(user.email) != invitation.email:
+        raise Conflict(
+            f"This invitation was sent to {invitation.email}. "
+            "Log in with that address to accept it."
+        )
+    claimed = db.session.execute(
+        Invitation.__table__.update()
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        .values(accepted_at=now, accepted_by_id=user.id)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise NotFound("This invitation link has already been used.")
+    _join(organisation.id, user, invitation.role)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("You joined this organisation at the same moment in another tab.") from None
+    log.info("user %s joined organisation %s by invitation", user.id, organisation.id)
+    return organisation
+
+
+# ---- assignments ------------------------------------------------------------------------
+
+
+def assign(
+    organisation: Organisation,
+    course_id: int,
+    by: User,
+    *,
+    due_on: date | None = None,
+    user_ids: list[int] | None = None,
+) -> Assignment:
+    """Assign a course to everyone (including people who join later) or to chosen members."""
+    if user_ids is not None:
+        active = {m.user_id for m, _ in members(organisation)}
+        unknown = [uid for uid in user_ids if uid not in active]
+        if unknown or not user_ids:
+            message = (
+                "Choose people who are in your organisation."
+                if unknown
+                else "Choose at least one person."
+            )
+            raise RuleViolation(message, {"people": [message]})
+    assignment = Assignment(
+        organisation_id=organisation.id,
+        course_id=course_id,
+        everyone=user_ids is None,
+        due_on=due_on,
+        created_by_id=by.id,
+    )
+    if user_ids is not None:
+        assignment.assignees = [AssignmentMember(user_id=uid) for uid in sorted(set(user_ids))]
+    db.session.add(assignment)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        message = "This course is already assigned to everyone. Change its due date instead."
+        raise Conflict(message, {"course": [message]}) from None
+    return assignment
+
+
+def assignments(organisation: Organisation) -> list[Assignment]:
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.organisation_id == organisation.id)
+            .order_by(Assignment.created_at, Assignment.id)
+        )
+    )
+
+
+def get_assignment(organisation: Organisation, assignment_id: int) -> Assignment:
+    assignment = db.session.scalar(
+        select(Assignment).where(
+            Assignment.id == assignment_id, Assignment.organisation_id == organisation.id
+        )
+    )
+    if assignment is None:
+        raise NotFound("There is no such assignment.")
+    return assignment
+
+
+def set_due_date(organisation: Organisation, assignment_id: int, due_on: date | None) -> Assignment:
+    assignment = get_assignment(organisation, assignment_id)
+    assignment.due_on = due_on
+    db.session.commit()
+    return assignment
+
+
+def unassign(organisation: Organisation, assignment_id: int) -> None:
+    db.session.delete(get_assignment(organisation, assignment_id))
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class AssignedCourse:
+    course_id: int
+    organisation: Organisation
+    due_on: date | None
+
+    def overdue(self, today: date) -> bool:
+        return self.due_on is not None and today > self.due_on
+
+
+def assigned_to(user: User) -> list[AssignedCourse]:
+    """Courses assigned to this learner by the organisations they belong to now, the
+    earliest due first; one entry per course (the earliest due date wins)."""
+    rows = db.session.execute(
+        select(Assignment, Organisation)
+        .join(Organisation, Organisation.id == Assignment.organisation_id)
+        .join(
+            Membership,
+            (Membership.organisation_id == Assignment.organisation_id)
+            & (Membership.user_id == user.id)
+            & Membership.removed_at.is_(None),
+        )
+        .outerjoin(
+            AssignmentMember,
+            (AssignmentMember.assignment_id == Assignment.id)
+            & (AssignmentMember.user_id == user.id),
+        )
+        .where(or_(Assignment.everyone.is_(True), AssignmentMember.id.is_not(None)))
+    ).tuples()
+    by_course: dict[int, AssignedCourse] = {}
+    for assignment, organisation in rows:
+        current = by_course.get(assignment.course_id)
+        if current is None or (
+            assignment.due_on is not None
+            and (current.due_on is None or assignment.due_on < current.due_on)
+        ):
+            by_course[assignment.course_id] = AssignedCourse(
+                assignment.course_id, organisation, assignment.due_on
+            )
+    return sorted(by_course.values(), key=lambda a: (a.due_on is None, a.due_on or date.max))
