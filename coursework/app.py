@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
@@ -15,7 +15,12 @@ from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 from coursework import config as configuration
 from coursework.errors import register_error_handlers
 from coursework.extensions import api, csrf, db, limiter, login_manager, migrate
-from coursework.policy import access, check_every_route_has_a_policy, enforce_access
+from coursework.policy import (
+    access,
+    bearer_token,
+    check_every_route_has_a_policy,
+    enforce_access,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -48,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_signals()
     app.before_request(refuse_nul_characters)
+    app.before_request(protect_from_forgery)
     app.before_request(enforce_access)
     check_every_route_has_a_policy(app)
     return app
@@ -67,6 +73,15 @@ class TextConverter(UnicodeConverter):
 
 class TextPathConverter(PathConverter):
     regex = "[^/\x00][^\x00]*?"
+
+
+def protect_from_forgery():
+    """CSRF checks on every unsafe request made with the session cookie. A request that
+    carries an API token instead sends no cookie, so it cannot be forged that way."""
+    if not current_app.config["WTF_CSRF_ENABLED"] or bearer_token() is not None:
+        return
+    if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
+        csrf.protect()
 
 
 def refuse_nul_characters():

@@ -13,8 +13,12 @@ from typing import Literal, TypeVar
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-Policy = Literal["public", "learner", "instructor", "admin"]
-POLICIES: tuple[Policy, ...] = ("public", "learner", "instructor", "admin")
+Policy = Literal["public", "learner", "manager", "instructor", "admin"]
+POLICIES: tuple[Policy, ...] = ("public", "learner", "manager", "instructor", "admin")
+# "manager": a signed-in person (the view then finds the organisation among those they
+# manage) or, under /api/, a bearer token checked by the authenticator that the
+# organisations package registers here (the platform does not import it).
+TOKEN_AUTHENTICATOR = "coursework.token_authenticator"
 ATTRIBUTE = "access_policy"
 
 # Endpoints that extensions register for us, and the policy they get.
@@ -72,6 +76,11 @@ def enforce_access():
     policy = policy_of(current_app, request.endpoint, request.method)
     if policy == "public":
         return None
+    if policy == "manager" and bearer_token() is not None:
+        authenticate = current_app.extensions.get(TOKEN_AUTHENTICATOR)
+        if authenticate is None or not authenticate(bearer_token()):
+            abort(401)
+        return None
     if not current_user.is_authenticated:
         if request.path.startswith("/api/"):
             abort(401)
@@ -80,4 +89,12 @@ def enforce_access():
         abort(403)
     if policy == "admin" and not current_user.is_admin:
         abort(403)
+    return None
+
+
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer …` header on an API request, if any."""
+    header = request.headers.get("Authorization", "")
+    if request.path.startswith("/api/") and header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
     return None

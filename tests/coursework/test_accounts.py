@@ -261,3 +261,15 @@ def test_cli_create_admin_refuses_a_weak_password(app):
 def test_every_signup_problem_is_reported_at_once(client):
     body = signup(client, email="nope", password="password").get_data(as_text=True)
     assert 'href="#email"' in body and 'href="#password"' in body
+
+
+def test_api_writes_with_the_session_need_the_csrf_header(
+    client, make_user, login, course, csrf_on
+):
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    learner = make_user()
+    client.post("/login", data={"email": learner.email, "password": PASSWORD, "csrf_token": token})
+    url = "/api/v1/me/courses/kitchen-safety/lessons/knives/completion"
+    assert client.put(url).status_code == 400
+    assert client.put(url, headers={"X-CSRFToken": token}).status_code == 200
