@@ -270,6 +270,9 @@ def test_api_writes_with_the_session_need_the_csrf_header(
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     learner = make_user()
     client.post("/login", data={"email": learner.email, "password": PASSWORD, "csrf_token": token})
+    # Signing in starts a new session, so the page after it carries a new token.
+    after = client.get("/my-learning").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', after).group(1)
     url = "/api/v1/me/courses/kitchen-safety/lessons/knives/completion"
     assert client.put(url).status_code == 400
     assert client.put(url, headers={"X-CSRFToken": token}).status_code == 200

@@ -33,7 +33,7 @@ def test_invitation_works_once_for_its_address(app, make_user):
     token = invited.link.rsplit("/", 1)[1]
     assert invited.invitation.email == "new.person@example.com"
     assert services.outbox(org)[0].link == invited.link
-    with pytest.raises(Conflict, match="sent to new.person@example.com"):
+    with pytest.raises(Conflict, match=r"sent to new\.person@example\.com"):
         services.accept_invitation(token, make_user(email="someone@example.com"))
     person = make_user(email="new.person@example.com")
     assert services.accept_invitation(token, person).id == org.id
@@ -58,7 +58,10 @@ def test_expired_and_revoked_invitations_do_not_work(app, make_user):
 def test_bulk_invitations_report_bad_rows_and_send_the_good(app, make_user):
     boss = make_user()
     org = services.create_organisation("Acme", boss)
-    text = "email,name\nana@example.com,Ana\nnot-an-email,Bad\n\nbo@example.com\nana@example.com,Again\n"
+    text = (
+        "email,name\nana@example.com,Ana\nnot-an-email,Bad\n\n"
+        "bo@example.com\nana@example.com,Again\n"
+    )
     results = services.bulk_invite(org, boss, text)
     assert [(r.row, r.ok) for r in results] == [(2, True), (3, False), (5, True), (6, False)]
     assert "right format" in results[1].message
