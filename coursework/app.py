@@ -16,6 +16,7 @@ from coursework import config as configuration
 from coursework.errors import register_error_handlers
 from coursework.extensions import api, csrf, db, limiter, login_manager, migrate
 from coursework.policy import (
+    TOKEN_AUTHENTICATOR,
     access,
     bearer_token,
     check_every_route_has_a_policy,
@@ -52,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     register_signals()
+    register_token_auth(app)
     app.before_request(refuse_nul_characters)
     app.before_request(protect_from_forgery)
     app.before_request(enforce_access)
@@ -147,6 +149,10 @@ def register_blueprints(app: Flask) -> None:
     from coursework.api_docs import bp as api_docs_bp
     from coursework.certificates.api import blp as certificates_api
     from coursework.certificates.views import bp as certificates_bp
+    from coursework.organisations.api import blp as organisations_api
+    from coursework.organisations.dashboard import bp as dashboard_bp
+    from coursework.organisations.token_views import bp as tokens_bp
+    from coursework.organisations.views import bp as organisations_bp
     from coursework.progress.api import blp as progress_api
     from coursework.progress.views import bp as progress_bp
     from lessons.api import blp as lessons_api
@@ -163,10 +169,20 @@ def register_blueprints(app: Flask) -> None:
         authoring_bp,
         progress_bp,
         certificates_bp,
+        dashboard_bp,
+        organisations_bp,
+        tokens_bp,
         api_docs_bp,
     ):
         app.register_blueprint(blueprint)
-    for blueprint in (lessons_api, progress_api, quiz_authoring_api, quizzes_api, certificates_api):
+    for blueprint in (
+        lessons_api,
+        progress_api,
+        quiz_authoring_api,
+        quizzes_api,
+        certificates_api,
+        organisations_api,
+    ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
     @app.get("/healthz")
@@ -192,6 +208,14 @@ def register_signals() -> None:
     # After the attempt's own events, so "certified" follows "passed".
     quiz_signals.attempt_submitted.connect(certificates.on_attempt_submitted)
     progress_signals.lesson_completed.connect(certificates.on_lesson_completed)
+
+
+def register_token_auth(app: Flask) -> None:
+    """The "manager" policy checks API tokens with the organisations package's authenticator
+    (the platform layer does not import it)."""
+    from coursework.organisations import tokens
+
+    app.extensions[TOKEN_AUTHENTICATOR] = tokens.authenticate
 
 
 def register_commands(app: Flask) -> None:

@@ -8,6 +8,7 @@ from flask_migrate import upgrade
 
 from coursework.accounts import services as accounts
 from coursework.accounts.cli import DEMO_ACCOUNTS
+from coursework.organisations.demo import load_demo
 from lessons.cli import DEFAULT_COURSE, describe, import_path
 from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
 
@@ -26,9 +27,16 @@ def setup_command(url: str) -> None:
     if current_app.config["DEMO_ACCOUNTS"]:
         for email, name, password, instructor, admin in DEMO_ACCOUNTS:
             accounts.ensure_user(email, name, password, is_instructor=instructor, is_admin=admin)
+        demo = load_demo()
         click.echo(f"\nCoursework is at {url}  (health check: {url}/healthz)")
         click.echo("Demo accounts, for development only:")
         for email, _, password, instructor, admin in DEMO_ACCOUNTS:
             role = "admin" if admin else "instructor" if instructor else "learner"
             click.echo(f"  {role:<11} {email:<26} password: {password}")
+        if demo is not None:
+            click.echo(f"  {'manager':<11} {demo.email:<26} password: {demo.password}")
+            click.echo(
+                f"Demo organisation: {demo.organisation}, {demo.staff} people — "
+                f"{url}/organisations/{demo.slug}/dashboard"
+            )
         click.echo("")

@@ -46,6 +46,8 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("progress.my_learning"))
     form = SignupForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"][:254]  # from an invitation link
     if form.validate_on_submit():
         try:
             user = services.create_user(form.email.data, form.display_name.data, form.password.data)

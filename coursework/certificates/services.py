@@ -102,7 +102,7 @@ def issue_if_complete(
     if not state.summary.is_complete:
         return None
     now = now or utcnow()
-    code = secrets.token_urlsafe(20)
+    code = new_code()
     expires = (
         add_months(now, course.certificate_valid_months)
         if course.certificate_valid_months
@@ -161,6 +161,15 @@ def _announce(certificate: Certificate) -> None:
             ).format(certificate.course_title, link),
             "success",
         )
+
+
+def new_code() -> str:
+    """160 random bits, url-safe; never starting with "-" or "_", so a code pasted into a
+    spreadsheet or a command line is not taken for a formula or an option."""
+    while True:
+        code = secrets.token_urlsafe(20)
+        if code[0].isalnum():
+            return code
 
 
 def on_lesson_completed(sender, user_id: int, course_id: int, **_) -> None:

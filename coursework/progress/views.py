@@ -5,14 +5,20 @@ They combine courses (lessons layer) with the learner's progress, so they live h
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from coursework.accounts.forms import EmptyForm
 from coursework.certificates import services as certificates
+from coursework.organisations import services as organisations
+from coursework.organisations.services import AssignedCourse
 from coursework.policy import access
 from coursework.progress import services
 from lessons import services as lessons
+from lessons.models import Course, Lesson
 
 bp = Blueprint("progress", __name__, template_folder="templates")
 
@@ -86,10 +92,45 @@ def complete(slug: str, lesson_slug: str):
     return redirect(target)
 
 
+@dataclass(frozen=True)
+class AssignedCard:
+    """A course an organisation assigned to the learner, with their progress on it (None
+    until they start it; then `course`, `lessons` and `minutes` describe it)."""
+
+    assigned: AssignedCourse
+    progress: services.CourseProgress | None
+    course: Course | None = None
+    first_lesson: Lesson | None = None
+    lessons: int = 0
+    minutes: int = 0
+
+
 @bp.route("/my-learning")
 @access("learner")
 def my_learning():
     earned = {c.course_id: c for c in certificates.for_learner(current_user.id)}
+    enrolled = services.my_courses(current_user)
+    by_course = {progress.course.id: progress for progress in enrolled}
+    assigned = organisations.assigned_to(current_user)
+    not_started = [a.course_id for a in assigned if a.course_id not in by_course]
+    # Courses assigned but not opened yet: two queries for all of them.
+    catalogue = {c.id: (c, n, m) for c, n, m in lessons.list_courses()} if not_started else {}
+    first = {}
+    for lesson in lessons.current_lessons(not_started):
+        first.setdefault(lesson.course_id, lesson)
+    cards = []
+    for entry in assigned:
+        progress = by_course.get(entry.course_id)
+        if progress is not None:
+            cards.append(AssignedCard(entry, progress))
+        elif entry.course_id in catalogue:
+            course, count, minutes = catalogue[entry.course_id]
+            cards.append(AssignedCard(entry, None, course, first.get(course.id), count, minutes))
+    shown = {card.assigned.course_id for card in cards}
     return render_template(
-        "progress/my_learning.html", courses=services.my_courses(current_user), earned=earned
+        "progress/my_learning.html",
+        assigned=cards,
+        courses=[progress for progress in enrolled if progress.course.id not in shown],
+        earned=earned,
+        today=date.today(),
     )

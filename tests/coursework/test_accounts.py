@@ -276,3 +276,8 @@ def test_api_writes_with_the_session_need_the_csrf_header(
     url = "/api/v1/me/courses/kitchen-safety/lessons/knives/completion"
     assert client.put(url).status_code == 400
     assert client.put(url, headers={"X-CSRFToken": token}).status_code == 200
+
+
+def test_signup_prefills_the_email_from_an_invitation_link(client):
+    body = client.get("/signup?email=invited%40example.com").get_data(as_text=True)
+    assert 'value="invited@example.com"' in body

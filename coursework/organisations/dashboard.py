@@ -1,0 +1,316 @@
+"""The organisation manager's dashboard: headline numbers, two charts, the people-by-courses
+table, one person's record, and the same report as a CSV download.
+
+Every view finds the organisation through `services.get_managed`, so a manager sees only
+the organisations they manage; any other address is the same 404 as one that does not
+exist. The numbers come from the report service (`report.py`), which reads the whole
+organisation in a fixed number of queries; the few extra reads here are fixed too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.routing import BuildError
+
+from coursework.accounts import services as accounts
+from coursework.certificates import services as certificates
+from coursework.certificates.models import Certificate
+from coursework.db import utcnow
+from coursework.errors import NotFound
+from coursework.extensions import db
+from coursework.organisations import charts, export, report, services
+from coursework.organisations.models import Assignment, Membership, Organisation
+from coursework.organisations.report import SORTABLE, Filters, Row, Status
+from coursework.policy import access
+from quizzes.models import Attempt, AttemptState, Quiz
+
+bp = Blueprint(
+    "dashboard", __name__, template_folder="templates", url_prefix="/organisations/<slug>"
+)
+
+PER_PAGE = 50
+MAX_ATTEMPTS_SHOWN = 500
+
+# The table's columns: (report field or None when not sortable, heading, numeric?)
+COLUMNS: tuple[tuple[str | None, str, bool], ...] = (
+    ("name", "Name", False),
+    ("email", "Email", False),
+    ("course_title", "Course", False),
+    ("due_on", "Due", False),
+    ("status", "Status", False),
+    ("percent", "Done", True),
+    (None, "Lessons", True),
+    ("best_score", "Best score", True),
+    ("latest_score", "Latest score", True),
+    ("attempts", "Attempts", True),
+    ("last_activity", "Last activity", False),
+    ("completed_at", "Completed", False),
+    (None, "Certificate", False),
+)
+
+
+@bp.app_template_global()
+def url_for_if_exists(endpoint: str, **values) -> str | None:
+    """A link to a page that may not be there (pages built alongside this one)."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+# ---- reading the query string ------------------------------------------------------------
+
+
+def _number(text: str | None, limit: int = 2**31 - 1) -> int | None:
+    if text and text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= limit:
+        return int(text)
+    return None
+
+
+def filters_from(args: Mapping[str, str], per_page: int = PER_PAGE) -> Filters:
+    """The report's filters from a query string; anything unknown falls back to the default
+    rather than failing, as a hand-edited address should."""
+    status = args.get("status", "")
+    sort = args.get("sort", "name")
+    return Filters(
+        course_id=_number(args.get("course")),
+        status=Status(status) if status in {s.value for s in Status} else None,
+        search=args.get("q", "").strip()[:200],
+        sort=sort if sort in SORTABLE else "name",
+        descending=args.get("dir") == "desc",
+        page=max(1, _number(args.get("page"), 1_000_000) or 1),
+        per_page=per_page,
+    )
+
+
+def query_args(filters: Filters, **changes) -> dict[str, str | int]:
+    """The query string that asks for these filters, leaving out the defaults."""
+    filters = replace(filters, **changes)
+    args: dict[str, str | int] = {}
+    if filters.course_id is not None:
+        args["course"] = filters.course_id
+    if filters.status is not None:
+        args["status"] = filters.status.value
+    if filters.search:
+        args["q"] = filters.search
+    if filters.sort != "name":
+        args["sort"] = filters.sort
+    if filters.descending:
+        args["dir"] = "desc"
+    if filters.page > 1:
+        args["page"] = filters.page
+    return args
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str | None
+    label: str
+    numeric: bool
+    href: str | None  # where a click sorts by this column
+    aria_sort: str | None  # "ascending" | "descending" | "none" | None (not sortable)
+
+
+def columns(slug: str, filters: Filters) -> list[Column]:
+    result = []
+    for key, label, numeric in COLUMNS:
+        if key is None:
+            result.append(Column(key, label, numeric, None, None))
+            continue
+        active = filters.sort == key
+        descending = not filters.descending if active else False
+        href = url_for(
+            "dashboard.overview",
+            slug=slug,
+            **query_args(filters, sort=key, descending=descending, page=1),
+        )
+        state = ("descending" if filters.descending else "ascending") if active else "none"
+        result.append(Column(key, label, numeric, href, state))
+    return result
+
+
+# ---- reading the organisation ------------------------------------------------------------
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def member_count(organisation: Organisation) -> int:
+    return db.session.scalar(
+        select(func.count(Membership.id)).where(
+            Membership.organisation_id == organisation.id, Membership.removed_at.is_(None)
+        )
+    )
+
+
+def assignment_count(organisation: Organisation) -> int:
+    return db.session.scalar(
+        select(func.count(Assignment.id)).where(Assignment.organisation_id == organisation.id)
+    )
+
+
+@dataclass(frozen=True)
+class AttemptLine:
+    quiz_title: str
+    course_id: int
+    number: int
+    state: str
+    started_at: datetime
+    submitted_at: datetime | None
+    percent: float | None
+    passed: bool | None
+
+
+def attempts_of(user_id: int, course_ids: list[int]) -> list[AttemptLine]:
+    """The person's attempts at the quizzes of these courses, newest first (one query, only
+    the columns shown: no answers, no question snapshots)."""
+    if not course_ids:
+        return []
+    result = db.session.execute(
+        select(
+            Quiz.title,
+            Quiz.course_id,
+            Attempt.number,
+            Attempt.state,
+            Attempt.started_at,
+            Attempt.submitted_at,
+            Attempt.percent,
+            Attempt.passed,
+        )
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(
+            Attempt.user_id == user_id,
+            Quiz.course_id.in_(course_ids),
+            Attempt.state != AttemptState.ABANDONED.value,
+        )
+        .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+        .limit(MAX_ATTEMPTS_SHOWN)
+    )
+    return [AttemptLine(*values) for values in result]
+
+
+def certificates_of(user_id: int, course_ids: list[int]) -> list[Certificate]:
+    if not course_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user_id, Certificate.course_id.in_(course_ids))
+            .order_by(Certificate.issued_at)
+        )
+    )
+
+
+def certificate_mark(row: Row, now: datetime) -> str | None:
+    """'expired' or 'expires soon' (within the certificates' warning period), else None."""
+    expires = row.certificate_expires_at
+    if row.certificate_code is None or expires is None:
+        return None
+    if expires <= now:
+        return "expired"
+    if expires - now <= certificates.EXPIRES_SOON:
+        return "expires soon"
+    return None
+
+
+# ---- pages -------------------------------------------------------------------------------
+
+
+@bp.get("/dashboard")
+@access("manager")
+def overview(slug: str):
+    organisation = services.get_managed(current_user, slug)
+    filters = filters_from(request.args)
+    day = today()
+    result = report.report(organisation, filters, day)
+    if filters.page > result.pages:
+        args = query_args(filters, page=result.pages)
+        return redirect(url_for("dashboard.overview", slug=organisation.slug, **args))
+    by_course = charts.status_by_course(result.all_rows, result.courses)
+    weeks = charts.completions_by_week(result.all_rows, day)
+    return render_template(
+        "organisations/dashboard/overview.html",
+        organisation=organisation,
+        result=result,
+        filters=filters,
+        Status=Status,
+        members=member_count(organisation),
+        assignments=assignment_count(organisation),
+        by_course=by_course,
+        weeks=weeks,
+        status_svg=charts.status_chart(by_course),
+        weekly_svg=charts.weekly_chart(weeks),
+        columns=columns(organisation.slug, filters),
+        page_url=lambda n: url_for(
+            "dashboard.overview", slug=organisation.slug, **query_args(filters, page=n)
+        ),
+        csv_url=url_for("dashboard.csv", slug=organisation.slug, **query_args(filters, page=1)),
+        filtered=bool(filters.course_id or filters.status or filters.search),
+        certificate_mark=certificate_mark,
+        now=utcnow(),
+    )
+
+
+@bp.get("/people/<int:user_id>")
+@access("manager")
+def person(slug: str, user_id: int):
+    organisation = services.get_managed(current_user, slug)
+    membership = services.get_membership(organisation, user_id)
+    if not membership.is_active:
+        raise NotFound("This person is not in your organisation.")
+    learner = accounts.get_user(user_id)
+    rows = report.person(organisation, user_id, today())
+    course_ids = sorted({row.course_id for row in rows})
+    titles = {row.course_id: row.course_title for row in rows}
+    return render_template(
+        "organisations/dashboard/person.html",
+        organisation=organisation,
+        learner=learner,
+        membership=membership,
+        rows=rows,
+        attempts=attempts_of(user_id, course_ids),
+        attempts_limit=MAX_ATTEMPTS_SHOWN,
+        certificates=certificates_of(user_id, course_ids),
+        titles=titles,
+        Status=Status,
+        certificate_mark=certificate_mark,
+        expires_soon=certificates.expires_soon,
+        now=utcnow(),
+    )
+
+
+@bp.get("/report.csv", endpoint="csv")
+@access("manager")
+def report_csv(slug: str):
+    organisation = services.get_managed(current_user, slug)
+    filters = filters_from(request.args)
+    day = today()
+    rows = export.matching_rows(report.build_rows(organisation, day), filters)
+
+    def certificate_url(code: str) -> str:
+        return certificates.public_url(url_for("certificates.show", code=code))
+
+    response = Response(
+        stream_with_context(export.lines(rows, certificate_url)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=export.filename(organisation.slug, day)
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

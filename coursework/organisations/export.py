@@ -1,0 +1,144 @@
+"""The organisation report as CSV, one encoded line at a time.
+
+Plain functions of report rows (no Flask, no database), so the dashboard's download and the
+API can share them: `cells` turns a row into the cells of one line, `lines` streams a whole
+file (UTF-8 with a byte-order mark, so spreadsheets read accents right; RFC 4180 quoting,
+so commas, quotes and line breaks inside names survive), `matching_rows` applies the
+report's filters and order without paging it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
+
+from coursework.organisations.report import SORTABLE, Filters, Row, Status
+
+BOM = "\ufeff"
+
+HEADER = (
+    "Name",
+    "Email",
+    "Course",
+    "Due date",
+    "Status",
+    "Percent",
+    "Lessons done",
+    "Lessons total",
+    "Best score",
+    "Latest score",
+    "Attempts",
+    "Last activity",
+    "Completed at",
+    "Certificate code",
+    "Certificate URL",
+)
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+Cell = str | int | float
+
+
+def neutralise(value: Cell | None) -> Cell:
+    """Text a spreadsheet will show rather than run: text that starts like a formula gets a
+    leading single quote. Numbers stay numbers; None becomes an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def iso(value: date | datetime | None) -> str:
+    """ISO 8601: a date as 2026-11-26, a moment as 2026-11-26T09:30:00Z (UTC)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:  # stored as UTC
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def _score(value: float | None) -> float | str:
+    return "" if value is None else round(value, 1)
+
+
+def cells(row: Row, certificate_url: Callable[[str], str]) -> list[Cell]:
+    """The cells of one CSV line, in the order of HEADER, already neutralised."""
+    code = row.certificate_code
+    values: list[Cell | None] = [
+        row.name,
+        row.email,
+        row.course_title,
+        iso(row.due_on),
+        row.status.label,
+        row.percent,
+        row.lessons_done,
+        row.lessons_total,
+        _score(row.best_score),
+        _score(row.latest_score),
+        row.attempts,
+        iso(row.last_activity),
+        iso(row.completed_at),
+        code,
+        certificate_url(code) if code else None,
+    ]
+    return [neutralise(value) for value in values]
+
+
+class _Line:
+    """A file-like object whose `write` hands back what it was given, so `csv.writer`
+    returns each line instead of collecting them."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def lines(
+    rows: Iterable[Row], certificate_url: Callable[[str], str], *, bom: bool = True
+) -> Iterator[bytes]:
+    """The whole file, one UTF-8 line at a time: header first (after the byte-order mark)."""
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    yield ((BOM if bom else "") + writer.writerow([neutralise(h) for h in HEADER])).encode()
+    for row in rows:
+        yield writer.writerow(cells(row, certificate_url)).encode()
+
+
+def filename(slug: str, today: date) -> str:
+    return f"{slug}-progress-{today.isoformat()}.csv"
+
+
+def matching_rows(rows: Sequence[Row], filters: Filters) -> list[Row]:
+    """The rows that match the filters, in the order asked, not paged: the same selection
+    as `report.report` makes before it cuts out one page."""
+    selected = list(rows)
+    if filters.course_id is not None:
+        selected = [r for r in selected if r.course_id == filters.course_id]
+    if filters.status is not None:
+        selected = [r for r in selected if r.status is filters.status]
+    needle = filters.search.strip().casefold()
+    if needle:
+        selected = [
+            r for r in selected if needle in r.name.casefold() or needle in r.email.casefold()
+        ]
+    sort = filters.sort if filters.sort in SORTABLE else "name"
+    if sort == "status":
+        order = list(Status)
+        return sorted(
+            selected,
+            key=lambda r: (order.index(r.status), r.name.casefold()),
+            reverse=filters.descending,
+        )
+    present = [r for r in selected if getattr(r, sort) is not None]
+    missing = [r for r in selected if getattr(r, sort) is None]
+
+    def key(row: Row) -> tuple:
+        value = getattr(row, sort)
+        if isinstance(value, str):
+            value = value.casefold()
+        return (value, row.name.casefold(), row.course_title)
+
+    return sorted(present, key=key, reverse=filters.descending) + missing
