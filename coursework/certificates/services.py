@@ -178,7 +178,7 @@ def on_lesson_completed(sender, user_id: int, course_id: int, **_) -> None:
 
 def on_attempt_submitted(sender, attempt, **_) -> None:
     if attempt.passed:
-        issue_if_complete(attempt.user_id, attempt.quiz.course_id)
+        issue_if_complete(attempt.user_id, attempt.quiz.course_id, now=attempt.submitted_at)
 
 
 def find_for(user_id: int, course_id: int) -> Certificate | None:

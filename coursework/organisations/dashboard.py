@@ -300,7 +300,7 @@ def report_csv(slug: str):
     organisation = services.get_managed(current_user, slug)
     filters = filters_from(request.args)
     day = today()
-    rows = export.matching_rows(report.build_rows(organisation, day), filters)
+    rows = report.select_rows(report.build_rows(organisation, day), filters)
 
     def certificate_url(code: str) -> str:
         return certificates.public_url(url_for("certificates.show", code=code))

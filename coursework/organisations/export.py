@@ -3,17 +3,16 @@
 Plain functions of report rows (no Flask, no database), so the dashboard's download and the
 API can share them: `cells` turns a row into the cells of one line, `lines` streams a whole
 file (UTF-8 with a byte-order mark, so spreadsheets read accents right; RFC 4180 quoting,
-so commas, quotes and line breaks inside names survive), `matching_rows` applies the
-report's filters and order without paging it.
+so commas, quotes and line breaks inside names survive).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 
-from coursework.organisations.report import SORTABLE, Filters, Row, Status
+from coursework.organisations.report import Row
 
 BOM = "\ufeff"
 
@@ -109,36 +108,3 @@ def lines(
 
 def filename(slug: str, today: date) -> str:
     return f"{slug}-progress-{today.isoformat()}.csv"
-
-
-def matching_rows(rows: Sequence[Row], filters: Filters) -> list[Row]:
-    """The rows that match the filters, in the order asked, not paged: the same selection
-    as `report.report` makes before it cuts out one page."""
-    selected = list(rows)
-    if filters.course_id is not None:
-        selected = [r for r in selected if r.course_id == filters.course_id]
-    if filters.status is not None:
-        selected = [r for r in selected if r.status is filters.status]
-    needle = filters.search.strip().casefold()
-    if needle:
-        selected = [
-            r for r in selected if needle in r.name.casefold() or needle in r.email.casefold()
-        ]
-    sort = filters.sort if filters.sort in SORTABLE else "name"
-    if sort == "status":
-        order = list(Status)
-        return sorted(
-            selected,
-            key=lambda r: (order.index(r.status), r.name.casefold()),
-            reverse=filters.descending,
-        )
-    present = [r for r in selected if getattr(r, sort) is not None]
-    missing = [r for r in selected if getattr(r, sort) is None]
-
-    def key(row: Row) -> tuple:
-        value = getattr(row, sort)
-        if isinstance(value, str):
-            value = value.casefold()
-        return (value, row.name.casefold(), row.course_title)
-
-    return sorted(present, key=key, reverse=filters.descending) + missing

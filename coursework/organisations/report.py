@@ -277,45 +277,35 @@ def _in_course_order(course_lessons: list[Lesson], course_quizzes: list[Quiz]) -
     return ordered + [quiz for quiz in course_quizzes if quiz.is_final]
 
 
-def _sort_key(name: str):
-    def key(row: Row):
-        value = getattr(row, name)
-        # None sorts last whichever way; text sorts without regard to case.
-        if isinstance(value, str):
-            value = value.casefold()
-        return (
-            value is None,
-            value if value is not None else 0,
-            row.name.casefold(),
-            row.course_title,
-        )
-
-    return key
-
-
-def report(organisation: Organisation, filters: Filters, today: date) -> Report:
-    """The organisation's rows, filtered, sorted and paged as asked."""
-    all_rows = build_rows(organisation, today)
-    rows = all_rows
+def select_rows(rows: list[Row], filters: Filters) -> list[Row]:
+    """The rows matching the filters, in the order asked, not paged (the CSV takes all)."""
     if filters.course_id is not None:
         rows = [r for r in rows if r.course_id == filters.course_id]
     if filters.status is not None:
         rows = [r for r in rows if r.status is filters.status]
     needle = filters.search.strip().casefold()
     if needle:
-        rows = [r for r in rows if needle in r.name.casefold() or needle in r.email]
+        rows = [r for r in rows if needle in r.name.casefold() or needle in r.email.casefold()]
     sort = filters.sort if filters.sort in SORTABLE else "name"
+    # Ties always read A to Z: order by name first, then stable-sort by the column.
+    rows = sorted(rows, key=lambda r: (r.name.casefold(), r.course_title.casefold()))
     if sort == "status":
         order = list(Status)
-        rows = sorted(
-            rows,
-            key=lambda r: (order.index(r.status), r.name.casefold()),
-            reverse=filters.descending,
-        )
-    else:
-        present = [r for r in rows if getattr(r, sort) is not None]
-        missing = [r for r in rows if getattr(r, sort) is None]
-        rows = sorted(present, key=_sort_key(sort), reverse=filters.descending) + missing
+        return sorted(rows, key=lambda r: order.index(r.status), reverse=filters.descending)
+    present = [r for r in rows if getattr(r, sort) is not None]
+    missing = [r for r in rows if getattr(r, sort) is None]  # last, whichever way
+
+    def key(row: Row):
+        value = getattr(row, sort)
+        return value.casefold() if isinstance(value, str) else value
+
+    return sorted(present, key=key, reverse=filters.descending) + missing
+
+
+def report(organisation: Organisation, filters: Filters, today: date) -> Report:
+    """The organisation's rows, filtered, sorted and paged as asked."""
+    all_rows = build_rows(organisation, today)
+    rows = select_rows(all_rows, filters)
     per_page = max(1, min(filters.per_page, 500))
     page = max(1, filters.page)
     start = (page - 1) * per_page
