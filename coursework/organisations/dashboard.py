@@ -24,7 +24,6 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import func, select
-from werkzeug.routing import BuildError
 
 from coursework.accounts import services as accounts
 from coursework.certificates import services as certificates
@@ -61,15 +60,6 @@ COLUMNS: tuple[tuple[str | None, str, bool], ...] = (
     ("completed_at", "Completed", False),
     (None, "Certificate", False),
 )
-
-
-@bp.app_template_global()
-def url_for_if_exists(endpoint: str, **values) -> str | None:
-    """A link to a page that may not be there (pages built alongside this one)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 # ---- reading the query string ------------------------------------------------------------

@@ -21,7 +21,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
 from coursework.accounts import services as accounts
@@ -76,25 +75,16 @@ MANAGER_SECTIONS = (
 
 
 @bp.app_template_global()
-def url_if_exists(endpoint: str, **values) -> str | None:
-    """`url_for`, or None when no such route is registered (yet)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
-@bp.app_template_global()
 def manager_sections(organisation: Organisation) -> list[tuple[str, str, bool]]:
-    """(label, url, is the current page) of each manager page that exists, for the
-    sub-navigation."""
-    links = []
-    for endpoint, label, members in MANAGER_SECTIONS:
-        url = url_if_exists(endpoint, slug=organisation.slug)
-        if url is not None:
-            current = request.endpoint in members or request.blueprint in members
-            links.append((label, url, current))
-    return links
+    """(label, url, is the current page) of each manager page, for the sub-navigation."""
+    return [
+        (
+            label,
+            url_for(endpoint, slug=organisation.slug),
+            request.endpoint in members or request.blueprint in members,
+        )
+        for endpoint, label, members in MANAGER_SECTIONS
+    ]
 
 
 # ---- one's organisations ----------------------------------------------------------------

@@ -811,17 +811,6 @@ def test_my_learning_runs_a_fixed_number_of_queries(client, login, org, boss, st
 # ---- the sub-navigation helper ----------------------------------------------------------
 
 
-def test_links_to_pages_that_do_not_exist_are_left_out(app):
-    from coursework.organisations.views import url_if_exists
-
-    with app.test_request_context():
-        assert url_if_exists("organisations.people", slug="x") == "/organisations/x/people"
-        assert url_if_exists("no_such.endpoint", slug="x") is None
-
-
-# ---- the demo organisation --------------------------------------------------------------
-
-
 def test_the_demo_organisation_has_people_at_every_status(app):
     from lessons.builder import read_course
     from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
