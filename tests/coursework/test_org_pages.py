@@ -811,6 +811,9 @@ def test_my_learning_runs_a_fixed_number_of_queries(client, login, org, boss, st
 # ---- the sub-navigation helper ----------------------------------------------------------
 
 
+# ---- the demo organisation --------------------------------------------------------------
+
+
 def test_the_demo_organisation_has_people_at_every_status(app):
     from lessons.builder import read_course
     from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
