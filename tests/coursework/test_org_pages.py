@@ -808,9 +808,6 @@ def test_my_learning_runs_a_fixed_number_of_queries(client, login, org, boss, st
     assert count_queries() == one
 
 
-# ---- the sub-navigation helper ----------------------------------------------------------
-
-
 # ---- the demo organisation --------------------------------------------------------------
 
 
