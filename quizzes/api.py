@@ -42,7 +42,6 @@ from quizzes.spec import Kind, question_to_dict
 from quizzes.views import question_text
 
 # Ids fit a 32-bit column: a larger one is a 404, not a database overflow.
-ID = "int(max=2147483647)"
 
 authoring = Blueprint(
     "quiz-authoring-api",
@@ -84,7 +83,7 @@ class Quizzes(MethodView):
         return _quiz_detail(quiz)
 
 
-@authoring.route(f"/quizzes/<{ID}:quiz_id>")
+@authoring.route("/quizzes/<int:quiz_id>")
 class QuizDetail(MethodView):
     @access("instructor")
     @authoring.response(200, QuizDetailSchema)
@@ -104,7 +103,7 @@ class QuizDetail(MethodView):
         return _quiz_detail(quiz)
 
 
-@authoring.route(f"/quizzes/<{ID}:quiz_id>/publish")
+@authoring.route("/quizzes/<int:quiz_id>/publish")
 class PublishQuiz(MethodView):
     @access("instructor")
     @authoring.response(200, QuizDetailSchema)
@@ -114,7 +113,7 @@ class PublishQuiz(MethodView):
         return _quiz_detail(services.set_published(quiz, True))
 
 
-@authoring.route(f"/quizzes/<{ID}:quiz_id>/unpublish")
+@authoring.route("/quizzes/<int:quiz_id>/unpublish")
 class UnpublishQuiz(MethodView):
     @access("instructor")
     @authoring.response(200, QuizDetailSchema)
@@ -124,7 +123,7 @@ class UnpublishQuiz(MethodView):
         return _quiz_detail(services.set_published(quiz, False))
 
 
-@authoring.route(f"/quizzes/<{ID}:quiz_id>/questions")
+@authoring.route("/quizzes/<int:quiz_id>/questions")
 class Questions(MethodView):
     @access("instructor")
     @authoring.response(200, AuthorQuestionSchema(many=True))
@@ -142,7 +141,7 @@ class Questions(MethodView):
         return _author_question(services.add_question(quiz, source))
 
 
-@authoring.route(f"/quizzes/<{ID}:quiz_id>/questions/<{ID}:question_id>")
+@authoring.route("/quizzes/<int:quiz_id>/questions/<int:question_id>")
 class QuestionDetail(MethodView):
     @access("instructor")
     @authoring.response(200, AuthorQuestionSchema)
@@ -165,7 +164,7 @@ class QuestionDetail(MethodView):
         services.delete_question(_question(quiz_id, question_id))
 
 
-@authoring.route(f"/quizzes/<{ID}:quiz_id>/questions/<{ID}:question_id>/move")
+@authoring.route("/quizzes/<int:quiz_id>/questions/<int:question_id>/move")
 class MoveQuestion(MethodView):
     @access("instructor")
     @authoring.arguments(MoveSchema)
@@ -177,7 +176,7 @@ class MoveQuestion(MethodView):
         return [_author_question(q) for q in question.quiz.questions]
 
 
-@authoring.route(f"/quizzes/<{ID}:quiz_id>/gift")
+@authoring.route("/quizzes/<int:quiz_id>/gift")
 class QuizGift(MethodView):
     @access("instructor")
     @authoring.response(200, {"type": "string"}, content_type="text/plain")
@@ -218,7 +217,7 @@ class CourseQuizzes(MethodView):
         return _standing_rows(course.id, quizzes, services.standings(current_user.id, quizzes))
 
 
-@taking.route(f"/quizzes/<{ID}:quiz_id>/attempts")
+@taking.route("/quizzes/<int:quiz_id>/attempts")
 class QuizAttempts(MethodView):
     @access("learner")
     @taking.response(200, AttemptSummarySchema(many=True))
@@ -243,7 +242,7 @@ class QuizAttempts(MethodView):
         return _attempt(attempt), 200 if before is not None and before.id == attempt.id else 201
 
 
-@taking.route(f"/attempts/<{ID}:attempt_id>")
+@taking.route("/attempts/<int:attempt_id>")
 class AttemptDetail(MethodView):
     @access("learner")
     @taking.response(200, LearnerAttemptSchema)
@@ -254,7 +253,7 @@ class AttemptDetail(MethodView):
         return _attempt(attempt)
 
 
-@taking.route(f"/attempts/<{ID}:attempt_id>/answers")
+@taking.route("/attempts/<int:attempt_id>/answers")
 class AttemptAnswers(MethodView):
     @access("learner")
     @taking.arguments(SaveAnswersSchema)
@@ -272,7 +271,7 @@ class AttemptAnswers(MethodView):
         return _attempt(attempt)
 
 
-@taking.route(f"/attempts/<{ID}:attempt_id>/submit")
+@taking.route("/attempts/<int:attempt_id>/submit")
 class SubmitAttempt(MethodView):
     @access("learner")
     @taking.response(200, ResultSchema)
@@ -285,7 +284,7 @@ class SubmitAttempt(MethodView):
         return _result(services.submit_attempt(attempt))
 
 
-@taking.route(f"/attempts/<{ID}:attempt_id>/result")
+@taking.route("/attempts/<int:attempt_id>/result")
 class AttemptResult(MethodView):
     @access("learner")
     @taking.response(200, ResultSchema)

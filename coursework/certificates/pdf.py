@@ -296,6 +296,38 @@ def fit_text(
         size -= 0.5
 
 
+def _fitted_heading(
+    pdf: FPDF,
+    text: str,
+    *,
+    max_size: float,
+    min_size: float,
+    center_y: float,
+    color: tuple[int, int, int],
+    line_gap: float = 1.18,
+) -> None:
+    """Bold serif text, shrunk (and wrapped to two lines if need be) to fit the frame."""
+    size, lines = fit_text(
+        pdf,
+        text,
+        family="serif",
+        style="B",
+        max_size=max_size,
+        min_size=min_size,
+        max_width=TEXT_W - 20,
+    )
+    _centered_lines(
+        pdf,
+        lines,
+        family="serif",
+        style="B",
+        size=size,
+        center_y=center_y,
+        color=color,
+        line_gap=line_gap,
+    )
+
+
 def _centered_lines(
     pdf: FPDF,
     lines: Sequence[str],
@@ -398,24 +430,8 @@ def _draw_body(pdf: FPDF, doc: CertificateDocument) -> None:
         color=MUTED,
     )
 
-    size, lines = fit_text(
-        pdf,
-        doc.learner_name,
-        family="serif",
-        style="B",
-        max_size=38,
-        min_size=24,
-        max_width=TEXT_W - 20,
-    )
-    _centered_lines(
-        pdf,
-        lines,
-        family="serif",
-        style="B",
-        size=size,
-        center_y=75,
-        color=NAVY,
-        line_gap=1.12,
+    _fitted_heading(
+        pdf, doc.learner_name, max_size=38, min_size=24, center_y=75, color=NAVY, line_gap=1.12
     )
     pdf.set_draw_color(*GOLD)
     pdf.set_line_width(0.3)
@@ -430,24 +446,7 @@ def _draw_body(pdf: FPDF, doc: CertificateDocument) -> None:
         center_y=96,
         color=MUTED,
     )
-    size, lines = fit_text(
-        pdf,
-        doc.course_title,
-        family="serif",
-        style="B",
-        max_size=24,
-        min_size=16,
-        max_width=TEXT_W - 20,
-    )
-    _centered_lines(
-        pdf,
-        lines,
-        family="serif",
-        style="B",
-        size=size,
-        center_y=108,
-        color=INK,
-    )
+    _fitted_heading(pdf, doc.course_title, max_size=24, min_size=16, center_y=108, color=INK)
     if doc.score is not None:
         _text(
             pdf,
