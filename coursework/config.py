@@ -72,6 +72,7 @@ class Testing(Base):
     RATELIMIT_AUTH = "1000 per minute"
     RATELIMIT_VERIFY = "1000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
+    PASSWORD_HASH_CHEAP = True
 
 
 class Production(Base):

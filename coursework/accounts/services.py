@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from coursework.accounts.models import User
 from coursework.accounts.passwords import (
-    DUMMY_HASH,
     hash_password,
     needs_rehash,
     password_problem,
+    verify_dummy,
     verify_password,
 )
 from coursework.db import utcnow
@@ -70,7 +70,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The person these credentials belong to, or None; the two failures look alike."""
     user = find_by_email(email)
     if user is None:
-        verify_password(DUMMY_HASH, password)
+        verify_dummy(password)
         return None
     if not verify_password(user.password_hash, password):
         return None

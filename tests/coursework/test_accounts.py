@@ -281,3 +281,15 @@ def test_api_writes_with_the_session_need_the_csrf_header(
 def test_signup_prefills_the_email_from_an_invitation_link(client):
     body = client.get("/signup?email=invited%40example.com").get_data(as_text=True)
     assert 'value="invited@example.com"' in body
+
+
+def test_hashes_are_strong_unless_the_test_configuration_asks_for_cheap_ones(app, monkeypatch):
+    from coursework.accounts.passwords import hash_password, needs_rehash
+
+    cheap = hash_password("a fine long password")
+    assert "m=8," in cheap
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_CHEAP", False)
+    strong = hash_password("a fine long password")
+    assert "m=65536," in strong
+    # A hash made with weaker parameters is upgraded at the next sign-in.
+    assert needs_rehash(cheap) and not needs_rehash(strong)
