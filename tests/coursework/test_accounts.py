@@ -14,6 +14,7 @@ from coursework.accounts.passwords import password_problem
 from coursework.errors import Conflict, RuleViolation
 from coursework.extensions import db
 from tests.conftest import PASSWORD
+from tests.coursework.mailbox import last_link, mail_to
 
 
 def signup(client, **fields):
@@ -22,21 +23,39 @@ def signup(client, **fields):
     return client.post("/signup", data=data)
 
 
-def test_signup_creates_an_account_and_signs_in(client):
+def test_signup_creates_an_unconfirmed_account_and_emails_a_link(client):
     response = signup(client)
     assert response.status_code == 302
+    assert response.headers["Location"] == "/signup/check-email"
     user = db.session.scalar(select(User))
     assert user.email == "ana@example.com"
     assert user.password_hash.startswith("$argon2id$")
+    assert not user.is_verified
+    # Not signed in by the sign-up itself: the answer must not differ for a taken address.
+    assert client.get("/my-learning").status_code == 302
+    (message,) = mail_to("ana@example.com")
+    assert message.subject == "Confirm your email address" and message.organisation_id is None
+    page = client.get(last_link("ana@example.com"))
+    assert page.status_code == 200 and "is confirmed" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).is_verified
+    assert client.get(last_link("ana@example.com")).status_code == 404  # used once
+    response = client.post("/login", data={"email": "ana@example.com", "password": PASSWORD})
+    assert response.status_code == 302
     assert client.get("/my-learning").status_code == 200
 
 
-def test_email_is_unique_whatever_its_case(client, make_user):
-    make_user(email="Ana@Example.com")
-    response = signup(client, email="  ANA@example.COM ")
-    assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
-    assert db.session.scalar(select(db.func.count(User.id))) == 1
+def test_signup_with_a_taken_address_answers_the_same_and_tells_its_owner(client, make_user):
+    make_user(email="Ana@Example.com", name="Ana Original")
+    fresh = signup(client, email="new@example.com")
+    taken = signup(client, email="  ANA@example.COM ")
+    assert taken.status_code == fresh.status_code == 302
+    assert taken.headers["Location"] == fresh.headers["Location"]
+    assert db.session.scalar(select(db.func.count(User.id))) == 2
+    (note,) = mail_to("ana@example.com")
+    assert note.subject == "Someone tried to sign up with your address"
+    assert "/forgot-password" in note.body and "Hello Ana Original" in note.body
+    assert client.get("/signup/check-email").get_data(as_text=True).count("Check your email") >= 1
 
 
 @pytest.mark.parametrize(
