@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from coursework.accounts import services
 from coursework.accounts.forms import (
@@ -194,7 +195,7 @@ def _account_page(form: ChangePasswordForm):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+        remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
         try:
             services.change_password(
                 current_user, form.current_password.data, form.new_password.data
