@@ -326,35 +326,9 @@ def _issue(user: User, purpose: TokenPurpose, now: datetime) -> str:
     return secret
 
 
-def _redeem(secret: str, purpose: TokenPurpose, now: datetime) -> User:
-    """Use a link once: the conditional UPDATE lets exactly one of two simultaneous
-    requests through. Unknown, used, expired and disabled-account links look alike."""
-    invalid = NotFound("This link is not valid: it may have been used already, or expired.")
-    token = db.session.scalar(
-        select(AccountToken).where(
-            AccountToken.token_hash == hash_token(secret[:MAX_TOKEN_LENGTH]),
-            AccountToken.purpose == purpose.value,
-        )
-    )
-    if token is None or token.used_at is not None or now >= token.expires_at:
-        raise invalid
-    user = db.session.get(User, token.user_id)
-    if user is None or user.is_disabled:
-        raise invalid
-    claimed = db.session.execute(
-        update(AccountToken)
-        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
-        .values(used_at=now)
-    ).rowcount
-    if claimed != 1:
-        db.session.rollback()
-        raise invalid
-    return user
-
-
-def check_link(secret: str, purpose: TokenPurpose, now: datetime | None = None) -> None:
-    """Whether a link would still work, without using it (to show its form or not)."""
-    now = now or utcnow()
+def _live_link(secret: str, purpose: TokenPurpose, now: datetime) -> AccountToken:
+    """The unused, unexpired link with this secret, for an account that is not disabled.
+    Unknown, used, expired and disabled-account links look alike."""
     token = db.session.scalar(
         select(AccountToken).where(
             AccountToken.token_hash == hash_token(secret[:MAX_TOKEN_LENGTH]),
@@ -364,8 +338,29 @@ def check_link(secret: str, purpose: TokenPurpose, now: datetime | None = None) 
         )
     )
     user = db.session.get(User, token.user_id) if token is not None else None
-    if user is None or user.is_disabled:
+    if token is None or user is None or user.is_disabled:
         raise NotFound("This link is not valid: it may have been used already, or expired.")
+    return token
+
+
+def _redeem(secret: str, purpose: TokenPurpose, now: datetime) -> User:
+    """Use a link once: the conditional UPDATE lets exactly one of two simultaneous
+    requests through."""
+    token = _live_link(secret, purpose, now)
+    claimed = db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise NotFound("This link is not valid: it may have been used already, or expired.")
+    return db.session.get(User, token.user_id)
+
+
+def check_link(secret: str, purpose: TokenPurpose, now: datetime | None = None) -> None:
+    """Whether a link would still work, without using it (to show its form or not)."""
+    _live_link(secret, purpose, now or utcnow())
 
 
 def send_verification(user: User, next_path: str = "", now: datetime | None = None) -> None:

@@ -170,7 +170,7 @@ def logout():
     if not form.validate_on_submit():
         abort(400)
     if current_user.is_authenticated:
-        services.end_all_sessions(current_user)
+        services.end_all_sessions(current_user._get_current_object())
     end_session()
     flash("You have logged out.", "success")
     return redirect(url_for("progress.catalogue"))
@@ -194,17 +194,16 @@ def _account_page(form: ChangePasswordForm):
 @access("learner")
 def change_password():
     form = ChangePasswordForm()
+    user = current_user._get_current_object()
     if form.validate_on_submit():
         remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
         try:
-            services.change_password(
-                current_user, form.current_password.data, form.new_password.data
-            )
+            services.change_password(user, form.current_password.data, form.new_password.data)
         except RuleViolation as error:
             _form_errors(form, error)
         else:
             # The version moved on, so this browser signs in again with the new one.
-            start_session(current_user._get_current_object(), remember=remembered)
+            start_session(user, remember=remembered)
             flash("Your password has been changed. Your other sessions are signed out.", "success")
             return redirect(url_for("accounts.account"))
     return _account_page(form)
@@ -215,7 +214,7 @@ def change_password():
 def sign_out_everywhere():
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.end_all_sessions(current_user)
+    services.end_all_sessions(current_user._get_current_object())
     end_session()
     flash("You are signed out everywhere, on this device too.", "success")
     return redirect(url_for("accounts.login"))
@@ -227,7 +226,7 @@ def sign_out_everywhere():
 def resend_verification():
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.send_verification(current_user)
+    services.send_verification(current_user._get_current_object())
     flash(f"We have sent a new link to {current_user.email}.", "success")
     return redirect(url_for("accounts.account"))
 
@@ -335,14 +334,13 @@ def set_disabled(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.set_disabled(user, form.disable.data, by=current_user)
+        services.set_disabled(user, form.disable.data, by=current_user._get_current_object())
     except RuleViolation as error:
         flash(error.message, "error")
         return redirect(url_for("accounts.people"))
-    state = (
-        "disabled: their sessions and API tokens no longer work"
-        if user.is_disabled
-        else ("enabled again")
-    )
+    if user.is_disabled:
+        state = "disabled: their sessions and API tokens no longer work"
+    else:
+        state = "enabled again"
     flash(f"The account of {user.display_name} is {state}.", "success")
     return redirect(url_for("accounts.people"))
