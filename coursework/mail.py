@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coursework.db import utcnow
@@ -78,6 +78,18 @@ def send(
             message.error = str(error)[:500]
             log.warning("mail %r not sent: %s", subject, error)
     return message
+
+
+def latest_to(address: str, limit: int) -> list[OutboxMessage]:
+    """The newest messages to one address, newest first."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.to == address)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def _smtp_send(mail_url: str, message: OutboxMessage) -> None:

@@ -297,3 +297,14 @@ def test_operator_made_accounts_count_as_verified(app, make_user):
     )
     assert result.exit_code == 0, result.output
     assert services.find_by_email("ops@example.com").is_verified
+
+
+def test_an_operator_reads_a_link_from_the_outbox_without_a_mail_server(app, client, make_user):
+    user = make_user(email="ana@bücher.de")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["users", "mail", user.email]).exit_code != 0
+    client.post("/forgot-password", data={"email": user.email})
+    result = runner.invoke(args=["users", "mail", "ANA@BÜCHER.DE"])
+    assert result.exit_code == 0, result.output
+    assert "Set a new Coursework password  (outbox only)" in result.output
+    assert mail_to(user.email)[-1].link in result.output
