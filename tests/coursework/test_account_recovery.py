@@ -308,3 +308,48 @@ def test_an_operator_reads_a_link_from_the_outbox_without_a_mail_server(app, cli
     assert result.exit_code == 0, result.output
     assert "Set a new Coursework password  (outbox only)" in result.output
     assert mail_to(user.email)[-1].link in result.output
+
+
+def test_account_mail_goes_through_the_mail_server_when_one_is_set(
+    app, client, make_user, monkeypatch
+):
+    import smtplib
+
+    sent = []
+
+    class FakeServer:
+        def __init__(self, host, port, timeout):
+            self.address = (host, port)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def login(self, user, password):
+            sent.append(("login", user, password))
+
+        def send_message(self, message):
+            sent.append(("message", message["To"], message["Subject"], message.get_content()))
+
+    monkeypatch.setattr(smtplib, "SMTP", FakeServer)
+    monkeypatch.setitem(app.config, "MAIL_URL", "smtp://mailer:secret@mail.example:2525")
+    user = make_user()
+    client.post("/forgot-password", data={"email": user.email})
+    (message,) = mail_to(user.email)
+    assert message.sent_at is not None and message.error == ""
+    assert sent[0] == ("login", "mailer", "secret")
+    assert sent[1][1:3] == (user.email, "Set a new Coursework password")
+    assert message.link in sent[1][3]
+
+
+def test_a_refusing_mail_server_changes_nothing_for_the_person_asking(
+    app, client, make_user, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MAIL_URL", "smtp://127.0.0.1:1")  # nothing listens
+    user = make_user()
+    response = client.post("/forgot-password", data={"email": user.email})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    (message,) = mail_to(user.email)
+    assert message.sent_at is None and message.error
