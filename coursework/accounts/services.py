@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from coursework import mail
 from coursework.accounts.models import AccountToken, TokenPurpose, User
@@ -36,6 +37,7 @@ TOKEN_LIFETIMES = {
 }
 MAX_TOKEN_LENGTH = 200
 MAX_NAME = 120
+ADDRESS_TAKEN = "An account with this email address already exists. Log in instead."
 EMAIL_FORMAT = "Enter an email address in the right format, like name@example.com."
 # Control and format characters (bidi overrides, zero-width joiners…) and line or paragraph
 # separators: a name printed on a public certificate must read as it looks.
@@ -122,8 +124,7 @@ def create_user(
     if problem:
         raise RuleViolation(problem, {"password": [problem]})
     if find_by_email(email) is not None:
-        message = "An account with this email address already exists. Log in instead."
-        raise Conflict(message, {"email": [message]})
+        raise Conflict(ADDRESS_TAKEN, {"email": [ADDRESS_TAKEN]})
     user = User(
         email=email,
         display_name=display_name,
@@ -133,7 +134,11 @@ def create_user(
         email_verified_at=utcnow() if verified else None,
     )
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same address, signed up at the same moment
+        db.session.rollback()
+        raise Conflict(ADDRESS_TAKEN, {"email": [ADDRESS_TAKEN]}) from None
     log.info("account created: user %s", user.id)
     return user
 
@@ -146,9 +151,13 @@ def register(email: str, display_name: str, password: str, next_path: str = "") 
     display_name = checked_name(display_name)
     existing = find_by_email(email)
     if existing is None:
-        user = create_user(email, display_name, password, verified=False)
-        send_verification(user, next_path)
-        return
+        try:
+            user = create_user(email, display_name, password, verified=False)
+        except Conflict:
+            existing = find_by_email(email)  # made by a request at the same moment
+        else:
+            send_verification(user, next_path)
+            return
     problem = password_problem(password, email=email, name=display_name)
     if problem:
         raise RuleViolation(problem, {"password": [problem]})

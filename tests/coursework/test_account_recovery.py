@@ -353,3 +353,29 @@ def test_a_refusing_mail_server_changes_nothing_for_the_person_asking(
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     (message,) = mail_to(user.email)
     assert message.sent_at is None and message.error
+
+
+@pytest.mark.postgres_only
+def test_twenty_simultaneous_sign_ups_with_one_address_make_one_account(app):
+    """Different people (different names and passwords) at the same moment: one account,
+    and every one of them gets the same answer, never a 500."""
+    workers = 20
+    barrier = threading.Barrier(workers)
+    app.test_client_class = RequestContextClient
+
+    def attempt(number: int) -> tuple[int, str]:
+        browser = app.test_client()
+        barrier.wait(timeout=30)
+        response = sign_up(
+            browser, "same@example.com", f"Person {number}", f"{NEW_PASSWORD} {number}"
+        )
+        return response.status_code, response.headers.get("Location", "")
+
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(attempt, range(workers)))
+    assert set(results) == {(302, "/signup/check-email")}, results
+    assert db.session.scalar(select(db.func.count(User.id))) == 1
+    subjects = sorted(m.subject for m in mail_to("same@example.com"))
+    assert subjects == ["Confirm your email address"] + [
+        "Someone tried to sign up with your address"
+    ] * (workers - 1)
