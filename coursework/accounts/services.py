@@ -180,8 +180,9 @@ def register(email: str, display_name: str, password: str, next_path: str = "") 
 
 @dataclass(frozen=True)
 class SignIn:
-    user: User | None
+    user: User | None  # only when the sign-in succeeded
     outcome: str  # "success", "unknown", "wrong-password", "disabled"
+    account_id: int | None = None  # whose account was tried, for the log
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -197,14 +198,14 @@ def check_credentials(email: str, password: str) -> SignIn:
         verify_dummy(password)
         return SignIn(None, "unknown")
     if not verify_password(user.password_hash, password):
-        return SignIn(None, "wrong-password")
+        return SignIn(None, "wrong-password", user.id)
     if user.is_disabled:
-        return SignIn(None, "disabled")
+        return SignIn(None, "disabled", user.id)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     db.session.commit()
-    return SignIn(user, "success")
+    return SignIn(user, "success", user.id)
 
 
 def end_all_sessions(user: User) -> None:

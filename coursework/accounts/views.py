@@ -154,7 +154,12 @@ def login():
             log.info("sign-in succeeded: user %s (request %s)", result.user.id, _request_id())
             return redirect(safe_next(url_for("progress.my_learning")))
         failed = g.sign_in_failed = True
-        log.warning("sign-in failed: %s (request %s)", result.outcome, _request_id())
+        log.warning(
+            "sign-in failed: %s, user %s (request %s)",
+            result.outcome,
+            result.account_id or "-",
+            _request_id(),
+        )
     status = 400 if form.errors or failed else 200
     return render_template(
         "accounts/login.html", form=form, failed=failed, message=LOGIN_FAILED

@@ -201,8 +201,8 @@ def test_sign_ins_are_logged_with_the_request_id_and_never_the_secret(client, ma
     sign_in(client, user)
     lines = [r.getMessage() for r in caplog.records if r.name == "coursework.accounts.views"]
     assert lines == [
-        "sign-in failed: wrong-password (request req-123)",
-        "sign-in failed: unknown (request -)",
+        f"sign-in failed: wrong-password, user {user.id} (request req-123)",
+        "sign-in failed: unknown, user - (request -)",
         f"sign-in succeeded: user {user.id} (request -)",
     ]
     text = caplog.text
