@@ -7,9 +7,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, request, session
+from flask_login import user_loaded_from_cookie
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
 from coursework import config as configuration
@@ -58,6 +60,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(protect_from_forgery)
     app.before_request(enforce_access)
     check_every_route_has_a_policy(app)
+    if app.config["PROXY_COUNT"] > 0:
+        # Only then are X-Forwarded-* believed (client address for limits and logs, scheme),
+        # and only as many hops as there are proxies of our own.
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app
 
 
@@ -121,6 +128,7 @@ def import_models() -> None:
     """Every table, so that migrations and `db.metadata` see them all."""
     import coursework.accounts.models
     import coursework.certificates.models
+    import coursework.mail
     import coursework.organisations.models
     import coursework.progress.models  # noqa: F401
     import lessons.models  # noqa: F401
@@ -139,9 +147,19 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Log in to continue."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
+    # A session cookie used from another address or browser is dropped; "Keep me signed
+    # in" then signs the person in again only on a browser that holds the remember cookie.
+    login_manager.session_protection = "strong"
     login_manager.user_loader(load_session_user)
+    user_loaded_from_cookie.connect(bind_restored_session, app)
     api.init_app(app)
+
+
+def bind_restored_session(sender: Flask, user) -> None:
+    """Flask-Login restores a session from the remember cookie without recording which
+    browser it belongs to, so strong protection would drop it on the very next request
+    (and delete the remember cookie). Record it, as `login_user` does."""
+    session["_id"] = login_manager._session_identifier_generator()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -188,12 +206,32 @@ def register_blueprints(app: Flask) -> None:
     @app.get("/healthz")
     @access("public")
     def healthz():
+        report = {"status": "ok", "database": "ok"}
         try:
             db.session.execute(text("SELECT 1"))
         except Exception:
             app.logger.exception("health check: database unreachable")
-            return {"status": "unavailable", "database": "unreachable"}, 503
-        return {"status": "ok", "database": "ok"}
+            report.update(status="unavailable", database="unreachable")
+        if app.config.get("REDIS_URL"):
+            # Sign-in still works without Redis (limits fall back to memory), but limits are
+            # then per process: the operator should know.
+            report["redis"] = "ok" if redis_answers(app.config["REDIS_URL"]) else "unreachable"
+            if report["redis"] != "ok":
+                report["status"] = "unavailable"
+        return report, 200 if report["status"] == "ok" else 503
+
+
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except (redis.RedisError, OSError):
+        return False
 
 
 def register_signals() -> None:

@@ -41,6 +41,12 @@ class Base:
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_AUTH = os.environ.get("RATELIMIT_AUTH", "10 per minute")
+    # Failed sign-ins per account (whichever address they come from); limits separated by ";".
+    RATELIMIT_ACCOUNT = os.environ.get("RATELIMIT_ACCOUNT", "5 per minute;50 per day")
+    # Redis down: count in this process's memory instead of failing every limited request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # How many proxies in front of the app set X-Forwarded-For/-Proto; 0 trusts none.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
     API_TITLE = "Coursework API"
     API_VERSION = "v1"
@@ -70,6 +76,7 @@ class Testing(Base):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     # Limits stay on in tests (one test proves them) but high enough not to get in the way.
     RATELIMIT_AUTH = "1000 per minute"
+    RATELIMIT_ACCOUNT = "1000 per minute"
     RATELIMIT_VERIFY = "1000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_CHEAP = True

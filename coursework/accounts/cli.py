@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from coursework import mail
 from coursework.accounts import services
 from coursework.errors import DomainError
 
@@ -46,3 +47,23 @@ def set_instructor(email: str, revoke: bool) -> None:
         raise click.ClickException(f"No account with the email address {email}.")
     services.set_roles(user, instructor=not revoke)
     click.echo(f"{user.email} {'is no longer' if revoke else 'is now'} an instructor.")
+
+
+@users_cli.command("mail")
+@click.argument("email")
+@click.option("--last", default=3, show_default=True, help="How many messages to show.")
+def show_mail(email: str, last: int) -> None:
+    """Show the latest mail to an address from the outbox (its reset or verification link
+    when no mail server is set up)."""
+    messages = mail.latest_to(services.normalise_email(email), last)
+    if not messages:
+        raise click.ClickException(f"No mail to {email} in the outbox.")
+    for message in messages:
+        state = (
+            "sent"
+            if message.sent_at
+            else (f"not sent: {message.error}" if message.error else "outbox only")
+        )
+        click.echo(f"{message.created_at:%Y-%m-%d %H:%M} UTC  {message.subject}  ({state})")
+        if message.link:
+            click.echo(f"  {message.link}")

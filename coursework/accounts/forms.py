@@ -5,10 +5,14 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from coursework.accounts.passwords import password_problem
+from coursework.accounts.services import name_problem
 
 
 def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
+
+
+NEW_PASSWORD_HINT = "At least 8 characters. A few unrelated words make a strong password."
 
 
 class SignupForm(FlaskForm):
@@ -29,9 +33,14 @@ class SignupForm(FlaskForm):
     )
     password = PasswordField(
         "Password",
-        description="At least 8 characters. A few unrelated words make a strong password.",
+        description=NEW_PASSWORD_HINT,
         validators=[InputRequired("Choose a password.")],
     )
+
+    def validate_display_name(self, field: StringField) -> None:
+        problem = name_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
 
     def validate_password(self, field: PasswordField) -> None:
         # Checked here too, so every problem with the form is reported at once.
@@ -50,6 +59,34 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        description="We will send a link to set a new password to this address.",
+        validators=[InputRequired("Enter your email address."), Length(max=254)],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        description=NEW_PASSWORD_HINT,
+        validators=[InputRequired("Choose a new password.")],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired("Enter your current password.")]
+    )
+    new_password = PasswordField(
+        "New password",
+        description=NEW_PASSWORD_HINT + " Your other sessions will be signed out.",
+        validators=[InputRequired("Choose a new password.")],
+    )
+
+
 class RolesForm(FlaskForm):
     is_instructor = BooleanField("Instructor")
     is_admin = BooleanField("Site admin")
@@ -57,3 +94,9 @@ class RolesForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that post (log out, mark complete)."""
+
+
+class DisableForm(FlaskForm):
+    """Ticked: disable the account; unticked: enable it again."""
+
+    disable = BooleanField("Disable")

@@ -1,12 +1,23 @@
-"""Account rules: creating people, checking credentials, granting roles."""
+"""Account rules: creating people, checking credentials, granting roles, and the links
+sent by email (password reset, address verification)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
-from sqlalchemy import select
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
-from coursework.accounts.models import User
+from coursework import mail
+from coursework.accounts.models import AccountToken, TokenPurpose, User
 from coursework.accounts.passwords import (
     hash_password,
     needs_rehash,
@@ -20,9 +31,67 @@ from coursework.extensions import db
 
 log = logging.getLogger(__name__)
 
+TOKEN_LIFETIMES = {
+    TokenPurpose.RESET_PASSWORD: timedelta(hours=1),
+    TokenPurpose.VERIFY_EMAIL: timedelta(days=7),
+}
+MAX_TOKEN_LENGTH = 200
+MAX_NAME = 120
+ADDRESS_TAKEN = "An account with this email address already exists. Log in instead."
+EMAIL_FORMAT = "Enter an email address in the right format, like name@example.com."
+# Control and format characters (bidi overrides, zero-width joiners…) and line or paragraph
+# separators: a name printed on a public certificate must read as it looks.
+UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+
+
+# ---- addresses and names -----------------------------------------------------------------
+
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """The one stored form of an address: NFC, lower case, the domain in IDNA (ASCII).
+
+    Input that is not an address at all is still normalised as text, so a look-up with it
+    simply finds nobody."""
+    text = unicodedata.normalize("NFC", email.strip())
+    try:
+        valid = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return text.lower()
+    return f"{unicodedata.normalize('NFC', valid.local_part).lower()}@{valid.ascii_domain}"
+
+
+def checked_email(email: str, field: str = "email") -> str:
+    """A valid address, normalised; a RuleViolation naming `field` otherwise."""
+    try:
+        validate_email(unicodedata.normalize("NFC", email.strip()), check_deliverability=False)
+    except EmailNotValidError:
+        raise RuleViolation(EMAIL_FORMAT, {field: [EMAIL_FORMAT]}) from None
+    address = normalise_email(email)
+    if len(address) > 254:
+        message = "Use an email address of at most 254 characters."
+        raise RuleViolation(message, {field: [message]})
+    return address
+
+
+def name_problem(name: str) -> str | None:
+    """Why a person's name is refused, or None."""
+    if any(unicodedata.category(character) in UNPRINTABLE_CATEGORIES for character in name):
+        return "Use only letters, numbers, spaces and punctuation in the name."
+    if len(name) > MAX_NAME:
+        return f"Use at most {MAX_NAME} characters for the name."
+    return None
+
+
+def checked_name(name: str, field: str = "display_name", *, required: bool = True) -> str:
+    """A person's name, tidied (NFC, outer spaces removed); a RuleViolation otherwise."""
+    name = unicodedata.normalize("NFC", name).strip()
+    problem = name_problem(name) or ("Enter your name." if required and not name else None)
+    if problem:
+        raise RuleViolation(problem, {field: [problem]})
+    return name
+
+
+# ---- people ------------------------------------------------------------------------------
 
 
 def find_by_email(email: str) -> User | None:
@@ -43,42 +112,133 @@ def create_user(
     *,
     is_instructor: bool = False,
     is_admin: bool = False,
+    verified: bool = True,
 ) -> User:
-    """Create an account, refusing a weak password or an email already in use."""
-    email = normalise_email(email)
-    display_name = display_name.strip()
+    """Create an account, refusing a weak password or an email already in use.
+
+    Accounts made by operators (the CLI, demo data, fixtures) count as verified; sign-up
+    goes through `register`, which asks the person to prove the address."""
+    email = checked_email(email)
+    display_name = checked_name(display_name)
     problem = password_problem(password, email=email, name=display_name)
     if problem:
         raise RuleViolation(problem, {"password": [problem]})
     if find_by_email(email) is not None:
-        message = "An account with this email address already exists. Log in instead."
-        raise Conflict(message, {"email": [message]})
+        raise Conflict(ADDRESS_TAKEN, {"email": [ADDRESS_TAKEN]})
     user = User(
         email=email,
         display_name=display_name,
         password_hash=hash_password(password),
         is_instructor=is_instructor,
         is_admin=is_admin,
+        email_verified_at=utcnow() if verified else None,
     )
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same address, signed up at the same moment
+        db.session.rollback()
+        raise Conflict(ADDRESS_TAKEN, {"email": [ADDRESS_TAKEN]}) from None
     log.info("account created: user %s", user.id)
     return user
 
 
+def register(email: str, display_name: str, password: str, next_path: str = "") -> None:
+    """Sign-up. A new address gets an account and a link to verify it; an address that
+    already has an account gets a note telling its owner. The caller cannot tell which
+    happened (neither can whoever is signing up): same answer, same work, same time."""
+    email = checked_email(email)
+    display_name = checked_name(display_name)
+    existing = find_by_email(email)
+    if existing is None:
+        try:
+            user = create_user(email, display_name, password, verified=False)
+        except Conflict:
+            existing = find_by_email(email)  # made by a request at the same moment
+        else:
+            send_verification(user, next_path)
+            return
+    problem = password_problem(password, email=email, name=display_name)
+    if problem:
+        raise RuleViolation(problem, {"password": [problem]})
+    hash_password(password)  # the time a new account's hash would take
+    mail.send(
+        existing.email,
+        "Someone tried to sign up with your address",
+        (
+            f"Hello {existing.display_name},\n\n"
+            "Someone (perhaps you) tried to create a Coursework account with this email "
+            "address, which already has one. Nothing has changed.\n\n"
+            f"To use your account, log in:\n{_public_url('/login')}\n\n"
+            f"If you have forgotten your password, set a new one:\n"
+            f"{_public_url('/forgot-password')}\n"
+        ),
+    )
+    db.session.commit()
+    log.info("sign-up attempted for the existing account of user %s", existing.id)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User | None  # only when the sign-in succeeded
+    outcome: str  # "success", "unknown", "wrong-password", "disabled"
+    account_id: int | None = None  # whose account was tried, for the log
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The person these credentials belong to, or None; the two failures look alike."""
+    """The person these credentials belong to, or None; every failure looks alike."""
+    return check_credentials(email, password).user
+
+
+def check_credentials(email: str, password: str) -> SignIn:
+    """Check credentials. Every failure looks alike to the caller's caller and takes the
+    time of a real check; `outcome` is for the log only."""
     user = find_by_email(email)
     if user is None:
         verify_dummy(password)
-        return None
+        return SignIn(None, "unknown")
     if not verify_password(user.password_hash, password):
-        return None
+        return SignIn(None, "wrong-password", user.id)
+    if user.is_disabled:
+        return SignIn(None, "disabled", user.id)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     db.session.commit()
-    return user
+    return SignIn(user, "success", user.id)
+
+
+def end_all_sessions(user: User) -> None:
+    """Every session and remember cookie of this person stops working at once."""
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.refresh(user)
+    log.info("all sessions of user %s ended", user.id)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """A new password, given the current one; every session is ended (the caller signs
+    the current one in again)."""
+    if not verify_password(user.password_hash, current):
+        message = "Your current password is not right."
+        raise RuleViolation(message, {"current_password": [message]})
+    _set_password(user, new, field="new_password")
+    log.info("password changed by user %s", user.id)
+
+
+def _set_password(user: User, password: str, field: str) -> None:
+    problem = password_problem(password, email=user.email, name=user.display_name)
+    if problem:
+        raise RuleViolation(problem, {field: [problem]})
+    user.password_hash = hash_password(password)
+    user.session_version = User.session_version + 1
+    db.session.commit()
+    db.session.refresh(user)
 
 
 def set_roles(user: User, *, instructor: bool | None = None, admin: bool | None = None) -> User:
@@ -88,6 +248,22 @@ def set_roles(user: User, *, instructor: bool | None = None, admin: bool | None 
         user.is_admin = admin
     db.session.commit()
     log.info("roles of user %s: instructor=%s admin=%s", user.id, user.is_instructor, user.is_admin)
+    return user
+
+
+def set_disabled(user: User, disabled: bool, by: User) -> User:
+    """Disable (or enable again) an account. Disabling ends its sessions at once; its API
+    tokens stop because the token check looks at the account too."""
+    if user.id == by.id:
+        raise RuleViolation("You cannot disable your own account.")
+    if disabled and user.disabled_at is None:
+        user.disabled_at = utcnow()
+        user.session_version = User.session_version + 1
+    elif not disabled:
+        user.disabled_at = None
+    db.session.commit()
+    db.session.refresh(user)
+    log.info("user %s %s by user %s", user.id, "disabled" if disabled else "enabled", by.id)
     return user
 
 
@@ -114,15 +290,161 @@ def ensure_user(
 
 
 def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's loader: the id carries a version so old cookies stop working."""
+    """Flask-Login's loader: the id carries a version so old cookies stop working, and a
+    disabled account has no session."""
     user_id, _, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+    if user is None or user.session_version != int(version) or user.is_disabled:
         return None
     return user
 
 
-def conflict_error_field(error: Conflict | RuleViolation) -> dict[str, list[str]]:
-    return error.errors
+# ---- links sent by email -----------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _public_url(path: str) -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
+
+
+def _issue(user: User, purpose: TokenPurpose, now: datetime) -> str:
+    """A new link secret; earlier unused links of the same kind stop working."""
+    db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose.value,
+            AccountToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    secret = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose.value,
+            token_hash=hash_token(secret),
+            created_at=now,
+            expires_at=now + TOKEN_LIFETIMES[purpose],
+        )
+    )
+    return secret
+
+
+def _live_link(secret: str, purpose: TokenPurpose, now: datetime) -> AccountToken:
+    """The unused, unexpired link with this secret, for an account that is not disabled.
+    Unknown, used, expired and disabled-account links look alike."""
+    token = db.session.scalar(
+        select(AccountToken).where(
+            AccountToken.token_hash == hash_token(secret[:MAX_TOKEN_LENGTH]),
+            AccountToken.purpose == purpose.value,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > now,
+        )
+    )
+    user = db.session.get(User, token.user_id) if token is not None else None
+    if token is None or user is None or user.is_disabled:
+        raise NotFound("This link is not valid: it may have been used already, or expired.")
+    return token
+
+
+def _redeem(secret: str, purpose: TokenPurpose, now: datetime) -> User:
+    """Use a link once: the conditional UPDATE lets exactly one of two simultaneous
+    requests through."""
+    token = _live_link(secret, purpose, now)
+    claimed = db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise NotFound("This link is not valid: it may have been used already, or expired.")
+    return db.session.get(User, token.user_id)
+
+
+def check_link(secret: str, purpose: TokenPurpose, now: datetime | None = None) -> None:
+    """Whether a link would still work, without using it (to show its form or not)."""
+    _live_link(secret, purpose, now or utcnow())
+
+
+def send_verification(user: User, next_path: str = "", now: datetime | None = None) -> None:
+    """Email a link that proves the person reads mail at their address."""
+    if user.is_verified:
+        return
+    now = now or utcnow()
+    secret = _issue(user, TokenPurpose.VERIFY_EMAIL, now)
+    link = _public_url(f"/verify-email/{secret}")
+    if next_path:
+        link += "?" + urlencode({"next": next_path})
+    mail.send(
+        user.email,
+        "Confirm your email address",
+        (
+            f"Hello {user.display_name},\n\n"
+            "Confirm that this is your email address by opening this link (it works once, "
+            f"for 7 days):\n{link}\n\n"
+            "If you did not create a Coursework account, ignore this message.\n"
+        ),
+        link=link,
+    )
+    db.session.commit()
+
+
+def verify_email(secret: str, now: datetime | None = None) -> User:
+    now = now or utcnow()
+    user = _redeem(secret, TokenPurpose.VERIFY_EMAIL, now)
+    if user.email_verified_at is None:
+        user.email_verified_at = now
+    db.session.commit()
+    log.info("email address of user %s verified", user.id)
+    return user
+
+
+def request_password_reset(email: str, now: datetime | None = None) -> None:
+    """Email a reset link when the address has a working account; otherwise do nothing.
+    The caller answers the same either way."""
+    user = find_by_email(email)
+    if user is None or user.is_disabled:
+        log.info("password reset asked for an address without a working account")
+        return
+    now = now or utcnow()
+    secret = _issue(user, TokenPurpose.RESET_PASSWORD, now)
+    link = _public_url(f"/reset-password/{secret}")
+    mail.send(
+        user.email,
+        "Set a new Coursework password",
+        (
+            f"Hello {user.display_name},\n\n"
+            "Someone (we hope you) asked to set a new password for your Coursework account. "
+            f"Choose one here (the link works once, for one hour):\n{link}\n\n"
+            "If it was not you, ignore this message: your password stays as it is.\n"
+        ),
+        link=link,
+    )
+    db.session.commit()
+    log.info("password reset link sent to user %s", user.id)
+
+
+def reset_password(secret: str, password: str, now: datetime | None = None) -> User:
+    """Set a new password through an emailed link. It proves the address, so it also
+    verifies it, and it ends every session: whoever held the account before is out."""
+    now = now or utcnow()
+    problem = password_problem(password)
+    if problem:  # before the link is used up, so the person can try again
+        raise RuleViolation(problem, {"password": [problem]})
+    user = _redeem(secret, TokenPurpose.RESET_PASSWORD, now)
+    if user.email_verified_at is None:
+        user.email_verified_at = now
+    try:
+        _set_password(user, password, field="password")
+    except RuleViolation:
+        db.session.rollback()  # the link stays unused
+        raise
+    log.info("password reset by link for user %s", user.id)
+    return user

@@ -1,27 +1,74 @@
-"""Sign up, log in, log out, and the admin's list of people."""
+"""Sign up, log in, log out, the person's own account page, the links sent by email
+(verify the address, reset the password), and the admin's list of people."""
 
 from __future__ import annotations
 
+import logging
+import re
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from coursework.accounts import services
-from coursework.accounts.forms import EmptyForm, LoginForm, RolesForm, SignupForm
-from coursework.errors import Conflict, RuleViolation
+from coursework.accounts.forms import (
+    ChangePasswordForm,
+    DisableForm,
+    EmptyForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    RolesForm,
+    SignupForm,
+)
+from coursework.accounts.models import TokenPurpose
+from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import limiter
 from coursework.policy import access
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+log = logging.getLogger(__name__)
 
 LOGIN_FAILED = "The email address or password is not right."
+RESET_SESSION_KEY = "reset_token"
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def _auth_limit() -> str:
-    from flask import current_app
-
     return current_app.config["RATELIMIT_AUTH"]
+
+
+def _account_limit() -> str:
+    return current_app.config["RATELIMIT_ACCOUNT"]
+
+
+def _account_key() -> str:
+    """Counts per account, whoever's address the attempts come from; an address with no
+    account is counted just the same, so the limit says nothing about who has one."""
+    return "account:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _sign_in_failed(response) -> bool:
+    return bool(g.get("sign_in_failed"))
+
+
+def _request_id() -> str:
+    """The request's id (set by the request-id middleware, or sent by a proxy) for log
+    lines; anything that does not look like an id is left out rather than logged."""
+    candidate = str(g.get("request_id") or request.headers.get("X-Request-ID", ""))
+    return candidate if REQUEST_ID.fullmatch(candidate) else "-"
 
 
 def safe_next(default: str) -> str:
@@ -39,6 +86,24 @@ def start_session(user, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
+def end_session() -> None:
+    """Forget the person in this browser: the session and the remember cookie. Clearing
+    the session first matters: `logout_user` leaves the instruction to delete the remember
+    cookie in the session, where a later clear would lose it."""
+    session.clear()
+    logout_user()
+
+
+def _form_errors(form, error: Conflict | RuleViolation) -> None:
+    for field, messages in error.errors.items():
+        getattr(form, field).errors.extend(messages)
+    if not error.errors:
+        flash(error.message, "error")
+
+
+# ---- signing up and in -------------------------------------------------------------------
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @access("public")
 @limiter.limit(_auth_limit, methods=["POST"])
@@ -50,32 +115,51 @@ def signup():
         form.email.data = request.args["email"][:254]  # from an invitation link
     if form.validate_on_submit():
         try:
-            user = services.create_user(form.email.data, form.display_name.data, form.password.data)
+            services.register(
+                form.email.data, form.display_name.data, form.password.data, safe_next("")
+            )
         except (Conflict, RuleViolation) as error:
-            for field, messages in error.errors.items():
-                getattr(form, field).errors.extend(messages)
+            _form_errors(form, error)
         else:
-            start_session(user)
-            flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
-            return redirect(safe_next(url_for("progress.catalogue")))
+            return redirect(url_for("accounts.check_email", next=safe_next("") or None))
     status = 400 if form.errors else 200
     return render_template("accounts/signup.html", form=form), status
+
+
+@bp.get("/signup/check-email")
+@access("public")
+def check_email():
+    return render_template("accounts/check_email.html", next=safe_next("") or None)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @access("public")
 @limiter.limit(_auth_limit, methods=["POST"])
+@limiter.limit(
+    _account_limit,
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_sign_in_failed,
+    scope="login-per-account",
+)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(url_for("progress.my_learning")))
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            start_session(user, remember=form.remember.data)
+        result = services.check_credentials(form.email.data, form.password.data)
+        if result.user is not None:
+            start_session(result.user, remember=form.remember.data)
+            log.info("sign-in succeeded: user %s (request %s)", result.user.id, _request_id())
             return redirect(safe_next(url_for("progress.my_learning")))
-        failed = True
+        failed = g.sign_in_failed = True
+        log.warning(
+            "sign-in failed: %s, user %s (request %s)",
+            result.outcome,
+            result.account_id or "-",
+            _request_id(),
+        )
     status = 400 if form.errors or failed else 200
     return render_template(
         "accounts/login.html", form=form, failed=failed, message=LOGIN_FAILED
@@ -85,13 +169,145 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @access("public")
 def logout():
+    """Log out ends the session on the server too: the account's session version moves
+    on, so a copy of this session or remember cookie taken earlier is worthless."""
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    logout_user()
-    session.clear()
+    if current_user.is_authenticated:
+        services.end_all_sessions(current_user._get_current_object())
+    end_session()
     flash("You have logged out.", "success")
     return redirect(url_for("progress.catalogue"))
+
+
+# ---- the person's own account ------------------------------------------------------------
+
+
+@bp.get("/account")
+@access("learner")
+def account():
+    return _account_page(ChangePasswordForm())
+
+
+def _account_page(form: ChangePasswordForm):
+    status = 400 if form.errors else 200
+    return render_template("accounts/account.html", form=form, button=EmptyForm()), status
+
+
+@bp.post("/account/password")
+@access("learner")
+def change_password():
+    form = ChangePasswordForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+        try:
+            services.change_password(user, form.current_password.data, form.new_password.data)
+        except RuleViolation as error:
+            _form_errors(form, error)
+        else:
+            # The version moved on, so this browser signs in again with the new one.
+            start_session(user, remember=remembered)
+            flash("Your password has been changed. Your other sessions are signed out.", "success")
+            return redirect(url_for("accounts.account"))
+    return _account_page(form)
+
+
+@bp.post("/account/sign-out-everywhere")
+@access("learner")
+def sign_out_everywhere():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.end_all_sessions(current_user._get_current_object())
+    end_session()
+    flash("You are signed out everywhere, on this device too.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/account/verification")
+@access("learner")
+@limiter.limit(_auth_limit)
+def resend_verification():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.send_verification(current_user._get_current_object())
+    flash(f"We have sent a new link to {current_user.email}.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+# ---- links sent by email -----------------------------------------------------------------
+
+
+@bp.get("/verify-email/<token>")
+@access("public")
+@limiter.limit(_auth_limit)
+def verify_email(token: str):
+    try:
+        user = services.verify_email(token)
+    except NotFound:
+        return render_template("accounts/link_invalid.html", purpose="verify"), 404
+    next_path = safe_next(url_for("progress.my_learning"))
+    signed_in_here = current_user.is_authenticated and current_user.id == user.id
+    return render_template(
+        "accounts/verified.html", user=user, signed_in_here=signed_in_here, next=next_path
+    )
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@access("public")
+@limiter.limit(_auth_limit, methods=["POST"])
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], scope="reset-per-account")
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        # The same answer whether or not the address has an account.
+        flash(
+            f"If {form.email.data} has an account, we have sent it a link to set a new "
+            "password. The link works for one hour.",
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
+    status = 400 if form.errors else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.get("/reset-password/<token>")
+@access("public")
+def reset_password_link(token: str):
+    """Move the secret from the address into the session, so it is in no page, no later
+    Referer and no access-log line but this one."""
+    session[RESET_SESSION_KEY] = token[: services.MAX_TOKEN_LENGTH]
+    return redirect(url_for("accounts.reset_password"))
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@access("public")
+@limiter.limit(_auth_limit, methods=["POST"])
+def reset_password():
+    token = session.get(RESET_SESSION_KEY, "")
+    try:
+        services.check_link(token, TokenPurpose.RESET_PASSWORD)
+    except NotFound:
+        return render_template("accounts/link_invalid.html", purpose="reset"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except NotFound:
+            return render_template("accounts/link_invalid.html", purpose="reset"), 404
+        except RuleViolation as error:
+            _form_errors(form, error)
+        else:
+            end_session()
+            flash("Your password has been changed. Log in with the new one.", "success")
+            return redirect(url_for("accounts.login"))
+    status = 400 if form.errors else 200
+    return render_template("accounts/reset_password.html", form=form), status
+
+
+# ---- the admin's list of people ----------------------------------------------------------
 
 
 @bp.route("/admin/people")
@@ -112,4 +328,24 @@ def set_roles(user_id: int):
         return redirect(url_for("accounts.people"))
     services.set_roles(user, instructor=form.is_instructor.data, admin=form.is_admin.data)
     flash(f"Roles updated for {user.display_name}.", "success")
+    return redirect(url_for("accounts.people"))
+
+
+@bp.route("/admin/people/<int:user_id>/access", methods=["POST"])
+@access("admin")
+def set_disabled(user_id: int):
+    user = services.get_user(user_id)
+    form = DisableForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.set_disabled(user, form.disable.data, by=current_user._get_current_object())
+    except RuleViolation as error:
+        flash(error.message, "error")
+        return redirect(url_for("accounts.people"))
+    if user.is_disabled:
+        state = "disabled: their sessions and API tokens no longer work"
+    else:
+        state = "enabled again"
+    flash(f"The account of {user.display_name} is {state}.", "success")
     return redirect(url_for("accounts.people"))

@@ -7,23 +7,25 @@ the signed-in manager's memberships (or an API token), never from a request fiel
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import logging
 import secrets
-import smtplib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
-from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from coursework import mail
 from coursework.accounts.models import User
-from coursework.accounts.services import find_by_email, normalise_email
+from coursework.accounts.services import (
+    checked_email,
+    checked_name,
+    find_by_email,
+    hash_token,
+    normalise_email,
+)
 from coursework.db import utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
@@ -33,7 +35,6 @@ from coursework.organisations.models import (
     Invitation,
     Membership,
     Organisation,
-    OutboxMessage,
     Role,
 )
 from lessons.rendering import slugify
@@ -42,10 +43,6 @@ log = logging.getLogger(__name__)
 
 INVITATION_LIFETIME = timedelta(days=14)
 MAX_BULK_ROWS = 500
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # ---- organisations ----------------------------------------------------------------------
@@ -197,14 +194,6 @@ class Invited:
     link: str
 
 
-def _check_email(email: str) -> str:
-    try:
-        return normalise_email(validate_email(email.strip(), check_deliverability=False).normalized)
-    except EmailNotValidError:
-        message = "Enter an email address in the right format, like name@example.com."
-        raise RuleViolation(message, {"email": [message]}) from None
-
-
 def invite(
     organisation: Organisation,
     by: User,
@@ -215,7 +204,8 @@ def invite(
 ) -> Invited:
     """Invite one person; a newer invitation to the same address replaces a pending one."""
     now = now or utcnow()
-    address = _check_email(email)
+    address = checked_email(email)
+    name = checked_name(name, "name", required=False)
     existing_user = find_by_email(address)
     if existing_user is not None:
         active = db.session.scalar(
@@ -241,7 +231,7 @@ def invite(
     invitation = Invitation(
         organisation_id=organisation.id,
         email=address,
-        name=name.strip()[:120],
+        name=name,
         role=role.value,
         token_hash=hash_token(token),
         invited_by_id=by.id,
@@ -266,40 +256,14 @@ def _send_invitation(
         f"Accept the invitation here (the link works once, until "
         f"{invitation.expires_at:%-d %B %Y}):\n{link}\n"
     )
-    message = OutboxMessage(
+    mail.send(
+        invitation.email,
+        f"Join {organisation.name} on Coursework",
+        body,
+        link=link,
         organisation_id=organisation.id,
         invitation_id=invitation.id,
-        to=invitation.email,
-        subject=f"Join {organisation.name} on Coursework",
-        body=body,
-        link=link,
     )
-    db.session.add(message)
-    mail_url = current_app.config.get("MAIL_URL")
-    if mail_url:
-        try:
-            _smtp_send(mail_url, message)
-            message.sent_at = utcnow()
-        except (OSError, smtplib.SMTPException) as error:
-            message.error = str(error)[:500]
-            log.warning("invitation mail to %s not sent: %s", invitation.email, error)
-
-
-def _smtp_send(mail_url: str, message: OutboxMessage) -> None:
-    """Send through the server in MAIL_URL: smtp://user:pass@host:port (or smtps://)."""
-    parts = urlsplit(mail_url)
-    email = EmailMessage()
-    email["From"] = current_app.config.get("MAIL_FROM", "Coursework <no-reply@localhost>")
-    email["To"] = message.to
-    email["Subject"] = message.subject
-    email.set_content(message.body)
-    connection = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
-    with connection(parts.hostname or "localhost", parts.port or 0, timeout=10) as server:
-        if parts.scheme == "smtp+starttls":
-            server.starttls()
-        if parts.username:
-            server.login(parts.username, parts.password or "")
-        server.send_message(email)
 
 
 @dataclass(frozen=True)
@@ -370,12 +334,12 @@ def invitations(organisation: Organisation) -> list[Invitation]:
     )
 
 
-def outbox(organisation: Organisation) -> list[OutboxMessage]:
+def outbox(organisation: Organisation) -> list[mail.OutboxMessage]:
     return list(
         db.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.organisation_id == organisation.id)
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            select(mail.OutboxMessage)
+            .where(mail.OutboxMessage.organisation_id == organisation.id)
+            .order_by(mail.OutboxMessage.created_at.desc(), mail.OutboxMessage.id.desc())
         )
     )
 

@@ -137,8 +137,8 @@ def revoke_token(organisation: Organisation, token_id: int) -> ApiToken:
 
 
 def find_live_token(secret: str) -> ApiToken | None:
-    """The token with this secret if it still works: not revoked, and its maker still
-    manages its organisation."""
+    """The token with this secret if it still works: not revoked, its maker's account not
+    disabled, and its maker still manages its organisation."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > MAX_TOKEN_LENGTH:
         return None
     return db.session.scalar(
@@ -150,11 +150,14 @@ def find_live_token(secret: str) -> ApiToken | None:
                 Membership.user_id == ApiToken.created_by_id,
             ),
         )
+        .join(User, User.id == ApiToken.created_by_id)
         .where(
             ApiToken.token_hash == services.hash_token(secret),
             ApiToken.revoked_at.is_(None),
             Membership.role == Role.MANAGER.value,
             Membership.removed_at.is_(None),
+            # A disabled account's tokens stop with its sessions.
+            User.disabled_at.is_(None),
         )
     )
 

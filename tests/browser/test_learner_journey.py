@@ -11,6 +11,8 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
+from tests.coursework.mailbox import last_link
+
 PASSWORD = "correct horse battery"  # tests/conftest.py PASSWORD, make_user's default
 COURSE_TITLE = "Technical Project Manager vs Project Manager"
 COURSE_URL = "/courses/tpm-vs-pm"
@@ -91,12 +93,19 @@ def test_a_new_learner_signs_up_and_completes_the_default_course(
     expect(email).not_to_have_attribute("aria-invalid", "true")
     axe_check(page)
 
-    # 3. A good password: the account is made and the learner lands on the catalogue.
+    # 3. A good password: the account is made and a link to confirm the address is emailed
+    #    (the page says the same for an address that already has an account).
     password.fill("analytical engine punch cards")
     create.click()
-    expect(page.get_by_role("status")).to_contain_text("Welcome, Ada Lovelace.")
-    expect(page.get_by_role("banner")).to_contain_text("Ada Lovelace")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     axe_check(page)
+    page.goto(last_link("ada@example.com"))  # the link in the email, from the outbox
+    expect(page.get_by_role("heading", level=1)).to_have_text("Email address confirmed")
+    axe_check(page)
+    page.get_by_role("main").get_by_role("link", name="Log in").click()
+    log_in(page, "ada@example.com", "analytical engine punch cards")
+    expect(page.get_by_role("banner")).to_contain_text("Ada Lovelace")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Courses").click()
 
     # The course page, before starting.
     page.get_by_role("link", name=COURSE_TITLE).click()

@@ -20,6 +20,7 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_default_quizzes import answer, shown
+from tests.coursework.mailbox import last_link
 
 PASSWORD = "correct horse battery"
 COURSE = "Technical Project Manager vs Project Manager"
@@ -36,10 +37,16 @@ def public_url(app, live_server):
 
 
 def sign_up(page: Page, name: str, email: str) -> None:
+    """Sign up, confirm the address with the emailed link, and log in."""
     page.get_by_label("Your name").fill(name)
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    page.goto(last_link(email))  # the link in the email, from the outbox
+    expect(page.get_by_role("heading", level=1)).to_have_text("Email address confirmed")
+    page.get_by_role("main").get_by_role("link", name="Log in").click()
+    log_in(page, email)
 
 
 def log_in(page: Page, email: str) -> None:

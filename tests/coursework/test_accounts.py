@@ -14,6 +14,7 @@ from coursework.accounts.passwords import password_problem
 from coursework.errors import Conflict, RuleViolation
 from coursework.extensions import db
 from tests.conftest import PASSWORD
+from tests.coursework.mailbox import last_link, mail_to
 
 
 def signup(client, **fields):
@@ -22,21 +23,39 @@ def signup(client, **fields):
     return client.post("/signup", data=data)
 
 
-def test_signup_creates_an_account_and_signs_in(client):
+def test_signup_creates_an_unconfirmed_account_and_emails_a_link(client):
     response = signup(client)
     assert response.status_code == 302
+    assert response.headers["Location"] == "/signup/check-email"
     user = db.session.scalar(select(User))
     assert user.email == "ana@example.com"
     assert user.password_hash.startswith("$argon2id$")
+    assert not user.is_verified
+    # Not signed in by the sign-up itself: the answer must not differ for a taken address.
+    assert client.get("/my-learning").status_code == 302
+    (message,) = mail_to("ana@example.com")
+    assert message.subject == "Confirm your email address" and message.organisation_id is None
+    page = client.get(last_link("ana@example.com"))
+    assert page.status_code == 200 and "is confirmed" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).is_verified
+    assert client.get(last_link("ana@example.com")).status_code == 404  # used once
+    response = client.post("/login", data={"email": "ana@example.com", "password": PASSWORD})
+    assert response.status_code == 302
     assert client.get("/my-learning").status_code == 200
 
 
-def test_email_is_unique_whatever_its_case(client, make_user):
-    make_user(email="Ana@Example.com")
-    response = signup(client, email="  ANA@example.COM ")
-    assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
-    assert db.session.scalar(select(db.func.count(User.id))) == 1
+def test_signup_with_a_taken_address_answers_the_same_and_tells_its_owner(client, make_user):
+    make_user(email="Ana@Example.com", name="Ana Original")
+    fresh = signup(client, email="new@example.com")
+    taken = signup(client, email="  ANA@example.COM ")
+    assert taken.status_code == fresh.status_code == 302
+    assert taken.headers["Location"] == fresh.headers["Location"]
+    assert db.session.scalar(select(db.func.count(User.id))) == 2
+    (note,) = mail_to("ana@example.com")
+    assert note.subject == "Someone tried to sign up with your address"
+    assert "/forgot-password" in note.body and "Hello Ana Original" in note.body
+    assert client.get("/signup/check-email").get_data(as_text=True).count("Check your email") >= 1
 
 
 @pytest.mark.parametrize(
@@ -293,3 +312,115 @@ def test_hashes_are_strong_unless_the_test_configuration_asks_for_cheap_ones(app
     assert "m=65536," in strong
     # A hash made with weaker parameters is upgraded at the next sign-in.
     assert needs_rehash(cheap) and not needs_rehash(strong)
+
+
+# ---- one form of each address, printable names -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("  Ana@Example.COM ", "ana@example.com"),
+        ("ana\u0301@example.com", "an\u00e1@example.com"),  # decomposed accent: NFC
+        ("A@B\u00dcCHER.de", "a@xn--bcher-kva.de"),  # IDNA: the ASCII form of the domain
+        ("a@xn--bcher-kva.de", "a@xn--bcher-kva.de"),
+        ("a@bu\u0308cher.de", "a@xn--bcher-kva.de"),
+    ],
+)
+def test_addresses_are_stored_in_one_normal_form(app, given, stored):
+    assert services.normalise_email(given) == stored
+    user = services.create_user(given, "Ana", PASSWORD)
+    assert user.email == stored
+    # Every spelling of the same address finds it, and none can make a second account.
+    assert services.find_by_email(stored).id == user.id
+    with pytest.raises(Conflict):
+        services.create_user(stored.upper() if stored.isascii() else stored, "Twin", PASSWORD)
+
+
+def test_look_alike_addresses_reach_the_same_account_on_every_path(
+    client, make_user, login, course
+):
+    from coursework.organisations import services as organisations
+
+    owner = make_user(email="ana@bücher.de")
+    assert owner.email == "ana@xn--bcher-kva.de"
+    # Log-in with another spelling.
+    response = client.post("/login", data={"email": "ANA@BU\u0308CHER.DE", "password": PASSWORD})
+    assert response.status_code == 302
+    client.post("/logout")
+    # Sign-up with another spelling is the "taken" answer: the owner is told.
+    signup(client, email="ana@XN--BCHER-KVA.de")
+    assert [m.subject for m in mail_to("ana@xn--bcher-kva.de")] == [
+        "Someone tried to sign up with your address"
+    ]
+    # Invitations store the same form, so the right person can accept.
+    boss = make_user(email="boss@example.com")
+    organisation = organisations.create_organisation("Bücher", boss)
+    invited = organisations.invite(organisation, boss, "Ana@Bu\u0308cher.DE")
+    assert invited.invitation.email == "ana@xn--bcher-kva.de"
+    # The CLI and the API find the account by any spelling too.
+    runner = client.application.test_cli_runner()
+    result = runner.invoke(args=["users", "set-instructor", "ANA@bücher.de"])
+    assert result.exit_code == 0, result.output
+    login(client, boss)
+    api = client.post(
+        f"/api/v1/organisations/{organisation.slug}/invitations",
+        json={"email": "Zoe@B\u00dccher.de"},
+    )
+    assert api.status_code == 201 and api.json["email"] == "zoe@xn--bcher-kva.de"
+
+
+BAD_NAMES = [
+    "Ana\u202eamiL",  # right-to-left override
+    "Ana\u200bLima",  # zero-width space
+    "Ana\u2066Lima\u2069",  # isolates
+    "Ana\x07Lima",  # a control character
+    "Ana\u2028Lima",  # a line separator
+    "Ana\ufeffLima",  # zero-width no-break space
+]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_names_with_control_or_format_characters_are_refused_everywhere(
+    client, make_user, login, name
+):
+    from coursework.organisations import services as organisations
+
+    # The sign-up form, beside the field.
+    response = signup(client, display_name=name)
+    assert response.status_code == 400
+    assert 'id="display_name-error"' in response.get_data(as_text=True)
+    assert "letters, numbers, spaces and punctuation" in response.get_data(as_text=True)
+    # The service (fixtures, demo data, anything else that makes accounts).
+    with pytest.raises(RuleViolation):
+        services.create_user("x@example.com", name, PASSWORD)
+    # The CLI.
+    result = client.application.test_cli_runner().invoke(
+        args=["users", "create-admin", "--email", "y@example.com", "--name", name],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code != 0 and "letters, numbers" in result.output
+    # Invitations (the name greets the person and fills in their sign-up), form and API.
+    boss = make_user()
+    organisation = organisations.create_organisation("Acme", boss)
+    with pytest.raises(RuleViolation):
+        organisations.invite(organisation, boss, "z@example.com", name)
+    login(client, boss)
+    api = client.post(
+        f"/api/v1/organisations/{organisation.slug}/invitations",
+        json={"email": "z@example.com", "name": name},
+    )
+    assert api.status_code == 422 and "name" in api.json["errors"]["json"]
+    page = client.post(
+        f"/organisations/{organisation.slug}/people/invite",
+        data={"invite-email": "z@example.com", "invite-name": name, "invite-role": "member"},
+    )
+    assert page.status_code == 400 and "letters, numbers" in page.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count(User.id))) == 1
+
+
+def test_names_in_any_script_are_welcome(app):
+    for name in ("Zoë Ærøskøbing", "محمد علي", "李小龍", "O'Brien-Smith, Jr.", "Nguyễn Văn A"):
+        assert services.name_problem(name) is None
+    user = services.create_user("zoe@example.com", "  Zoe\u0308  ", PASSWORD)
+    assert user.display_name == "Zoë"  # NFC, without the outer spaces

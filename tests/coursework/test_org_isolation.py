@@ -19,6 +19,7 @@ from sqlalchemy import select
 from coursework.accounts.models import User
 from coursework.certificates.models import Certificate
 from coursework.extensions import db
+from coursework.mail import OutboxMessage
 from coursework.organisations import services, tokens
 from coursework.organisations.models import (
     ApiToken,
@@ -26,7 +27,6 @@ from coursework.organisations.models import (
     Invitation,
     Membership,
     Organisation,
-    OutboxMessage,
     Role,
 )
 from coursework.progress import services as progress

@@ -653,6 +653,16 @@ def test_a_new_person_signs_up_through_the_link_and_accepts(client, org, boss):
             "password": "a long new passphrase",
         },
     )
+    # Sign-up answers "check your email" (the same for a taken address); the way back to
+    # the invitation is kept through it and the log-in.
+    assert response.headers["Location"] == f"/signup/check-email?next={path}"
+    assert f'href="/login?next={path}"' in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    response = client.post(
+        f"/login?next={path}",
+        data={"email": "new.person@example.com", "password": "a long new passphrase"},
+    )
     assert response.headers["Location"] == path
     page = text(client.get(path))
     assert "Accept and join Acme Training" in page
