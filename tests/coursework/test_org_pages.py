@@ -815,7 +815,7 @@ def test_the_demo_organisation_has_people_at_every_status(app):
     from lessons.builder import read_course
     from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
 
-    lessons.import_course(read_course(DEFAULT_COURSE_DIR))
+    lessons.import_course(read_course(DEFAULT_COURSE_DIR), lessons.OPERATOR)
     load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm")
     started = time.monotonic()
     result = demo.load_demo()

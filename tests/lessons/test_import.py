@@ -16,7 +16,9 @@ from tests.conftest import DEFAULT_COURSE_DIR, SMALL_COURSE
 
 
 def import_text(text: str):
-    return services.import_course(parse_markdown_document(text, fallback_title="x"))
+    return services.import_course(
+        parse_markdown_document(text, fallback_title="x"), services.OPERATOR
+    )
 
 
 def test_reimporting_an_unchanged_document_changes_nothing(app):
@@ -93,7 +95,7 @@ def test_reordering_moves_lessons_without_touching_content(app):
 
 
 def test_the_default_course_imports_with_rendered_sanitised_lessons(app):
-    report = services.import_course(read_course(DEFAULT_COURSE_DIR))
+    report = services.import_course(read_course(DEFAULT_COURSE_DIR), services.OPERATOR)
     current = services.current_lessons(report.course.id)
     assert len(current) >= 6
     comparison = [ls for ls in current if "<table>" in ls.body_html]

@@ -350,10 +350,10 @@ def learner(app, client, make_user, login):
     return make
 
 
-def test_the_markers_are_where_an_author_sees_them(marked_quiz, make_user, login, client):
+def test_the_markers_are_where_an_author_sees_them(marked_quiz, instructor, login, client):
     """The check is only as good as its markers: each is really in the answer key."""
     quiz = marked_quiz()
-    login(client, make_user(is_instructor=True))
+    login(client, instructor)
     questions = client.get(f"{API}/quizzes/{quiz.id}/questions").get_data(as_text=True)
     gift = client.get(f"{API}/quizzes/{quiz.id}/gift").get_data(as_text=True)
     for marker in MARKERS:
@@ -462,13 +462,15 @@ def test_after_passing_shows_nothing_until_the_learner_passes(marked_quiz, learn
     assert earlier["review_level"] == "feedback" and "FEEDBACK-SINGLE-WRONG" in json.dumps(earlier)
 
 
-def test_policy_changes_apply_to_attempts_already_made(marked_quiz, learner):
+def test_policy_changes_apply_to_attempts_already_made(marked_quiz, learner, instructor):
     """Narrowing the policy after the fact hides what was shown."""
     quiz = marked_quiz(review_shows="feedback")
     client = learner()
     attempt_id, _ = take(client, quiz)
     services.update_settings(
-        quiz, services.QuizSettings(**{**settings_of(quiz), "review_shows": "correctness"})
+        quiz,
+        services.QuizSettings(**{**settings_of(quiz), "review_shows": "correctness"}),
+        instructor,
     )
     walk(client, quiz, attempt_id, ReviewShows.CORRECTNESS)
 
