@@ -80,12 +80,13 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
     if course is not None:
         require_staff(course.id, by)
     else:
-        course = report.course = Course(slug=source.slug, title=source.title)
-        db.session.add(course)
         if owner is None and isinstance(by, User) and by.is_instructor:
             owner = by
         if owner is not None:
             _check_instructor(owner)
+        course = report.course = Course(slug=source.slug, title=source.title)
+        db.session.add(course)
+        if owner is not None:
             db.session.flush()
             db.session.add(
                 CourseStaff(course_id=course.id, user_id=owner.id, role=StaffRole.OWNER.value)
