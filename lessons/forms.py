@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, EmailField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from lessons.models import StaffRole
@@ -43,8 +44,8 @@ class StaffForm(FlaskForm):
     role = RadioField(
         "Role",
         choices=[
-            (StaffRole.OWNER.value, "Owner: changes the course and chooses its staff"),
-            (StaffRole.CO_INSTRUCTOR.value, "Co-instructor: changes the course"),
+            SelectChoice(StaffRole.OWNER.value, "Owner: changes the course and chooses its staff"),
+            SelectChoice(StaffRole.CO_INSTRUCTOR.value, "Co-instructor: changes the course"),
         ],
         default=StaffRole.CO_INSTRUCTOR.value,
         validators=[InputRequired("Choose a role.")],
