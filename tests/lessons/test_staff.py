@@ -174,3 +174,13 @@ def test_staff_rules_in_the_service(course, instructor, make_user):
         services.add_staff(course, make_user().email, instructor)
     with pytest.raises(NotFound):
         services.remove_staff(course, make_user(is_instructor=True).id, instructor)
+
+
+def test_the_course_page_leads_its_staff_to_the_staff_page(
+    client, login, course, instructor, make_user
+):
+    login(client, instructor)
+    assert PAGE in client.get("/courses/kitchen-safety").get_data(as_text=True)
+    client.post("/logout")
+    login(client, make_user(is_instructor=True))
+    assert PAGE not in client.get("/courses/kitchen-safety").get_data(as_text=True)
