@@ -3,7 +3,16 @@ course's staff."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from coursework.accounts.forms import EmptyForm
@@ -75,12 +84,12 @@ def staff(slug: str):
     staff_of = services.staff_of(course)
     may_manage = services.can_manage_staff(course, current_user)
     has_owner = any(member.is_owner for member, _ in staff_of)
+    if request.method == "POST" and not may_manage:
+        raise PermissionDenied("Only the course's owner can change its staff.")
     form = StaffForm()
     if has_owner or not current_user.is_admin:
         del form.role  # only an admin gives an ownerless course its owner
     if form.validate_on_submit():
-        if not may_manage:
-            raise PermissionDenied("Only the course's owner can change its staff.")
         role = StaffRole(form.role.data) if "role" in form else StaffRole.CO_INSTRUCTOR
         try:
             services.add_staff(course, form.email.data, current_user, role)

@@ -47,7 +47,8 @@ authoring = Blueprint(
     "quiz-authoring-api",
     __name__,
     description="Instructors: write, publish, import and export quizzes. "
-    "These shapes carry the answer key.",
+    "These shapes carry the answer key. A quiz is open only to its course's staff (owner and "
+    "co-instructors) and to admins: anyone else gets 403, and lists show only their courses.",
 )
 taking = Blueprint(
     "quizzes-api",

@@ -184,3 +184,26 @@ def test_the_course_page_leads_its_staff_to_the_staff_page(
     client.post("/logout")
     login(client, make_user(is_instructor=True))
     assert PAGE not in client.get("/courses/kitchen-safety").get_data(as_text=True)
+
+
+def test_the_database_holds_one_owner_per_course(course, make_user):
+    from sqlalchemy.exc import IntegrityError
+
+    from coursework.extensions import db
+    from lessons.models import CourseStaff
+
+    other = make_user(is_instructor=True)
+    db.session.add(CourseStaff(course_id=course.id, user_id=other.id, role="owner"))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_a_co_instructor_posting_a_blank_form_is_refused_not_corrected(
+    client, sign_in, course, instructor, make_user
+):
+    colleague = make_user(is_instructor=True)
+    services.add_staff(course, colleague.email, instructor)
+    sign_in(colleague)
+    response = client.post(PAGE, data={"email": "", "csrf_token": token_of(client.get(PAGE))})
+    assert response.status_code == 403
