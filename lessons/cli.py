@@ -8,6 +8,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from coursework.accounts import services as accounts
+from coursework.accounts.models import User
+from coursework.errors import DomainError
 from lessons import services
 from lessons.builder import DocumentError, read_course
 
@@ -16,9 +19,13 @@ courses_cli = AppGroup("courses", help="Manage courses.")
 DEFAULT_COURSE = Path(__file__).parent / "course" / "tpm-vs-pm"
 
 
-def import_path(path: Path, slug: str | None = None) -> services.ImportReport:
+def import_path(
+    path: Path, slug: str | None = None, owner: User | None = None
+) -> services.ImportReport:
+    """Import at the shell: the operator may replace any course. A new course is owned by
+    `owner`, else by nobody, so only admins may change it (the shipped course is one)."""
     source = read_course(path, slug=slug, max_bytes=current_app.config["COURSE_DOCUMENT_MAX_BYTES"])
-    return services.import_course(source)
+    return services.import_course(source, services.OPERATOR, owner=owner)
 
 
 def describe(report: services.ImportReport) -> str:
@@ -44,11 +51,15 @@ def describe(report: services.ImportReport) -> str:
 @courses_cli.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--slug", help="The course's address; by default taken from its title.")
-def import_command(path: Path, slug: str | None) -> None:
+@click.option("--owner", help="Email of the instructor who owns a new course (default: none).")
+def import_command(path: Path, slug: str | None, owner: str | None) -> None:
     """Build or update a course from a Markdown or plain-text document, or a course folder."""
+    teacher = accounts.find_by_email(owner) if owner else None
+    if owner and teacher is None:
+        raise click.ClickException(f"There is no instructor with the email {owner}.")
     try:
-        report = import_path(path, slug)
-    except DocumentError as error:
+        report = import_path(path, slug, teacher)
+    except (DocumentError, DomainError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(describe(report))
 

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import StringField
-from wtforms.validators import Optional, Regexp
+from wtforms import BooleanField, EmailField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+from lessons.models import StaffRole
 
 
 class ImportCourseForm(FlaskForm):
@@ -25,4 +28,25 @@ class ImportCourseForm(FlaskForm):
                 r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Use lower-case letters, digits and hyphens."
             ),
         ],
+    )
+    replace = BooleanField("Replace the course if one is already at this address")
+
+
+class StaffForm(FlaskForm):
+    email = EmailField(
+        "Instructor's email address",
+        description="They need an instructor account on Coursework.",
+        validators=[
+            InputRequired("Enter the instructor's email address."),
+            Length(max=254, message="Use at most 254 characters."),
+        ],
+    )
+    role = RadioField(
+        "Role",
+        choices=[
+            SelectChoice(StaffRole.OWNER.value, "Owner: changes the course and chooses its staff"),
+            SelectChoice(StaffRole.CO_INSTRUCTOR.value, "Co-instructor: changes the course"),
+        ],
+        default=StaffRole.CO_INSTRUCTOR.value,
+        validators=[InputRequired("Choose a role.")],
     )

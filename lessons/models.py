@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
@@ -64,3 +65,42 @@ class Lesson(db.Model):
 
     def __repr__(self) -> str:
         return f"<Lesson {self.course_id}/{self.slug}>"
+
+
+class StaffRole(StrEnum):
+    OWNER = "owner"
+    CO_INSTRUCTOR = "co_instructor"
+
+
+class CourseStaff(db.Model):
+    """The instructors who alone (with admins) may change a course, its quizzes, read their
+    answer keys and statistics, and revoke its certificates.
+
+    A course has at most one owner, who adds and removes co-instructors. A course with no
+    staff (the shipped one, or one imported at the shell) is for admins only.
+    """
+
+    __tablename__ = "course_staff"
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'co_instructor')", name="role_known"),
+        Index(
+            "uq_course_staff_one_owner",
+            "course_id",
+            unique=True,
+            sqlite_where=text("role = 'owner'"),
+            postgresql_where=text("role = 'owner'"),
+        ),
+    )
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == StaffRole.OWNER.value

@@ -1,20 +1,45 @@
-"""Course rules: reading the catalogue and bringing a course in line with its source."""
+"""Course rules: reading the catalogue, bringing a course in line with its source, and who
+may change a course (its staff).
+
+Every service that changes a course or anything in it (its quizzes, their answer keys and
+statistics, its certificates) takes the person acting and calls `require_staff`; the views'
+`@access("instructor")` only says that some instructor may try.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
 
+from coursework.accounts import services as accounts
+from coursework.accounts.models import User
 from coursework.db import utcnow
-from coursework.errors import NotFound
+from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
 from lessons.builder import CourseSource, LessonSource
-from lessons.models import Course, Lesson
+from lessons.models import Course, CourseStaff, Lesson, StaffRole
 from lessons.rendering import render_markdown
 
 log = logging.getLogger(__name__)
+
+
+class Operator:
+    """Whoever runs `flask --app wsgi …` at the shell: they hold the database already, so
+    they may change any course; they own none."""
+
+    id = None
+    is_admin = True
+    is_instructor = True
+
+    def __repr__(self) -> str:
+        return "<Operator>"
+
+
+OPERATOR = Operator()
+Actor = User | Operator
 
 
 @dataclass
@@ -40,17 +65,32 @@ class ImportReport:
         )
 
 
-def import_course(source: CourseSource) -> ImportReport:
+def import_course(source: CourseSource, by: Actor, *, owner: User | None = None) -> ImportReport:
     """Create or update the course `source.slug` so its current lessons match the source.
 
     Unchanged lessons are left alone (learners keep their progress), changed ones are
     updated in place, lessons missing from the source are retired, never deleted.
+    Only the course's staff (or an admin) may update an existing course. A new course is
+    owned by `owner`, by default the instructor importing it; a course imported by the
+    operator (or an admin who does not teach) has no owner unless one is named, so only
+    admins may change it.
     """
-    course = db.session.scalar(select(Course).where(Course.slug == source.slug))
+    course = find_course(source.slug)
     report = ImportReport(course=course, created=course is None)
-    if course is None:
+    if course is not None:
+        require_staff(course.id, by)
+    else:
+        if owner is None and isinstance(by, User) and by.is_instructor:
+            owner = by
+        if owner is not None:
+            _check_instructor(owner)
         course = report.course = Course(slug=source.slug, title=source.title)
         db.session.add(course)
+        if owner is not None:
+            db.session.flush()
+            db.session.add(
+                CourseStaff(course_id=course.id, user_id=owner.id, role=StaffRole.OWNER.value)
+            )
     description_html = render_markdown(source.description) if source.description else ""
     course_fields = {
         "title": source.title,
@@ -132,8 +172,12 @@ def list_courses() -> list[tuple[Course, int, int]]:
     return [(course, count, minutes) for course, count, minutes in rows]
 
 
+def find_course(slug: str) -> Course | None:
+    return db.session.scalar(select(Course).where(Course.slug == slug))
+
+
 def get_course(slug: str) -> Course:
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    course = find_course(slug)
     if course is None:
         raise NotFound("There is no course at this address.")
     return course
@@ -169,3 +213,117 @@ def get_lesson(course: Course, lesson_slug: str) -> Lesson:
     if lesson.retired_at is not None:
         raise NotFound("This lesson has been retired from the course.")
     return lesson
+
+
+# ---- staff ----------------------------------------------------------------------------
+
+
+NOT_STAFF = "Only this course's staff can do that."
+
+
+def can_change(course_id: int, actor: Actor) -> bool:
+    """Whether `actor` may change the course and everything in it: admins (and the
+    operator) always, instructors on its staff."""
+    if actor.is_admin:
+        return True
+    return bool(actor.is_instructor) and bool(
+        db.session.scalar(
+            select(
+                exists().where(CourseStaff.course_id == course_id, CourseStaff.user_id == actor.id)
+            )
+        )
+    )
+
+
+def require_staff(course_id: int, actor: Actor) -> None:
+    if not can_change(course_id, actor):
+        log.info("user %s refused: not on the staff of course %s", actor.id, course_id)
+        raise PermissionDenied(NOT_STAFF)
+
+
+def staffed_course_ids(actor: Actor) -> set[int] | None:
+    """The ids of the courses `actor` may change; None when that is every course."""
+    if actor.is_admin:
+        return None
+    if not actor.is_instructor:
+        return set()
+    return set(
+        db.session.scalars(select(CourseStaff.course_id).where(CourseStaff.user_id == actor.id))
+    )
+
+
+def courses_for_staff(actor: Actor) -> list[tuple[Course, int, int]]:
+    """`list_courses`, narrowed to the courses `actor` may change."""
+    ids = staffed_course_ids(actor)
+    return [row for row in list_courses() if ids is None or row[0].id in ids]
+
+
+def staff_of(course: Course) -> list[tuple[CourseStaff, User]]:
+    """The course's staff, owner first, then co-instructors by name."""
+    rows = db.session.execute(
+        select(CourseStaff, User)
+        .join(User, User.id == CourseStaff.user_id)
+        .where(CourseStaff.course_id == course.id)
+        .order_by((CourseStaff.role == StaffRole.OWNER.value).desc(), User.display_name)
+    )
+    return list(rows.tuples())
+
+
+def can_manage_staff(course: Course, actor: Actor) -> bool:
+    """The owner (and admins) choose who else teaches the course; co-instructors do not."""
+    if actor.is_admin:
+        return True
+    member = db.session.get(CourseStaff, (course.id, actor.id))
+    return bool(actor.is_instructor) and member is not None and member.is_owner
+
+
+def _check_instructor(user: User | None) -> User:
+    # The same answer for an unknown address and a learner's, so the form tells nobody
+    # who has an account.
+    if user is None or not user.is_instructor:
+        message = "There is no instructor with this email address."
+        raise RuleViolation(message, {"email": [message]})
+    return user
+
+
+def add_staff(
+    course: Course, email: str, by: Actor, role: StaffRole = StaffRole.CO_INSTRUCTOR
+) -> CourseStaff:
+    """Add an instructor to the course's staff, as a co-instructor or, when an admin gives
+    an ownerless course its owner, as the owner."""
+    if not can_manage_staff(course, by):
+        raise PermissionDenied("Only the course's owner can change its staff.")
+    user = _check_instructor(accounts.find_by_email(email))
+    if role is StaffRole.OWNER:
+        if not by.is_admin:
+            raise PermissionDenied("Only an admin can choose a course's owner.")
+        if any(member.is_owner for member, _ in staff_of(course)):
+            message = "This course already has an owner."
+            raise Conflict(message, {"role": [message]})
+    if db.session.get(CourseStaff, (course.id, user.id)) is not None:
+        message = f"{user.display_name} already teaches this course."
+        raise Conflict(message, {"email": [message]})
+    member = CourseStaff(course_id=course.id, user_id=user.id, role=role.value)
+    db.session.add(member)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same person, or a second owner, added at the same moment
+        db.session.rollback()
+        message = "Someone changed this course's staff at the same moment. Try again."
+        raise Conflict(message) from None
+    log.info("user %s added to course %s as %s by %s", user.id, course.id, role.value, by.id)
+    return member
+
+
+def remove_staff(course: Course, user_id: int, by: Actor) -> None:
+    """Take a co-instructor off the course's staff; the owner stays."""
+    if not can_manage_staff(course, by):
+        raise PermissionDenied("Only the course's owner can change its staff.")
+    member = db.session.get(CourseStaff, (course.id, user_id))
+    if member is None:
+        raise NotFound("This person does not teach this course.")
+    if member.is_owner:
+        raise Conflict("The owner stays on the course's staff.")
+    db.session.delete(member)
+    db.session.commit()
+    log.info("user %s removed from course %s by %s", user_id, course.id, by.id)

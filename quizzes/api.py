@@ -47,7 +47,8 @@ authoring = Blueprint(
     "quiz-authoring-api",
     __name__,
     description="Instructors: write, publish, import and export quizzes. "
-    "These shapes carry the answer key.",
+    "These shapes carry the answer key. A quiz is open only to its course's staff (owner and "
+    "co-instructors) and to admins: anyone else gets 403, and lists show only their courses.",
 )
 taking = Blueprint(
     "quizzes-api",
@@ -66,7 +67,7 @@ class Quizzes(MethodView):
     @authoring.response(200, QuizSchema(many=True))
     def get(self):
         """Every quiz, by course, each lesson's quiz before the course's final quiz."""
-        return _quiz_rows(services.all_quizzes())
+        return _quiz_rows(services.all_quizzes(current_user))
 
     @access("instructor")
     @authoring.arguments(NewQuizSchema)
@@ -79,8 +80,8 @@ class Quizzes(MethodView):
         course's final) has one quiz at most: 409 otherwise.
         """
         course_id, lesson_id = _place(data.pop("course"), data.pop("lesson"))
-        quiz = services.create_quiz(course_id, lesson_id, services.QuizSettings(**data))
-        return _quiz_detail(quiz)
+        settings = services.QuizSettings(**data)
+        return _quiz_detail(services.create_quiz(course_id, lesson_id, settings, current_user))
 
 
 @authoring.route("/quizzes/<int:quiz_id>")
@@ -89,16 +90,18 @@ class QuizDetail(MethodView):
     @authoring.response(200, QuizDetailSchema)
     def get(self, quiz_id: int):
         """A quiz's settings and questions, answer key included."""
-        return _quiz_detail(services.get_quiz(quiz_id, published_only=False))
+        return _quiz_detail(_authored(quiz_id))
 
     @access("instructor")
     @authoring.arguments(QuizChangesSchema)
     @authoring.response(200, QuizDetailSchema)
     def patch(self, changes: dict, quiz_id: int):
         """Change some settings; those left out keep their value."""
-        quiz = services.get_quiz(quiz_id, published_only=False)
+        quiz = _authored(quiz_id)
         services.update_settings(
-            quiz, services.QuizSettings(**{**vars(services.settings_of(quiz)), **changes})
+            quiz,
+            services.QuizSettings(**{**vars(services.settings_of(quiz)), **changes}),
+            current_user,
         )
         return _quiz_detail(quiz)
 
@@ -109,8 +112,8 @@ class PublishQuiz(MethodView):
     @authoring.response(200, QuizDetailSchema)
     def post(self, quiz_id: int):
         """Offer the quiz to learners (it needs a question first: 422 otherwise)."""
-        quiz = services.get_quiz(quiz_id, published_only=False)
-        return _quiz_detail(services.set_published(quiz, True))
+        quiz = _authored(quiz_id)
+        return _quiz_detail(services.set_published(quiz, True, current_user))
 
 
 @authoring.route("/quizzes/<int:quiz_id>/unpublish")
@@ -119,8 +122,8 @@ class UnpublishQuiz(MethodView):
     @authoring.response(200, QuizDetailSchema)
     def post(self, quiz_id: int):
         """Withdraw the quiz; attempts already made are kept."""
-        quiz = services.get_quiz(quiz_id, published_only=False)
-        return _quiz_detail(services.set_published(quiz, False))
+        quiz = _authored(quiz_id)
+        return _quiz_detail(services.set_published(quiz, False, current_user))
 
 
 @authoring.route("/quizzes/<int:quiz_id>/questions")
@@ -129,7 +132,7 @@ class Questions(MethodView):
     @authoring.response(200, AuthorQuestionSchema(many=True))
     def get(self, quiz_id: int):
         """The quiz's questions in order, answer key included."""
-        quiz = services.get_quiz(quiz_id, published_only=False)
+        quiz = _authored(quiz_id)
         return [_author_question(question) for question in quiz.questions]
 
     @access("instructor")
@@ -137,8 +140,8 @@ class Questions(MethodView):
     @authoring.response(201, AuthorQuestionSchema)
     def post(self, source, quiz_id: int):
         """Add a question at the end. An incomplete question is a 422 naming its fields."""
-        quiz = services.get_quiz(quiz_id, published_only=False)
-        return _author_question(services.add_question(quiz, source))
+        quiz = _authored(quiz_id)
+        return _author_question(services.add_question(quiz, source, current_user))
 
 
 @authoring.route("/quizzes/<int:quiz_id>/questions/<int:question_id>")
@@ -155,13 +158,13 @@ class QuestionDetail(MethodView):
     def put(self, source, quiz_id: int, question_id: int):
         """Replace a question. Attempts already made keep the version they were shown."""
         question = _question(quiz_id, question_id)
-        return _author_question(services.update_question(question, source))
+        return _author_question(services.update_question(question, source, current_user))
 
     @access("instructor")
     @authoring.response(204)
     def delete(self, quiz_id: int, question_id: int):
         """Remove a question (a published quiz left with none is unpublished)."""
-        services.delete_question(_question(quiz_id, question_id))
+        services.delete_question(_question(quiz_id, question_id), current_user)
 
 
 @authoring.route("/quizzes/<int:quiz_id>/questions/<int:question_id>/move")
@@ -172,7 +175,7 @@ class MoveQuestion(MethodView):
     def post(self, data: dict, quiz_id: int, question_id: int):
         """Move a question up (-1) or down (1); answers the questions in their new order."""
         question = _question(quiz_id, question_id)
-        services.move_question(question, data["offset"])
+        services.move_question(question, data["offset"], current_user)
         return [_author_question(q) for q in question.quiz.questions]
 
 
@@ -183,7 +186,7 @@ class QuizGift(MethodView):
     @authoring.alt_response(409, response="CONFLICT")
     def get(self, quiz_id: int):
         """The questions as a GIFT file (GIFT has no points: each reads back as 1)."""
-        quiz = services.get_quiz(quiz_id, published_only=False)
+        quiz = _authored(quiz_id)
         return Response(_gift(quiz), mimetype="text/plain", headers=_attachment(quiz))
 
     @access("instructor")
@@ -195,10 +198,10 @@ class QuizGift(MethodView):
         All or nothing: any problem is a 422 listing every one with its line number under
         `errors.json.gift`, and the quiz is left as it was.
         """
-        quiz = services.get_quiz(quiz_id, published_only=False)
+        quiz = _authored(quiz_id)
         questions = _parse_gift(data["gift"])
         imported = services.import_quiz(
-            quiz.course_id, quiz.lesson_id, questions, services.settings_of(quiz)
+            quiz.course_id, quiz.lesson_id, questions, services.settings_of(quiz), by=current_user
         )
         return {"changed": imported.changed, "quiz": _quiz_detail(imported.quiz)}
 
@@ -360,8 +363,12 @@ def _author_question(question: Question) -> dict:
     }
 
 
+def _authored(quiz_id: int) -> Quiz:
+    return services.quiz_to_author(quiz_id, current_user)
+
+
 def _question(quiz_id: int, question_id: int) -> Question:
-    return services.get_question(services.get_quiz(quiz_id, published_only=False), question_id)
+    return services.get_question(_authored(quiz_id), question_id)
 
 
 def _gift(quiz: Quiz) -> str:

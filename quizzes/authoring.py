@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from coursework.accounts.forms import EmptyForm
@@ -46,8 +47,8 @@ STATS_ATTEMPTS = {"all": "All submitted attempts", "first": "Each learner's firs
 @bp.route("")
 @access("instructor")
 def index():
-    quizzes = services.all_quizzes()
-    courses = {course.id: course for course, _, _ in lessons.list_courses()}
+    quizzes = services.all_quizzes(current_user)
+    courses = {course.id: course for course, _, _ in lessons.courses_for_staff(current_user)}
     lesson_map = {lesson.id: lesson for lesson in lessons.current_lessons(list(courses))}
     counts = services.submitted_counts([quiz.id for quiz in quizzes])
     rows = sorted(
@@ -74,8 +75,8 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @access("instructor")
 def create():
-    quizzes = services.all_quizzes()
-    courses = [course for course, _, _ in lessons.list_courses()]
+    quizzes = services.all_quizzes(current_user)
+    courses = [course for course, _, _ in lessons.courses_for_staff(current_user)]
     lesson_map = {lesson.id: lesson for lesson in lessons.current_lessons([c.id for c in courses])}
     prefill = {key: request.args[key] for key in ("target", "title") if request.args.get(key)}
     form = QuizSettingsForm(data=prefill)
@@ -84,7 +85,7 @@ def create():
     if form.validate_on_submit():
         course_id, lesson_id = parse_target(form.target.data)
         try:
-            quiz = services.create_quiz(course_id, lesson_id, form.to_settings())
+            quiz = services.create_quiz(course_id, lesson_id, form.to_settings(), current_user)
         except (Conflict, RuleViolation) as error:
             leftover = add_errors(form, error.errors, {"lesson_id": "target"})
             if not error.errors:
@@ -125,7 +126,7 @@ def _target_choices(courses, lesson_map, quizzes) -> list[SelectChoice]:
 
 
 def _get(quiz_id: int) -> Quiz:
-    return services.get_quiz(quiz_id, published_only=False)
+    return services.quiz_to_author(quiz_id, current_user)
 
 
 def _quiz_page(quiz: Quiz, gift_form: GiftUploadForm | None = None, problems=(), status=200):
@@ -164,7 +165,7 @@ def settings(quiz_id: int):
     leftover: list[str] = []
     if form.validate_on_submit():
         try:
-            services.update_settings(current, form.to_settings())
+            services.update_settings(current, form.to_settings(), current_user)
         except RuleViolation as error:
             leftover = add_errors(form, error.errors) or ([] if error.errors else [error.message])
         else:
@@ -184,7 +185,7 @@ def publish(quiz_id: int):
         abort(400)
     wanted = request.form.get("published") == "1"
     try:
-        services.set_published(current, wanted)
+        services.set_published(current, wanted, current_user)
     except RuleViolation as error:
         flash(f"The quiz was not published. {error.message}", "error")
     else:
@@ -215,7 +216,7 @@ def new_question(quiz_id: int):
     form = QuestionForm(kind=kind)
     if form.validate_on_submit():
         try:
-            question = services.add_question(current, form.to_question())
+            question = services.add_question(current, form.to_question(), current_user)
         except RuleViolation as error:
             form.add_problems(error.errors or {"question": [error.message]})
         else:
@@ -241,7 +242,7 @@ def edit_question(quiz_id: int, question_id: int):
     form = QuestionForm(kind=spec.kind, data=data)
     if form.validate_on_submit():
         try:
-            services.update_question(question, form.to_question())
+            services.update_question(question, form.to_question(), current_user)
         except RuleViolation as error:
             form.add_problems(error.errors or {"question": [error.message]})
         else:
@@ -261,7 +262,7 @@ def move_question(quiz_id: int, question_id: int):
     offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if not EmptyForm().validate_on_submit() or offset is None:
         abort(400)
-    services.move_question(question, offset)
+    services.move_question(question, offset, current_user)
     flash(f"Question moved {'up' if offset < 0 else 'down'} to number {question.position}.", "info")
     return redirect(_question_anchor(current, question.id))
 
@@ -274,7 +275,7 @@ def delete_question(quiz_id: int, question_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         number, was_published = question.position, current.published
-        services.delete_question(question)
+        services.delete_question(question, current_user)
         message = f"Question {number} deleted."
         if was_published and not current.published:
             message += " The quiz has no questions left, so it is no longer published."
@@ -348,6 +349,7 @@ def import_gift(quiz_id: int):
                         current.lesson_id,
                         questions,
                         services.settings_of(current),
+                        by=current_user,
                     )
                 except RuleViolation as error:
                     problems = _question_problems(error, questions)
@@ -421,7 +423,7 @@ def _statistics(quiz: Quiz, which: str) -> dict:
         specs = current_specs
     else:
         specs = {entry["key"]: entry["spec"] for entry in latest.snapshot["questions"]}
-    attempts = attempt_scores(services.submitted_attempts(quiz), specs)
+    attempts = attempt_scores(services.submitted_attempts(quiz, current_user), specs)
     if which == "first":
         attempts = stats.first_attempts(attempts)
     keys = list(specs)

@@ -52,7 +52,12 @@ def import_command(file, course_slug, lesson_slug, title, passing_score, publish
         title=title or file.stem.replace("-", " ").capitalize(), passing_score=passing_score
     )
     result = services.import_quiz(
-        course.id, lesson.id if lesson else None, questions, settings, publish=publish
+        course.id,
+        lesson.id if lesson else None,
+        questions,
+        settings,
+        by=lessons.OPERATOR,
+        publish=publish,
     )
     verb = "created" if result.created else "updated" if result.changed else "unchanged"
     click.echo(f"{result.quiz.title}: {verb}, {len(result.quiz.questions)} questions.")
@@ -101,6 +106,7 @@ def load_course_quizzes(course_slug: str, folder: Path) -> list[str]:
             lesson.id if lesson else None,
             _read_gift(folder / entry["file"]),
             settings,
+            by=lessons.OPERATOR,
             publish=True,
         )
         if result.changed:

@@ -21,6 +21,8 @@ from coursework.accounts.models import User
 from coursework.db import insert_or_ignore, utcnow
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
+from lessons import services as lessons
+from lessons.services import Actor
 from quizzes import grading, signals
 from quizzes import spec as qspec
 from quizzes.models import (
@@ -263,6 +265,17 @@ class QuizStanding:
         if self.quiz.attempt_limit is None:
             return None
         return max(0, self.quiz.attempt_limit - self.used)
+
+    @property
+    def finished(self) -> bool:
+        """No attempt is left to this learner, by the attempts they used and the pass rule.
+
+        Whether the quiz is published now plays no part: closing a quiz for a while must not
+        count as the learner's last attempt (it would show them the answer key).
+        """
+        if self.open_attempt is not None:
+            return False
+        return (self.quiz.stop_after_pass and self.passed) or self.attempts_left == 0
 
     def can_start(self) -> tuple[bool, str]:
         if self.open_attempt is not None:
@@ -536,7 +549,7 @@ def review_level(attempt: Attempt, current: QuizStanding) -> ReviewShows:
         return shows
     if when is ReviewWhen.AFTER_PASSING and current.passed:
         return shows
-    if when is ReviewWhen.AFTER_LAST_ATTEMPT and not current.can_start()[0]:
+    if when is ReviewWhen.AFTER_LAST_ATTEMPT and current.finished:
         return shows
     return ReviewShows.SCORE
 
@@ -655,10 +668,12 @@ def import_quiz(
     questions: Iterable[qspec.Question],
     settings: QuizSettings,
     *,
+    by: Actor,
     publish: bool = False,
 ) -> QuizImport:
     """Create or update the quiz of a lesson (or the course's final quiz) from questions,
     e.g. read from a GIFT file. Importing the same content again changes nothing."""
+    lessons.require_staff(course_id, by)
     questions = list(questions)
     problems = {
         f"question {number}": [
@@ -690,17 +705,26 @@ def check_question(source: qspec.Question) -> None:
         raise RuleViolation("The question is not complete.", problems)
 
 
-def all_quizzes() -> list[Quiz]:
-    """Every quiz, for instructors, grouped by course, lesson quizzes before final ones."""
-    return list(
-        db.session.scalars(
-            select(Quiz).order_by(Quiz.course_id, Quiz.lesson_id.is_(None), Quiz.lesson_id)
-        )
-    )
+def all_quizzes(by: Actor) -> list[Quiz]:
+    """The quizzes of every course `by` teaches (admins: every quiz), grouped by course,
+    lesson quizzes before final ones."""
+    query = select(Quiz).order_by(Quiz.course_id, Quiz.lesson_id.is_(None), Quiz.lesson_id)
+    course_ids = lessons.staffed_course_ids(by)
+    if course_ids is not None:
+        query = query.where(Quiz.course_id.in_(course_ids))
+    return list(db.session.scalars(query))
 
 
-def create_quiz(course_id: int, lesson_id: int | None, settings: QuizSettings) -> Quiz:
+def quiz_to_author(quiz_id: int, by: Actor) -> Quiz:
+    """A quiz, published or not, with its answer key: for its course's staff only."""
+    quiz = get_quiz(quiz_id, published_only=False)
+    lessons.require_staff(quiz.course_id, by)
+    return quiz
+
+
+def create_quiz(course_id: int, lesson_id: int | None, settings: QuizSettings, by: Actor) -> Quiz:
     """A new, unpublished quiz for a lesson (or the course's final quiz)."""
+    lessons.require_staff(course_id, by)
     if find_quiz(course_id, lesson_id) is not None:
         where = "This lesson" if lesson_id else "This course"
         message = f"{where} already has a quiz. Edit that one instead."
@@ -717,7 +741,8 @@ def create_quiz(course_id: int, lesson_id: int | None, settings: QuizSettings) -
     return quiz
 
 
-def update_settings(quiz: Quiz, settings: QuizSettings) -> Quiz:
+def update_settings(quiz: Quiz, settings: QuizSettings, by: Actor) -> Quiz:
+    lessons.require_staff(quiz.course_id, by)
     settings.apply(quiz)
     db.session.commit()
     return quiz
@@ -730,7 +755,8 @@ def get_question(quiz: Quiz, question_id: int) -> Question:
     return question
 
 
-def add_question(quiz: Quiz, source: qspec.Question) -> Question:
+def add_question(quiz: Quiz, source: qspec.Question, by: Actor) -> Question:
+    lessons.require_staff(quiz.course_id, by)
     check_question(source)
     question = Question(position=len(quiz.questions) + 1)
     apply_spec(question, source)
@@ -739,16 +765,18 @@ def add_question(quiz: Quiz, source: qspec.Question) -> Question:
     return question
 
 
-def update_question(question: Question, source: qspec.Question) -> Question:
+def update_question(question: Question, source: qspec.Question, by: Actor) -> Question:
     """Change a question. Attempts already made keep the version they were shown."""
+    lessons.require_staff(question.quiz.course_id, by)
     check_question(source)
     apply_spec(question, source)
     db.session.commit()
     return question
 
 
-def delete_question(question: Question) -> None:
+def delete_question(question: Question, by: Actor) -> None:
     quiz = question.quiz
+    lessons.require_staff(quiz.course_id, by)
     quiz.questions.remove(question)
     _renumber(quiz)
     if quiz.published and not quiz.questions:
@@ -756,9 +784,10 @@ def delete_question(question: Question) -> None:
     db.session.commit()
 
 
-def move_question(question: Question, offset: int) -> None:
+def move_question(question: Question, offset: int, by: Actor) -> None:
     """Move a question up (-1) or down (+1) in its quiz."""
     quiz = question.quiz
+    lessons.require_staff(quiz.course_id, by)
     order = list(quiz.questions)
     index = order.index(question)
     target = max(0, min(len(order) - 1, index + offset))
@@ -773,7 +802,8 @@ def _renumber(quiz: Quiz) -> None:
         question.position = position
 
 
-def set_published(quiz: Quiz, published: bool) -> Quiz:
+def set_published(quiz: Quiz, published: bool, by: Actor) -> Quiz:
+    lessons.require_staff(quiz.course_id, by)
     if published and not quiz.questions:
         raise RuleViolation("Add at least one question before publishing.")
     quiz.published = published
@@ -796,8 +826,10 @@ def submitted_counts(quiz_ids: list[int]) -> dict[int, int]:
     return dict(rows.tuples().all())
 
 
-def submitted_attempts(quiz: Quiz) -> list[Attempt]:
-    """Every submitted attempt of a quiz, with its version and responses (two queries)."""
+def submitted_attempts(quiz: Quiz, by: Actor) -> list[Attempt]:
+    """Every submitted attempt of a quiz, with its version and responses (two queries), for
+    its statistics: its course's staff only."""
+    lessons.require_staff(quiz.course_id, by)
     return list(
         db.session.scalars(
             select(Attempt)

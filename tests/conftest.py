@@ -189,12 +189,24 @@ Wipe spills at once.
 
 
 @pytest.fixture
-def make_course(app: Flask) -> Callable[..., Course]:
-    def make(text: str = SMALL_COURSE, slug: str | None = None) -> Course:
+def instructor(make_user) -> User:
+    """The instructor who owns the courses (and so the quizzes) the fixtures make: tests
+    that author as "the instructor" act as the course's owner, and a test that needs an
+    instructor without rights on a course makes another one."""
+    return make_user(name="Ingrid Owner", is_instructor=True)
+
+
+@pytest.fixture
+def make_course(app: Flask, request: pytest.FixtureRequest) -> Callable[..., Course]:
+    def make(
+        text: str = SMALL_COURSE, slug: str | None = None, owner: User | None = None
+    ) -> Course:
         source = parse_markdown_document(text, fallback_title="Course")
         if slug:
             source.slug = slug
-        return lessons.import_course(source).course
+        # Made on first use, so tests without a course have no extra account.
+        owner = owner or request.getfixturevalue("instructor")
+        return lessons.import_course(source, owner).course
 
     return make
 
@@ -208,7 +220,7 @@ DEFAULT_COURSE_DIR = Path(__file__).resolve().parent.parent / "lessons" / "cours
 
 
 @pytest.fixture
-def make_quiz(course) -> Callable[..., Quiz]:
+def make_quiz(course, instructor) -> Callable[..., Quiz]:
     def make(questions=None, lesson_slug: str | None = "knives", **settings) -> Quiz:
         lesson = lessons.get_lesson(course, lesson_slug) if lesson_slug else None
         options = {"title": "Check", "passing_score": 70, **settings}
@@ -217,6 +229,7 @@ def make_quiz(course) -> Callable[..., Quiz]:
             lesson.id if lesson else None,
             EVERY_KIND if questions is None else questions,
             quizzes.QuizSettings(**options),
+            by=instructor,
             publish=True,
         ).quiz
 

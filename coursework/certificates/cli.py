@@ -36,7 +36,9 @@ def revoke_command(code: str, reason: str, email: str) -> None:
     """Revoke a certificate; verification shows it as revoked from now on."""
     by = accounts.find_by_email(email)
     if by is None or not (by.is_admin or by.is_instructor):
-        raise click.ClickException("Only an admin or instructor may revoke certificates.")
+        raise click.ClickException(
+            "Only an admin, or an instructor on the course's staff, may revoke certificates."
+        )
     try:
         certificate = services.revoke(services.get_by_code(code), by, reason)
     except DomainError as error:

@@ -215,9 +215,17 @@ def expires_soon(certificate: Certificate, now: datetime | None = None) -> bool:
     )
 
 
+def can_revoke(certificate: Certificate, user: User) -> bool:
+    """Admins, and the staff of the certificate's course."""
+    return lessons.can_change(certificate.course_id, user)
+
+
 def revoke(
     certificate: Certificate, by: User, reason: str, now: datetime | None = None
 ) -> Certificate:
+    """Withdraw a certificate: anyone who checks it from now on sees it revoked. Only its
+    course's staff (or an admin) may."""
+    lessons.require_staff(certificate.course_id, by)
     reason = reason.strip()
     if not reason:
         raise RuleViolation(

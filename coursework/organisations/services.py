@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coursework import mail
@@ -30,6 +30,7 @@ from coursework.db import utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
 from coursework.organisations.models import (
+    ApiToken,
     Assignment,
     AssignmentMember,
     Invitation,
@@ -152,6 +153,7 @@ def remove_member(organisation: Organisation, user_id: int, by: User) -> None:
         raise Conflict("You cannot remove yourself. Ask another manager.")
     if membership.removed_at is None:
         membership.removed_at = utcnow()
+        _revoke_tokens_of(membership)
         db.session.commit()
         log.info("user %s removed from organisation %s", user_id, organisation.id)
 
@@ -162,9 +164,36 @@ def set_role(organisation: Organisation, user_id: int, role: Role, by: User) -> 
         raise Conflict("This person has been removed from the organisation.")
     if membership.user_id == by.id and role is Role.MEMBER:
         raise Conflict("You cannot step down yourself. Ask another manager.")
+    if role is Role.MEMBER and membership.role == Role.MANAGER.value:
+        _revoke_tokens_of(membership)
     membership.role = role.value
     db.session.commit()
     return membership
+
+
+def _revoke_tokens_of(membership: Membership) -> None:
+    """Revoke the API tokens someone made for the organisation, as they stop managing it.
+
+    A token already stops working while its maker is not a manager; revoking it as well
+    means that making them a manager again later does not bring old tokens back to life.
+    """
+    revoked = db.session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.organisation_id == membership.organisation_id,
+            ApiToken.created_by_id == membership.user_id,
+            ApiToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if revoked:
+        log.info(
+            "%s API token(s) of user %s in organisation %s revoked: no longer a manager",
+            revoked,
+            membership.user_id,
+            membership.organisation_id,
+        )
 
 
 def _join(organisation_id: int, user: User, role: str) -> Membership:

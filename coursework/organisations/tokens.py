@@ -3,7 +3,8 @@
 A token is shown once, when it is made; only its SHA-256 is stored, with a short prefix to
 tell tokens apart in lists. It belongs to one organisation, is read-only unless made
 read-write, and acts for the manager who made it: it stops working when it is revoked or
-the moment that person no longer manages the organisation (removed, or made a member).
+the moment that person no longer manages the organisation (removed, or made a member), and
+is revoked then, so managing it again later does not bring it back.
 
 `authenticate` is the callable that `coursework.policy` runs for the "manager" policy when
 an API request carries `Authorization: Bearer <token>`; `organisation_from_request` is how

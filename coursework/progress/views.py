@@ -45,6 +45,9 @@ def course(slug: str):
         progress=progress,
         rule=certificates.completion_rule(progress),
         certificate=certificates.find_for(user.id, progress.course.id) if user else None,
+        teaches=user is not None
+        and user.is_instructor
+        and lessons.can_change(progress.course.id, user),
     )
 
 

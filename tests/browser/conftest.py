@@ -135,10 +135,10 @@ def page(new_page):
 def default_course(app: Flask):
     """The real default course, "Technical Project Manager vs Project Manager"."""
     from lessons.builder import read_course
-    from lessons.services import import_course
+    from lessons.services import OPERATOR, import_course
 
     with app.app_context():
-        return import_course(read_course(DEFAULT_COURSE_DIR)).course
+        return import_course(read_course(DEFAULT_COURSE_DIR), OPERATOR).course
 
 
 @pytest.fixture

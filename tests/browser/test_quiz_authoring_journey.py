@@ -40,9 +40,8 @@ def rows(page: Page, group: str, values: list[dict]) -> None:
 
 
 def test_instructor_writes_a_quiz_and_a_learner_fails_then_passes(
-    page: Page, new_page, make_user, course, axe_check
+    page: Page, new_page, make_user, course, instructor, axe_check
 ):
-    instructor = make_user(is_instructor=True)
     log_in(page, instructor.email)
     page.goto("/teach/quizzes")
     axe_check(page)

@@ -11,11 +11,13 @@ from sqlalchemy import func, select
 from coursework.certificates import services
 from coursework.certificates.models import Certificate
 from coursework.db import utcnow
+from coursework.errors import PermissionDenied
 from coursework.extensions import db
 from coursework.progress import services as progress
 from coursework.progress.models import LearningEvent
 from lessons import services as lessons
 from quizzes import services as quizzes
+from tests.conftest import PASSWORD
 from tests.quizzes.kit import right_answers
 from tests.quizzes.test_attempts import form
 
@@ -113,14 +115,14 @@ def test_unknown_codes_get_the_same_not_found_page(client, code):
     assert "We could not find this certificate" in response.get_data(as_text=True)
 
 
-def test_revocation_by_staff_shows_at_once(client, make_user, login, course):
+def test_revocation_by_staff_shows_at_once(client, make_user, login, course, instructor):
     learner = make_user()
     complete_every_lesson(learner, course)
     code = services.find_for(learner.id, course.id).code
     login(client, learner)
     assert client.post(f"/certificates/{code}/revoke", data={"reason": "x"}).status_code == 403
     client.post("/logout")
-    login(client, make_user(is_instructor=True))
+    login(client, instructor)  # the course's owner
     missing = client.post(f"/certificates/{code}/revoke", data={"reason": ""})
     assert missing.status_code == 302
     assert services.get_by_code(code).revoked_at is None
@@ -247,3 +249,57 @@ def test_cli_verify_and_revoke(app, make_user, course, tmp_path):
     assert revoked.exit_code == 0, revoked.output
     bad = runner.invoke(args=["certificates", "verify", str(token)])
     assert bad.exit_code != 0 and "revoked" in bad.output
+
+
+def csrf_token_of(page: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def sign_in_with_csrf(client, user) -> None:
+    token = csrf_token_of(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+
+
+def test_only_the_courses_staff_and_admins_may_revoke(
+    client, make_user, course, instructor, csrf_on
+):
+    """Another course's instructor is refused by the page, the service and the CLI; a
+    co-instructor may revoke; the revoke form shows only to those who may use it."""
+    learner = make_user()
+    complete_every_lesson(learner, course)
+    certificate = services.find_for(learner.id, course.id)
+    code = certificate.code
+    outsider = make_user(is_instructor=True)
+    sign_in_with_csrf(client, outsider)
+    page = client.get(f"/certificates/{code}").get_data(as_text=True)
+    assert f"/certificates/{code}/revoke" not in page
+    token = csrf_token_of(page)
+    refused = client.post(
+        f"/certificates/{code}/revoke", data={"reason": "Spite", "csrf_token": token}
+    )
+    assert refused.status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.revoke(certificate, outsider, "Spite")
+    cli = client.application.test_cli_runner().invoke(
+        args=["certificates", "revoke", code, "--reason", "Spite", "--by", outsider.email]
+    )
+    assert cli.exit_code != 0 and "staff" in cli.output
+    db.session.expire_all()
+    assert services.get_by_code(code).revoked_at is None
+    client.post("/logout", data={"csrf_token": token})
+
+    co_instructor = make_user(is_instructor=True)
+    lessons.add_staff(course, co_instructor.email, instructor)
+    sign_in_with_csrf(client, co_instructor)
+    page = client.get(f"/certificates/{code}").get_data(as_text=True)
+    assert f"/certificates/{code}/revoke" in page
+    response = client.post(
+        f"/certificates/{code}/revoke",
+        data={"reason": "Issued in error", "csrf_token": csrf_token_of(page)},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert services.get_by_code(code).revoked_by_id == co_instructor.id

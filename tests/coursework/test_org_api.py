@@ -416,17 +416,44 @@ def test_a_revoked_token_is_401_at_once(client, acme):
 
 
 def test_a_token_stops_working_when_its_maker_stops_managing(client, acme, make_user):
+    """Issue 8, item 7: demotion revokes the manager's tokens, so promoting them again
+    does not bring the old tokens back to life."""
     deputy = make_user()
     join(acme.org, acme.boss, deputy, role=Role.MANAGER)
     secret = token_for(acme.org, deputy)
+    bosses = token_for(acme.org, acme.boss)
     assert client.get(f"{API}/acme/members", headers=bearer(secret)).status_code == 200
     services.set_role(acme.org, deputy.id, Role.MEMBER, acme.boss)
     assert client.get(f"{API}/acme/members", headers=bearer(secret)).status_code == 401
     services.set_role(acme.org, deputy.id, Role.MANAGER, acme.boss)
-    assert client.get(f"{API}/acme/members", headers=bearer(secret)).status_code == 200
-    services.remove_member(acme.org, deputy.id, acme.boss)
     assert client.get(f"{API}/acme/members", headers=bearer(secret)).status_code == 401
-    assert [t.state for t in tokens.tokens_of(acme.org)] == ["inactive"]
+    states = {listing.token.created_by_id: listing.state for listing in tokens.tokens_of(acme.org)}
+    assert states == {deputy.id: "revoked", acme.boss.id: "active"}
+    assert client.get(f"{API}/acme/members", headers=bearer(bosses)).status_code == 200
+
+    # Removed and invited back as a manager: a token made before removal stays dead too.
+    second = token_for(acme.org, deputy)
+    services.remove_member(acme.org, deputy.id, acme.boss)
+    assert client.get(f"{API}/acme/members", headers=bearer(second)).status_code == 401
+    join(acme.org, acme.boss, deputy, role=Role.MANAGER)
+    assert client.get(f"{API}/acme/members", headers=bearer(second)).status_code == 401
+    fresh_token = token_for(acme.org, deputy)
+    assert client.get(f"{API}/acme/members", headers=bearer(fresh_token)).status_code == 200
+
+
+def test_demoting_through_the_api_revokes_the_tokens_at_once(client, login, acme, make_user):
+    deputy = make_user()
+    join(acme.org, acme.boss, deputy, role=Role.MANAGER)
+    secret = token_for(acme.org, deputy)
+    login(client, acme.boss)
+    demoted = client.patch(f"{API}/acme/members/{deputy.id}", json={"role": "member"})
+    assert demoted.status_code == 200 and demoted.json["role"] == "member"
+    assert fresh(ApiToken, db.session.scalar(select(ApiToken.id))).revoked_at is not None
+    assert (
+        client.patch(f"{API}/acme/members/{deputy.id}", json={"role": "manager"}).status_code == 200
+    )
+    client.post("/logout")
+    assert client.get(f"{API}/acme/members", headers=bearer(secret)).status_code == 401
 
 
 def test_last_used_is_recorded_at_most_once_a_minute(client, acme):

@@ -824,7 +824,7 @@ def test_the_demo_organisation_has_people_at_every_status(app):
     from lessons.builder import read_course
     from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
 
-    lessons.import_course(read_course(DEFAULT_COURSE_DIR))
+    lessons.import_course(read_course(DEFAULT_COURSE_DIR), lessons.OPERATOR)
     load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm")
     # Seeding goes through the services, step by step; bound its statements (8,931 for 30
     # people when written) rather than its wall-clock time, which failed on a busy machine.

@@ -7,16 +7,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from coursework.errors import PermissionDenied
 from coursework.extensions import db
 from coursework.progress import services as progress
 from lessons import services
 from lessons.builder import parse_markdown_document, read_course
 from lessons.models import Course, Lesson
-from tests.conftest import DEFAULT_COURSE_DIR, SMALL_COURSE
+from tests.conftest import DEFAULT_COURSE_DIR, PASSWORD, SMALL_COURSE
 
 
 def import_text(text: str):
-    return services.import_course(parse_markdown_document(text, fallback_title="x"))
+    return services.import_course(
+        parse_markdown_document(text, fallback_title="x"), services.OPERATOR
+    )
 
 
 def test_reimporting_an_unchanged_document_changes_nothing(app):
@@ -93,7 +96,7 @@ def test_reordering_moves_lessons_without_touching_content(app):
 
 
 def test_the_default_course_imports_with_rendered_sanitised_lessons(app):
-    report = services.import_course(read_course(DEFAULT_COURSE_DIR))
+    report = services.import_course(read_course(DEFAULT_COURSE_DIR), services.OPERATOR)
     current = services.current_lessons(report.course.id)
     assert len(current) >= 6
     comparison = [ls for ls in current if "<table>" in ls.body_html]
@@ -213,3 +216,140 @@ def test_import_page_is_for_instructors(client, make_user, login):
     assert client.get("/teach/courses").status_code == 302  # to the login page
     login(client, make_user())
     assert client.get("/teach/courses").status_code == 403
+
+
+# ---- who may replace a course -------------------------------------------------------------
+
+EDITED_COURSE = SMALL_COURSE.replace("## Cleaning\n\nWipe spills at once.\n", "")
+
+
+def upload(client, text: str, *, slug: str = "", replace: bool = False, token: str = ""):
+    import io
+
+    data = {"document": (io.BytesIO(text.encode()), "kitchen.md"), "slug": slug}
+    if replace:
+        data["replace"] = "y"
+    if token:
+        data["csrf_token"] = token
+    return client.post("/teach/courses", data=data, content_type="multipart/form-data")
+
+
+def csrf_token_of(response) -> str:
+    import re
+
+    html = response.get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def lesson_slugs(course_slug: str) -> list[str]:
+    db.session.expire_all()
+    course = services.get_course(course_slug)
+    return [lesson.slug for lesson in services.current_lessons(course.id)]
+
+
+def test_a_course_imported_by_an_instructor_is_theirs(client, make_user, login):
+    teacher = make_user(is_instructor=True)
+    login(client, teacher)
+    assert upload(client, SMALL_COURSE).status_code == 200
+    course = services.get_course("kitchen-safety")
+    assert [(member.role, person.id) for member, person in services.staff_of(course)] == [
+        ("owner", teacher.id)
+    ]
+
+
+def test_reimporting_is_refused_unless_you_are_the_courses_staff(course, make_user, instructor):
+    outsider = make_user(is_instructor=True)
+    edited = parse_markdown_document(EDITED_COURSE, fallback_title="x")
+    with pytest.raises(PermissionDenied):
+        services.import_course(edited, outsider)
+    assert lesson_slugs("kitchen-safety") == ["knives", "heat", "cleaning"]
+    # A learner-turned-instructor who is later demoted loses the right with the role.
+    co_instructor = make_user(is_instructor=True)
+    services.add_staff(course, co_instructor.email, instructor)
+    co_instructor.is_instructor = False
+    db.session.commit()
+    with pytest.raises(PermissionDenied):
+        services.import_course(edited, co_instructor)
+    co_instructor.is_instructor = True
+    db.session.commit()
+    assert services.import_course(edited, co_instructor).retired == ["cleaning"]
+    assert services.import_course(edited, make_user(is_admin=True)).changed is False
+
+
+def test_the_shipped_course_belongs_to_nobody_so_only_admins_may_change_it(
+    app, make_user, login, client
+):
+    result = app.test_cli_runner().invoke(args=["courses", "load-default"])
+    assert result.exit_code == 0, result.output
+    course = services.get_course("tpm-vs-pm")
+    assert services.staff_of(course) == []
+    source = read_course(DEFAULT_COURSE_DIR)
+    with pytest.raises(PermissionDenied):
+        services.import_course(source, make_user(is_instructor=True))
+    assert services.import_course(source, make_user(is_admin=True)).changed is False
+    assert services.import_course(source, services.OPERATOR).changed is False
+
+
+def test_the_cli_can_name_a_new_courses_owner(app, tmp_path: Path, make_user):
+    teacher = make_user(is_instructor=True)
+    doc = tmp_path / "kitchen.md"
+    doc.write_text(SMALL_COURSE)
+    runner = app.test_cli_runner()
+    learner = make_user()
+    refused = runner.invoke(args=["courses", "import", str(doc), "--owner", learner.email])
+    assert refused.exit_code != 0 and "no instructor" in refused.output.lower()
+    assert services.find_course("kitchen-safety") is None
+    unknown = runner.invoke(args=["courses", "import", str(doc), "--owner", "nobody@example.com"])
+    assert unknown.exit_code != 0 and services.find_course("kitchen-safety") is None
+    result = runner.invoke(args=["courses", "import", str(doc), "--owner", teacher.email])
+    assert result.exit_code == 0, result.output
+    staff = services.staff_of(services.get_course("kitchen-safety"))
+    assert [(member.role, person.id) for member, person in staff] == [("owner", teacher.id)]
+
+
+def test_the_teach_page_asks_before_replacing_a_course(client, login, instructor, course, csrf_on):
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"email": instructor.email, "password": PASSWORD, "csrf_token": csrf_token_of(page)},
+    )
+    assert response.status_code == 302
+    token = csrf_token_of(client.get("/teach/courses"))
+    assert upload(client, EDITED_COURSE).status_code == 400  # no CSRF token: refused
+    asked = upload(client, EDITED_COURSE, token=token)
+    assert asked.status_code == 400
+    html = asked.get_data(as_text=True)
+    assert "There is a problem" in html and 'href="#replace"' in html
+    assert 'id="replace-error"' in html and "Kitchen Safety is already at kitchen-safety" in html
+    assert lesson_slugs("kitchen-safety") == ["knives", "heat", "cleaning"]  # nothing changed
+    confirmed = upload(client, EDITED_COURSE, replace=True, token=token)
+    assert confirmed.status_code == 200
+    assert "Kitchen Safety updated" in confirmed.get_data(as_text=True)
+    assert lesson_slugs("kitchen-safety") == ["knives", "heat"]
+    # A new address needs no confirmation.
+    created = upload(client, SMALL_COURSE, slug="kitchen-safety-two", token=token)
+    assert created.status_code == 200 and "created" in created.get_data(as_text=True)
+
+
+def test_the_teach_page_refuses_to_replace_someone_elses_course(client, login, make_user, course):
+    login(client, make_user(is_instructor=True))
+    for replace in (False, True):
+        refused = upload(client, EDITED_COURSE, replace=replace)
+        assert refused.status_code == 403
+        html = refused.get_data(as_text=True)
+        assert 'id="slug-error"' in html and "belongs to a course you do not teach" in html
+    assert lesson_slugs("kitchen-safety") == ["knives", "heat", "cleaning"]
+
+
+def test_the_teach_page_lists_only_the_courses_you_teach(client, login, make_user, make_course):
+    make_course()  # owned by the fixtures' instructor
+    outsider = make_user(is_instructor=True)
+    make_course(SMALL_COURSE.replace("Kitchen Safety", "Garden Safety"), owner=outsider)
+    login(client, outsider)
+    html = client.get("/teach/courses").get_data(as_text=True)
+    assert "Garden Safety" in html and "Kitchen Safety" not in html
+    assert "Courses you teach" in html
+    client.post("/logout")
+    login(client, make_user(is_admin=True))
+    html = client.get("/teach/courses").get_data(as_text=True)
+    assert "Garden Safety" in html and "Kitchen Safety" in html and "Every course" in html

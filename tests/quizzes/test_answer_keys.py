@@ -350,10 +350,10 @@ def learner(app, client, make_user, login):
     return make
 
 
-def test_the_markers_are_where_an_author_sees_them(marked_quiz, make_user, login, client):
+def test_the_markers_are_where_an_author_sees_them(marked_quiz, instructor, login, client):
     """The check is only as good as its markers: each is really in the answer key."""
     quiz = marked_quiz()
-    login(client, make_user(is_instructor=True))
+    login(client, instructor)
     questions = client.get(f"{API}/quizzes/{quiz.id}/questions").get_data(as_text=True)
     gift = client.get(f"{API}/quizzes/{quiz.id}/gift").get_data(as_text=True)
     for marker in MARKERS:
@@ -447,6 +447,51 @@ def test_after_last_attempt_shows_nothing_while_attempts_remain(marked_quiz, lea
         assert "GENERAL-SINGLE" in json.dumps(shown)
 
 
+def test_unpublishing_is_not_the_last_attempt(marked_quiz, learner, instructor):
+    """Issue 8, item 6: "after the last attempt" goes by the attempts used and the pass rule.
+    Closing the quiz for a while shows no key to a learner with attempts left, and
+    reopening it gives them back exactly the attempts they had."""
+    quiz = marked_quiz(review_shows="feedback", review_when="after_last_attempt", attempt_limit=2)
+    client = learner()
+    first, _ = take(client, quiz)
+
+    services.set_published(quiz, False, instructor)
+    result = client.get(f"{API}/attempts/{first}/result")
+    assert result.status_code == 200
+    assert result.json["review_level"] == "score" and result.json["questions"] == []
+    page = client.get(f"/attempts/{first}/result")
+    assert page.status_code == 200
+    for label, response in [("API result", result), ("result page", page)]:
+        check(f"{label} (unpublished)", response, ReviewShows.SCORE)
+    assert "GENERAL-SINGLE" not in result.get_data(as_text=True) + page.get_data(as_text=True)
+
+    services.set_published(quiz, True, instructor)
+    standing = client.get(f"{API}/courses/kitchen-safety/quizzes").json[0]
+    assert (standing["attempts_used"], standing["attempts_left"]) == (1, 1)
+    assert standing["can_start"] is True
+    assert client.get(f"{API}/attempts/{first}/result").json["review_level"] == "score"
+    second, _ = take(client, quiz)
+    # Now the attempts are used up: the key is shown, and stays shown while closed.
+    services.set_published(quiz, False, instructor)
+    for attempt_id in (first, second):
+        shown = client.get(f"{API}/attempts/{attempt_id}/result").json
+        assert shown["review_level"] == "feedback" and "GENERAL-SINGLE" in json.dumps(shown)
+
+
+def test_after_last_attempt_counts_a_pass_that_stops_attempts(marked_quiz, learner, instructor):
+    """With "stop after passing", a pass is the last attempt, published or not."""
+    quiz = marked_quiz(
+        review_shows="feedback",
+        review_when="after_last_attempt",
+        stop_after_pass=True,
+        passing_score=0,
+    )
+    client = learner()
+    attempt_id, _ = take(client, quiz)
+    services.set_published(quiz, False, instructor)
+    assert client.get(f"{API}/attempts/{attempt_id}/result").json["review_level"] == "feedback"
+
+
 def test_after_passing_shows_nothing_until_the_learner_passes(marked_quiz, learner):
     quiz = marked_quiz(review_shows="feedback", review_when="after_passing")
     client = learner()
@@ -462,13 +507,15 @@ def test_after_passing_shows_nothing_until_the_learner_passes(marked_quiz, learn
     assert earlier["review_level"] == "feedback" and "FEEDBACK-SINGLE-WRONG" in json.dumps(earlier)
 
 
-def test_policy_changes_apply_to_attempts_already_made(marked_quiz, learner):
+def test_policy_changes_apply_to_attempts_already_made(marked_quiz, learner, instructor):
     """Narrowing the policy after the fact hides what was shown."""
     quiz = marked_quiz(review_shows="feedback")
     client = learner()
     attempt_id, _ = take(client, quiz)
     services.update_settings(
-        quiz, services.QuizSettings(**{**settings_of(quiz), "review_shows": "correctness"})
+        quiz,
+        services.QuizSettings(**{**settings_of(quiz), "review_shows": "correctness"}),
+        instructor,
     )
     walk(client, quiz, attempt_id, ReviewShows.CORRECTNESS)
 

@@ -136,13 +136,15 @@ def test_time_limit_is_kept_by_the_server_clock(make_user, make_quiz):
 
 
 def test_editing_a_quiz_makes_a_new_version_and_old_attempts_keep_theirs(
-    make_user, make_quiz, course
+    make_user, make_quiz, course, instructor
 ):
     learner, quiz = make_user(), make_quiz()
     attempt = services.start_attempt(learner, quiz)
     services.save_answers(attempt, form(right_answers(attempt)))
     changed = [Question(Kind.SINGLE, "New?", choices=(Choice("Yes", 1), Choice("No", 0)))]
-    services.import_quiz(course.id, quiz.lesson_id, changed, services.QuizSettings(title="Check"))
+    services.import_quiz(
+        course.id, quiz.lesson_id, changed, services.QuizSettings(title="Check"), by=instructor
+    )
     assert db.session.scalar(select(func.count(QuizVersion.id))) == 1  # made at the next start
     result = services.submit_attempt(attempt)
     assert result.percent == 100 and result.max_points == 6

@@ -27,10 +27,10 @@ from tests.quizzes.kit import EVERY_KIND, right_answers, wrong_answers
 
 
 @pytest.fixture
-def teacher(client, make_user, login):
-    user = make_user(is_instructor=True)
-    login(client, user)
-    return user
+def teacher(client, instructor, login):
+    """The test client, signed in as the instructor who owns the fixtures' course."""
+    login(client, instructor)
+    return instructor
 
 
 def text_of(response) -> str:
@@ -153,8 +153,8 @@ def authoring_requests(app, quiz) -> list[tuple[str, str]]:
     return found
 
 
-def test_every_authoring_page_is_for_instructors_and_admins_only(
-    app, client, make_user, login, make_quiz
+def test_every_authoring_page_is_for_the_courses_staff_and_admins_only(
+    app, client, make_user, login, make_quiz, course, instructor
 ):
     quiz = make_quiz()
     requests = authoring_requests(app, quiz)
@@ -168,13 +168,27 @@ def test_every_authoring_page_is_for_instructors_and_admins_only(
     login(client, make_user())
     for method, url in requests:
         assert client.open(url, method=method).status_code == 403, (method, url)
+    client.post("/logout")
 
-    for role in ({"is_instructor": True}, {"is_admin": True}):
-        client.post("/logout")
-        login(client, make_user(**role))
+    # An instructor who does not teach this course: refused on every page of its quiz, and
+    # the list and the new-quiz page do not show its course.
+    login(client, make_user(is_instructor=True))
+    for method, url in requests:
+        response = client.open(url, method=method)
+        if url.startswith(f"{base(quiz)}"):
+            assert response.status_code == 403, (method, url)
+        else:
+            assert "Kitchen Safety" not in response.get_data(as_text=True), (method, url)
+    client.post("/logout")
+
+    co_instructor = make_user(is_instructor=True)
+    lessons.add_staff(course, co_instructor.email, instructor)
+    for person in (instructor, co_instructor, make_user(is_admin=True)):
+        login(client, person)
         for method, url in requests:
             if method == "GET":
-                assert client.get(url).status_code == 200, (role, url)
+                assert client.get(url).status_code == 200, (person, url)
+        client.post("/logout")
     assert len(fresh(quiz.id).questions) == len(EVERY_KIND)  # nothing was changed on the way
 
 
@@ -194,7 +208,7 @@ def test_the_list_shows_every_quiz_with_its_course_lesson_questions_state_and_at
 ):
     quiz = make_quiz(title="Knife check")
     make_quiz(questions=EVERY_KIND[:2], lesson_slug=None, title="Final check")
-    services.set_published(quiz, False)
+    services.set_published(quiz, False, teacher)
     learner = make_user()
     services.submit_attempt(services.start_attempt(learner, make_quiz(lesson_slug="heat")))
 
@@ -644,7 +658,7 @@ def test_deleting_the_last_question_unpublishes(client, teacher, make_quiz):
 
 
 def test_publishing_is_refused_without_questions(client, teacher, course):
-    quiz = services.create_quiz(course.id, None, services.QuizSettings(title="Empty"))
+    quiz = services.create_quiz(course.id, None, services.QuizSettings(title="Empty"), teacher)
     response = client.post(f"{base(quiz)}/publish", data={"published": "1"}, follow_redirects=True)
     assert response.status_code == 200
     assert "Add at least one question before publishing." in text_of(response)
@@ -667,7 +681,7 @@ def test_publish_and_unpublish(client, teacher, make_quiz):
 
 def test_preview_shows_the_learner_inputs_and_the_key_but_saves_nothing(client, teacher, make_quiz):
     quiz = make_quiz()
-    services.set_published(quiz, False)
+    services.set_published(quiz, False, teacher)
     response = client.get(f"{base(quiz)}/preview")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -770,7 +784,10 @@ def test_export_downloads_gift_that_imports_back_equal(client, teacher, make_qui
     ] * len(EVERY_KIND)
 
     other = services.create_quiz(
-        course.id, lessons.get_lesson(course, "heat").id, services.QuizSettings(title="Copy")
+        course.id,
+        lessons.get_lesson(course, "heat").id,
+        services.QuizSettings(title="Copy"),
+        teacher,
     )
     assert upload(client, other, text, name="knives-a-check.gift").status_code == 302
     assert all(same(a, b) for a, b in zip(specs(other.id), specs(quiz.id), strict=True))
@@ -857,7 +874,9 @@ def test_an_edited_question_counts_only_attempts_that_saw_it_as_it_is(
     quiz = make_quiz(questions=EVERY_KIND[:2])
     take(make_user(), quiz, right_answers)
     question = fresh(quiz.id).questions[0]
-    services.update_question(question, dataclasses.replace(EVERY_KIND[0], text="Largest planet?"))
+    services.update_question(
+        question, dataclasses.replace(EVERY_KIND[0], text="Largest planet?"), teacher
+    )
     take(make_user(), fresh(quiz.id), right_answers)
     text = text_of(client.get(f"{base(quiz)}/stats"))
     assert "over 2 submitted attempts" in text

@@ -79,7 +79,7 @@ def test_the_default_quizzes_load_once_and_cover_the_course(app):
     from lessons import services as lessons
     from lessons.builder import read_course
 
-    course = lessons.import_course(read_course(DEFAULT_COURSE_DIR)).course
+    course = lessons.import_course(read_course(DEFAULT_COURSE_DIR), lessons.OPERATOR).course
     first = load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm")
     assert len(first) == 8
     assert load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm") == []

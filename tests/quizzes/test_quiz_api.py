@@ -53,8 +53,9 @@ def as_user(app: Flask, client, login):
 
 
 @pytest.fixture
-def author(make_user, as_user):
-    return as_user(make_user(is_instructor=True))
+def author(instructor, as_user):
+    """A client signed in as the instructor who owns the fixtures' course."""
+    return as_user(instructor)
 
 
 @pytest.fixture
@@ -611,9 +612,9 @@ def test_someone_elses_attempt_is_404(make_quiz, make_user, as_user, learner):
     assert other.get(f"{API}/quizzes/{quiz.id}/attempts").json == []
 
 
-def test_unpublished_quizzes_are_404_to_learners(make_quiz, learner):
+def test_unpublished_quizzes_are_404_to_learners(make_quiz, learner, instructor):
     quiz = make_quiz()
-    services.set_published(quiz, False)
+    services.set_published(quiz, False, instructor)
     assert learner.post(f"{API}/quizzes/{quiz.id}/attempts").status_code == 404
     assert learner.get(f"{API}/quizzes/{quiz.id}/attempts").status_code == 404
 
