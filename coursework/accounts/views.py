@@ -171,14 +171,17 @@ def login():
 def logout():
     """Log out ends the session on the server too: the account's session version moves
     on, so a copy of this session or remember cookie taken earlier is worthless."""
-    form = EmptyForm()
-    if not form.validate_on_submit():
+    return _sign_out("You have logged out.", url_for("progress.catalogue"))
+
+
+def _sign_out(message: str, destination: str):
+    if not EmptyForm().validate_on_submit():
         abort(400)
     if current_user.is_authenticated:
         services.end_all_sessions(current_user._get_current_object())
     end_session()
-    flash("You have logged out.", "success")
-    return redirect(url_for("progress.catalogue"))
+    flash(message, "success")
+    return redirect(destination)
 
 
 # ---- the person's own account ------------------------------------------------------------
@@ -217,12 +220,9 @@ def change_password():
 @bp.post("/account/sign-out-everywhere")
 @access("learner")
 def sign_out_everywhere():
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.end_all_sessions(current_user._get_current_object())
-    end_session()
-    flash("You are signed out everywhere, on this device too.", "success")
-    return redirect(url_for("accounts.login"))
+    return _sign_out(
+        "You are signed out everywhere, on this device too.", url_for("accounts.login")
+    )
 
 
 @bp.post("/account/verification")
