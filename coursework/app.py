@@ -18,9 +18,10 @@ from coursework.extensions import api, csrf, db, limiter, login_manager, migrate
 from coursework.policy import (
     TOKEN_AUTHENTICATOR,
     access,
-    bearer_token,
+    authenticated_by_token,
     check_every_route_has_a_policy,
     enforce_access,
+    is_csrf_exempt,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -55,8 +56,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_signals()
     register_token_auth(app)
     app.before_request(refuse_nul_characters)
-    app.before_request(protect_from_forgery)
     app.before_request(enforce_access)
+    app.before_request(protect_from_forgery)
     check_every_route_has_a_policy(app)
     return app
 
@@ -78,12 +79,19 @@ class TextPathConverter(PathConverter):
 
 
 def protect_from_forgery():
-    """CSRF checks on every unsafe request made with the session cookie. A request that
-    carries an API token instead sends no cookie, so it cannot be forged that way."""
-    if not current_app.config["WTF_CSRF_ENABLED"] or bearer_token() is not None:
+    """CSRF checks on every unsafe request made with the session cookie. Runs after
+    `enforce_access`: only a request that an API token actually authenticated is exempt
+    (a browser never adds one on its own), not one that merely carries an Authorization
+    header beside the cookie."""
+    if (
+        not current_app.config["WTF_CSRF_ENABLED"]
+        or request.method in ("GET", "HEAD", "OPTIONS", "TRACE")
+        or request.endpoint is None
+        or authenticated_by_token()
+        or is_csrf_exempt(current_app, request.endpoint, request.method)
+    ):
         return
-    if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
-        csrf.protect()
+    csrf.protect()
 
 
 def refuse_nul_characters():
