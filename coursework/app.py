@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +14,8 @@ from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 from coursework import config as configuration
 from coursework.errors import register_error_handlers
 from coursework.extensions import api, csrf, db, limiter, login_manager, migrate
+from coursework.headers import register_security_headers
+from coursework.logs import register_logging
 from coursework.policy import (
     TOKEN_AUTHENTICATOR,
     access,
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         anything=PathConverter,
     )
     register_logging(app)
+    register_security_headers(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -104,14 +106,6 @@ def refuse_nul_characters():
         request.is_json and b"\\u0000" in request.get_data()
     ):
         abort(400, "Text may not contain NUL characters.")
-
-
-def register_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(
-            level=os.environ.get("LOG_LEVEL", "INFO"),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
 
 
 @event.listens_for(Engine, "connect")
