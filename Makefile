@@ -6,6 +6,8 @@ PORT    ?= 5000
 WORKERS ?= 2
 PY      := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app wsgi
+# Gunicorn's combined format plus the request id (secrets in URLs are redacted by the logger class).
+ACCESS_LOG := %(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s
 STAMP   := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
 .PHONY: install run serve test lint format clean
@@ -27,7 +29,8 @@ run: install
 ## The same, behind gunicorn, as in production.
 serve: install
 	$(FLASK) setup --url http://$(HOST):$(PORT)
-	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
+		--logger-class coursework.access_log.RedactingLogger --access-logformat '$(ACCESS_LOG)' wsgi:app
 
 ## The whole suite. Browser tests need Chromium; PostgreSQL runs when TEST_DATABASE_URL is set.
 test: install
