@@ -16,6 +16,7 @@ from coursework.errors import register_error_handlers
 from coursework.extensions import api, csrf, db, limiter, login_manager, migrate
 from coursework.headers import register_security_headers
 from coursework.logs import register_logging
+from coursework.openapi import AccessPolicyPlugin, require_json_body
 from coursework.policy import (
     TOKEN_AUTHENTICATOR,
     access,
@@ -60,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(refuse_nul_characters)
     app.before_request(enforce_access)
     app.before_request(protect_from_forgery)
+    app.before_request(require_json_body)
     check_every_route_has_a_policy(app)
     return app
 
@@ -143,7 +145,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [AccessPolicyPlugin(app)]})
 
 
 def register_blueprints(app: Flask) -> None:
