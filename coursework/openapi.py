@@ -37,6 +37,7 @@ SECURITY_SCHEMES = {
     },
 }
 SAFE_METHODS = ("get", "head", "options")
+NO_NUL_PATTERN = "^[^\\u0000]*$"
 BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
@@ -74,7 +75,32 @@ class AccessPolicyPlugin(BasePlugin):
                 responses.setdefault("403", "FORBIDDEN")
 
 
+def text_without_nul(self, field, ret, **kwargs) -> dict:
+    """Every text field says what `refuse_nul_characters` enforces: no NUL characters
+    (PostgreSQL cannot store them). A field with a pattern of its own keeps it."""
+    if ret.get("type") == "string" and "pattern" not in ret and "format" not in ret:
+        return {"pattern": NO_NUL_PATTERN}
+    return {}
+
+
+def nullable_reference(self, field, ret, **kwargs) -> dict:
+    """A nested schema that may be null is that schema or null. apispec writes OpenAPI
+    3.0's `anyOf: [{type: object, nullable: true}, {$ref}]`, whose first branch lets any
+    object through; say `nullable` beside an `allOf` of the reference instead."""
+    branches = ret.get("anyOf")
+    if branches and {"type": "object", "nullable": True} in branches:
+        references = [b for b in branches if b != {"type": "object", "nullable": True}]
+        del ret["anyOf"]
+        return {"allOf": references, "nullable": True}
+    return {}
+
+
 class DocumentedApi(Api):
+    def _init_spec(self, *args, **kwargs) -> None:
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(text_without_nul)
+        self.ma_plugin.converter.add_attribute_function(nullable_reference)
+
     def _register_pagination_header(self) -> None:
         # Sent as JSON: an OpenAPI header "schema" would mean style=simple (a,b,c), which
         # is not what clients receive.
