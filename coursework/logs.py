@@ -70,22 +70,18 @@ def return_request_id(response: Response) -> Response:
 
 
 def register_logging(app: Flask) -> None:
-    """Request ids and denial logs always; our own stderr handler outside tests (pytest and
-    gunicorn bring theirs, which get the filter as well)."""
+    """Request ids and denial logs always; outside tests, a stderr handler when nothing
+    has set logging up, and the request id filter on every root handler."""
     app.after_request(log_denial)
     app.after_request(return_request_id)
     if app.debug or app.testing:
         return
     root = logging.getLogger()
-    if not any(isinstance(h, _Handler) for h in root.handlers):
-        handler = _Handler()
+    if not root.handlers:  # as logging.basicConfig: a host's own logging setup wins
+        handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(handler)
         root.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
     for handler in root.handlers:
         if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
             handler.addFilter(RequestIdFilter())
-
-
-class _Handler(logging.StreamHandler):
-    """Ours, so that a second app in one process does not add a second one."""
