@@ -155,3 +155,10 @@ def test_every_operation_declares_who_may_call_it(app, spec):
             assert session in schemes, (method, path, schemes)
             assert ({"bearerAuth"} in schemes) == (policy == "manager"), (method, path)
     assert seen >= 40
+
+
+def test_the_docs_page_says_who_may_call_each_operation(client):
+    page = client.get("/api/docs").get_data(as_text=True)
+    assert "Who may call it:</strong> Anyone; no sign-in needed." in page
+    assert "an organisation API token (Authorization: Bearer …) or a signed-in session" in page
+    assert "a signed-in session, with the CSRF token in X-CSRFToken" in page
