@@ -19,9 +19,15 @@ from flask_login import current_user
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-# Invitation links carry their secret in the path (emails already sent keep working), and
-# a sign-in redirect copies it into `next=`: log lines show neither.
-_SECRETS_IN_URLS = re.compile(r"(invitations(?:/|%2F))[A-Za-z0-9_-]{16,}", re.IGNORECASE)
+# What a log line must never show, each kept up to its first group. Invitation links carry
+# their secret in the path (emails already sent keep working) and a sign-in redirect copies
+# it into `next=`; API tokens (`cw_` and 7 characters are their public prefix) and bearer
+# credentials could reach a line through a message that quotes a header.
+_SECRETS = (
+    re.compile(r"(invitations(?:/|%2F))[A-Za-z0-9_-]{16,}", re.IGNORECASE),
+    re.compile(r"(cw_[A-Za-z0-9_-]{7})[A-Za-z0-9_-]{16,}"),
+    re.compile(r"(Bearer\s+)(?!\[redacted\])\S+", re.IGNORECASE),
+)
 REDACTED = "[redacted]"
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 
@@ -29,8 +35,10 @@ log = logging.getLogger(__name__)
 
 
 def redact(text: str) -> str:
-    """The text with any secret that a URL may carry replaced by `[redacted]`."""
-    return _SECRETS_IN_URLS.sub(r"\1" + REDACTED, text)
+    """The text with every secret it shows replaced by `[redacted]`."""
+    for pattern in _SECRETS:
+        text = pattern.sub(r"\1" + REDACTED, text)
+    return text
 
 
 def request_id() -> str:

@@ -15,6 +15,7 @@ from coursework.access_log import RedactingLogger
 from coursework.extensions import db
 from coursework.logs import REDACTED, RequestIdFilter, redact
 from coursework.organisations import services as organisations
+from coursework.organisations import tokens
 
 SECRET = "Zq3xY8vN2mK7pL4rT9wB1cD6fG5hJ0sA"
 
@@ -89,6 +90,19 @@ def test_redaction_leaves_other_paths_alone():
         "/organisations/acme/invitations/12/revoke"
     )
     assert redact(f"/invitations/{SECRET}?x=1") == f"/invitations/{REDACTED}?x=1"
+
+
+def test_api_tokens_and_bearer_credentials_are_redacted(make_user, records):
+    boss = make_user()
+    org = organisations.create_organisation("Acme", boss)
+    secret = tokens.create_token(org, boss, "feed").secret
+    logging.getLogger("coursework.test").warning("header Authorization: Bearer %s", secret)
+    logging.getLogger("coursework.test").warning("token %s", secret)
+    logging.getLogger("coursework.test").warning("Authorization: bearer opaque.jwt.value")
+    messages = [r.getMessage() for r in records.records[-3:]]
+    assert not any(secret in m or secret[10:] in m for m in messages)
+    assert messages[1] == f"token {secret[:10]}{REDACTED}"  # the public prefix stays
+    assert messages[2] == f"Authorization: bearer {REDACTED}"
 
 
 def test_gunicorns_access_log_never_shows_an_invitation_secret():
