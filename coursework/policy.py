@@ -73,7 +73,8 @@ def is_csrf_exempt(app: Flask, endpoint: str, method: str) -> bool:
 
 
 def undeclared_routes(app: Flask) -> list[str]:
-    """Every (endpoint, method) pair of the URL map that has no policy."""
+    """Every (endpoint, method) pair of the URL map that has no policy, or that is exempt
+    from CSRF checks without being public."""
     missing = []
     for rule in app.url_map.iter_rules():
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
