@@ -52,8 +52,9 @@ def request_id() -> str:
 
 
 class RequestIdFilter(logging.Filter):
-    """Adds `request_id` to every record ("-" outside a request) and redacts URL secrets
-    in the message. Attach it to handlers: a logger's own filters skip its children."""
+    """Adds `request_id` to every record ("-" outside a request) and redacts secrets in
+    its message and traceback. Attach it to handlers: a logger's own filters skip its
+    children."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id() if has_request_context() else "-"
@@ -62,7 +63,15 @@ class RequestIdFilter(logging.Filter):
         except Exception:  # a malformed call: let the handler report it as usual
             return True
         record.msg, record.args = redact(message), None
+        if record.exc_info:
+            # Formatters use a traceback already written out (`exc_text`) as it is.
+            record.exc_text = redact(
+                record.exc_text or _TRACEBACKS.formatException(record.exc_info)
+            )
         return True
+
+
+_TRACEBACKS = logging.Formatter()
 
 
 def log_denial(response: Response) -> Response:

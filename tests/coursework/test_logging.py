@@ -85,6 +85,16 @@ def test_invitation_secrets_are_redacted_from_log_messages(records):
     assert message.count(REDACTED) == 2
 
 
+def test_tracebacks_are_redacted_too(records):
+    try:
+        raise ValueError(f"could not open /invitations/{SECRET}")
+    except ValueError:
+        logging.getLogger("coursework.test").exception("failed")
+    record = records.records[-1]
+    assert SECRET not in record.exc_text and REDACTED in record.exc_text
+    assert SECRET not in records.text
+
+
 def test_redaction_leaves_other_paths_alone():
     assert redact("/organisations/acme/invitations/12/revoke") == (
         "/organisations/acme/invitations/12/revoke"
