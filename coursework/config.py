@@ -44,7 +44,8 @@ class Base:
 
     API_TITLE = "Coursework API"
     API_VERSION = "v1"
-    OPENAPI_VERSION = "3.0.3"
+    # 3.1: its schemas are JSON Schema, so null and object keys are described exactly.
+    OPENAPI_VERSION = "3.1.0"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 

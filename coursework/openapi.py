@@ -2,7 +2,8 @@
 
 - Who may call each operation is documented from its `@access` policy (security schemes,
   and the 401/403 answers that policy can give), so the document cannot drift from it.
-- `X-Pagination` is documented as what it is: JSON in a header.
+- `X-Pagination` is documented as what it is: JSON in a header; text as free of NUL
+  characters, and the keys of objects by their own fields, as the server enforces them.
 - An operation that documents a required JSON body refuses a request without one (flask-
   smorest would otherwise read a missing or non-JSON body as `{}`, and a PATCH of nothing
   would answer 200).
@@ -83,23 +84,27 @@ def text_without_nul(self, field, ret, **kwargs) -> dict:
     return {}
 
 
-def nullable_reference(self, field, ret, **kwargs) -> dict:
-    """A nested schema that may be null is that schema or null. apispec writes OpenAPI
-    3.0's `anyOf: [{type: object, nullable: true}, {$ref}]`, whose first branch lets any
-    object through; say `nullable` beside an `allOf` of the reference instead."""
-    branches = ret.get("anyOf")
-    if branches and {"type": "object", "nullable": True} in branches:
-        references = [b for b in branches if b != {"type": "object", "nullable": True}]
-        del ret["anyOf"]
-        return {"allOf": references, "nullable": True}
-    return {}
+def object_keys(self, field, ret, **kwargs) -> dict:
+    """A dict field's keys are described like its values are: by their own field
+    (`propertyNames`); and its Length is a number of keys (apispec writes maxLength)."""
+    if ret.get("type") != "object" or not hasattr(field, "key_field"):
+        return {}
+    extra = {}
+    for length, count in (("minLength", "minProperties"), ("maxLength", "maxProperties")):
+        if length in ret:
+            extra[count] = ret.pop(length)
+    if field.key_field is not None:
+        names = self.field2property(field.key_field)
+        names.pop("description", None)
+        extra["propertyNames"] = names
+    return extra
 
 
 class DocumentedApi(Api):
     def _init_spec(self, *args, **kwargs) -> None:
         super()._init_spec(*args, **kwargs)
         self.ma_plugin.converter.add_attribute_function(text_without_nul)
-        self.ma_plugin.converter.add_attribute_function(nullable_reference)
+        self.ma_plugin.converter.add_attribute_function(object_keys)
 
     def _register_pagination_header(self) -> None:
         # Sent as JSON: an OpenAPI header "schema" would mean style=simple (a,b,c), which

@@ -162,3 +162,31 @@ def test_the_docs_page_says_who_may_call_each_operation(client):
     assert "Who may call it:</strong> Anyone; no sign-in needed." in page
     assert "an organisation API token (Authorization: Bearer …) or a signed-in session" in page
     assert "a signed-in session, with the CSRF token in X-CSRFToken" in page
+
+
+def test_the_document_describes_what_the_server_refuses(spec):
+    """Text without NUL, object keys by their own field, null beside a nested schema:
+    otherwise generated valid data is refused and the document is what is wrong."""
+    assert spec["openapi"] == "3.1.0"
+    schemas = spec["components"]["schemas"]
+    assert schemas["NewQuiz"]["properties"]["title"]["pattern"] == "^[^\\u0000]*$"
+    answers = schemas["SaveAnswers"]["properties"]["answers"]
+    assert answers["additionalProperties"] == {
+        "anyOf": [{"$ref": "#/components/schemas/AnswerIn"}, {"type": "null"}]
+    }
+    assert answers["maxProperties"] == 500 and "maxLength" not in answers
+    assert answers["propertyNames"]["pattern"] == "^[^\\u0000]*$"
+    pairs = schemas["AnswerIn"]["properties"]["pairs"]
+    assert pairs["propertyNames"] == {"type": "string", "pattern": "^[0-9]{1,3}$"}
+
+
+def test_answers_whose_keys_hold_nul_are_refused_as_documented(client, make_user, login, make_quiz):
+    from quizzes import services as quizzes
+
+    learner = make_user()
+    attempt = quizzes.start_attempt(learner, make_quiz())
+    login(client, learner)
+    response = client.put(
+        f"{API}/attempts/{attempt.id}/answers", json={"answers": {"a\u0000": None}}
+    )
+    assert response.status_code == 400
