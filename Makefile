@@ -6,18 +6,34 @@ PORT    ?= 5000
 WORKERS ?= 2
 PY      := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app wsgi
-STAMP   := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+# Gunicorn's combined format plus the request id (secrets in URLs are redacted by the logger class).
+ACCESS_LOG := %(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s
+LOCK    := requirements.lock
+STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 
-.PHONY: install run serve test lint format clean
+.PHONY: install lock run serve test fuzz lint format clean
 
-$(STAMP): pyproject.toml
+# Every package comes from requirements.lock, pinned and checked against its hashes; the
+# project itself goes on top without resolving anything, and `pip check` proves the lock
+# still satisfies pyproject.toml.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip check
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 install: $(STAMP)
+
+## Re-resolve requirements.lock from pyproject.toml after changing a dependency. Versions
+## already locked stay unless pyproject.toml excludes them; LOCK_ARGS=--upgrade takes the
+## newest allowed versions of everything.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet 'uv>=0.5,<1'
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra dev --generate-hashes \
+		--universal --python-version 3.11 --quiet $(LOCK_ARGS) -o $(LOCK)
 
 ## Migrate, load the default course (and demo accounts in development), serve on HOST:PORT.
 run: install
@@ -27,11 +43,17 @@ run: install
 ## The same, behind gunicorn, as in production.
 serve: install
 	$(FLASK) setup --url http://$(HOST):$(PORT)
-	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
+		--logger-class coursework.access_log.RedactingLogger --access-logformat '$(ACCESS_LOG)' wsgi:app
 
 ## The whole suite. Browser tests need Chromium; PostgreSQL runs when TEST_DATABASE_URL is set.
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Generated input against every operation of the OpenAPI document (schemathesis):
+## FUZZ_EXAMPLES cases per operation, every check; FUZZ_REPORT=file writes the counts.
+fuzz: install
+	$(PY) -m pytest -m fuzz -p no:cacheprovider tests/fuzz $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -23,6 +23,21 @@ def _schema_name(schema: dict | None) -> str:
     return schema.get("type", "")
 
 
+def _who_may_call(security: list[dict] | None) -> str:
+    """The operation's OpenAPI security requirement, in words."""
+    if not security:
+        return "Anyone; no sign-in needed."
+    ways = []
+    for requirement in security:
+        if "bearerAuth" in requirement:
+            ways.append("an organisation API token (Authorization: Bearer …)")
+        elif "csrfToken" in requirement:
+            ways.append("a signed-in session, with the CSRF token in X-CSRFToken")
+        else:
+            ways.append("a signed-in session")
+    return "With " + " or ".join(ways) + "."
+
+
 @bp.get("/api/docs")
 @access("public")
 def docs():
@@ -53,6 +68,7 @@ def docs():
                     "tags": operation.get("tags", []),
                     "parameters": parameters,
                     "responses": responses,
+                    "who": _who_may_call(operation.get("security")),
                 }
             )
     schemas = spec.get("components", {}).get("schemas", {})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -17,12 +16,16 @@ from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 from coursework import config as configuration
 from coursework.errors import register_error_handlers
 from coursework.extensions import api, csrf, db, limiter, login_manager, migrate
+from coursework.headers import register_security_headers
+from coursework.logs import register_logging
+from coursework.openapi import AccessPolicyPlugin, require_json_body
 from coursework.policy import (
     TOKEN_AUTHENTICATOR,
     access,
-    bearer_token,
+    authenticated_by_token,
     check_every_route_has_a_policy,
     enforce_access,
+    is_csrf_exempt,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -50,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         anything=PathConverter,
     )
     register_logging(app)
+    register_security_headers(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -57,8 +61,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_signals()
     register_token_auth(app)
     app.before_request(refuse_nul_characters)
-    app.before_request(protect_from_forgery)
     app.before_request(enforce_access)
+    app.before_request(protect_from_forgery)
+    app.before_request(require_json_body)
     check_every_route_has_a_policy(app)
     if app.config["PROXY_COUNT"] > 0:
         # Only then are X-Forwarded-* believed (client address for limits and logs, scheme),
@@ -85,12 +90,19 @@ class TextPathConverter(PathConverter):
 
 
 def protect_from_forgery():
-    """CSRF checks on every unsafe request made with the session cookie. A request that
-    carries an API token instead sends no cookie, so it cannot be forged that way."""
-    if not current_app.config["WTF_CSRF_ENABLED"] or bearer_token() is not None:
+    """CSRF checks on every unsafe request made with the session cookie. Runs after
+    `enforce_access`: only a request that an API token actually authenticated is exempt
+    (a browser never adds one on its own), not one that merely carries an Authorization
+    header beside the cookie."""
+    if (
+        not current_app.config["WTF_CSRF_ENABLED"]
+        or request.method in ("GET", "HEAD", "OPTIONS", "TRACE")
+        or request.endpoint is None
+        or authenticated_by_token()
+        or is_csrf_exempt(current_app, request.endpoint, request.method)
+    ):
         return
-    if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
-        csrf.protect()
+    csrf.protect()
 
 
 def refuse_nul_characters():
@@ -103,14 +115,6 @@ def refuse_nul_characters():
         request.is_json and b"\\u0000" in request.get_data()
     ):
         abort(400, "Text may not contain NUL characters.")
-
-
-def register_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(
-            level=os.environ.get("LOG_LEVEL", "INFO"),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
 
 
 @event.listens_for(Engine, "connect")
@@ -152,7 +156,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_session_user)
     user_loaded_from_cookie.connect(bind_restored_session, app)
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [AccessPolicyPlugin(app)]})
 
 
 def bind_restored_session(sender: Flask, user) -> None:

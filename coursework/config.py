@@ -27,7 +27,7 @@ class Base:
     TESTING = False
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}  # hide_parameters is always added
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -50,11 +50,13 @@ class Base:
 
     API_TITLE = "Coursework API"
     API_VERSION = "v1"
-    OPENAPI_VERSION = "3.0.3"
+    # 3.1: its schemas are JSON Schema, so null and object keys are described exactly.
+    OPENAPI_VERSION = "3.1.0"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
     DEMO_ACCOUNTS = False
+    STRICT_TRANSPORT_SECURITY: str | None = None  # set in Production only
     # Where the site is reached from outside: used in certificate links, QR codes and
     # signed credentials (never taken from a request's Host header).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
@@ -86,6 +88,10 @@ class Production(Base):
     ENV = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # Browsers then refuse plain HTTP to this host for a year (production is served on TLS).
+    STRICT_TRANSPORT_SECURITY = os.environ.get(
+        "STRICT_TRANSPORT_SECURITY", "max-age=31536000; includeSubDomains"
+    )
 
 
 CONFIGS: dict[str, type[Base]] = {
@@ -106,7 +112,14 @@ def config_class(env: str | None = None) -> type[Base]:
 
 
 def resolve_instance_settings(config: dict[str, Any], instance_path: str) -> None:
-    """Fill in the defaults that live in the instance folder, creating it when needed."""
+    """Fill in the defaults that live in the instance folder, creating it when needed, and
+    what no override may take away."""
+    # A failed statement's message then leaves out its parameters (password hashes, token
+    # hashes, names), so the error log never holds them.
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
+        "hide_parameters": True,
+    }
     instance = Path(instance_path)
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         instance.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import json
 import logging
 from http import HTTPStatus
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from coursework.extensions import db
@@ -81,9 +81,18 @@ def handle_domain_error(error: DomainError) -> tuple[str | dict, int]:
     return html_error(error.status_code, error.message)
 
 
-def handle_http_exception(error: HTTPException) -> Response | tuple[str | dict, int]:
+def handle_http_exception(error: HTTPException) -> Response:
     if error.code is None:
         return error.get_response()
+    response = _http_error_response(error)
+    # What the exception itself says beyond its body: `Allow` on 405, `Retry-After`, ….
+    for key, value in error.get_headers():
+        if key.lower() != "content-type":
+            response.headers.setdefault(key, value)
+    return response
+
+
+def _http_error_response(error: HTTPException) -> Response:
     if is_api_request():
         # flask-smorest puts parsing errors (422) in `error.data["messages"]`.
         data = getattr(error, "data", None) or {}
@@ -95,7 +104,7 @@ def handle_http_exception(error: HTTPException) -> Response | tuple[str | dict, 
             response.headers[key] = value
         return response
     description = error.description if error.code not in (404, 500) else None
-    return html_error(error.code, description)
+    return make_response(html_error(error.code, description))
 
 
 def handle_unexpected(error: Exception) -> tuple[str | dict, int]:

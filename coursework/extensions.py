@@ -6,15 +6,15 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
 from coursework.db import Model, render_migration_item
+from coursework.openapi import DocumentedApi
 
 db = SQLAlchemy(model_class=Model)
 migrate = Migrate(compare_type=True, render_as_batch=True, render_item=render_migration_item)
-api = Api()
+api = DocumentedApi()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

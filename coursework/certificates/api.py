@@ -15,7 +15,7 @@ from coursework.certificates.schemas import (
 )
 from coursework.certificates.views import _verify_limit
 from coursework.extensions import limiter
-from coursework.policy import access
+from coursework.policy import access, csrf_exempt
 
 blp = Blueprint("certificates-api", __name__, description="Certificates and credentials.")
 
@@ -45,6 +45,7 @@ class VerifyCredential(MethodView):
     decorators = [limiter.limit(_verify_limit)]
 
     @access("public")
+    @csrf_exempt
     @blp.arguments(VerifyInputSchema)
     @blp.response(200, VerificationSchema)
     def post(self, data: dict):

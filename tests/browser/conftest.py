@@ -104,9 +104,20 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+def is_csp_violation(message) -> bool:
+    return message.type == "error" and "Content Security Policy" in message.text
+
+
 @pytest.fixture
-def new_page(browser, live_server) -> Iterator[Callable[..., Any]]:
-    """Open pages in fresh contexts (own cookies) at a chosen viewport; all closed after."""
+def csp_violations() -> list[str]:
+    """Console reports of anything the Content-Security-Policy refused, on every page."""
+    return []
+
+
+@pytest.fixture
+def new_page(browser, live_server, csp_violations) -> Iterator[Callable[..., Any]]:
+    """Open pages in fresh contexts (own cookies) at a chosen viewport; all closed after.
+    Any page whose console reports a Content-Security-Policy violation fails the test."""
     contexts = []
 
     def open_page(width: int = DESKTOP["width"], height: int = DESKTOP["height"]):
@@ -115,11 +126,19 @@ def new_page(browser, live_server) -> Iterator[Callable[..., Any]]:
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                is_csp_violation(message) and csp_violations.append(f"{page.url}: {message.text}")
+            ),
+        )
+        return page
 
     yield open_page
     for context in contexts:
         context.close()
+    assert csp_violations == [], "the Content-Security-Policy refused something"
 
 
 @pytest.fixture
