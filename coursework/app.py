@@ -10,10 +10,15 @@ from typing import Any
 from flask import Flask, abort, current_app, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
 from coursework import config as configuration
-from coursework.errors import register_error_handlers
+from coursework.errors import (
+    RETRY_AFTER_SECONDS,
+    log_database_unavailable,
+    register_error_handlers,
+)
 from coursework.extensions import api, csrf, db, limiter, login_manager, migrate
 from coursework.policy import (
     TOKEN_AUTHENTICATOR,
@@ -190,9 +195,10 @@ def register_blueprints(app: Flask) -> None:
     def healthz():
         try:
             db.session.execute(text("SELECT 1"))
-        except Exception:
-            app.logger.exception("health check: database unreachable")
-            return {"status": "unavailable", "database": "unreachable"}, 503
+        except DBAPIError as error:
+            log_database_unavailable(error, "health check")
+            unavailable = {"status": "unavailable", "database": "unreachable"}
+            return unavailable, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
         return {"status": "ok", "database": "ok"}
 
 
