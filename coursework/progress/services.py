@@ -50,6 +50,26 @@ def enrol(user: User, course: Course) -> bool:
     return enrolled
 
 
+def lock_enrolment(user_id: int, course_id: int) -> None:
+    """Hold the learner's enrolment row in the course until the transaction ends.
+
+    Whoever checks the course's completion rule takes this lock first, so two requests
+    finishing its last two steps at once (a lesson and the final quiz, two tabs) check one
+    after the other, and the second sees the first's step. Under READ COMMITTED each
+    statement after the lock reads what was committed before it. SQLite serialises writers
+    anyway and ignores FOR UPDATE.
+    """
+    db.session.execute(
+        select(Enrolment.id)
+        .where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+        .with_for_update()
+    )
+    # Rows loaded before the lock may predate the other request's commit: reload them
+    # (after flushing, so that nothing this transaction changed is lost).
+    db.session.flush()
+    db.session.expire_all()
+
+
 def open_lesson(user: User, lesson: Lesson) -> None:
     """The learner opened a lesson: it is started (once) and becomes their place to resume."""
     enrol(user, lesson.course)
