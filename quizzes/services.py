@@ -21,6 +21,7 @@ from coursework.accounts.models import User
 from coursework.db import insert_or_ignore, upsert, utcnow
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
+from coursework.lengths import too_long
 from quizzes import grading, signals
 from quizzes import spec as qspec
 from quizzes.models import (
@@ -487,7 +488,11 @@ def lock_attempt(attempt: Attempt) -> Attempt | None:
         .execution_options(populate_existing=True)
     )
     # Its responses may have been read before another request's save committed.
-    db.session.expire_all()
+    if locked is not None:
+        db.session.expire(locked, ["responses"])
+        for row in list(db.session.identity_map.values()):
+            if isinstance(row, Response):
+                db.session.expire(row)
     return locked
 
 
@@ -633,6 +638,8 @@ class QuizSettings:
     description: str = ""
 
     def apply(self, quiz: Quiz) -> bool:
+        if message := too_long(self.title, Quiz.title):
+            raise RuleViolation(f"The title is too long. {message}", {"title": [message]})
         ensure_valid_settings(self.passing_score, self.attempt_limit, self.time_limit_minutes)
         changed = False
         for key, value in vars(self).items():

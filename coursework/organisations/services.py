@@ -27,6 +27,7 @@ from coursework.accounts.services import find_by_email, normalise_email
 from coursework.db import utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.lengths import fit, too_long
 from coursework.organisations.models import (
     Assignment,
     AssignmentMember,
@@ -58,6 +59,8 @@ def create_organisation(name: str, creator: User) -> Organisation:
         raise RuleViolation(
             "Enter the organisation's name.", {"name": ["Enter the organisation's name."]}
         )
+    if message := too_long(name, Organisation.name):
+        raise RuleViolation(message, {"name": [message]})
     organisation = _insert_with_free_slug(name, slugify(name, max_length=60))
     db.session.add(
         Membership(organisation_id=organisation.id, user_id=creator.id, role=Role.MANAGER.value)
@@ -209,10 +212,15 @@ class Invited:
 
 def _check_email(email: str) -> str:
     try:
-        return normalise_email(validate_email(email.strip(), check_deliverability=False).normalized)
+        address = normalise_email(
+            validate_email(email.strip(), check_deliverability=False).normalized
+        )
     except EmailNotValidError:
         message = "Enter an email address in the right format, like name@example.com."
         raise RuleViolation(message, {"email": [message]}) from None
+    if message := too_long(address, Invitation.email):
+        raise RuleViolation(f"The email address is too long. {message}", {"email": [message]})
+    return address
 
 
 def invite(
@@ -226,6 +234,9 @@ def invite(
     """Invite one person; a newer invitation to the same address replaces a pending one."""
     now = now or utcnow()
     address = _check_email(email)
+    name = name.strip()
+    if message := too_long(name, Invitation.name):
+        raise RuleViolation(f"The name is too long. {message}", {"name": [message]})
     existing_user = find_by_email(address)
     if existing_user is not None:
         active = db.session.scalar(
@@ -251,7 +262,7 @@ def invite(
     invitation = Invitation(
         organisation_id=organisation.id,
         email=address,
-        name=name.strip()[:120],
+        name=name,
         role=role.value,
         token_hash=hash_token(token),
         invited_by_id=by.id,
@@ -280,7 +291,7 @@ def _send_invitation(
         organisation_id=organisation.id,
         invitation_id=invitation.id,
         to=invitation.email,
-        subject=f"Join {organisation.name} on Coursework",
+        subject=fit(f"Join {organisation.name} on Coursework", OutboxMessage.subject),
         body=body,
         link=link,
     )
@@ -324,6 +335,10 @@ def parse_invitation_list(text: str) -> list[tuple[int, str, str]]:
     """Rows of (row number, email, name) from pasted lines or a CSV file with an optional
     header; commas, semicolons or tabs separate the columns."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").strip("\ufeff")
+    if "\x00" in lines:
+        line = lines.count("\n", 0, lines.index("\x00")) + 1
+        message = f"Line {line} contains a NUL character: save the list as plain text or CSV."
+        raise RuleViolation(message, {"people": [message]})
     try:
         dialect = csv.Sniffer().sniff(lines[:2048], delimiters=",;\t")
     except csv.Error:

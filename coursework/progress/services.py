@@ -16,7 +16,7 @@ from coursework.progress.rules import CourseSummary, LessonState, summarise
 from lessons import services as lessons
 from lessons.models import Course, Lesson
 from quizzes import services as quizzes
-from quizzes.models import Quiz
+from quizzes.models import Attempt, Quiz
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +64,13 @@ def lock_enrolment(user_id: int, course_id: int) -> None:
         .where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
         .with_for_update()
     )
-    # Rows loaded before the lock may predate the other request's commit: reload them
-    # (after flushing, so that nothing this transaction changed is lost).
+    # Progress read before the lock may predate the other request's commit: read it again
+    # (after flushing, so that nothing this transaction changed is lost). Only these rows:
+    # reloading everything, quiz snapshots included, would be slow.
     db.session.flush()
-    db.session.expire_all()
+    for row in list(db.session.identity_map.values()):
+        if isinstance(row, LessonProgress | Attempt):
+            db.session.expire(row)
 
 
 def open_lesson(user: User, lesson: Lesson) -> None:

@@ -93,3 +93,45 @@ def test_the_public_verify_still_reads_ordinary_json(client):
 )
 def test_json_depth_counts_arrays_and_objects(value, depth):
     assert json_depth(value) == depth
+
+
+def test_nul_in_imported_files_is_refused_with_a_message(
+    app, client, make_user, login, course, make_quiz, tmp_path
+):
+    import io
+
+    from coursework.organisations import services as organisations
+    from coursework.organisations.models import Invitation
+    from quizzes.models import Question
+
+    admin = make_user(is_admin=True, is_instructor=True)
+    login(client, admin)
+    quiz = make_quiz()
+    questions_before = len(quiz.questions)
+    gift = "Water is wet. {T}\n\nFire is\x00 cold. {F}\n"
+
+    upload = {"file": (io.BytesIO(gift.encode()), "q.gift")}
+    page = client.post(f"/teach/quizzes/{quiz.id}/gift", data=upload)
+    assert page.status_code == 400
+    assert "a NUL character: save the file as plain text" in page.get_data(as_text=True)
+    path = tmp_path / "q.gift"
+    path.write_text(gift, encoding="utf-8")
+    result = app.test_cli_runner().invoke(
+        args=["quizzes", "import", str(path), "--course", course.slug]
+    )
+    assert result.exit_code == 1 and "line 3: a NUL character" in result.output
+    assert db.session.scalar(select(func.count(Question.id))) == questions_before
+
+    org = organisations.create_organisation("Acme", admin)
+    csv = {"bulk-file": (io.BytesIO(b"email,name\nkim@example.com,K\x00m\n"), "people.csv")}
+    page = client.post(f"/organisations/{org.slug}/people/bulk", data=csv)
+    assert page.status_code == 400
+    assert "The file is not a CSV text file." in page.get_data(as_text=True)
+    with pytest.raises(organisations.RuleViolation, match="Line 2 contains a NUL"):
+        organisations.bulk_invite(org, admin, "email,name\nkim@example.com,K\x00m\n")
+    assert db.session.scalar(select(func.count(Invitation.id))) == 0
+
+    document = {"document": (io.BytesIO(b"# Course\n\n## One\n\nTe\x00xt.\n"), "c.md")}
+    page = client.post("/teach/courses", data=document)
+    assert page.status_code == 400
+    assert "looks like a binary file" in page.get_data(as_text=True)
