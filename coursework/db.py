@@ -75,11 +75,13 @@ def insert_or_ignore(session, model: type[Model], **values) -> bool:
     return inserted.first() is not None
 
 
-def upsert(session, model: type[Model], key: tuple[str, ...], **values) -> None:
-    """INSERT, or UPDATE the row that the unique `key` columns already name: one statement,
-    so two requests writing the same row at once cannot both try to insert it."""
-    changes = {name: value for name, value in values.items() if name not in key}
-    statement = _insert(session, model).values(**values)
+def upsert(session, model: type[Model], key: tuple[str, ...], rows: list[dict]) -> None:
+    """INSERT each row, or UPDATE the one that its unique `key` columns already name: one
+    statement, so two requests writing the same row at once cannot both try to insert it."""
+    if not rows:
+        return
+    statement = _insert(session, model).values(rows)
+    changes = {name: statement.excluded[name] for name in rows[0] if name not in key}
     session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=changes))
 
 

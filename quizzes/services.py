@@ -277,8 +277,9 @@ class QuizStanding:
         return True, ""
 
 
-def standings(user_id: int, quizzes: list[Quiz]) -> dict[int, QuizStanding]:
-    """Each quiz's standing for this learner, in one query whatever the number of quizzes."""
+def standings(user_id: int, quizzes: list[Quiz], *, fresh: bool = False) -> dict[int, QuizStanding]:
+    """Each quiz's standing for this learner, in one query whatever the number of quizzes.
+    `fresh` re-reads attempts already loaded in this transaction (after taking a lock)."""
     ids = [quiz.id for quiz in quizzes]
     rows: dict[int, list[Attempt]] = {quiz_id: [] for quiz_id in ids}
     if ids:
@@ -286,6 +287,7 @@ def standings(user_id: int, quizzes: list[Quiz]) -> dict[int, QuizStanding]:
             select(Attempt)
             .where(Attempt.user_id == user_id, Attempt.quiz_id.in_(ids))
             .order_by(Attempt.number)
+            .execution_options(populate_existing=fresh)
         ):
             rows[attempt.quiz_id].append(attempt)
     result = {}
@@ -440,26 +442,29 @@ def save_answers(attempt: Attempt, values: Mapping[str, Any], now: datetime | No
     if locked is None or not locked.is_open:
         db.session.rollback()
         raise Conflict("This attempt has already been submitted.")
+    answered, cleared = [], []
     for question in shown_questions(locked):
         if not _mentions(question, values):
             continue
         answer = answer_from_form(question, values)
         if answer is not None:
-            upsert(
-                db.session,
-                Response,
-                ("attempt_id", "question_key"),
-                attempt_id=locked.id,
-                question_key=question.key,
-                answer=answer,
-                saved_at=now,
+            answered.append(
+                {
+                    "attempt_id": locked.id,
+                    "question_key": question.key,
+                    "answer": answer,
+                    "saved_at": now,
+                }
             )
-        else:  # cleared: keep the row (if any) with no answer, create none
-            db.session.execute(
-                update(Response)
-                .where(Response.attempt_id == locked.id, Response.question_key == question.key)
-                .values(answer={}, saved_at=now)
-            )
+        else:
+            cleared.append(question.key)
+    upsert(db.session, Response, ("attempt_id", "question_key"), answered)
+    if cleared:  # keep their rows (if any) with no answer; create none
+        db.session.execute(
+            update(Response)
+            .where(Response.attempt_id == locked.id, Response.question_key.in_(cleared))
+            .values(answer={}, saved_at=now)
+        )
     db.session.commit()
     return sum(1 for response in locked.responses if response.answer)
 

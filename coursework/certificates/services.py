@@ -101,7 +101,7 @@ def issue_if_complete(
         return existing
     user = db.session.get(User, user_id)
     course = lessons.get_course_by_id(course_id)
-    state = progress.course_progress(user, course)
+    state = progress.course_progress(user, course, fresh=True)
     if not state.summary.is_complete:
         return None
     now = now or utcnow()

@@ -16,7 +16,7 @@ from coursework.progress.rules import CourseSummary, LessonState, summarise
 from lessons import services as lessons
 from lessons.models import Course, Lesson
 from quizzes import services as quizzes
-from quizzes.models import Attempt, Quiz
+from quizzes.models import Quiz
 
 log = logging.getLogger(__name__)
 
@@ -57,20 +57,14 @@ def lock_enrolment(user_id: int, course_id: int) -> None:
     finishing its last two steps at once (a lesson and the final quiz, two tabs) check one
     after the other, and the second sees the first's step. Under READ COMMITTED each
     statement after the lock reads what was committed before it. SQLite serialises writers
-    anyway and ignores FOR UPDATE.
+    anyway and ignores FOR UPDATE. Read the progress with `course_progress(..., fresh=True)`
+    afterwards: rows loaded before the lock may predate the other request's commit.
     """
     db.session.execute(
         select(Enrolment.id)
         .where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
         .with_for_update()
     )
-    # Progress read before the lock may predate the other request's commit: read it again
-    # (after flushing, so that nothing this transaction changed is lost). Only these rows:
-    # reloading everything, quiz snapshots included, would be slow.
-    db.session.flush()
-    for row in list(db.session.identity_map.values()):
-        if isinstance(row, LessonProgress | Attempt):
-            db.session.expire(row)
 
 
 def open_lesson(user: User, lesson: Lesson) -> None:
@@ -189,20 +183,23 @@ def _build(
     return CourseProgress(course, course_lessons, summary, enrolment, ordered, standings)
 
 
-def _progress_rows(user_id: int, lesson_ids: list[int]) -> dict[int, LessonProgress]:
+def _progress_rows(
+    user_id: int, lesson_ids: list[int], *, fresh: bool = False
+) -> dict[int, LessonProgress]:
     if not lesson_ids:
         return {}
     rows = db.session.scalars(
-        select(LessonProgress).where(
-            LessonProgress.user_id == user_id, LessonProgress.lesson_id.in_(lesson_ids)
-        )
+        select(LessonProgress)
+        .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id.in_(lesson_ids))
+        .execution_options(populate_existing=fresh)
     )
     return {row.lesson_id: row for row in rows}
 
 
-def course_progress(user: User | None, course: Course) -> CourseProgress:
+def course_progress(user: User | None, course: Course, *, fresh: bool = False) -> CourseProgress:
     """The course's current lessons and quizzes with this learner's state on each (all
-    not started for someone signed out)."""
+    not started for someone signed out). `fresh` re-reads the learner's rows already loaded
+    in this transaction, as the completion check does after taking the enrolment lock."""
     current = lessons.current_lessons(course.id)
     course_quizzes = quizzes.course_quizzes([course.id])
     enrolment = None
@@ -212,8 +209,8 @@ def course_progress(user: User | None, course: Course) -> CourseProgress:
         enrolment = db.session.scalar(
             select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
         )
-        rows = _progress_rows(user.id, [lesson.id for lesson in current])
-        standings = quizzes.standings(user.id, course_quizzes)
+        rows = _progress_rows(user.id, [lesson.id for lesson in current], fresh=fresh)
+        standings = quizzes.standings(user.id, course_quizzes, fresh=fresh)
     return _build(course, current, course_quizzes, rows, enrolment, standings)
 
 
