@@ -3,9 +3,7 @@ step, and two *different* final steps finishing together."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +17,7 @@ from lessons import services as lessons
 from quizzes import services as quizzes
 from tests.quizzes.kit import right_answers
 from tests.quizzes.test_attempts import form
-from tests.quizzes.test_races import all_at_once
+from tests.quizzes.test_races import all_at_once, together
 
 pytestmark = pytest.mark.postgres_only
 
@@ -54,27 +52,6 @@ def _user(user_id: int):
     from coursework.accounts.models import User
 
     return db.session.get(User, user_id)
-
-
-def two_at_once(app, first: Callable[[], object], second: Callable[[], object]) -> list[object]:
-    """Run two *different* requests in two threads released together by a barrier; return
-    their results or the exceptions they raised."""
-    barrier = threading.Barrier(2)
-
-    def run(work: Callable[[], object]) -> object:
-        with app.app_context():
-            barrier.wait(timeout=30)
-            try:
-                return work()
-            except Exception as error:  # collected and asserted on by the test
-                db.session.rollback()
-                return error
-            finally:
-                db.session.remove()
-
-    with ThreadPoolExecutor(2) as pool:
-        futures = [pool.submit(run, first), pool.submit(run, second)]
-        return [future.result(timeout=120) for future in futures]
 
 
 ROUNDS = 25
@@ -113,7 +90,7 @@ def test_a_lesson_completion_racing_the_final_quiz_submit_issues_one_certificate
         learners.append((learner.id, attempt.id))
 
     for learner_id, attempt_id in learners:
-        results = two_at_once(app, _complete(learner_id, last_id), _submit(learner_id, attempt_id))
+        results = together(app, [_complete(learner_id, last_id), _submit(learner_id, attempt_id)])
         assert results == [True, True], results
     missing = [lid for lid, _ in learners if services.find_for(lid, course.id) is None]
     assert missing == [], f"{len(missing)} of {ROUNDS} learners got no certificate"
@@ -130,8 +107,8 @@ def test_two_lessons_completed_together_in_two_tabs_issue_one_certificate(app, m
         learner_ids.append(learner.id)
 
     for learner_id in learner_ids:
-        results = two_at_once(
-            app, _complete(learner_id, current[-2].id), _complete(learner_id, current[-1].id)
+        results = together(
+            app, [_complete(learner_id, current[-2].id), _complete(learner_id, current[-1].id)]
         )
         assert results == [True, True], results
     missing = [lid for lid in learner_ids if services.find_for(lid, course.id) is None]

@@ -22,12 +22,12 @@ pytestmark = pytest.mark.postgres_only
 WORKERS = 20
 
 
-def all_at_once(app, work: Callable[[], object]) -> list[object]:
-    """Run `work` in WORKERS threads released together by a barrier; return results or
-    the exceptions raised."""
-    barrier = threading.Barrier(WORKERS)
+def together(app, works: list[Callable[[], object]]) -> list[object]:
+    """Run each of `works` in a thread of its own, all released at once by a barrier;
+    return their results or the exceptions they raised, in order."""
+    barrier = threading.Barrier(len(works))
 
-    def run() -> object:
+    def run(work: Callable[[], object]) -> object:
         with app.app_context():
             barrier.wait(timeout=30)
             try:
@@ -38,8 +38,13 @@ def all_at_once(app, work: Callable[[], object]) -> list[object]:
             finally:
                 db.session.remove()
 
-    with ThreadPoolExecutor(WORKERS) as pool:
-        return [f.result(timeout=120) for f in [pool.submit(run) for _ in range(WORKERS)]]
+    with ThreadPoolExecutor(len(works)) as pool:
+        return [f.result(timeout=120) for f in [pool.submit(run, work) for work in works]]
+
+
+def all_at_once(app, work: Callable[[], object]) -> list[object]:
+    """Run `work` in WORKERS threads released together."""
+    return together(app, [work] * WORKERS)
 
 
 def test_the_attempt_limit_holds_under_concurrent_starts_and_submits(app, make_user, make_quiz):
@@ -125,7 +130,6 @@ def test_a_save_racing_the_submit_is_either_graded_or_refused(app, make_user, ma
     """Autosave arriving while the attempt is being submitted: the save is graded (it went
     first) or refused with Conflict (409); the stored answer never contradicts its grade."""
     from coursework.accounts.models import User
-    from tests.coursework.test_certificate_races import two_at_once
     from tests.quizzes.kit import right_answers, wrong_answers
     from tests.quizzes.test_attempts import form
 
@@ -155,7 +159,7 @@ def test_a_save_racing_the_submit_is_either_graded_or_refused(app, make_user, ma
             attempt = services.get_attempt(attempt_id, db.session.get(User, learner_id))
             return services.submit_attempt(attempt).state
 
-        saved, submitted = two_at_once(app, save, submit)
+        saved, submitted = together(app, [save, submit])
         assert saved in ("saved", "refused") and submitted == "submitted", (saved, submitted)
         outcomes.append(saved)
         db.session.expire_all()
