@@ -80,9 +80,10 @@ def upsert(session, model: type[Model], key: tuple[str, ...], rows: list[dict]) 
     statement, so two requests writing the same row at once cannot both try to insert it."""
     if not rows:
         return
-    statement = _insert(session, model).values(rows)
+    statement = _insert(session, model)
     changes = {name: statement.excluded[name] for name in rows[0] if name not in key}
-    session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=changes))
+    # The rows as parameters (executemany), so the statement compiles once and is cached.
+    session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=changes), rows)
 
 
 def render_migration_item(type_: str, obj, autogen_context) -> str | bool:

@@ -492,12 +492,8 @@ def lock_attempt(attempt: Attempt) -> Attempt | None:
         .with_for_update(of=Attempt)
         .execution_options(populate_existing=True)
     )
-    # Its responses may have been read before another request's save committed.
-    if locked is not None:
+    if locked is not None:  # its responses are read again after the lock, when needed
         db.session.expire(locked, ["responses"])
-        for row in list(db.session.identity_map.values()):
-            if isinstance(row, Response):
-                db.session.expire(row)
     return locked
 
 
@@ -516,13 +512,23 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
         return attempt
     if not auto and locked.deadline_at and now > locked.deadline_at + GRACE:
         auto = True
-    responses = {response.question_key: response for response in locked.responses}
+    # Read after the lock, overwriting any copy read before another request's save committed.
+    responses = {
+        response.question_key: response
+        for response in db.session.scalars(
+            select(Response)
+            .where(Response.attempt_id == locked.id)
+            .execution_options(populate_existing=True)
+        )
+    }
     total = 0.0
     for question in shown_questions(locked):
         response = responses.get(question.key)
         if response is None:
-            response = Response(question_key=question.key, answer={}, saved_at=now)
-            locked.responses.append(response)
+            response = Response(
+                attempt_id=locked.id, question_key=question.key, answer={}, saved_at=now
+            )
+            db.session.add(response)
         result = grading.grade(
             question.spec,
             grader_answer(question, response.answer),
