@@ -10,11 +10,16 @@ from flask import Flask, abort, current_app, request, session
 from flask_login import user_loaded_from_cookie
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
 from coursework import config as configuration
-from coursework.errors import register_error_handlers
+from coursework.errors import (
+    RETRY_AFTER_SECONDS,
+    log_database_unavailable,
+    register_error_handlers,
+)
 from coursework.extensions import api, csrf, db, limiter, login_manager, migrate
 from coursework.headers import register_security_headers
 from coursework.logs import register_logging
@@ -61,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_signals()
     register_token_auth(app)
     app.before_request(refuse_nul_characters)
+    app.before_request(refuse_deeply_nested_json)
     app.before_request(enforce_access)
     app.before_request(protect_from_forgery)
     app.before_request(require_json_body)
@@ -107,14 +113,46 @@ def protect_from_forgery():
 
 def refuse_nul_characters():
     """PostgreSQL cannot store a NUL character in text; refuse it at the door rather than
-    fail deep inside a query."""
-    values = list(request.args.values()) + (
-        list(request.form.values()) if request.mimetype != "multipart/form-data" else []
-    )
-    if any("\x00" in value for value in values) or (
+    fail deep inside a query. Every value of every field counts, urlencoded or multipart
+    (uploaded files are read by their importers, which refuse NUL themselves)."""
+    texts = [
+        text
+        for fields in (request.args, request.form)
+        for name, values in fields.lists()
+        for text in (name, *values)
+    ]
+    if any("\x00" in text for text in texts) or (
         request.is_json and b"\\u0000" in request.get_data()
     ):
         abort(400, "Text may not contain NUL characters.")
+
+
+# No body we accept nests deeper than a few levels; 32 leaves room and stops a body nested
+# a thousand deep before it exhausts the parser's recursion (a 500).
+MAX_JSON_DEPTH = 32
+
+
+def refuse_deeply_nested_json():
+    if not request.is_json:
+        return
+    try:
+        too_deep = json_depth(request.get_json(silent=True)) > MAX_JSON_DEPTH
+    except RecursionError:
+        too_deep = True
+    if too_deep:
+        abort(400, f"JSON may not nest more than {MAX_JSON_DEPTH} levels deep.")
+
+
+def json_depth(value: object) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (without recursing)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 @event.listens_for(Engine, "connect")
@@ -213,8 +251,8 @@ def register_blueprints(app: Flask) -> None:
         report = {"status": "ok", "database": "ok"}
         try:
             db.session.execute(text("SELECT 1"))
-        except Exception:
-            app.logger.exception("health check: database unreachable")
+        except DBAPIError as error:
+            log_database_unavailable(error, "health check")
             report.update(status="unavailable", database="unreachable")
         if app.config.get("REDIS_URL"):
             # Sign-in still works without Redis (limits fall back to memory), but limits are
@@ -222,7 +260,9 @@ def register_blueprints(app: Flask) -> None:
             report["redis"] = "ok" if redis_answers(app.config["REDIS_URL"]) else "unreachable"
             if report["redis"] != "ok":
                 report["status"] = "unavailable"
-        return report, 200 if report["status"] == "ok" else 503
+        if report["status"] == "ok":
+            return report, 200
+        return report, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def redis_answers(url: str) -> bool:

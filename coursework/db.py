@@ -51,12 +51,8 @@ class Model(DeclarativeBase):
     )
 
 
-def insert_or_ignore(session, model: type[Model], **values) -> bool:
-    """INSERT that quietly does nothing when a unique constraint already holds the row.
-
-    Returns True when this call inserted it. Safe under concurrent requests on PostgreSQL
-    and SQLite alike, where "select, then insert" is not.
-    """
+def _insert(session, model: type[Model]):
+    """The dialect's INSERT, which knows ON CONFLICT."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -64,10 +60,30 @@ def insert_or_ignore(session, model: type[Model], **values) -> bool:
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - we support PostgreSQL and SQLite only
         raise RuntimeError(f"unsupported database {dialect}")
+    return insert(model)
+
+
+def insert_or_ignore(session, model: type[Model], **values) -> bool:
+    """INSERT that quietly does nothing when a unique constraint already holds the row.
+
+    Returns True when this call inserted it. Safe under concurrent requests on PostgreSQL
+    and SQLite alike, where "select, then insert" is not.
+    """
     # RETURNING, not rowcount: psycopg reports no row count for this statement.
-    statement = insert(model).values(**values).on_conflict_do_nothing()
+    statement = _insert(session, model).values(**values).on_conflict_do_nothing()
     inserted = session.execute(statement.returning(*model.__table__.primary_key.columns))
     return inserted.first() is not None
+
+
+def upsert(session, model: type[Model], key: tuple[str, ...], rows: list[dict]) -> None:
+    """INSERT each row, or UPDATE the one that its unique `key` columns already name: one
+    statement, so two requests writing the same row at once cannot both try to insert it."""
+    if not rows:
+        return
+    statement = _insert(session, model)
+    changes = {name: statement.excluded[name] for name in rows[0] if name not in key}
+    # The rows as parameters (executemany), so the statement compiles once and is cached.
+    session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=changes), rows)
 
 
 def render_migration_item(type_: str, obj, autogen_context) -> str | bool:

@@ -6,14 +6,16 @@ is JSON in flask-smorest's shape, everywhere else an HTML page.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from http import HTTPStatus
 
-from flask import Flask, Response, make_response, render_template, request
+from flask import Flask, Response, current_app, g, make_response, render_template, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from coursework.extensions import db
+from coursework.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,7 @@ def json_error(
 
 
 def html_error(code: int, message: str | None = None) -> tuple[str, int]:
-    template = code if code in (400, 401, 403, 404, 405, 413, 429, 500) else "generic"
+    template = code if code in (400, 401, 403, 404, 405, 413, 429, 500, 503) else "generic"
     return (
         render_template(
             f"errors/{template}.html",
@@ -115,9 +117,60 @@ def handle_unexpected(error: Exception) -> tuple[str | dict, int]:
     return html_error(500)
 
 
+# How long a client should wait before trying again while the database is away.
+RETRY_AFTER_SECONDS = 30
+
+# PostgreSQL's SQLSTATEs for "the server went away or will not take connections": class 08
+# (connection exception) and the server shutting down or starting up. A refused connection
+# never reaches the server, so it has no SQLSTATE at all.
+_POSTGRES_UNAVAILABLE = ("08", "57P01", "57P02", "57P03")
+# SQLite says so in words: the file cannot be opened, or the disk under it failed.
+_SQLITE_UNAVAILABLE = ("unable to open database file", "disk i/o error")
+
+
+def database_unavailable(error: DBAPIError) -> bool:
+    """True when the error means the database cannot be reached, as opposed to a query
+    that is wrong (a missing table, a bad value), which stays a 500 to be fixed."""
+    if isinstance(error, InterfaceError) or error.connection_invalidated:
+        return True
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None)
+    if type(original).__module__.startswith("psycopg"):
+        return sqlstate is None or sqlstate.startswith(_POSTGRES_UNAVAILABLE)
+    return any(words in str(original).lower() for words in _SQLITE_UNAVAILABLE)
+
+
+def log_database_unavailable(error: DBAPIError, where: str) -> None:
+    """One line per failing request: no traceback, and never the statement or its
+    parameters (they may hold personal data or secrets)."""
+    log.error("database unavailable (%s) on %s", type(error.orig).__name__, where)
+
+
+def handle_database_error(error: DBAPIError) -> tuple[str | dict, int, dict]:
+    """A database that cannot be reached answers 503 with Retry-After on every route,
+    rather than a 500 and a traceback per request."""
+    if not database_unavailable(error):
+        if current_app.testing:
+            raise error
+        return handle_unexpected(error)
+    with contextlib.suppress(DBAPIError):  # the connection is gone: nothing to roll back
+        db.session.rollback()
+    log_database_unavailable(error, f"{request.method} {request.path}")
+    # The error page shows the navigation, which asks who is signed in: answer "nobody"
+    # rather than ask the database that just failed.
+    g._login_user = login_manager.anonymous_user()
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    message = "The service is briefly unavailable. Please try again in a moment."
+    if is_api_request():
+        return (*json_error(503, message), headers)
+    return (*html_error(503, message), headers)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Installed after flask-smorest so that its app-wide JSON handler does not own pages."""
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_error)
+    app.register_error_handler(InterfaceError, handle_database_error)
     if not app.testing:
         app.register_error_handler(Exception, handle_unexpected)

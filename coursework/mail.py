@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from coursework.db import utcnow
 from coursework.extensions import db
+from coursework.lengths import fit
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ def send(
     outbox still holds the link."""
     message = OutboxMessage(
         to=to,
-        subject=subject,
+        # Subjects we compose quote names (an organisation's, up to 200 characters).
+        subject=fit(subject, OutboxMessage.subject),
         body=body,
         link=link,
         organisation_id=organisation_id,

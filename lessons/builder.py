@@ -19,6 +19,8 @@ import frontmatter
 import yaml
 from markdown_it import MarkdownIt
 
+from coursework.lengths import too_long
+from lessons.models import Course, Lesson
 from lessons.rendering import slugify, word_count
 
 WORDS_PER_MINUTE = 200
@@ -101,7 +103,32 @@ def _finish(course: CourseSource, slug: str | None, name: str) -> CourseSource:
     if not course.lessons:
         raise DocumentError(f"{name}: no sections found, so there are no lessons to build.")
     _make_slugs_unique(course.lessons)
+    _check_lengths(course, name)
     return course
+
+
+def _check_lengths(course: CourseSource, name: str) -> None:
+    """Every title, summary and address fits its column, or the whole document is refused
+    with the place to fix (a lesson by its number and heading)."""
+    problems = [
+        f"the course {part}: {message}"
+        for part, value, column in (
+            ("title", course.title, Course.title),
+            ("summary", course.summary, Course.summary),
+            ("address", course.slug, Course.slug),
+        )
+        if (message := too_long(value, column))
+    ]
+    for number, lesson in enumerate(course.lessons, start=1):
+        heading = lesson.title if len(lesson.title) <= 40 else lesson.title[:40] + "…"
+        for part, value, column in (
+            ("title", lesson.title, Lesson.title),
+            ("address", lesson.slug, Lesson.slug),
+        ):
+            if message := too_long(value, column):
+                problems.append(f"lesson {number} (“{heading}”), its {part}: {message}")
+    if problems:
+        raise DocumentError(f"{name}: " + "; ".join(problems))
 
 
 def _check_size(name: str, size: int, max_bytes: int) -> None:

@@ -8,7 +8,7 @@ import click
 import yaml
 from flask.cli import AppGroup
 
-from coursework.errors import NotFound
+from coursework.errors import NotFound, RuleViolation
 from lessons import services as lessons
 from quizzes import services
 from quizzes.gift import GiftError, dump_gift, parse_gift
@@ -26,6 +26,13 @@ def _read_gift(path: Path):
         raise click.ClickException(f"{path.name} was not imported:\n{lines}") from None
     except UnicodeDecodeError:
         raise click.ClickException(f"{path.name} is not UTF-8 text.") from None
+
+
+def _describe(path: Path, error: RuleViolation) -> str:
+    problems = "\n".join(
+        f"  {where}: {message}" for where, messages in error.errors.items() for message in messages
+    )
+    return f"{path.name} was not imported: {error.message}" + (f"\n{problems}" if problems else "")
 
 
 def _target(course_slug: str, lesson_slug: str | None):
@@ -51,14 +58,17 @@ def import_command(file, course_slug, lesson_slug, title, passing_score, publish
     settings = services.QuizSettings(
         title=title or file.stem.replace("-", " ").capitalize(), passing_score=passing_score
     )
-    result = services.import_quiz(
-        course.id,
-        lesson.id if lesson else None,
-        questions,
-        settings,
-        by=lessons.OPERATOR,
-        publish=publish,
-    )
+    try:
+        result = services.import_quiz(
+            course.id,
+            lesson.id if lesson else None,
+            questions,
+            settings,
+            by=lessons.OPERATOR,
+            publish=publish,
+        )
+    except RuleViolation as error:
+        raise click.ClickException(_describe(file, error)) from None
     verb = "created" if result.created else "updated" if result.changed else "unchanged"
     click.echo(f"{result.quiz.title}: {verb}, {len(result.quiz.questions)} questions.")
 

@@ -26,7 +26,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from coursework.accounts.forms import strip
 from coursework.errors import RuleViolation
-from quizzes import services
+from coursework.lengths import form_length
+from quizzes import models, services
 from quizzes.grading import GradingMethod, parse_number
 from quizzes.models import ReviewShows, ReviewWhen
 from quizzes.spec import Choice, Kind, NumericAnswer, Pair, Question
@@ -107,7 +108,7 @@ class QuizSettingsForm(FlaskForm):
     title = StringField(
         "Title",
         filters=[strip],
-        validators=[DataRequired("Enter a title for the quiz."), Length(max=200)],
+        validators=[DataRequired("Enter a title for the quiz."), form_length(models.Quiz.title)],
     )
     description = TextAreaField(
         "Description (optional)",
@@ -255,7 +256,7 @@ class QuestionForm(FlaskForm):
         "Title (optional)",
         filters=[strip],
         description="A short name for your own lists; learners do not see it.",
-        validators=[Length(max=200)],
+        validators=[form_length(models.Question.title)],
     )
     points = NumberField(
         "Points",

@@ -24,6 +24,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from coursework.lengths import too_long
+from quizzes import models
 from quizzes.spec import BLANK, Choice, Kind, NumericAnswer, Pair, Question, QuizSpec
 
 __all__ = ["GiftError", "Problem", "dump_gift", "parse_gift"]
@@ -74,6 +76,10 @@ def parse_gift(text: str) -> QuizSpec:
     including questions of kinds the model has no place for (essays, descriptions). Never
     raises anything else, whatever the input.
     """
+    if _MASK in text:
+        # PostgreSQL cannot store it, and the reader below uses it to mask escapes.
+        line = text.count("\n", 0, text.index(_MASK)) + 1
+        raise GiftError([Problem(line, "a NUL character: save the file as plain text")])
     problems: list[Problem] = []
     questions: list[Question] = []
     category = ""
@@ -82,6 +88,8 @@ def parse_gift(text: str) -> QuizSpec:
         if first.startswith(_CATEGORY):
             # An empty path goes back to the default category, so that an export can say so.
             category = _Text.scan([(first_line, first[len(_CATEGORY) :])]).plain.strip()
+            if message := too_long(category, models.Question.category):
+                problems.append(Problem(first_line, f"the category is too long. {message}"))
             # Moodle wants a blank line after the category; accept a question straight after.
             block = block[1:]
             if not block:
@@ -193,6 +201,8 @@ def _read_question(
             problem(start, "the title has no closing '::'")
             return None
         title = source.plain[2:end].strip()
+        if message := too_long(title, models.Question.title):
+            problem(start, f"the title is too long. {message}")
         source = source[end + 2 :]
 
     opening, closing = source.find("{"), source.find("}")

@@ -23,6 +23,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from coursework.lengths import schema_length
+from quizzes import models
 from quizzes import spec as qspec
 from quizzes.grading import GradingMethod
 from quizzes.models import ReviewShows, ReviewWhen
@@ -72,7 +74,7 @@ class QuizSettingsSchema(Schema):
 
     title = fields.String(
         required=True,
-        validate=[validate.Length(max=200), _not_blank],
+        validate=[schema_length(models.Quiz.title), _not_blank],
         metadata={"example": "Check"},
     )
     description = _text(MAX_FEEDBACK)
@@ -97,7 +99,7 @@ class QuizSettingsSchema(Schema):
 class QuizChangesSchema(QuizSettingsSchema):
     """PATCH: any of the settings; those left out keep their value."""
 
-    title = fields.String(validate=[validate.Length(max=200), _not_blank])
+    title = fields.String(validate=[schema_length(models.Quiz.title), _not_blank])
 
 
 class NewQuizSchema(QuizSettingsSchema):
@@ -187,13 +189,13 @@ class AuthorQuestionInSchema(Schema):
 
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     text = fields.String(required=True, validate=validate.Length(max=MAX_TEXT))
-    title = _text(200, load_default="")
+    title = fields.String(load_default="", validate=schema_length(models.Question.title))
     text_format = fields.String(load_default="plain", validate=validate.OneOf(TEXT_FORMATS))
     points = fields.Float(
         load_default=1.0, validate=validate.Range(min=0, max=1000, min_inclusive=False)
     )
     general_feedback = _text(MAX_FEEDBACK, load_default="")
-    category = _text(200, load_default="")
+    category = fields.String(load_default="", validate=schema_length(models.Question.category))
     choices = _list(fields.Nested(AuthorChoiceInSchema), load_default=list)
     answer = StrictBoolean(load_default=None, allow_none=True)
     feedback_true = _text(MAX_FEEDBACK, load_default="")

@@ -18,9 +18,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coursework.accounts.models import User
-from coursework.db import insert_or_ignore, utcnow
+from coursework.db import insert_or_ignore, upsert, utcnow
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
+from coursework.lengths import too_long
 from lessons import services as lessons
 from lessons.services import Actor
 from quizzes import grading, signals
@@ -289,8 +290,9 @@ class QuizStanding:
         return True, ""
 
 
-def standings(user_id: int, quizzes: list[Quiz]) -> dict[int, QuizStanding]:
-    """Each quiz's standing for this learner, in one query whatever the number of quizzes."""
+def standings(user_id: int, quizzes: list[Quiz], *, fresh: bool = False) -> dict[int, QuizStanding]:
+    """Each quiz's standing for this learner, in one query whatever the number of quizzes.
+    `fresh` re-reads attempts already loaded in this transaction (after taking a lock)."""
     ids = [quiz.id for quiz in quizzes]
     rows: dict[int, list[Attempt]] = {quiz_id: [] for quiz_id in ids}
     if ids:
@@ -298,6 +300,7 @@ def standings(user_id: int, quizzes: list[Quiz]) -> dict[int, QuizStanding]:
             select(Attempt)
             .where(Attempt.user_id == user_id, Attempt.quiz_id.in_(ids))
             .order_by(Attempt.number)
+            .execution_options(populate_existing=fresh)
         ):
             rows[attempt.quiz_id].append(attempt)
     result = {}
@@ -438,27 +441,45 @@ def grader_answer(question: ShownQuestion, stored: dict | None) -> Any:
 
 def save_answers(attempt: Attempt, values: Mapping[str, Any], now: datetime | None = None) -> int:
     """Save the answers present in `values` (others are left as they were); returns how
-    many questions now have an answer. Refused once the attempt is closed."""
+    many questions now have an answer. Refused once the attempt is closed.
+
+    The attempt's row is locked as in `submit_attempt`, so a save racing the submission
+    either lands before the grading (and is graded) or finds the attempt submitted (and is
+    refused): a stored answer never contradicts its grade. Each answer is one upsert on
+    the (attempt, question) key, so concurrent first saves of an answer do not collide.
+    """
     now = now or utcnow()
-    if expire_if_due(attempt, now):
+    locked = lock_attempt(attempt)
+    if locked is not None and expire_if_due(locked, now):
         raise Conflict("Time is up: your attempt was submitted with the answers saved so far.")
-    if not attempt.is_open:
+    if locked is None or not locked.is_open:
+        db.session.rollback()
         raise Conflict("This attempt has already been submitted.")
-    existing = {response.question_key: response for response in attempt.responses}
-    for question in shown_questions(attempt):
+    answered, cleared = [], []
+    for question in shown_questions(locked):
         if not _mentions(question, values):
             continue
         answer = answer_from_form(question, values)
-        response = existing.get(question.key)
-        if response is None and answer is not None:
-            attempt.responses.append(
-                Response(question_key=question.key, answer=answer, saved_at=now)
+        if answer is not None:
+            answered.append(
+                {
+                    "attempt_id": locked.id,
+                    "question_key": question.key,
+                    "answer": answer,
+                    "saved_at": now,
+                }
             )
-        elif response is not None:
-            response.answer = answer or {}
-            response.saved_at = now
+        else:
+            cleared.append(question.key)
+    upsert(db.session, Response, ("attempt_id", "question_key"), answered)
+    if cleared:  # keep their rows (if any) with no answer; create none
+        db.session.execute(
+            update(Response)
+            .where(Response.attempt_id == locked.id, Response.question_key.in_(cleared))
+            .values(answer={}, saved_at=now)
+        )
     db.session.commit()
-    return sum(1 for response in attempt.responses if response.answer)
+    return sum(1 for response in locked.responses if response.answer)
 
 
 def _mentions(question: ShownQuestion, values: Mapping[str, Any]) -> bool:
@@ -473,6 +494,22 @@ def unanswered(attempt: Attempt) -> list[ShownQuestion]:
     return [q for q in shown_questions(attempt) if q.key not in answered]
 
 
+def lock_attempt(attempt: Attempt) -> Attempt | None:
+    """The attempt, re-read with its row locked until the transaction ends. Saving and
+    submitting both take this lock, so they queue behind each other."""
+    db.session.flush()
+    locked = db.session.scalar(
+        select(Attempt)
+        .where(Attempt.id == attempt.id)
+        # Lock only the attempt's row, not its quiz: other learners submit in parallel.
+        .with_for_update(of=Attempt)
+        .execution_options(populate_existing=True)
+    )
+    if locked is not None:  # its responses are read again after the lock, when needed
+        db.session.expire(locked, ["responses"])
+    return locked
+
+
 def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool = False) -> Attempt:
     """Grade and close the attempt, once: a second submission (double click, replay, a
     second tab) changes nothing and returns the same result.
@@ -481,26 +518,30 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
     and find it already submitted; all of it happens in one transaction.
     """
     now = now or utcnow()
-    locked = db.session.scalar(
-        select(Attempt)
-        .where(Attempt.id == attempt.id)
-        # Lock only the attempt's row, not its quiz: other learners submit in parallel.
-        .with_for_update(of=Attempt)
-        .execution_options(populate_existing=True)
-    )
+    locked = lock_attempt(attempt)
     if locked is None or not locked.is_open:
         db.session.rollback()
         db.session.refresh(attempt)
         return attempt
     if not auto and locked.deadline_at and now > locked.deadline_at + GRACE:
         auto = True
-    responses = {response.question_key: response for response in locked.responses}
+    # Read after the lock, overwriting any copy read before another request's save committed.
+    responses = {
+        response.question_key: response
+        for response in db.session.scalars(
+            select(Response)
+            .where(Response.attempt_id == locked.id)
+            .execution_options(populate_existing=True)
+        )
+    }
     total = 0.0
     for question in shown_questions(locked):
         response = responses.get(question.key)
         if response is None:
-            response = Response(question_key=question.key, answer={}, saved_at=now)
-            locked.responses.append(response)
+            response = Response(
+                attempt_id=locked.id, question_key=question.key, answer={}, saved_at=now
+            )
+            db.session.add(response)
         result = grading.grade(
             question.spec,
             grader_answer(question, response.answer),
@@ -621,6 +662,8 @@ class QuizSettings:
     description: str = ""
 
     def apply(self, quiz: Quiz) -> bool:
+        if message := too_long(self.title, Quiz.title):
+            raise RuleViolation(f"The title is too long. {message}", {"title": [message]})
         ensure_valid_settings(self.passing_score, self.attempt_limit, self.time_limit_minutes)
         changed = False
         for key, value in vars(self).items():

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from coursework.lengths import too_long
+from quizzes import models
 from quizzes.spec import Kind, Question
 
 MAX_TEXT = 5000
@@ -23,6 +25,9 @@ def question_problems(question: Question) -> dict[str, list[str]]:
         add("text", f"Keep the question under {MAX_TEXT} characters.")
     if not (math.isfinite(question.points) and 0 < question.points <= 1000):
         add("points", "Points must be more than 0 and at most 1000.")
+    for name in ("title", "category"):
+        if message := too_long(getattr(question, name), getattr(models.Question, name)):
+            add(name, f"The {name} is too long. {message}")
     if question.text_format not in ("plain", "markdown", "html"):
         add("text_format", "Choose plain text, Markdown or HTML.")
     check = _CHECKS.get(question.kind)

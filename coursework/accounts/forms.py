@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms.validators import Email, InputRequired, ValidationError
 
+from coursework.accounts.models import User
 from coursework.accounts.passwords import password_problem
 from coursework.accounts.services import name_problem
+from coursework.lengths import form_length
 
 
 def strip(value: str | None) -> str | None:
@@ -20,7 +22,7 @@ class SignupForm(FlaskForm):
         "Your name",
         filters=[strip],
         description="As it should appear on your certificates.",
-        validators=[InputRequired("Enter your name."), Length(max=120)],
+        validators=[InputRequired("Enter your name."), form_length(User.display_name)],
     )
     email = EmailField(
         "Email address",
@@ -28,7 +30,7 @@ class SignupForm(FlaskForm):
         validators=[
             InputRequired("Enter your email address."),
             Email("Enter an email address in the right format, like name@example.com."),
-            Length(max=254),
+            form_length(User.email),
         ],
     )
     password = PasswordField(
@@ -64,7 +66,7 @@ class ForgotPasswordForm(FlaskForm):
         "Email address",
         filters=[strip],
         description="We will send a link to set a new password to this address.",
-        validators=[InputRequired("Enter your email address."), Length(max=254)],
+        validators=[InputRequired("Enter your email address."), form_length(User.email)],
     )
 
 

@@ -28,6 +28,7 @@ from coursework.accounts.passwords import (
 from coursework.db import utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.lengths import too_long
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,6 @@ TOKEN_LIFETIMES = {
     TokenPurpose.VERIFY_EMAIL: timedelta(days=7),
 }
 MAX_TOKEN_LENGTH = 200
-MAX_NAME = 120
 ADDRESS_TAKEN = "An account with this email address already exists. Log in instead."
 EMAIL_FORMAT = "Enter an email address in the right format, like name@example.com."
 # Control and format characters (bidi overrides, zero-width joiners…) and line or paragraph
@@ -67,8 +67,7 @@ def checked_email(email: str, field: str = "email") -> str:
     except EmailNotValidError:
         raise RuleViolation(EMAIL_FORMAT, {field: [EMAIL_FORMAT]}) from None
     address = normalise_email(email)
-    if len(address) > 254:
-        message = "Use an email address of at most 254 characters."
+    if message := too_long(address, User.email):
         raise RuleViolation(message, {field: [message]})
     return address
 
@@ -77,9 +76,7 @@ def name_problem(name: str) -> str | None:
     """Why a person's name is refused, or None."""
     if any(unicodedata.category(character) in UNPRINTABLE_CATEGORIES for character in name):
         return "Use only letters, numbers, spaces and punctuation in the name."
-    if len(name) > MAX_NAME:
-        return f"Use at most {MAX_NAME} characters for the name."
-    return None
+    return too_long(name, User.display_name)
 
 
 def checked_name(name: str, field: str = "display_name", *, required: bool = True) -> str:

@@ -21,7 +21,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from coursework.accounts.forms import strip
-from coursework.organisations.models import Role
+from coursework.lengths import form_length
+from coursework.organisations.models import Invitation, Organisation, Role
 
 MAX_LIST_BYTES = 512 * 1024
 ROLE_CHOICES = [
@@ -83,7 +84,7 @@ class OrganisationForm(FlaskForm):
         description="As your staff know it. You become its manager.",
         validators=[
             InputRequired("Enter the organisation's name."),
-            Length(max=200, message="Keep the name to 200 characters or fewer."),
+            form_length(Organisation.name, "Keep the name to {limit} characters or fewer."),
         ],
     )
 
@@ -95,14 +96,14 @@ class InviteForm(FlaskForm):
         description="The invitation works only for this address.",
         validators=[
             InputRequired("Enter the email address of the person to invite."),
-            Length(max=254, message="Enter an email address of 254 characters or fewer."),
+            form_length(Invitation.email, "Enter an email address of {limit} characters or fewer."),
         ],
     )
     name = StringField(
         "Name (optional)",
         filters=[strip],
         description="Used to greet them in the invitation.",
-        validators=[Length(max=120, message="Keep the name to 120 characters or fewer.")],
+        validators=[form_length(Invitation.name, "Keep the name to {limit} characters or fewer.")],
     )
     role = RadioField("Role", choices=ROLE_CHOICES, default=Role.MEMBER.value)
 

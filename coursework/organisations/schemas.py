@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from coursework.organisations.models import Role
+from coursework.lengths import schema_length
+from coursework.organisations.models import Invitation, Role
 from coursework.organisations.report import SORTABLE, Status
 from coursework.organisations.services import MAX_BULK_ROWS
 from coursework.organisations.xapi import DEFAULT_LIMIT, MAX_LIMIT
@@ -144,8 +145,8 @@ class RoleChangeSchema(Schema):
 
 
 class OrgInvitationInSchema(Schema):
-    email = fields.String(required=True, validate=[validate.Length(max=254), _not_blank])
-    name = fields.String(load_default="", validate=validate.Length(max=120))
+    email = fields.String(required=True, validate=[schema_length(Invitation.email), _not_blank])
+    name = fields.String(load_default="", validate=schema_length(Invitation.name))
     role = fields.String(load_default=Role.MEMBER.value, validate=validate.OneOf(ROLES))
 
 

@@ -29,6 +29,7 @@ from coursework.accounts.services import (
 from coursework.db import utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.lengths import too_long
 from coursework.organisations.models import (
     ApiToken,
     Assignment,
@@ -56,21 +57,33 @@ def create_organisation(name: str, creator: User) -> Organisation:
         raise RuleViolation(
             "Enter the organisation's name.", {"name": ["Enter the organisation's name."]}
         )
-    base = slugify(name, max_length=60)
-    slug = base
-    for n in range(2, 1000):
-        if db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)) is None:
-            break
-        slug = f"{base}-{n}"
-    organisation = Organisation(name=name[:200], slug=slug)
-    db.session.add(organisation)
-    db.session.flush()
+    if message := too_long(name, Organisation.name):
+        raise RuleViolation(message, {"name": [message]})
+    organisation = _insert_with_free_slug(name, slugify(name, max_length=60))
     db.session.add(
         Membership(organisation_id=organisation.id, user_id=creator.id, role=Role.MANAGER.value)
     )
     db.session.commit()
     log.info("organisation %s created by user %s", organisation.id, creator.id)
     return organisation
+
+
+def _insert_with_free_slug(name: str, base: str) -> Organisation:
+    """Insert the organisation at the first free address `base`, `base-2`, … The unique
+    constraint is the judge: when a concurrent request takes the address between our look
+    and our insert, only the savepoint is rolled back and the next address is tried."""
+    for n in range(1, 1000):
+        slug = base if n == 1 else f"{base}-{n}"
+        if db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
+            continue
+        organisation = Organisation(name=name, slug=slug)
+        try:
+            with db.session.begin_nested():
+                db.session.add(organisation)
+        except IntegrityError:
+            continue
+        return organisation
+    raise Conflict("Too many organisations have this name. Choose another.")
 
 
 def managed_by(user: User) -> list[Organisation]:
@@ -307,6 +320,10 @@ def parse_invitation_list(text: str) -> list[tuple[int, str, str]]:
     """Rows of (row number, email, name) from pasted lines or a CSV file with an optional
     header; commas, semicolons or tabs separate the columns."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").strip("\ufeff")
+    if "\x00" in lines:
+        line = lines.count("\n", 0, lines.index("\x00")) + 1
+        message = f"Line {line} contains a NUL character: save the list as plain text or CSV."
+        raise RuleViolation(message, {"people": [message]})
     try:
         dialect = csv.Sniffer().sniff(lines[:2048], delimiters=",;\t")
     except csv.Error:

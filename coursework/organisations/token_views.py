@@ -19,11 +19,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired
 
 from coursework.errors import RuleViolation
+from coursework.lengths import form_length
 from coursework.organisations import tokens, xapi
-from coursework.organisations.models import Organisation
+from coursework.organisations.models import ApiToken, Organisation
 from coursework.organisations.tokens import organisation_from_request
 from coursework.policy import access
 
@@ -39,7 +40,7 @@ class TokenForm(FlaskForm):
         "revoke later.",
         validators=[
             InputRequired("Enter a name for the token."),
-            Length(max=tokens.MAX_NAME, message="Use at most 120 characters for the name."),
+            form_length(ApiToken.name, "Use at most {limit} characters for the name."),
         ],
     )
     access = RadioField(

@@ -27,6 +27,7 @@ from coursework.accounts.models import User
 from coursework.db import utcnow
 from coursework.errors import NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
+from coursework.lengths import too_long
 from coursework.organisations import services
 from coursework.organisations.models import ApiToken, Membership, Organisation, Role
 
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 TOKEN_PREFIX = "cw_"
 PREFIX_LENGTH = 10  # "cw_" and 7 characters: enough to tell a handful of tokens apart
 MAX_TOKEN_LENGTH = 200
-MAX_NAME = 120
 # Recording every use would write to the database on every request; once a minute says
 # "in use" just as well.
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -70,8 +70,7 @@ def create_token(
     if not name:
         message = "Enter a name for the token, such as the system that will use it."
         raise RuleViolation(message, {"name": [message]})
-    if len(name) > MAX_NAME:
-        message = f"Use at most {MAX_NAME} characters for the name."
+    if message := too_long(name, ApiToken.name):
         raise RuleViolation(message, {"name": [message]})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(

@@ -50,6 +50,23 @@ def enrol(user: User, course: Course) -> bool:
     return enrolled
 
 
+def lock_enrolment(user_id: int, course_id: int) -> None:
+    """Hold the learner's enrolment row in the course until the transaction ends.
+
+    Whoever checks the course's completion rule takes this lock first, so two requests
+    finishing its last two steps at once (a lesson and the final quiz, two tabs) check one
+    after the other, and the second sees the first's step. Under READ COMMITTED each
+    statement after the lock reads what was committed before it. SQLite serialises writers
+    anyway and ignores FOR UPDATE. Read the progress with `course_progress(..., fresh=True)`
+    afterwards: rows loaded before the lock may predate the other request's commit.
+    """
+    db.session.execute(
+        select(Enrolment.id)
+        .where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+        .with_for_update()
+    )
+
+
 def open_lesson(user: User, lesson: Lesson) -> None:
     """The learner opened a lesson: it is started (once) and becomes their place to resume."""
     enrol(user, lesson.course)
@@ -166,20 +183,23 @@ def _build(
     return CourseProgress(course, course_lessons, summary, enrolment, ordered, standings)
 
 
-def _progress_rows(user_id: int, lesson_ids: list[int]) -> dict[int, LessonProgress]:
+def _progress_rows(
+    user_id: int, lesson_ids: list[int], *, fresh: bool = False
+) -> dict[int, LessonProgress]:
     if not lesson_ids:
         return {}
     rows = db.session.scalars(
-        select(LessonProgress).where(
-            LessonProgress.user_id == user_id, LessonProgress.lesson_id.in_(lesson_ids)
-        )
+        select(LessonProgress)
+        .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id.in_(lesson_ids))
+        .execution_options(populate_existing=fresh)
     )
     return {row.lesson_id: row for row in rows}
 
 
-def course_progress(user: User | None, course: Course) -> CourseProgress:
+def course_progress(user: User | None, course: Course, *, fresh: bool = False) -> CourseProgress:
     """The course's current lessons and quizzes with this learner's state on each (all
-    not started for someone signed out)."""
+    not started for someone signed out). `fresh` re-reads the learner's rows already loaded
+    in this transaction, as the completion check does after taking the enrolment lock."""
     current = lessons.current_lessons(course.id)
     course_quizzes = quizzes.course_quizzes([course.id])
     enrolment = None
@@ -189,8 +209,8 @@ def course_progress(user: User | None, course: Course) -> CourseProgress:
         enrolment = db.session.scalar(
             select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
         )
-        rows = _progress_rows(user.id, [lesson.id for lesson in current])
-        standings = quizzes.standings(user.id, course_quizzes)
+        rows = _progress_rows(user.id, [lesson.id for lesson in current], fresh=fresh)
+        standings = quizzes.standings(user.id, course_quizzes, fresh=fresh)
     return _build(course, current, course_quizzes, rows, enrolment, standings)
 
 

@@ -1,6 +1,9 @@
-"""Twenty completions at once on PostgreSQL produce exactly one certificate."""
+"""Completions at once on PostgreSQL produce exactly one certificate: twenty of the same
+step, and two *different* final steps finishing together."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +14,10 @@ from coursework.extensions import db
 from coursework.progress import services as progress
 from coursework.progress.models import LearningEvent
 from lessons import services as lessons
-from tests.quizzes.test_races import all_at_once
+from quizzes import services as quizzes
+from tests.quizzes.kit import right_answers
+from tests.quizzes.test_attempts import form
+from tests.quizzes.test_races import all_at_once, together
 
 pytestmark = pytest.mark.postgres_only
 
@@ -46,3 +52,69 @@ def _user(user_id: int):
     from coursework.accounts.models import User
 
     return db.session.get(User, user_id)
+
+
+ROUNDS = 25
+
+
+def _complete(learner_id: int, lesson_id: int) -> Callable[[], bool]:
+    def complete() -> bool:
+        from lessons.models import Lesson
+
+        return progress.complete_lesson(_user(learner_id), db.session.get(Lesson, lesson_id))
+
+    return complete
+
+
+def _submit(learner_id: int, attempt_id: int) -> Callable[[], bool]:
+    def submit() -> bool:
+        attempt = quizzes.get_attempt(attempt_id, _user(learner_id))
+        return quizzes.submit_attempt(attempt).passed
+
+    return submit
+
+
+def test_a_lesson_completion_racing_the_final_quiz_submit_issues_one_certificate(
+    app, make_user, course, make_quiz
+):
+    quiz_id = make_quiz(lesson_slug=None, title="Final quiz").id
+    current = lessons.current_lessons(course.id)
+    last_id = current[-1].id
+    learners = []
+    for _ in range(ROUNDS):
+        learner = make_user()
+        for lesson in current[:-1]:
+            progress.complete_lesson(learner, lesson)
+        attempt = quizzes.start_attempt(learner, quizzes.get_quiz(quiz_id))
+        quizzes.save_answers(attempt, form(right_answers(attempt)))
+        learners.append((learner.id, attempt.id))
+
+    for learner_id, attempt_id in learners:
+        results = together(app, [_complete(learner_id, last_id), _submit(learner_id, attempt_id)])
+        assert results == [True, True], results
+    missing = [lid for lid, _ in learners if services.find_for(lid, course.id) is None]
+    assert missing == [], f"{len(missing)} of {ROUNDS} learners got no certificate"
+    assert db.session.scalar(select(func.count(Certificate.id))) == ROUNDS
+
+
+def test_two_lessons_completed_together_in_two_tabs_issue_one_certificate(app, make_user, course):
+    current = lessons.current_lessons(course.id)
+    learner_ids = []
+    for _ in range(ROUNDS):
+        learner = make_user()
+        for lesson in current[:-2]:
+            progress.complete_lesson(learner, lesson)
+        learner_ids.append(learner.id)
+
+    for learner_id in learner_ids:
+        results = together(
+            app, [_complete(learner_id, current[-2].id), _complete(learner_id, current[-1].id)]
+        )
+        assert results == [True, True], results
+    missing = [lid for lid in learner_ids if services.find_for(lid, course.id) is None]
+    assert missing == [], f"{len(missing)} of {ROUNDS} learners got no certificate"
+    assert db.session.scalar(select(func.count(Certificate.id))) == ROUNDS
+    certified = db.session.scalar(
+        select(func.count(LearningEvent.id)).where(LearningEvent.verb == "certified")
+    )
+    assert certified == ROUNDS

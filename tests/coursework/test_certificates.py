@@ -186,6 +186,34 @@ def test_certificate_is_announced_where_it_happened(client, make_user, login, co
     assert re.search(r'href="/certificates/[\w-]+"', body)
 
 
+def test_the_course_page_issues_a_certificate_that_should_exist(client, make_user, login, course):
+    """Repair: a learner who meets the rule but has no certificate (their last step raced
+    another before issuing was serialised) gets it on their next visit to the course."""
+    from coursework.progress import signals
+
+    learner = make_user()
+    signals.lesson_completed.disconnect(services.on_lesson_completed)
+    try:
+        complete_every_lesson(learner, course)
+    finally:
+        signals.lesson_completed.connect(services.on_lesson_completed)
+    assert count() == 0
+    # Someone else, or nobody signed in, looking at the page issues nothing.
+    assert client.get(f"/courses/{course.slug}").status_code == 200
+    login(client, make_user())
+    assert client.get(f"/courses/{course.slug}").status_code == 200
+    assert count() == 0
+
+    client.post("/logout")
+    login(client, learner)
+    body = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    certificate = services.find_for(learner.id, course.id)
+    assert certificate is not None and count() == 1
+    assert "earned your certificate" in body and f"/certificates/{certificate.code}" in body
+    client.get(f"/courses/{course.slug}")
+    assert count() == 1
+
+
 def test_signed_credential_verifies_and_fails_after_revocation(client, make_user, course, app):
     learner = make_user()
     complete_every_lesson(learner, course)

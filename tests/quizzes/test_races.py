@@ -14,20 +14,20 @@ from coursework.extensions import db
 from coursework.progress import services as progress
 from coursework.progress.models import LearningEvent
 from lessons import services as lessons
-from quizzes import services
-from quizzes.models import Attempt
+from quizzes import grading, services
+from quizzes.models import Attempt, Response
 
 pytestmark = pytest.mark.postgres_only
 
 WORKERS = 20
 
 
-def all_at_once(app, work: Callable[[], object]) -> list[object]:
-    """Run `work` in WORKERS threads released together by a barrier; return results or
-    the exceptions raised."""
-    barrier = threading.Barrier(WORKERS)
+def together(app, works: list[Callable[[], object]]) -> list[object]:
+    """Run each of `works` in a thread of its own, all released at once by a barrier;
+    return their results or the exceptions they raised, in order."""
+    barrier = threading.Barrier(len(works))
 
-    def run() -> object:
+    def run(work: Callable[[], object]) -> object:
         with app.app_context():
             barrier.wait(timeout=30)
             try:
@@ -38,8 +38,13 @@ def all_at_once(app, work: Callable[[], object]) -> list[object]:
             finally:
                 db.session.remove()
 
-    with ThreadPoolExecutor(WORKERS) as pool:
-        return [f.result(timeout=120) for f in [pool.submit(run) for _ in range(WORKERS)]]
+    with ThreadPoolExecutor(len(works)) as pool:
+        return [f.result(timeout=120) for f in [pool.submit(run, work) for work in works]]
+
+
+def all_at_once(app, work: Callable[[], object]) -> list[object]:
+    """Run `work` in WORKERS threads released together."""
+    return together(app, [work] * WORKERS)
 
 
 def test_the_attempt_limit_holds_under_concurrent_starts_and_submits(app, make_user, make_quiz):
@@ -116,3 +121,82 @@ def test_concurrent_completions_of_a_lesson_record_one_event(app, make_user, cou
     assert results.count(True) == 1
     verbs = sorted(db.session.scalars(select(LearningEvent.verb)))
     assert verbs.count("completed") == 1 and verbs.count("started") == 2  # course + lesson
+
+
+SAVE_ROUNDS = 20
+
+
+def test_a_save_racing_the_submit_is_either_graded_or_refused(app, make_user, make_quiz):
+    """Autosave arriving while the attempt is being submitted: the save is graded (it went
+    first) or refused with Conflict (409); the stored answer never contradicts its grade."""
+    from coursework.accounts.models import User
+    from tests.quizzes.kit import right_answers, wrong_answers
+    from tests.quizzes.test_attempts import form
+
+    quiz_id = make_quiz().id
+    rounds = []
+    for _ in range(SAVE_ROUNDS):
+        learner = make_user()
+        attempt = services.start_attempt(learner, services.get_quiz(quiz_id))
+        right = right_answers(attempt)
+        # Half the questions answered already (the save updates them), half not (it inserts).
+        first_half = dict(list(right.items())[: len(right) // 2])
+        services.save_answers(attempt, form(first_half))
+        rounds.append((learner.id, attempt.id, form(wrong_answers(attempt))))
+
+    outcomes = []
+    for learner_id, attempt_id, wrong in rounds:
+
+        def save(learner_id=learner_id, attempt_id=attempt_id, wrong=wrong) -> str:
+            attempt = services.get_attempt(attempt_id, db.session.get(User, learner_id))
+            try:
+                services.save_answers(attempt, wrong)
+            except Conflict:
+                return "refused"
+            return "saved"
+
+        def submit(learner_id=learner_id, attempt_id=attempt_id) -> str:
+            attempt = services.get_attempt(attempt_id, db.session.get(User, learner_id))
+            return services.submit_attempt(attempt).state
+
+        saved, submitted = together(app, [save, submit])
+        assert saved in ("saved", "refused") and submitted == "submitted", (saved, submitted)
+        outcomes.append(saved)
+        db.session.expire_all()
+        attempt = services.get_attempt(attempt_id, db.session.get(User, learner_id))
+        stored = {response.question_key: response for response in attempt.responses}
+        for question in services.shown_questions(attempt):
+            response = stored[question.key]
+            regraded = grading.grade(
+                question.spec, services.grader_answer(question, response.answer)
+            )
+            assert (response.fraction, response.outcome) == (
+                regraded.fraction,
+                regraded.outcome.value,
+            ), (saved, question.spec.kind, response.answer)
+        # A save that answered "saved" is in the grade: every answer is the wrong one.
+        if saved == "saved":
+            assert attempt.percent == 0.0, attempt.percent
+    assert len(outcomes) == SAVE_ROUNDS
+
+
+def test_twenty_concurrent_first_saves_of_one_answer_store_one_response(app, make_user, make_quiz):
+    from coursework.accounts.models import User
+    from tests.quizzes.kit import right_answers
+    from tests.quizzes.test_attempts import form
+
+    learner = make_user()
+    attempt = services.start_attempt(learner, make_quiz())
+    name, value = next(iter(right_answers(attempt).items()))
+    attempt_id, learner_id = attempt.id, learner.id
+
+    def save() -> int:
+        mine = services.get_attempt(attempt_id, db.session.get(User, learner_id))
+        return services.save_answers(mine, form({name: value}))
+
+    results = all_at_once(app, save)
+    assert results == [1] * WORKERS, results
+    assert (
+        db.session.scalar(select(func.count(Response.id)).where(Response.attempt_id == attempt_id))
+        == 1
+    )
