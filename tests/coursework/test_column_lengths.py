@@ -16,8 +16,9 @@ from sqlalchemy import String, func, select
 from coursework.accounts.models import User
 from coursework.extensions import db
 from coursework.lengths import fit, max_length, too_long
+from coursework.mail import OutboxMessage
 from coursework.organisations import services as organisations
-from coursework.organisations.models import ApiToken, Invitation, Organisation, OutboxMessage
+from coursework.organisations.models import ApiToken, Invitation, Organisation
 from lessons.models import Course, Lesson
 from quizzes.models import Question, Quiz
 from tests.conftest import PASSWORD
@@ -36,11 +37,14 @@ NOT_FROM_INPUT = {
     "memberships.role": "one of the roles",
     "invitations.role": "one of the roles",
     "invitations.token_hash": "a hash",
-    "outbox_messages.to": "copied from invitations.email",
+    "outbox_messages.to": "copied from invitations.email or users.email",
     "outbox_messages.subject": "composed by us and fitted (test below)",
     "api_tokens.prefix": "generated",
     "api_tokens.token_hash": "a hash",
     "users.password_hash": "a hash",
+    "account_tokens.purpose": "one of the purposes",
+    "account_tokens.token_hash": "a hash",
+    "course_staff.role": "one of the staff roles",
     "courses.slug": "slugified to at most 80 characters",
     "lessons.slug": "slugified to at most 80 characters, plus a short suffix",
     "lessons.content_hash": "a hash",

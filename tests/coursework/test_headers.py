@@ -20,7 +20,7 @@ from coursework.extensions import db
 from coursework.headers import CONTENT_SECURITY_POLICY
 from coursework.organisations import services as organisations
 from coursework.organisations import tokens
-from coursework.organisations.models import OutboxMessage
+from coursework.mail import OutboxMessage
 from coursework.policy import policy_of
 from coursework.progress import services as progress
 from lessons import services as lessons
@@ -60,9 +60,9 @@ class World:
 
 
 @pytest.fixture
-def world(app: Flask, make_user, make_quiz, course, login) -> World:
+def world(app: Flask, make_user, make_quiz, course, instructor, login) -> World:
+    # `instructor` owns `course`, so every page of its quizzes answers them.
     learner = make_user(name="Lea Learner")
-    instructor = make_user(is_instructor=True)
     admin = make_user(is_admin=True)
     manager = make_user()
     quiz = make_quiz()
