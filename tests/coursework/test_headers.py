@@ -18,9 +18,9 @@ from coursework import create_app
 from coursework.certificates.models import Certificate
 from coursework.extensions import db
 from coursework.headers import CONTENT_SECURITY_POLICY
+from coursework.mail import OutboxMessage
 from coursework.organisations import services as organisations
 from coursework.organisations import tokens
-from coursework.mail import OutboxMessage
 from coursework.policy import policy_of
 from coursework.progress import services as progress
 from lessons import services as lessons
