@@ -30,7 +30,15 @@ from lessons.rendering import render_markdown
 from quizzes.spec import BLANK, Choice, Kind, NumericAnswer, Pair, Question, QuizSpec
 from quizzes.validation import question_problems
 
-__all__ = ["GiftError", "Problem", "dump_gift", "looks_like_html", "parse_gift", "read_gift_file"]
+__all__ = [
+    "GiftError",
+    "Problem",
+    "check_size",
+    "dump_gift",
+    "looks_like_html",
+    "parse_gift",
+    "read_gift_file",
+]
 
 _CATEGORY = "$CATEGORY:"
 _ESCAPABLE = "\\~=#{}:"
@@ -57,13 +65,13 @@ _HTML_LIKE = re.compile(
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong in a GIFT file: the 1-based line of the question (or the offending
-    line inside it) and what an author should fix."""
+    line inside it), or 0 for the file as a whole, and what an author should fix."""
 
     line: int
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return f"line {self.line}: {self.message}" if self.line else self.message
 
 
 class GiftError(Exception):
@@ -83,11 +91,16 @@ def read_gift_file(data: bytes, max_bytes: int) -> QuizSpec:
 
     Raises GiftError, like `parse_gift`, for every way the file can be wrong.
     """
-    if len(data) > max_bytes:
-        raise GiftError(
-            [Problem(1, f"the file is larger than the limit of {describe_size(max_bytes)}")]
-        )
+    check_size(len(data), max_bytes)
     return parse_gift(_decode(data))
+
+
+def check_size(size: int, max_bytes: int) -> None:
+    """Refuse a GIFT file of `size` bytes over the limit, before any work is done on it."""
+    if size > max_bytes:
+        raise GiftError(
+            [Problem(0, f"the file is larger than the limit of {describe_size(max_bytes)}")]
+        )
 
 
 def describe_size(size: int) -> str:
@@ -105,7 +118,7 @@ def _decode(data: bytes) -> str:
     """UTF-8 (with or without a BOM) or UTF-16 (by its BOM, or by where its zero bytes fall,
     since text in UTF-16 has a zero beside every ASCII character)."""
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise GiftError([Problem(1, "the file is UTF-32 text: save it as UTF-8")])
+        raise GiftError([Problem(0, "the file is UTF-32 text: save it as UTF-8")])
     encoding = "utf-8-sig"
     for bom, name in _UTF16_BOMS:
         if data.startswith(bom):
@@ -118,13 +131,14 @@ def _decode(data: bytes) -> str:
         if len(data) % 2 == 0 and max(odd, even) >= len(sample) // 4 and min(odd, even) == 0:
             encoding = "utf-16-le" if odd else "utf-16-be"
         else:
-            raise GiftError([Problem(1, "the file is not text (it holds zero bytes)")])
+            raise GiftError([Problem(0, "the file is not text (it holds zero bytes)")])
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n" if encoding == "utf-8-sig" else "\n".encode(
-            encoding
-        )) + 1
+        line = (
+            data[: error.start].count(b"\n" if encoding == "utf-8-sig" else "\n".encode(encoding))
+            + 1
+        )
         label = "UTF-8" if encoding == "utf-8-sig" else "UTF-16"
         raise GiftError(
             [Problem(line, f"the file is not valid {label} text: save it as UTF-8")]
@@ -545,7 +559,7 @@ def _read_numeric(body: _Text, start: int, problems: list[Problem]) -> dict:
         answer = _numeric_answer(_untagged(text), line, problems)
         if answer is not None:
             numbers.append(NumericAnswer(**answer, weight=weight, feedback=feedback))
-    if not entries:
+    if not entries and len(problems) == found_before:
         problems.append(Problem(start, "the numeric block {#} has no answer"))
     elif len(problems) == found_before and not any(number.weight == 1 for number in numbers):
         problems.append(Problem(start, "no numeric answer earns full credit"))

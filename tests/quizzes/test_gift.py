@@ -352,7 +352,11 @@ def test_short_answer_feedback_may_contain_an_arrow():
         ("Q? {#1e999}", 1, "not a number"),
         ("Q? {#}", 1, "no answer"),
         ("Q? {#=%50%3}", 1, "full credit"),
-        ("Q? {#=3 ~#any other number}", 1, "not supported"),
+        # "any other answer" (~) is supported (issue 11); these forms of it are not
+        ("Q? {#=3 ~%50%#close enough}", 1, "earns no credit"),
+        ("Q? {#\n=3\n~4#four\n}", 3, "with no number"),
+        ("Q? {#\n=3\n~#a\n~#b\n}", 4, "only one"),
+        ("Q? {#\n~#first\n=3\n}", 3, "last"),
         ("Q? {\n=a -> 1\n=b -> 2\n=c\n}", 4, "=prompt -> answer"),
         ("Q? {=a -> 1 = -> 2}", 1, "at least two pairs"),
         ("Q? {=a -> 1 =b -> }", 1, "no answer after"),
@@ -460,7 +464,26 @@ def test_example_files_survive_a_round_trip(path):
         ),
         (Question(kind=Kind.TRUE_FALSE, text="Q?"), "needs an answer"),
         (Question(kind=Kind.NUMERIC, text="Q?"), "needs an answer"),
-        (Question(kind=Kind.NUMERIC, text="Q?", numbers=(NumericAnswer(),)), "value or a range"),
+        # An entry without a number is "any other answer" (issue 11), so half a range it is.
+        (
+            Question(kind=Kind.NUMERIC, text="Q?", numbers=(NumericAnswer(low=1),)),
+            "value or a range",
+        ),
+        (Question(kind=Kind.NUMERIC, text="Q?", numbers=(NumericAnswer(),)), "needs an answer"),
+        (
+            Question(
+                kind=Kind.NUMERIC,
+                text="Q?",
+                numbers=(NumericAnswer(value=1), NumericAnswer(weight=0), NumericAnswer(weight=0)),
+            ),
+            "one 'any other answer'",
+        ),
+        (
+            Question(
+                kind=Kind.NUMERIC, text="Q?", numbers=(NumericAnswer(weight=0), NumericAnswer(1))
+            ),
+            "must come last",
+        ),
         (single("Q?", Choice("a", 1.0), Choice("b"), text_format="rtf"), "text format"),
     ],
 )
@@ -485,8 +508,10 @@ def test_a_single_choice_with_every_choice_right_keeps_its_kind():
 # --- properties ----------------------------------------------------------------------------
 
 # Texts mix GIFT's special characters, escapes-in-waiting, newlines and non-ASCII letters.
-ALPHABET = "abyzAZ09 .,?!'\"()_-/>%[]~=#{}:\\\n\téßçΩπ中"
+# Tags and character references too: plain text that looks like HTML must read back plain.
+ALPHABET = "abyzAZ09 .,?!'\"()_-/<>&;%[]~=#{}:\\\n\téßçΩπ中"
 TRICKY_STARTS = ["", "", "", "[html]", "[plain] ", "//", "%", "%50%", "::", "$CATEGORY:", "="]
+TRICKY_STARTS += ["<b>", "&amp;", "[moodle]<p>"]
 
 
 def _canonical(text: str) -> str:
@@ -530,7 +555,16 @@ def weighted_choices(draw, texts=texts, kind=Kind.SINGLE):
     else:
         weights = draw(st.lists(CHOICE_WEIGHTS, min_size=2 if kind is Kind.SINGLE else 1))
         weights[draw(st.integers(0, len(weights) - 1))] = 1.0  # something earns full credit
-    return tuple(Choice(draw(texts), weight, draw(optional_texts)) for weight in weights)
+        if kind is Kind.SHORT_TEXT:
+            weights = [abs(weight) for weight in weights]  # a typed answer takes nothing away
+    # Distinct texts: the reader reports two choices with the same text, as the form does.
+    unique = draw(
+        st.lists(texts, min_size=len(weights), max_size=len(weights), unique_by=str.strip)
+    )
+    return tuple(
+        Choice(text, weight, draw(optional_texts))
+        for text, weight in zip(unique, weights, strict=True)
+    )
 
 
 @st.composite
@@ -562,7 +596,14 @@ def questions(draw):
         fields["numbers"] = tuple(numbers)
     else:
         fields["pairs"] = tuple(
-            draw(st.lists(st.builds(Pair, arrow_free, texts), min_size=2, max_size=4))
+            draw(
+                st.lists(
+                    st.builds(Pair, arrow_free, texts),
+                    min_size=2,
+                    max_size=4,
+                    unique_by=lambda pair: pair.prompt.strip(),  # as the reader insists
+                )
+            )
         )
         fields["distractors"] = tuple(draw(st.lists(texts, max_size=2)))
     return Question(
