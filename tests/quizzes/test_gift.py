@@ -7,6 +7,7 @@ give back nothing; any input at all must end in a quiz or a GiftError, never a c
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,11 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quizzes.gift import GiftError, Problem, dump_gift, parse_gift
+from quizzes.gift import GiftError, Problem, check_size, dump_gift, parse_gift, read_gift_file
 from quizzes.spec import BLANK, Choice, Kind, NumericAnswer, Pair, Question, QuizSpec
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = sorted(DATA.glob("*.gift"))
+MOODLE_FILES = sorted((DATA / "moodle").glob("*.txt"))  # written by Moodle: see its SOURCES.md
 
 
 def read(name: str) -> tuple[Question, ...]:
@@ -650,7 +652,7 @@ TOKENS = ["{", "}", "~", "=", "#", "####", ":", "::", "->", "..", "%", "%50%", "
 
 @FAST
 @given(
-    st.sampled_from(EXAMPLES),
+    st.sampled_from(EXAMPLES + MOODLE_FILES),
     st.lists(
         st.tuples(
             st.sampled_from(["delete", "insert", "repeat"]), st.floats(0, 1), st.integers(1, 6)
@@ -671,3 +673,156 @@ def test_mutated_example_files_read_or_report_problems(path, mutations, token):
         else:
             text = text[:at] + text[at : at + size] * 2 + text[at + size :]
     _reads_or_reports(text)
+
+
+# --- issue 11: GIFT as Moodle writes it ----------------------------------------------------
+
+
+def test_numeric_any_other_answer_in_both_of_moodles_forms():
+    other = NumericAnswer(weight=0.0, feedback="Completely wrong")
+    for source in (
+        "How many? {#3:2~#Completely wrong}",
+        "How many? {#\n\t=%100%3:2#\n\t~#Completely wrong\n}",
+        "How many? {#=3:2 ~*#Completely wrong}",
+    ):
+        (question,) = parse_gift(source).questions
+        assert question.numbers == (NumericAnswer(3, 2), other), source
+        assert other.is_other and not other.accepts(3)
+
+
+def test_negative_marks_on_a_single_answer_question_import():
+    (question,) = parse_gift("Q? {\n=right\n~%-33.33333%wrong#It costs you\n~other\n}").questions
+    assert question.kind is Kind.SINGLE
+    assert question.choices[1] == Choice("wrong", -0.3333333, "It costs you")
+
+
+def formats_of(source: str) -> tuple[str, Question]:
+    (question,) = parse_gift(source).questions
+    return question.text_format, question
+
+
+@pytest.mark.parametrize(
+    ("source", "text_format", "choice", "feedback"),
+    [
+        # Moodle's exporter: answers and feedback as HTML, untagged (the question's format)
+        ("Colour? {=<p>yellow</p>#<p>Right</p> ~red}", "html", "<p>yellow</p>", "<p>Right</p>"),
+        ("[html]Colour? {=yellow#Right ~red}", "html", "yellow", "Right"),
+        # untagged text is Moodle's auto-format: markup passes through, references too
+        ("Colour &amp; shade? {=yellow ~red}", "html", "yellow", ""),
+        ("Colour? {=yellow#[html]<b>Right</b> ~red}", "html", "yellow", "<b>Right</b>"),
+        # [plain] (or no markup at all) stays plain text, escaped when shown
+        ("[plain]Colour? {=<p>yellow</p> ~red}", "plain", "<p>yellow</p>", ""),
+        ("Is a < b? {=yes#since 1 < 2 ~no}", "plain", "yes", "since 1 < 2"),
+        # a [plain] answer in an HTML question is escaped into HTML
+        (
+            "[html]Tag? {=[plain]<b> & <i>#[plain]x < y ~none}",
+            "html",
+            "&lt;b&gt; &amp; &lt;i&gt;",
+            "x &lt; y",
+        ),
+        # [markdown] in an HTML question is rendered; [moodle] keeps its line breaks
+        ("[html]Q? {=[markdown]*yes* ~no}", "html", "<p><em>yes</em></p>", ""),
+        ("[html]Q? {=[moodle]one\\ntwo ~no}", "html", "one<br>\ntwo", ""),
+    ],
+)
+def test_html_text_follows_moodle(source, text_format, choice, feedback):
+    found, question = formats_of(source)
+    assert found == text_format
+    assert (question.choices[0].text, question.choices[0].feedback) == (choice, feedback)
+
+
+def test_an_html_question_converts_its_plain_and_markdown_texts():
+    found, question = formats_of("[markdown]Is *this* right?{FALSE#[plain]No <b>#[html]<p>Yes</p>}")
+    assert found == "html"
+    assert question.text == "<p>Is <em>this</em> right?</p>"
+    assert (question.feedback_true, question.feedback_false) == ("No &lt;b&gt;", "<p>Yes</p>")
+
+
+def test_what_learners_type_or_pick_from_a_list_is_never_html():
+    _, short = formats_of("[html]<p>Colour?</p> {=<b>yellow</b>#<p>Yes</p>}")
+    assert short.choices == (Choice("<b>yellow</b>", 1.0, "<p>Yes</p>"),)
+    _, matching = formats_of("Match {=<i>a</i> -> <b>1</b> =b -> 2}")
+    assert matching.text_format == "html"
+    assert matching.pairs == (Pair("<i>a</i>", "<b>1</b>"), Pair("b", "2"))
+
+
+def test_plain_text_that_looks_like_html_is_written_as_plain():
+    question = single("Which tag makes bold?", Choice("<b>", 1.0), Choice("<i>", 0.0, "&amp;"))
+    text = dump_gift([question])
+    assert text.startswith("[plain]Which tag")
+    assert parse_gift(text).questions == (question,)
+
+
+def test_the_question_rules_are_reported_at_the_question_line():
+    long = "x" * 5001
+    source = (
+        "Fine {T}\n\n"  # 1
+        "Pick {=A ~A}\n\n"  # 3
+        "Match {=a -> 1 =a -> 2}\n\n"  # 5
+        f"{long} {{T}}\n\n"  # 7
+        f"::{'t' * 201}:: Titled {{T}}\n\n"  # 9
+        "Single {=a ~b ~b}\n"  # 11
+    )
+    assert problems_in(source) == [
+        (3, "Two choices have the same text."),
+        (5, "Two prompts have the same text."),
+        (7, "Keep the question under 5000 characters."),
+        (9, "Keep the title under 200 characters."),
+        (11, "Two choices have the same text."),
+    ]
+
+
+GOOD = "::T:: Capital of France? {=Paris ~Lyon}\n\nSpider legs? {#8}\n"
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        GOOD.encode("utf-8"),
+        GOOD.encode("utf-8-sig"),
+        GOOD.encode("utf-16"),  # with a byte-order mark
+        codecs.BOM_UTF16_BE + GOOD.encode("utf-16-be"),
+        GOOD.encode("utf-16-le"),  # no byte-order mark
+        GOOD.encode("utf-16-be"),
+        ("Château? {T}\n\n" + GOOD).encode("utf-16-le"),  # not only ASCII
+    ],
+)
+def test_utf8_and_utf16_files_read_alike(encoded):
+    assert read_gift_file(encoded, 1 << 20).questions[-2:] == parse_gift(GOOD).questions
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"Caf\xe9? {=a ~b}", Problem(1, "the file is not valid UTF-8 text: save it as UTF-8")),
+        (b"Q? {T}\n\nR\xff? {T}", Problem(3, "the file is not valid UTF-8 text: save it as UTF-8")),
+        (GOOD.encode("utf-32"), Problem(0, "the file is UTF-32 text: save it as UTF-8")),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            Problem(0, "the file is not text (it holds zero bytes)"),
+        ),
+        (b"Q? {T}\n\nR\x00? {T}", Problem(0, "the file is not text (it holds zero bytes)")),
+    ],
+)
+def test_other_encodings_and_binary_files_are_refused_with_a_message(data, problem):
+    with pytest.raises(GiftError) as caught:
+        read_gift_file(data, 1 << 20)
+    assert caught.value.problems == [problem]
+
+
+def test_a_nul_character_is_refused_at_its_line():
+    assert problems_in("Q? {T}\n\nR\x00? {T}") == [
+        (3, "the file holds a NUL character, which text cannot")
+    ]
+
+
+def test_a_file_over_the_size_cap_is_refused_before_it_is_read():
+    limit = 1 << 20
+    at_the_cap = (GOOD + "\n" * (limit - len(GOOD))).encode()
+    assert len(at_the_cap) == limit and read_gift_file(at_the_cap, limit).questions
+    with pytest.raises(GiftError) as caught:
+        read_gift_file(at_the_cap + b"\n", limit)
+    assert caught.value.problems == [Problem(0, "the file is larger than the limit of 1 MiB")]
+    assert str(caught.value) == "the file is larger than the limit of 1 MiB"
+    with pytest.raises(GiftError, match="limit of 1,000 bytes"):
+        check_size(1001, 1000)
