@@ -52,6 +52,22 @@ ACTIVITIES = (
 )
 
 
+def spectrum(title: str) -> Question:
+    """The single-answer question both files hold; one [html] feedback makes it HTML, and
+    its [plain] answer is escaped into it."""
+    return Question(
+        Kind.SINGLE,
+        "What's between orange and green in the spectrum?",
+        title=title,
+        choices=(
+            Choice("yellow", 1.0, "right; good!"),
+            Choice("red", 0.0, "wrong, it's yellow"),
+            Choice("blue", 0.0, "wrong, it's yellow"),
+        ),
+        text_format="html",
+    )
+
+
 def test_questions_gift_txt():
     questions = parse_gift(without_the_essay(read("questions.gift.txt"))).questions
     assert questions == (
@@ -63,18 +79,7 @@ def test_questions_gift_txt():
             distractors=("Chat",),
             text_format="html",
         ),
-        # One [html] feedback makes the question HTML; the [plain] answer is escaped into it.
-        Question(
-            Kind.SINGLE,
-            "What's between orange and green in the spectrum?",
-            title="Q2",
-            choices=(
-                Choice("yellow", 1.0, "right; good!"),
-                Choice("red", 0.0, "wrong, it's yellow"),
-                Choice("blue", 0.0, "wrong, it's yellow"),
-            ),
-            text_format="html",
-        ),
+        spectrum("Q2"),
         # Negative marks on a multiple-answer question
         Question(
             Kind.MULTIPLE,
@@ -141,17 +146,7 @@ def test_exporter_output_gift_txt():
             distractors=("Chat",),
             text_format="html",
         ),
-        Question(
-            Kind.SINGLE,
-            "What's between orange and green in the spectrum?",
-            title="Q8",
-            choices=(
-                Choice("yellow", 1.0, "right; good!"),
-                Choice("red", 0.0, "wrong, it's yellow"),
-                Choice("blue", 0.0, "wrong, it's yellow"),
-            ),
-            text_format="html",
-        ),
+        spectrum("Q8"),
         Question(
             Kind.MULTIPLE,
             "What's between orange and green in the spectrum?",
