@@ -636,6 +636,8 @@ def _reads_or_reports(text: str) -> None:
         assert all(problem.line >= 1 for problem in error.problems)
     else:
         assert quiz.questions
+        # and whatever is read can be written back, and reads the same (issue 11)
+        assert parse_gift(dump_gift(quiz)) == quiz
 
 
 GIFTISH = "{}~=#:%->.\\\n\n TF0129ab[]/$" + "CATEGORY"
