@@ -250,7 +250,13 @@ class QuestionForm(FlaskForm):
     """One form for every kind; a page shows the fields of its question's kind."""
 
     text = TextAreaField("Question text", render_kw={"rows": 4})
-    text_format = RadioField("Text format", choices=TEXT_FORMATS, default="plain")
+    text_format = RadioField(
+        "Text format",
+        choices=TEXT_FORMATS,
+        default="plain",
+        description="With HTML, the choices, matching prompts and feedback are HTML too, "
+        "cleaned by the same rules as lessons. Otherwise they are shown as typed.",
+    )
     title = StringField(
         "Title (optional)",
         filters=[strip],
@@ -390,13 +396,20 @@ class QuestionForm(FlaskForm):
             for row in self.numbers.data:
                 if all(row[key] in (None, "") for key in row):
                     continue
+                # A row with feedback and no number is "any other answer", worth nothing.
+                other = all(row[key] is None for key in ("value", "low", "high"))
                 numbers.append(
                     NumericAnswer(
                         value=row["value"],
                         tolerance=row["tolerance"] or 0.0,
                         low=row["low"],
                         high=row["high"],
-                        weight=(row["weight"] if row["weight"] is not None else 100.0) / 100,
+                        weight=(
+                            row["weight"]
+                            if row["weight"] is not None
+                            else (0.0 if other else 100.0)
+                        )
+                        / 100,
                         feedback=row["feedback"] or "",
                     )
                 )

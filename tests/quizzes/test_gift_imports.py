@@ -300,3 +300,35 @@ def test_numeric_any_other_answer_feedback_reaches_the_learner(client, make_user
     services.submit_attempt(attempt)
     result = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
     assert '<p class="feedback">Completely wrong</p>' in result
+
+
+# ---- the question form ----------------------------------------------------------------------
+
+
+def test_the_question_form_takes_an_any_other_answer_row(client, make_user, login, make_quiz):
+    login(client, make_user(is_instructor=True))
+    quiz = make_quiz(questions=[])
+    form = {
+        "text": "A number from 1 to 5?",
+        "text_format": "plain",
+        "points": "1",
+        "numbers-0-value": "3",
+        "numbers-0-tolerance": "2",
+        "numbers-1-feedback": "Completely wrong",  # no number, no worth: any other answer
+    }
+    response = client.post(f"/teach/quizzes/{quiz.id}/questions/new?kind=numeric", data=form)
+    assert response.status_code == 302, page_text(response)[:1000]
+    db.session.expire_all()
+    (question,) = db.session.get(Quiz, quiz.id).questions
+    assert services.to_spec(question).numbers == (
+        NumericAnswer(3, 2),
+        NumericAnswer(weight=0.0, feedback="Completely wrong"),
+    )
+    edit_page = client.get(f"/teach/quizzes/{quiz.id}/questions/{question.id}")
+    assert edit_page.status_code == 200
+    assert "Any other answer" in page_text(client.get(f"/teach/quizzes/{quiz.id}/preview"))
+
+    form["numbers-2-feedback"] = "Another catch-all"
+    response = client.post(f"/teach/quizzes/{quiz.id}/questions/new?kind=numeric", data=form)
+    assert response.status_code == 400
+    assert "Leave the number empty in one row at most" in page_text(response)
