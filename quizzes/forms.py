@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -27,6 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from coursework.accounts.forms import strip
 from coursework.errors import RuleViolation
 from quizzes import services
+from quizzes.gift import describe_size
 from quizzes.grading import GradingMethod, parse_number
 from quizzes.models import ReviewShows, ReviewWhen
 from quizzes.spec import Choice, Kind, NumericAnswer, Pair, Question
@@ -471,9 +473,13 @@ def question_form_data(question: Question) -> dict:
 
 
 class GiftUploadForm(FlaskForm):
-    file = FileField(
-        "GIFT file",
-        description="A .gift or .txt file in Moodle's GIFT format, UTF-8. It replaces every "
-        "question of this quiz; if anything in it is wrong, nothing changes.",
-        validators=[FileRequired("Choose a GIFT file to upload.")],
-    )
+    file = FileField("GIFT file", validators=[FileRequired("Choose a GIFT file to upload.")])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        limit = describe_size(current_app.config["GIFT_MAX_BYTES"])
+        self.file.description = (
+            f"A .gift or .txt file in Moodle's GIFT format, UTF-8 or UTF-16, up to {limit}. "
+            "It replaces every question of this quiz; if anything in it is wrong, nothing "
+            "changes."
+        )

@@ -193,8 +193,9 @@ def test_upload_takes_moodles_exporter_output(client, teacher_page):
 def test_upload_over_the_cap_is_refused_with_the_limit(app, client, teacher_page, monkeypatch):
     assert app.config["GIFT_MAX_BYTES"] == 1 << 20  # 1 MiB unless configured
     # A smaller cap here: the test client spools a body over 500 KB to a file it never closes.
-    monkeypatch.setitem(app.config, "GIFT_MAX_BYTES", 4096)
     quiz, token = teacher_page
+    assert "UTF-8 or UTF-16, up to 1 MiB" in page_text(client.get(f"/teach/quizzes/{quiz.id}"))
+    monkeypatch.setitem(app.config, "GIFT_MAX_BYTES", 4096)
     before = db.session.scalar(select(func.count(QuestionRow.id)))
     response = upload(client, quiz, token, GOOD.encode() + b"\n" * 4096)
     assert response.status_code == 400
