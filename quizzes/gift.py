@@ -129,8 +129,10 @@ def _decode(data: bytes) -> str:
         odd, even = sample[1::2].count(0), sample[0::2].count(0)
         # Mostly-ASCII UTF-16 has a zero in nearly every other byte; anything else with
         # zero bytes is not text at all.
-        if len(data) % 2 == 0 and max(odd, even) >= len(sample) // 4 and min(odd, even) == 0:
-            encoding = "utf-16-le" if odd else "utf-16-be"
+        # (Other scripts put zeros on the other side now and then, so a few are allowed.)
+        few = max(odd, even) // 10
+        if len(data) % 2 == 0 and max(odd, even) >= len(sample) // 4 and min(odd, even) <= few:
+            encoding = "utf-16-le" if odd > even else "utf-16-be"
         else:
             raise GiftError([Problem(0, "the file is not text (it holds zero bytes)")])
     try:
@@ -403,7 +405,7 @@ def _settle_formats(question: Question) -> Question:
     rich = question.kind in (Kind.SINGLE, Kind.MULTIPLE)
     # What Moodle treats as formatted text, in a fixed order so it can be put back.
     texts = [(declared, question.text), split(question.general_feedback)]
-    texts += [split(c.text) if rich else ("plain", _untagged(c.text)) for c in question.choices]
+    texts += [split(c.text) for c in question.choices if rich]
     texts += [split(c.feedback) for c in question.choices]
     texts += [split(n.feedback) for n in question.numbers]
     texts += [split(question.feedback_true), split(question.feedback_false)]
@@ -414,13 +416,10 @@ def _settle_formats(question: Question) -> Question:
     else:
         target = "markdown" if declared == "markdown" else "plain"
         converted = [body for _, body in texts]
-    if rich is False and question.choices:
-        # Short answers keep the text as typed, whatever the question's format.
-        count = len(question.choices)
-        converted[2 : 2 + count] = [body for _, body in texts[2 : 2 + count]]
     values = iter(converted)
     text, general = next(values), next(values)
-    choice_texts = [next(values) for _ in question.choices]
+    # Short answers keep the text as typed, whatever the question's format.
+    choice_texts = [next(values) if rich else _untagged(c.text) for c in question.choices]
     choice_feedback = [next(values) for _ in question.choices]
     numbers = tuple(replace(n, feedback=next(values)) for n in question.numbers)
     feedback_true, feedback_false = next(values), next(values)

@@ -103,7 +103,7 @@ def grade_true_false(question: Question, answer: Any, **_: Any) -> Grade:
 _MEANINGFUL = re.compile(
     r"(?<![^\W_])[-+](?=\.?[0-9])"  # a sign: not after a letter or digit, before a number
     r"|(?<=[^\W_])\.(?=[^\W_])"  # a point between letters or digits
-    r"|(?<![^\W_])\.(?=[0-9])"  # a leading point: .5
+    r"|(?<![^\W_])(?<!\.)\.(?=[0-9])"  # a leading point: .5 (not the last of "...5")
     r"|[+#]"
     r"|[^\W_]+"
 )

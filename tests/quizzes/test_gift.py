@@ -828,3 +828,10 @@ def test_a_file_over_the_size_cap_is_refused_before_it_is_read():
     assert str(caught.value) == "the file is larger than the limit of 1 MiB"
     with pytest.raises(GiftError, match="limit of 1,000 bytes"):
         check_size(1001, 1000)
+
+
+def test_utf16_without_a_byte_order_mark_may_mix_scripts():
+    text = "::Ā:: Āā Latin Extended, ASCII and 中文? {=yes ~no}\n" * 3
+    for encoding in ("utf-16-le", "utf-16-be"):
+        questions = read_gift_file(text.replace("\n", "\n\n").encode(encoding), 1 << 20).questions
+        assert [q.title for q in questions] == ["Ā"] * 3
