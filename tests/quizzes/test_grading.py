@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import statistics
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quizzes.gift import parse_gift
 from quizzes.grading import (
     GradingMethod,
     Outcome,
@@ -398,3 +400,41 @@ def test_plus_and_hash_always_matter(word, suffix):
 def test_a_decimal_point_always_matters(whole, fraction):
     assert normalise_text(f"{whole}.{fraction}") == f"{whole}.{fraction}"
     assert normalise_text(f"{whole}.{fraction}") != normalise_text(f"{whole}{fraction}")
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "quizzes" / "course" / "tpm-vs-pm"
+LESSONS = Path(__file__).resolve().parents[2] / "lessons" / "course" / "tpm-vs-pm"
+# Each shipped short-answer question, and answers worded as its lesson words them.
+LESSON_WORDING = {
+    "Third technical task": [
+        "Assisting with testing",
+        "helping out with testing",
+        "helps with testing",
+        "help with testing",
+        "support for testing",
+        "testing support",
+        "helping to test the system",
+    ],
+    "The third shared quality": ["constant communication", "Communication."],
+    "IT and engineering role": ["technical project manager (TPM)", "TPM"],
+    "Who a TPM keeps on track": ["the engineer (or engineers)", "engineers"],
+    "Other names": ["general", "traditional project manager"],
+    "What TPM stands for": ["technical project manager"],
+    "Field of experience": ["IT", "engineering"],
+    "Mapping a system": ["system architecture diagrams", "architecture diagrams"],
+}
+
+
+def test_shipped_short_answers_accept_the_lessons_own_wording():
+    lessons_text = normalise_text(" ".join(p.read_text() for p in LESSONS.glob("*.md")))
+    shipped = {
+        question.title: question
+        for path in SHIPPED.glob("*.gift")
+        for question in parse_gift(path.read_text()).questions
+        if question.kind is Kind.SHORT_TEXT
+    }
+    assert set(shipped) == set(LESSON_WORDING)
+    for title, answers in LESSON_WORDING.items():
+        for typed in answers:
+            assert normalise_text(typed) in lessons_text, typed  # the lesson's words
+            assert grade(shipped[title], typed).fraction == 1, (title, typed)
