@@ -688,6 +688,12 @@ def _read_short_text(answers: _Text, start: int, problems: list[Problem]) -> dic
         text, feedback = _text_and_feedback(piece)
         if not _untagged(text):
             problems.append(Problem(line, "an accepted answer is empty"))
+        elif "->" in text:
+            # Only `{a -> b}`, with no =, gets here; with an = it is matching. No GIFT can
+            # write such an answer back, so it is refused rather than half-supported.
+            problems.append(
+                Problem(line, "'->' belongs to matching pairs: write each as =prompt -> answer")
+            )
         choices.append(Choice(text=text, weight=weight, feedback=feedback))
     if len(problems) == found_before and not any(choice.weight == 1 for choice in choices):
         problems.append(Problem(start, "no accepted answer earns full credit"))

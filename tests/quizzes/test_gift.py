@@ -361,6 +361,7 @@ def test_short_answer_feedback_may_contain_an_arrow():
         ("Q? {#\n~#first\n=3\n}", 3, "last"),
         ("Q? {\n=a -> 1\n=b -> 2\n=c\n}", 4, "=prompt -> answer"),
         ("Q? {=a -> 1 = -> 2}", 1, "at least two pairs"),
+        ("Q? {a -> 1}", 1, "=prompt -> answer"),  # found by the read-write-read property
         ("Q? {=a -> 1 =b -> }", 1, "no answer after"),
         ("Q? {\n=a -> 1 #nice\n=b -> 2\n}", 2, "no feedback"),
         ("Q? {x =a -> 1 =b -> 2}", 1, "before the first pair"),
