@@ -36,6 +36,8 @@ class Base:
     WTF_CSRF_CHECK_DEFAULT = False  # checked in create_app, where API tokens are exempt
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     COURSE_DOCUMENT_MAX_BYTES = 512 * 1024
+    # GIFT files (upload, API, command line) are refused above this, before parsing.
+    GIFT_MAX_BYTES = 1024 * 1024
 
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"

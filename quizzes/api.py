@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -20,7 +20,7 @@ from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.policy import access
 from lessons import services as lessons
 from quizzes import services
-from quizzes.gift import GiftError, dump_gift, parse_gift
+from quizzes.gift import GiftError, check_size, dump_gift, parse_gift
 from quizzes.models import Attempt, Question, Quiz, ReviewShows
 from quizzes.schemas import (
     AttemptSummarySchema,
@@ -384,6 +384,8 @@ def _attachment(quiz: Quiz) -> dict[str, str]:
 
 def _parse_gift(text: str):
     try:
+        # The same limit as an uploaded file, in bytes as it would be saved (UTF-8).
+        check_size(len(text.encode("utf-8", "surrogatepass")), current_app.config["GIFT_MAX_BYTES"])
         return parse_gift(text).questions
     except GiftError as error:
         raise RuleViolation(

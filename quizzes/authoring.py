@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -32,7 +33,7 @@ from quizzes.forms import (
     question_form_data,
     target_value,
 )
-from quizzes.gift import GiftError, dump_gift, parse_gift
+from quizzes.gift import GiftError, dump_gift, read_gift_file
 from quizzes.models import Attempt, Quiz
 from quizzes.spec import Kind, question_from_dict, question_to_dict
 
@@ -331,13 +332,12 @@ def import_gift(quiz_id: int):
     form = GiftUploadForm()
     problems: list[tuple[str, str]] = []
     if form.validate_on_submit():
+        limit = current_app.config["GIFT_MAX_BYTES"]
         try:
-            text = form.file.data.read().decode("utf-8-sig")
-            questions = list(parse_gift(text).questions)
-        except UnicodeDecodeError:
-            form.file.errors.append("The file is not UTF-8 text. Save it as UTF-8 and try again.")
+            # Reading one byte past the limit is enough to refuse a file before parsing it.
+            questions = list(read_gift_file(form.file.data.read(limit + 1), limit).questions)
         except GiftError as error:
-            problems = [(f"Line {p.line}", p.message) for p in error.problems]
+            problems = [(f"Line {p.line}" if p.line else "File", p.message) for p in error.problems]
             form.file.errors.append(_not_imported(len(problems)))
         else:
             if not questions:

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 import yaml
+from flask import current_app
 from flask.cli import AppGroup
 
 from coursework.errors import NotFound, RuleViolation
 from lessons import services as lessons
 from quizzes import services
-from quizzes.gift import GiftError, dump_gift, parse_gift
+from quizzes.gift import GiftError, dump_gift, read_gift_file
 
 quizzes_cli = AppGroup("quizzes", help="Import and export quizzes (GIFT format).")
 
@@ -19,20 +20,30 @@ DEFAULT_QUIZZES = Path(__file__).parent / "course"
 
 
 def _read_gift(path: Path):
+    limit = current_app.config["GIFT_MAX_BYTES"]
+    with path.open("rb") as stream:
+        data = stream.read(limit + 1)  # enough to tell it is too big, never the whole of it
     try:
-        return parse_gift(path.read_text(encoding="utf-8-sig")).questions
+        return read_gift_file(data, limit).questions
     except GiftError as error:
-        lines = "\n".join(f"  line {p.line}: {p.message}" for p in error.problems)
+        lines = "\n".join(f"  {problem}" for problem in error.problems)
         raise click.ClickException(f"{path.name} was not imported:\n{lines}") from None
-    except UnicodeDecodeError:
-        raise click.ClickException(f"{path.name} is not UTF-8 text.") from None
 
 
-def _describe(path: Path, error: RuleViolation) -> str:
-    problems = "\n".join(
-        f"  {where}: {message}" for where, messages in error.errors.items() for message in messages
-    )
-    return f"{path.name} was not imported: {error.message}" + (f"\n{problems}" if problems else "")
+def _import(path: Path, *args, **kwargs) -> services.QuizImport:
+    """`services.import_quiz`, its refusals as a message and a non-zero exit, not a traceback
+    (the reader checks the same rules first, so this is a safety net)."""
+    try:
+        return services.import_quiz(*args, **kwargs)
+    except RuleViolation as error:
+        lines = "\n".join(
+            f"  {where}: {message}"
+            for where, messages in error.errors.items()
+            for message in messages
+        )
+        raise click.ClickException(
+            f"{path.name} was not imported: {error.message}\n{lines}"
+        ) from None
 
 
 def _target(course_slug: str, lesson_slug: str | None):
@@ -58,17 +69,15 @@ def import_command(file, course_slug, lesson_slug, title, passing_score, publish
     settings = services.QuizSettings(
         title=title or file.stem.replace("-", " ").capitalize(), passing_score=passing_score
     )
-    try:
-        result = services.import_quiz(
-            course.id,
-            lesson.id if lesson else None,
-            questions,
-            settings,
-            by=lessons.OPERATOR,
-            publish=publish,
-        )
-    except RuleViolation as error:
-        raise click.ClickException(_describe(file, error)) from None
+    result = _import(
+        file,
+        course.id,
+        lesson.id if lesson else None,
+        questions,
+        settings,
+        by=lessons.OPERATOR,
+        publish=publish,
+    )
     verb = "created" if result.created else "updated" if result.changed else "unchanged"
     click.echo(f"{result.quiz.title}: {verb}, {len(result.quiz.questions)} questions.")
 
@@ -83,7 +92,10 @@ def export_command(course_slug, lesson_slug, output) -> None:
     quiz = services.find_quiz(course.id, lesson.id if lesson else None)
     if quiz is None:
         raise click.ClickException("That lesson has no quiz.")
-    text = dump_gift([services.to_spec(question) for question in quiz.questions])
+    try:
+        text = dump_gift([services.to_spec(question) for question in quiz.questions])
+    except ValueError as error:
+        raise click.ClickException(f"This quiz cannot be written as GIFT: {error}.") from None
     if output:
         output.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {len(quiz.questions)} questions to {output}.")
@@ -111,10 +123,12 @@ def load_course_quizzes(course_slug: str, folder: Path) -> list[str]:
             shuffle_choices=bool(options.get("shuffle_choices", False)),
             required=bool(options.get("required", True)),
         )
-        result = services.import_quiz(
+        path = folder / entry["file"]
+        result = _import(
+            path,
             course.id,
             lesson.id if lesson else None,
-            _read_gift(folder / entry["file"]),
+            _read_gift(path),
             settings,
             by=lessons.OPERATOR,
             publish=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -28,6 +29,7 @@ from coursework.accounts.forms import strip
 from coursework.errors import RuleViolation
 from coursework.lengths import form_length
 from quizzes import models, services
+from quizzes.gift import describe_size
 from quizzes.grading import GradingMethod, parse_number
 from quizzes.models import ReviewShows, ReviewWhen
 from quizzes.spec import Choice, Kind, NumericAnswer, Pair, Question
@@ -251,7 +253,13 @@ class QuestionForm(FlaskForm):
     """One form for every kind; a page shows the fields of its question's kind."""
 
     text = TextAreaField("Question text", render_kw={"rows": 4})
-    text_format = RadioField("Text format", choices=TEXT_FORMATS, default="plain")
+    text_format = RadioField(
+        "Text format",
+        choices=TEXT_FORMATS,
+        default="plain",
+        description="With HTML, the choices, matching prompts and feedback are HTML too, "
+        "cleaned by the same rules as lessons. Otherwise they are shown as typed.",
+    )
     title = StringField(
         "Title (optional)",
         filters=[strip],
@@ -391,13 +399,20 @@ class QuestionForm(FlaskForm):
             for row in self.numbers.data:
                 if all(row[key] in (None, "") for key in row):
                     continue
+                # A row with feedback and no number is "any other answer", worth nothing.
+                other = all(row[key] is None for key in ("value", "low", "high"))
                 numbers.append(
                     NumericAnswer(
                         value=row["value"],
                         tolerance=row["tolerance"] or 0.0,
                         low=row["low"],
                         high=row["high"],
-                        weight=(row["weight"] if row["weight"] is not None else 100.0) / 100,
+                        weight=(
+                            row["weight"]
+                            if row["weight"] is not None
+                            else (0.0 if other else 100.0)
+                        )
+                        / 100,
                         feedback=row["feedback"] or "",
                     )
                 )
@@ -459,9 +474,13 @@ def question_form_data(question: Question) -> dict:
 
 
 class GiftUploadForm(FlaskForm):
-    file = FileField(
-        "GIFT file",
-        description="A .gift or .txt file in Moodle's GIFT format, UTF-8. It replaces every "
-        "question of this quiz; if anything in it is wrong, nothing changes.",
-        validators=[FileRequired("Choose a GIFT file to upload.")],
-    )
+    file = FileField("GIFT file", validators=[FileRequired("Choose a GIFT file to upload.")])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        limit = describe_size(current_app.config["GIFT_MAX_BYTES"])
+        self.file.description = (
+            f"A .gift or .txt file in Moodle's GIFT format, UTF-8 or UTF-16, up to {limit}. "
+            "It replaces every question of this quiz; if anything in it is wrong, nothing "
+            "changes."
+        )

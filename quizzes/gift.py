@@ -19,23 +19,35 @@ every problem in the file at once, with a line number each, and returns nothing 
 
 from __future__ import annotations
 
+import codecs
+import html
 import math
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import chain
 
-from coursework.lengths import too_long
-from quizzes import models
+from lessons.rendering import render_markdown
 from quizzes.spec import BLANK, Choice, Kind, NumericAnswer, Pair, Question, QuizSpec
+from quizzes.validation import question_problems
 
-__all__ = ["GiftError", "Problem", "dump_gift", "parse_gift"]
+__all__ = [
+    "GiftError",
+    "Problem",
+    "check_size",
+    "dump_gift",
+    "looks_like_html",
+    "parse_gift",
+    "read_gift_file",
+]
 
 _CATEGORY = "$CATEGORY:"
 _ESCAPABLE = "\\~=#{}:"
 # Stands in for an escaped character in `_Text.live`, so no search ever takes it for syntax.
 _MASK = "\x00"
-# Moodle's "moodle" auto-format is plain text with line breaks kept: the model calls it plain.
-_FORMATS = {"plain": "plain", "moodle": "plain", "markdown": "markdown", "html": "html"}
+# Untagged text is in Moodle's "moodle" auto-format: HTML passes through, line breaks are kept.
+# So it becomes HTML when it holds any markup, plain text otherwise (see _settle_formats).
+_AUTO = "moodle"
 _FORMAT_TAG = re.compile(r"\[(plain|moodle|markdown|html)\]")
 _WRITTEN_FORMATS = ("plain", "markdown", "html")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -44,18 +56,23 @@ _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 # slack as quizzes/validation.py, so three answers of 33.333% pass.
 _TOTAL_SLACK = 0.001
 _INDENT = "    "
+# A tag, a comment or a character reference: what makes Moodle's auto-format text HTML.
+_HTML_LIKE = re.compile(
+    r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?\s*>|<!--"
+    r"|&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);"
+)
 
 
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong in a GIFT file: the 1-based line of the question (or the offending
-    line inside it) and what an author should fix."""
+    line inside it), or 0 for the file as a whole, and what an author should fix."""
 
     line: int
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return f"line {self.line}: {self.message}" if self.line else self.message
 
 
 class GiftError(Exception):
@@ -67,6 +84,68 @@ class GiftError(Exception):
 
 
 # --- reading -------------------------------------------------------------------------------
+
+
+def read_gift_file(data: bytes, max_bytes: int) -> QuizSpec:
+    """Read an uploaded or stored GIFT file: refused before parsing when it is over
+    `max_bytes`, decoded (UTF-8, or UTF-16 with or without a byte-order mark), then parsed.
+
+    Raises GiftError, like `parse_gift`, for every way the file can be wrong.
+    """
+    check_size(len(data), max_bytes)
+    return parse_gift(_decode(data))
+
+
+def check_size(size: int, max_bytes: int) -> None:
+    """Refuse a GIFT file of `size` bytes over the limit, before any work is done on it."""
+    if size > max_bytes:
+        raise GiftError(
+            [Problem(0, f"the file is larger than the limit of {describe_size(max_bytes)}")]
+        )
+
+
+def describe_size(size: int) -> str:
+    """A byte count as people read it: 1 MiB, 512 KiB, 900 bytes."""
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size:,} bytes"
+
+
+_UTF16_BOMS = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without a BOM) or UTF-16 (by its BOM, or by where its zero bytes fall,
+    since text in UTF-16 has a zero beside every ASCII character)."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise GiftError([Problem(0, "the file is UTF-32 text: save it as UTF-8")])
+    encoding = "utf-8-sig"
+    for bom, name in _UTF16_BOMS:
+        if data.startswith(bom):
+            encoding, data = name, data[len(bom) :]
+    if encoding == "utf-8-sig" and b"\x00" in data[:4096]:
+        sample = data[:4096]
+        odd, even = sample[1::2].count(0), sample[0::2].count(0)
+        # Mostly-ASCII UTF-16 has a zero in nearly every other byte; anything else with
+        # zero bytes is not text at all.
+        # (Other scripts put zeros on the other side now and then, so a few are allowed.)
+        few = max(odd, even) // 10
+        if len(data) % 2 == 0 and max(odd, even) >= len(sample) // 4 and min(odd, even) <= few:
+            encoding = "utf-16-le" if odd > even else "utf-16-be"
+        else:
+            raise GiftError([Problem(0, "the file is not text (it holds zero bytes)")])
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = (
+            data[: error.start].count(b"\n" if encoding == "utf-8-sig" else "\n".encode(encoding))
+            + 1
+        )
+        label = "UTF-8" if encoding == "utf-8-sig" else "UTF-16"
+        raise GiftError(
+            [Problem(line, f"the file is not valid {label} text: save it as UTF-8")]
+        ) from None
 
 
 def parse_gift(text: str) -> QuizSpec:
@@ -88,8 +167,6 @@ def parse_gift(text: str) -> QuizSpec:
         if first.startswith(_CATEGORY):
             # An empty path goes back to the default category, so that an export can say so.
             category = _Text.scan([(first_line, first[len(_CATEGORY) :])]).plain.strip()
-            if message := too_long(category, models.Question.category):
-                problems.append(Problem(first_line, f"the category is too long. {message}"))
             # Moodle wants a blank line after the category; accept a question straight after.
             block = block[1:]
             if not block:
@@ -115,9 +192,8 @@ def _blocks(text: str) -> Iterator[list[tuple[int, str]]]:
     Questions are separated by blank lines. Lines are trimmed as Moodle does, so indenting
     answers is free; a newline that must survive inside a text is written `\\n`.
     """
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     block: list[tuple[int, str]] = []
-    for number, raw in enumerate(text.split("\n"), start=1):
+    for number, raw in enumerate(_lines(text).split("\n"), start=1):
         line = raw.strip()
         if not line:
             if block:
@@ -127,6 +203,17 @@ def _blocks(text: str) -> Iterator[list[tuple[int, str]]]:
             block.append((number, line))
     if block:
         yield block
+
+
+def _lines(text: str) -> str:
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+_ESCAPE = re.compile(r"\\([\\~=#{}:n])")
+
+
+def _unescape(match: re.Match) -> str:
+    return "\n" if match.group(1) == "n" else match.group(1)
 
 
 class _Text:
@@ -154,20 +241,14 @@ class _Text:
                 plain.append("\n")
                 live.append("\n")
                 lines.append(number)
-            position = 0
-            while position < len(line):
-                char = line[position]
-                following = line[position + 1 : position + 2]
-                if char == "\\" and following and (following in _ESCAPABLE or following == "n"):
-                    plain.append("\n" if following == "n" else following)
-                    live.append(_MASK)
-                    position += 2
-                else:
-                    # A backslash before anything else is kept as written, as in Moodle.
-                    plain.append(char)
-                    live.append(char)
-                    position += 1
-                lines.append(number)
+            if "\\" in line:
+                # A backslash before anything else is kept as written, as in Moodle.
+                live.append(_ESCAPE.sub(_MASK, line))
+                line = _ESCAPE.sub(_unescape, line)
+            else:
+                live.append(line)
+            plain.append(line)
+            lines.extend([number] * len(line))
         return cls("".join(plain), "".join(live), tuple(lines))
 
     def __getitem__(self, key: slice) -> _Text:
@@ -201,8 +282,6 @@ def _read_question(
             problem(start, "the title has no closing '::'")
             return None
         title = source.plain[2:end].strip()
-        if message := too_long(title, models.Question.title):
-            problem(start, f"the title is too long. {message}")
         source = source[end + 2 :]
 
     opening, closing = source.find("{"), source.find("}")
@@ -230,10 +309,10 @@ def _read_question(
     head, inner, tail = source[:opening], source[opening + 1 : closing], source[closing + 1 :]
     # Text after the block makes a missing-word question: the block leaves a blank behind.
     text = (head.plain + BLANK + tail.plain if tail.plain.strip() else head.plain).strip()
-    text_format = "plain"
+    text_format = _AUTO
     tag = _FORMAT_TAG.match(text)
     if tag:
-        text_format = _FORMATS[tag.group(1)]
+        text_format = tag.group(1)
         text = text[tag.end() :].strip()
     if not text:
         problem(start, "the question text is empty")
@@ -241,7 +320,7 @@ def _read_question(
     general_feedback = ""
     split = inner.live.rfind("####")
     if split != -1:
-        general_feedback = _clean(inner.plain[split + 4 :])
+        general_feedback = _trim(inner.plain[split + 4 :])
         inner = inner[:split]
     answers = inner.strip()
 
@@ -261,22 +340,115 @@ def _read_question(
 
     if len(problems) > found_before:
         return None
-    return Question(
+    question = _settle_formats(
+        Question(
+            text=text,
+            title=title,
+            general_feedback=general_feedback,
+            text_format=text_format,
+            category=category,
+            **fields,
+        )
+    )
+    # The same rules as the authoring form and the API, reported at the question's line.
+    # (Whatever passes can be written back: tests/quizzes/test_gift.py checks it of any text.)
+    for messages in question_problems(question).values():
+        problems.extend(Problem(start, message) for message in messages)
+    return None if len(problems) > found_before else question
+
+
+def _trim(text: str) -> str:
+    """An answer or feedback as written, trimmed; its format tag stays for _settle_formats."""
+    return text.strip()
+
+
+def _untagged(text: str) -> str:
+    """Text without the format tag Moodle allows before it (for an emptiness check, or where
+    Moodle ignores formats: short answers)."""
+    tag = _FORMAT_TAG.match(text)
+    return text[tag.end() :].strip() if tag else text
+
+
+def looks_like_html(text: str) -> bool:
+    return _HTML_LIKE.search(text) is not None
+
+
+def _settle_formats(question: Question) -> Question:
+    """One format for the whole question, as the model keeps it, from Moodle's per-text ones.
+
+    In Moodle each answer and feedback may carry its own tag and otherwise takes the
+    question's; untagged question text is auto-format, which passes HTML through. If any text
+    a learner reads is HTML, the question becomes HTML and the rest is converted (plain text
+    escaped, Markdown rendered); otherwise it stays plain (or Markdown) with the tags dropped.
+    Short answers are compared with what learners type, and matching answers are listed in a
+    drop-down, so neither is ever HTML.
+    """
+    declared = question.text_format
+    candidates = chain(_formatted_texts(question), (choice.text for choice in question.choices))
+    if declared != "html" and not any(
+        "<" in text or "&" in text or text.startswith("[") for text in candidates
+    ):
+        # Nothing that could be markup or a format tag (most questions): nothing to convert.
+        return replace(question, text_format="markdown" if declared == "markdown" else "plain")
+
+    def split(value: str) -> tuple[str, str]:
+        tag = _FORMAT_TAG.match(value)
+        if tag:
+            return tag.group(1), value[tag.end() :].strip()
+        return declared, value
+
+    def is_html(value: tuple[str, str]) -> bool:
+        fmt, body = value
+        return fmt == "html" or (fmt == _AUTO and looks_like_html(body))
+
+    rich = question.kind in (Kind.SINGLE, Kind.MULTIPLE)
+    # What Moodle treats as formatted text, in a fixed order so it can be put back.
+    texts = [(declared, question.text), split(question.general_feedback)]
+    texts += [split(c.text) for c in question.choices if rich]
+    texts += [split(c.feedback) for c in question.choices]
+    texts += [split(n.feedback) for n in question.numbers]
+    texts += [split(question.feedback_true), split(question.feedback_false)]
+    texts += [split(p.prompt) for p in question.pairs]
+    if any(is_html(value) for value in texts):
+        target = "html"
+        converted = [_to_html(fmt, body) for fmt, body in texts]
+    else:
+        target = "markdown" if declared == "markdown" else "plain"
+        converted = [body for _, body in texts]
+    values = iter(converted)
+    text, general = next(values), next(values)
+    # Short answers keep the text as typed, whatever the question's format.
+    choice_texts = [next(values) if rich else _untagged(c.text) for c in question.choices]
+    choice_feedback = [next(values) for _ in question.choices]
+    numbers = tuple(replace(n, feedback=next(values)) for n in question.numbers)
+    feedback_true, feedback_false = next(values), next(values)
+    pairs = tuple(Pair(next(values), p.answer) for p in question.pairs)
+    return replace(
+        question,
         text=text,
-        title=title,
-        general_feedback=general_feedback,
-        text_format=text_format,
-        category=category,
-        **fields,
+        text_format=target,
+        general_feedback=general,
+        choices=tuple(
+            replace(choice, text=body, feedback=feedback)
+            for choice, body, feedback in zip(
+                question.choices, choice_texts, choice_feedback, strict=True
+            )
+        ),
+        numbers=numbers,
+        feedback_true=feedback_true,
+        feedback_false=feedback_false,
+        pairs=pairs,
     )
 
 
-def _clean(text: str) -> str:
-    """An answer or feedback as shown: trimmed, and without the format tag Moodle allows there
-    (the model keeps one format per question)."""
-    text = text.strip()
-    tag = _FORMAT_TAG.match(text)
-    return text[tag.end() :].strip() if tag else text
+def _to_html(fmt: str, body: str) -> str:
+    if fmt == "html":
+        return body
+    if fmt == "markdown":
+        return render_markdown(body).strip()
+    if fmt == _AUTO:
+        return body.replace("\n", "<br>\n")
+    return html.escape(body, quote=False).replace("\n", "<br>\n")
 
 
 def _split(text: _Text, markers: str) -> tuple[_Text, list[tuple[str, int, _Text]]]:
@@ -326,8 +498,8 @@ def _text_and_feedback(body: _Text) -> tuple[str, str]:
     """`answer #feedback`: everything after the first live # is feedback."""
     at = body.find("#")
     if at == -1:
-        return _clean(body.plain), ""
-    return _clean(body.plain[:at]), _clean(body.plain[at + 1 :])
+        return _trim(body.plain), ""
+    return _trim(body.plain[:at]), _trim(body.plain[at + 1 :])
 
 
 def _read_choices(answers: _Text, start: int, problems: list[Problem]) -> dict:
@@ -341,7 +513,7 @@ def _read_choices(answers: _Text, start: int, problems: list[Problem]) -> dict:
         # the answer's text, where it is surely a slip.
         weight, body = _take_weight(body, 1.0 if marker == "=" else 0.0, line, problems)
         text, feedback = _text_and_feedback(body)
-        if not text:
+        if not _untagged(text):
             problems.append(Problem(line, "an answer is empty"))
         choices.append(Choice(text=text, weight=weight, feedback=feedback))
     # As in Moodle: any = makes it single choice (partial weights allowed for near misses);
@@ -372,10 +544,11 @@ def _read_choices(answers: _Text, start: int, problems: list[Problem]) -> dict:
 def _read_numeric(body: _Text, start: int, problems: list[Problem]) -> dict:
     found_before = len(problems)
     tilde = body.find("~")
+    other = None
     if tilde != -1:
-        problems.append(
-            Problem(body.lines[tilde], "a '~' (any other number) answer is not supported")
-        )
+        # `~#feedback`: Moodle's "any other answer", worth nothing, whose feedback is shown
+        # when the number matched no answer. Moodle writes it last.
+        other = _read_other_number(body[tilde + 1 :], body.lines[tilde], problems)
         body = body[:tilde]
     lead, pieces = _split(body, "=")
     entries = [(line, piece) for _, line, piece in pieces]
@@ -385,14 +558,36 @@ def _read_numeric(body: _Text, start: int, problems: list[Problem]) -> dict:
     for line, piece in entries:
         weight, piece = _take_weight(piece, 1.0, line, problems)
         text, feedback = _text_and_feedback(piece)
-        answer = _numeric_answer(text, line, problems)
+        answer = _numeric_answer(_untagged(text), line, problems)
         if answer is not None:
             numbers.append(NumericAnswer(**answer, weight=weight, feedback=feedback))
-    if not entries:
+    if not entries and len(problems) == found_before:
         problems.append(Problem(start, "the numeric block {#} has no answer"))
     elif len(problems) == found_before and not any(number.weight == 1 for number in numbers):
         problems.append(Problem(start, "no numeric answer earns full credit"))
-    return {"kind": Kind.NUMERIC, "numbers": tuple(numbers)}
+    return {"kind": Kind.NUMERIC, "numbers": (*numbers, *([other] if other else []))}
+
+
+def _read_other_number(body: _Text, line: int, problems: list[Problem]) -> NumericAnswer | None:
+    if body.find("~") != -1:
+        problems.append(Problem(body.lines[body.find("~")], "only one '~' (any other answer)"))
+        return None
+    if body.find("=") != -1:
+        problems.append(
+            Problem(body.lines[body.find("=")], "put the '~' (any other answer) entry last")
+        )
+        return None
+    weight, body = _take_weight(body, 0.0, line, problems)
+    text, feedback = _text_and_feedback(body)
+    if weight != 0:
+        problems.append(Problem(line, "the '~' (any other answer) entry earns no credit"))
+    elif _untagged(text) not in ("", "*"):
+        problems.append(
+            Problem(line, f"'~{text}': write '~#feedback' for any other answer, with no number")
+        )
+    else:
+        return NumericAnswer(weight=0.0, feedback=feedback)
+    return None
 
 
 def _numeric_answer(text: str, line: int, problems: list[Problem]) -> dict | None:
@@ -446,8 +641,8 @@ def _read_matching(answers: _Text, start: int, problems: list[Problem]) -> dict:
             problems.append(Problem(line, "a matching pair has no answer after '->'"))
         else:
             # Moodle reads a format tag before the prompt, not before the answer.
-            prompt, answer = _clean(body.plain[:arrow]), body.plain[arrow + 2 :].strip()
-            if prompt:
+            prompt, answer = _trim(body.plain[:arrow]), body.plain[arrow + 2 :].strip()
+            if _untagged(prompt):
                 pairs.append(Pair(prompt=prompt, answer=answer))
             else:
                 distractors.append(answer)  # `= -> answer`: offered, matches nothing
@@ -470,7 +665,7 @@ def _read_true_false(answers: _Text) -> dict:
     answer = _true_false(answers)
     hashes = [index for index, char in enumerate(answers.live) if char == "#"][:2]
     ends = [*hashes[1:], len(answers)][: len(hashes)]
-    feedback = [_clean(answers.plain[at + 1 : end]) for at, end in zip(hashes, ends, strict=True)]
+    feedback = [_trim(answers.plain[at + 1 : end]) for at, end in zip(hashes, ends, strict=True)]
     wrong, right = [*feedback, "", ""][:2]
     return {
         "kind": Kind.TRUE_FALSE,
@@ -490,8 +685,14 @@ def _read_short_text(answers: _Text, start: int, problems: list[Problem]) -> dic
     for line, piece in entries:
         weight, piece = _take_weight(piece, 1.0, line, problems)
         text, feedback = _text_and_feedback(piece)
-        if not text:
+        if not _untagged(text):
             problems.append(Problem(line, "an accepted answer is empty"))
+        elif "->" in text:
+            # Only `{a -> b}`, with no =, gets here; with an = it is matching. No GIFT can
+            # write such an answer back, so it is refused rather than half-supported.
+            problems.append(
+                Problem(line, "'->' belongs to matching pairs: write each as =prompt -> answer")
+            )
         choices.append(Choice(text=text, weight=weight, feedback=feedback))
     if len(problems) == found_before and not any(choice.weight == 1 for choice in choices):
         problems.append(Problem(start, "no accepted answer earns full credit"))
@@ -538,8 +739,13 @@ def _write_question(question: Question) -> str:
         raise ValueError(f"unknown text format {question.text_format!r}")
     text = question.text
     tag = ""
-    if question.text_format != "plain" or _FORMAT_TAG.match(text):
-        # A text that itself starts like a tag gets an explicit one, which the reader removes.
+    if (
+        question.text_format != "plain"
+        or _FORMAT_TAG.match(text)
+        or any(looks_like_html(value) for value in _formatted_texts(question))
+    ):
+        # A text that itself starts like a tag gets an explicit one, which the reader removes;
+        # and plain text that looks like HTML says so, or it would be read as HTML.
         tag = f"[{question.text_format}]"
     title = f"::{_escape(question.title)}::" if question.title else ""
     if not title and not tag and text.startswith("//"):
@@ -553,6 +759,17 @@ def _write_question(question: Question) -> str:
     else:
         body = f"{_escape(text)} {_write_block(question, inline=False)}"
     return title + tag + body
+
+
+def _formatted_texts(question: Question) -> Iterator[str]:
+    """Every text Moodle reads in the question's format (see _settle_formats)."""
+    yield from (question.text, question.general_feedback)
+    yield from (question.feedback_true, question.feedback_false)
+    if question.kind in (Kind.SINGLE, Kind.MULTIPLE):
+        yield from (choice.text for choice in question.choices)
+    yield from (choice.feedback for choice in question.choices)
+    yield from (number.feedback for number in question.numbers)
+    yield from (pair.prompt for pair in question.pairs)
 
 
 def _write_block(question: Question, inline: bool) -> str:
@@ -586,15 +803,22 @@ def _write_block(question: Question, inline: bool) -> str:
         return "{" + inner + general + "}"
 
     if kind is Kind.NUMERIC:
-        numbers = question.numbers
+        numbers = [number for number in question.numbers if not number.is_other]
+        others = [number for number in question.numbers if number.is_other]
         if not numbers:
             raise ValueError("a numeric question needs an answer")
-        if len(numbers) == 1 and numbers[0].weight == 1 and not numbers[0].feedback and not general:
-            return "{#" + _numeric_text(numbers[0]) + "}"
+        if len(others) > 1:
+            raise ValueError("a numeric question has one 'any other answer' entry at most")
+        if others and others != list(question.numbers[-1:]):
+            raise ValueError("the 'any other answer' entry must come last")
+        only = numbers[0]
+        if question.numbers == (only,) and only.weight == 1 and not only.feedback and not general:
+            return "{#" + _numeric_text(only) + "}"
         lines = [
             f"={_weight(number.weight, 1.0)}{_numeric_text(number)}{feedback(number.feedback)}"
             for number in numbers
         ]
+        lines += [f"~{feedback(other.feedback)}" for other in others]
     elif kind in (Kind.SINGLE, Kind.MULTIPLE):
         lines = [
             f"{marker}{text(choice.text)}{feedback(choice.feedback)}"

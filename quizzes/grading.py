@@ -3,15 +3,17 @@
 No Flask and no database here. A grader takes a question (spec.Question) and the
 learner's answer and returns a Grade. The rules, one line each:
 
-- single choice: the chosen option's weight (1 right, 0 wrong, between for a near miss).
+- single choice: the chosen option's weight (1 right, 0 wrong, between for a near miss; a
+  negative weight, as Moodle exports for negative marking, scores 0: never below zero).
 - multiple choice: the sum of the chosen options' weights, clamped to [0, 1] — each right
   option adds its share, each wrong one takes its share away, never below zero; or, when
   the quiz says all-or-nothing, 1 only for exactly the right set.
 - true/false: 1 when the answer matches, else 0.
 - short text: the best weight among accepted answers that match after normalising case,
-  surrounding space, inner runs of space and punctuation; `*` in an accepted answer
-  matches any run of characters.
-- numeric: the best weight among accepted numbers (value ± tolerance, or a range).
+  width, spacing and the punctuation that carries no meaning (see `normalise_text`); `*`
+  in an accepted answer matches any run of characters.
+- numeric: the best weight among accepted numbers (value ± tolerance, or a range); a
+  number that matches none scores 0 with the "any other answer" entry's feedback.
 - matching: the share of prompts paired with their right answer.
 """
 
@@ -95,13 +97,36 @@ def grade_true_false(question: Question, answer: Any, **_: Any) -> Grade:
     return _grade(question, 1.0 if answer == question.answer else 0.0, [feedback])
 
 
-_PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
+# Punctuation that changes what an answer says, so it is kept: a sign before a number (-5
+# is not 5), + and # anywhere (C++, C#, +1), and a point inside a number or a word (3.5,
+# node.js). Every other run of punctuation, or of spaces, is one space.
+_MEANINGFUL = re.compile(
+    r"(?<![^\W_])[-+](?=\.?[0-9])"  # a sign: not after a letter or digit, before a number
+    r"|(?<=[^\W_])\.(?=[^\W_])"  # a point between letters or digits
+    r"|(?<![^\W_])(?<!\.)\.(?=[0-9])"  # a leading point: .5 (not the last of "...5")
+    r"|[+#]"
+    r"|[^\W_]+"
+)
+# Minus signs and dashes people type for a negative number, as the ASCII hyphen-minus.
+_MINUS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-"})
 
 
 def normalise_text(text: str) -> str:
-    """Case, width, accents-as-typed, punctuation and spacing stop mattering."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(_PUNCTUATION.sub(" ", folded).split())
+    """Case, width, spacing and punctuation that carries no meaning stop mattering; signs,
+    + and #, and points inside numbers and words stay (so "C" is not "C++", "5" not "-5")."""
+    # NFKC again after casefold, which can undo it (so normalising twice changes nothing).
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    folded = folded.translate(_MINUS)
+    words: list[str] = []
+    end = -1
+    for match in _MEANINGFUL.finditer(folded):
+        # Adjacent pieces stay joined ("c++", "-5", "3.5"); a gap of anything else is a space.
+        if match.start() == end and words:
+            words[-1] += match.group()
+        else:
+            words.append(match.group())
+        end = match.end()
+    return " ".join(words)
 
 
 def _accepted_pattern(accepted: str) -> re.Pattern[str]:
@@ -146,11 +171,10 @@ def grade_numeric(question: Question, answer: Any, **_: Any) -> Grade:
     if answer is None or (isinstance(answer, str) and not answer.strip()):
         return _unanswered()
     number = parse_number(answer)
-    if number is None:
-        return _grade(question, 0.0)
-    accepted = [n for n in question.numbers if n.accepts(number)]
+    accepted = [n for n in question.numbers if number is not None and n.accepts(number)]
     if not accepted:
-        return _grade(question, 0.0)
+        # Nothing matched: Moodle's "any other answer" entry, if there is one, says why.
+        return _grade(question, 0.0, [n.feedback for n in question.numbers if n.is_other])
     best = max(accepted, key=lambda n: n.weight)
     return _grade(question, best.weight, [best.feedback])
 

@@ -35,7 +35,8 @@ TEXT_FORMATS = ["plain", "markdown", "html"]
 MAX_FEEDBACK = 5000
 MAX_SHORT = 1000  # a choice, a prompt, a matching answer
 MAX_ANSWER = 500  # what a learner types (the services keep 500 characters)
-MAX_GIFT = 1_000_000
+# Above the request's own cap: GIFT_MAX_BYTES (config) is checked in the view, with a message.
+MAX_GIFT = 4 * 1024 * 1024
 MAX_ITEMS = 50
 
 

@@ -38,7 +38,8 @@ class Choice:
     """An option (single, multiple) or an accepted answer (short text).
 
     `weight` is the share of the question's points it earns, from -1 to 1: 1 for a fully
-    right answer, 0 for a wrong one, negative to take credit away in multiple choice.
+    right answer, 0 for a wrong one, negative to take credit away (a question's score never
+    goes below zero, as in Moodle).
     """
 
     text: str
@@ -52,7 +53,12 @@ class Choice:
 
 @dataclass(frozen=True)
 class NumericAnswer:
-    """An accepted number: `value ± tolerance`, or the range `low..high` when both are set."""
+    """An accepted number: `value ± tolerance`, or the range `low..high` when both are set.
+
+    With neither it is the "any other answer" entry (Moodle's `~#feedback`): worth nothing,
+    it accepts no number, and its feedback is what a learner whose answer matched no other
+    entry sees.
+    """
 
     value: float | None = None
     tolerance: float = 0.0
@@ -71,10 +77,15 @@ class NumericAnswer:
         object.__setattr__(self, "tolerance", float(self.tolerance))
         object.__setattr__(self, "weight", float(self.weight))
 
+    @property
+    def is_other(self) -> bool:
+        return self.value is None and self.low is None and self.high is None
+
     def accepts(self, number: float) -> bool:
         if self.low is not None and self.high is not None:
             return self.low <= number <= self.high
-        assert self.value is not None
+        if self.value is None:
+            return False
         # A hair of slack so that 0.1 + 0.2 style rounding never fails an exact answer.
         return abs(number - self.value) <= self.tolerance + 1e-9 * max(1.0, abs(self.value))
 

@@ -52,8 +52,6 @@ def _single(question: Question, add) -> None:
     _choices(question, add)
     if not any(math.isclose(choice.weight, 1) for choice in question.choices):
         add("choices", "Mark one choice as the right answer (worth 100%).")
-    if any(choice.weight < 0 for choice in question.choices):
-        add("choices", "A single-choice question cannot take credit away; use 0% for wrong.")
 
 
 def _multiple(question: Question, add) -> None:
@@ -84,7 +82,14 @@ def _numeric(question: Question, add) -> None:
     numbers = question.numbers
     if not numbers or not any(math.isclose(n.weight, 1) for n in numbers):
         add("numbers", "Give at least one accepted number worth 100%.")
+    others = [number for number in numbers if number.is_other]
+    if len(others) > 1:
+        add("numbers", "Leave the number empty in one row at most: it stands for any other answer.")
+    if any(number.weight != 0 for number in others):
+        add("numbers", "Any other answer (a row without a number) is worth 0%.")
     for number in numbers:
+        if number.is_other:
+            continue
         if number.low is not None or number.high is not None:
             if number.low is None or number.high is None:
                 add("numbers", "A range needs both a minimum and a maximum.")

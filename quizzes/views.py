@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
@@ -129,3 +131,19 @@ def question_text(text: str, text_format: str = "plain") -> Markup:
     if text_format == "markdown":
         return Markup(render_markdown(text))
     return Markup(sanitise_html(text))
+
+
+_LONE_PARAGRAPH = re.compile(r"<p>((?:(?!</?p>).)*)</p>", re.DOTALL)
+
+
+@bp.app_template_filter("answer_text")
+def answer_text(text: str, text_format: str = "plain") -> Markup:
+    """A choice, a matching prompt or feedback, by the same rule as the question's text: in an
+    HTML question it is HTML, sanitised by the lessons' allow-list; otherwise it is plain text
+    and escaped. (Markdown questions keep their answers plain, as they always have.) A lone
+    paragraph is unwrapped, since these texts sit inside labels, list items and paragraphs."""
+    if text_format != "html":
+        return Markup.escape(text)
+    clean = sanitise_html(text).strip()
+    lone = _LONE_PARAGRAPH.fullmatch(clean)
+    return Markup(lone.group(1) if lone else clean)

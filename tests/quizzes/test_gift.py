@@ -7,6 +7,7 @@ give back nothing; any input at all must end in a quiz or a GiftError, never a c
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,11 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quizzes.gift import GiftError, Problem, dump_gift, parse_gift
+from quizzes.gift import GiftError, Problem, check_size, dump_gift, parse_gift, read_gift_file
 from quizzes.spec import BLANK, Choice, Kind, NumericAnswer, Pair, Question, QuizSpec
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = sorted(DATA.glob("*.gift"))
+MOODLE_FILES = sorted((DATA / "moodle").glob("*.txt"))  # written by Moodle: see its SOURCES.md
 
 
 def read(name: str) -> tuple[Question, ...]:
@@ -352,9 +354,14 @@ def test_short_answer_feedback_may_contain_an_arrow():
         ("Q? {#1e999}", 1, "not a number"),
         ("Q? {#}", 1, "no answer"),
         ("Q? {#=%50%3}", 1, "full credit"),
-        ("Q? {#=3 ~#any other number}", 1, "not supported"),
+        # "any other answer" (~) is supported (issue 11); these forms of it are not
+        ("Q? {#=3 ~%50%#close enough}", 1, "earns no credit"),
+        ("Q? {#\n=3\n~4#four\n}", 3, "with no number"),
+        ("Q? {#\n=3\n~#a\n~#b\n}", 4, "only one"),
+        ("Q? {#\n~#first\n=3\n}", 3, "last"),
         ("Q? {\n=a -> 1\n=b -> 2\n=c\n}", 4, "=prompt -> answer"),
         ("Q? {=a -> 1 = -> 2}", 1, "at least two pairs"),
+        ("Q? {a -> 1}", 1, "=prompt -> answer"),  # found by the read-write-read property
         ("Q? {=a -> 1 =b -> }", 1, "no answer after"),
         ("Q? {\n=a -> 1 #nice\n=b -> 2\n}", 2, "no feedback"),
         ("Q? {x =a -> 1 =b -> 2}", 1, "before the first pair"),
@@ -460,7 +467,26 @@ def test_example_files_survive_a_round_trip(path):
         ),
         (Question(kind=Kind.TRUE_FALSE, text="Q?"), "needs an answer"),
         (Question(kind=Kind.NUMERIC, text="Q?"), "needs an answer"),
-        (Question(kind=Kind.NUMERIC, text="Q?", numbers=(NumericAnswer(),)), "value or a range"),
+        # An entry without a number is "any other answer" (issue 11), so half a range it is.
+        (
+            Question(kind=Kind.NUMERIC, text="Q?", numbers=(NumericAnswer(low=1),)),
+            "value or a range",
+        ),
+        (Question(kind=Kind.NUMERIC, text="Q?", numbers=(NumericAnswer(),)), "needs an answer"),
+        (
+            Question(
+                kind=Kind.NUMERIC,
+                text="Q?",
+                numbers=(NumericAnswer(value=1), NumericAnswer(weight=0), NumericAnswer(weight=0)),
+            ),
+            "one 'any other answer'",
+        ),
+        (
+            Question(
+                kind=Kind.NUMERIC, text="Q?", numbers=(NumericAnswer(weight=0), NumericAnswer(1))
+            ),
+            "must come last",
+        ),
         (single("Q?", Choice("a", 1.0), Choice("b"), text_format="rtf"), "text format"),
     ],
 )
@@ -485,8 +511,10 @@ def test_a_single_choice_with_every_choice_right_keeps_its_kind():
 # --- properties ----------------------------------------------------------------------------
 
 # Texts mix GIFT's special characters, escapes-in-waiting, newlines and non-ASCII letters.
-ALPHABET = "abyzAZ09 .,?!'\"()_-/>%[]~=#{}:\\\n\téßçΩπ中"
+# Tags and character references too: plain text that looks like HTML must read back plain.
+ALPHABET = "abyzAZ09 .,?!'\"()_-/<>&;%[]~=#{}:\\\n\téßçΩπ中"
 TRICKY_STARTS = ["", "", "", "[html]", "[plain] ", "//", "%", "%50%", "::", "$CATEGORY:", "="]
+TRICKY_STARTS += ["<b>", "&amp;", "[moodle]<p>"]
 
 
 def _canonical(text: str) -> str:
@@ -530,7 +558,16 @@ def weighted_choices(draw, texts=texts, kind=Kind.SINGLE):
     else:
         weights = draw(st.lists(CHOICE_WEIGHTS, min_size=2 if kind is Kind.SINGLE else 1))
         weights[draw(st.integers(0, len(weights) - 1))] = 1.0  # something earns full credit
-    return tuple(Choice(draw(texts), weight, draw(optional_texts)) for weight in weights)
+        if kind is Kind.SHORT_TEXT:
+            weights = [abs(weight) for weight in weights]  # a typed answer takes nothing away
+    # Distinct texts: the reader reports two choices with the same text, as the form does.
+    unique = draw(
+        st.lists(texts, min_size=len(weights), max_size=len(weights), unique_by=str.strip)
+    )
+    return tuple(
+        Choice(text, weight, draw(optional_texts))
+        for text, weight in zip(unique, weights, strict=True)
+    )
 
 
 @st.composite
@@ -562,7 +599,14 @@ def questions(draw):
         fields["numbers"] = tuple(numbers)
     else:
         fields["pairs"] = tuple(
-            draw(st.lists(st.builds(Pair, arrow_free, texts), min_size=2, max_size=4))
+            draw(
+                st.lists(
+                    st.builds(Pair, arrow_free, texts),
+                    min_size=2,
+                    max_size=4,
+                    unique_by=lambda pair: pair.prompt.strip(),  # as the reader insists
+                )
+            )
         )
         fields["distractors"] = tuple(draw(st.lists(texts, max_size=2)))
     return Question(
@@ -593,6 +637,8 @@ def _reads_or_reports(text: str) -> None:
         assert all(problem.line >= 1 for problem in error.problems)
     else:
         assert quiz.questions
+        # and whatever is read can be written back, and reads the same (issue 11)
+        assert parse_gift(dump_gift(quiz)) == quiz
 
 
 GIFTISH = "{}~=#:%->.\\\n\n TF0129ab[]/$" + "CATEGORY"
@@ -609,7 +655,7 @@ TOKENS = ["{", "}", "~", "=", "#", "####", ":", "::", "->", "..", "%", "%50%", "
 
 @FAST
 @given(
-    st.sampled_from(EXAMPLES),
+    st.sampled_from(EXAMPLES + MOODLE_FILES),
     st.lists(
         st.tuples(
             st.sampled_from(["delete", "insert", "repeat"]), st.floats(0, 1), st.integers(1, 6)
@@ -630,3 +676,163 @@ def test_mutated_example_files_read_or_report_problems(path, mutations, token):
         else:
             text = text[:at] + text[at : at + size] * 2 + text[at + size :]
     _reads_or_reports(text)
+
+
+# --- issue 11: GIFT as Moodle writes it ----------------------------------------------------
+
+
+def test_numeric_any_other_answer_in_both_of_moodles_forms():
+    other = NumericAnswer(weight=0.0, feedback="Completely wrong")
+    for source in (
+        "How many? {#3:2~#Completely wrong}",
+        "How many? {#\n\t=%100%3:2#\n\t~#Completely wrong\n}",
+        "How many? {#=3:2 ~*#Completely wrong}",
+    ):
+        (question,) = parse_gift(source).questions
+        assert question.numbers == (NumericAnswer(3, 2), other), source
+        assert other.is_other and not other.accepts(3)
+
+
+def test_negative_marks_on_a_single_answer_question_import():
+    (question,) = parse_gift("Q? {\n=right\n~%-33.33333%wrong#It costs you\n~other\n}").questions
+    assert question.kind is Kind.SINGLE
+    assert question.choices[1] == Choice("wrong", -0.3333333, "It costs you")
+
+
+def formats_of(source: str) -> tuple[str, Question]:
+    (question,) = parse_gift(source).questions
+    return question.text_format, question
+
+
+@pytest.mark.parametrize(
+    ("source", "text_format", "choice", "feedback"),
+    [
+        # Moodle's exporter: answers and feedback as HTML, untagged (the question's format)
+        ("Colour? {=<p>yellow</p>#<p>Right</p> ~red}", "html", "<p>yellow</p>", "<p>Right</p>"),
+        ("[html]Colour? {=yellow#Right ~red}", "html", "yellow", "Right"),
+        # untagged text is Moodle's auto-format: markup passes through, references too
+        ("Colour &amp; shade? {=yellow ~red}", "html", "yellow", ""),
+        ("Colour? {=yellow#[html]<b>Right</b> ~red}", "html", "yellow", "<b>Right</b>"),
+        # [plain] (or no markup at all) stays plain text, escaped when shown
+        ("[plain]Colour? {=<p>yellow</p> ~red}", "plain", "<p>yellow</p>", ""),
+        ("Is a < b? {=yes#since 1 < 2 ~no}", "plain", "yes", "since 1 < 2"),
+        # a [plain] answer in an HTML question is escaped into HTML
+        (
+            "[html]Tag? {=[plain]<b> & <i>#[plain]x < y ~none}",
+            "html",
+            "&lt;b&gt; &amp; &lt;i&gt;",
+            "x &lt; y",
+        ),
+        # [markdown] in an HTML question is rendered; [moodle] keeps its line breaks
+        ("[html]Q? {=[markdown]*yes* ~no}", "html", "<p><em>yes</em></p>", ""),
+        ("[html]Q? {=[moodle]one\\ntwo ~no}", "html", "one<br>\ntwo", ""),
+    ],
+)
+def test_html_text_follows_moodle(source, text_format, choice, feedback):
+    found, question = formats_of(source)
+    assert found == text_format
+    assert (question.choices[0].text, question.choices[0].feedback) == (choice, feedback)
+
+
+def test_an_html_question_converts_its_plain_and_markdown_texts():
+    found, question = formats_of("[markdown]Is *this* right?{FALSE#[plain]No <b>#[html]<p>Yes</p>}")
+    assert found == "html"
+    assert question.text == "<p>Is <em>this</em> right?</p>"
+    assert (question.feedback_true, question.feedback_false) == ("No &lt;b&gt;", "<p>Yes</p>")
+
+
+def test_what_learners_type_or_pick_from_a_list_is_never_html():
+    _, short = formats_of("[html]<p>Colour?</p> {=<b>yellow</b>#<p>Yes</p>}")
+    assert short.choices == (Choice("<b>yellow</b>", 1.0, "<p>Yes</p>"),)
+    _, matching = formats_of("Match {=<i>a</i> -> <b>1</b> =b -> 2}")
+    assert matching.text_format == "html"
+    assert matching.pairs == (Pair("<i>a</i>", "<b>1</b>"), Pair("b", "2"))
+
+
+def test_plain_text_that_looks_like_html_is_written_as_plain():
+    question = single("Which tag makes bold?", Choice("<b>", 1.0), Choice("<i>", 0.0, "&amp;"))
+    text = dump_gift([question])
+    assert text.startswith("[plain]Which tag")
+    assert parse_gift(text).questions == (question,)
+
+
+def test_the_question_rules_are_reported_at_the_question_line():
+    long = "x" * 5001
+    source = (
+        "Fine {T}\n\n"  # 1
+        "Pick {=A ~A}\n\n"  # 3
+        "Match {=a -> 1 =a -> 2}\n\n"  # 5
+        f"{long} {{T}}\n\n"  # 7
+        f"::{'t' * 201}:: Titled {{T}}\n\n"  # 9
+        "Single {=a ~b ~b}\n"  # 11
+    )
+    assert problems_in(source) == [
+        (3, "Two choices have the same text."),
+        (5, "Two prompts have the same text."),
+        (7, "Keep the question under 5000 characters."),
+        (9, "The title is too long. Use at most 200 characters (this has 201)."),
+        (11, "Two choices have the same text."),
+    ]
+
+
+GOOD = "::T:: Capital of France? {=Paris ~Lyon}\n\nSpider legs? {#8}\n"
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        GOOD.encode("utf-8"),
+        GOOD.encode("utf-8-sig"),
+        GOOD.encode("utf-16"),  # with a byte-order mark
+        codecs.BOM_UTF16_BE + GOOD.encode("utf-16-be"),
+        GOOD.encode("utf-16-le"),  # no byte-order mark
+        GOOD.encode("utf-16-be"),
+        ("Château? {T}\n\n" + GOOD).encode("utf-16-le"),  # not only ASCII
+    ],
+)
+def test_utf8_and_utf16_files_read_alike(encoded):
+    assert read_gift_file(encoded, 1 << 20).questions[-2:] == parse_gift(GOOD).questions
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"Caf\xe9? {=a ~b}", Problem(1, "the file is not valid UTF-8 text: save it as UTF-8")),
+        (b"Q? {T}\n\nR\xff? {T}", Problem(3, "the file is not valid UTF-8 text: save it as UTF-8")),
+        (GOOD.encode("utf-32"), Problem(0, "the file is UTF-32 text: save it as UTF-8")),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            Problem(0, "the file is not text (it holds zero bytes)"),
+        ),
+        (b"Q? {T}\n\nR\x00? {T}", Problem(0, "the file is not text (it holds zero bytes)")),
+    ],
+)
+def test_other_encodings_and_binary_files_are_refused_with_a_message(data, problem):
+    with pytest.raises(GiftError) as caught:
+        read_gift_file(data, 1 << 20)
+    assert caught.value.problems == [problem]
+
+
+def test_a_nul_character_is_refused_at_its_line():
+    assert problems_in("Q? {T}\n\nR\x00? {T}") == [
+        (3, "a NUL character: save the file as plain text")
+    ]
+
+
+def test_a_file_over_the_size_cap_is_refused_before_it_is_read():
+    limit = 1 << 20
+    at_the_cap = (GOOD + "\n" * (limit - len(GOOD))).encode()
+    assert len(at_the_cap) == limit and read_gift_file(at_the_cap, limit).questions
+    with pytest.raises(GiftError) as caught:
+        read_gift_file(at_the_cap + b"\n", limit)
+    assert caught.value.problems == [Problem(0, "the file is larger than the limit of 1 MiB")]
+    assert str(caught.value) == "the file is larger than the limit of 1 MiB"
+    with pytest.raises(GiftError, match="limit of 1,000 bytes"):
+        check_size(1001, 1000)
+
+
+def test_utf16_without_a_byte_order_mark_may_mix_scripts():
+    text = "::Ā:: Āā Latin Extended, ASCII and 中文? {=yes ~no}\n" * 3
+    for encoding in ("utf-16-le", "utf-16-be"):
+        questions = read_gift_file(text.replace("\n", "\n\n").encode(encoding), 1 << 20).questions
+        assert [q.title for q in questions] == ["Ā"] * 3

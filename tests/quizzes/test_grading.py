@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import statistics
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quizzes.gift import parse_gift
 from quizzes.grading import (
     GradingMethod,
     Outcome,
@@ -298,3 +300,148 @@ def test_grading_methods_by_example():
     assert overall_percent(attempts, GradingMethod.LATEST) == 70
     assert overall_percent(attempts, GradingMethod.FIRST) == 40
     assert overall_percent(attempts, GradingMethod.AVERAGE) == statistics.fmean(attempts)
+
+
+# ---- issue 11 ---------------------------------------------------------------------------
+
+OTHER = Question(
+    Kind.NUMERIC,
+    "A number from 1 to 5?",
+    numbers=(
+        NumericAnswer(3, 2, feedback="In range."),
+        NumericAnswer(0, 0, weight=0, feedback="Zero is not from 1 to 5."),
+        NumericAnswer(weight=0, feedback="Completely wrong"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "fraction", "feedback"),
+    [
+        ("4", 1, ("In range.",)),
+        ("0", 0, ("Zero is not from 1 to 5.",)),  # a wrong answer with its own feedback
+        ("9", 0, ("Completely wrong",)),  # matched nothing: the catch-all speaks
+        ("nine", 0, ("Completely wrong",)),
+    ],
+)
+def test_numeric_any_other_answer_feedback(typed, fraction, feedback):
+    result = grade(OTHER, typed)
+    assert (result.fraction, result.feedback) == (fraction, feedback)
+    assert grade(OTHER, "").outcome is Outcome.UNANSWERED
+
+
+def test_negative_marks_on_a_single_answer_question_score_zero_not_less():
+    question = Question(
+        Kind.SINGLE,
+        "Which?",
+        points=3,
+        choices=(Choice("right", 1), Choice("wrong", -1 / 3, "Costly"), Choice("meh", 0)),
+    )
+    result = grade(question, 1)
+    assert (result.fraction, result.points, result.outcome) == (0, 0, Outcome.INCORRECT)
+    assert result.feedback == ("Costly",)
+
+
+@pytest.mark.parametrize(
+    ("accepted", "typed", "matches"),
+    [
+        ("C++", "C", False),
+        ("C", "C++", False),
+        ("C#", "c", False),
+        ("C++", " c++! ", True),
+        ("-5", "5", False),
+        ("5", "-5", False),
+        ("-5", "\u22125", True),  # a typographic minus sign
+        ("+1", "1", False),
+        ("3.5", "35", False),
+        ("3.5", "3 5", False),
+        ("node.js", "Node.js.", True),
+        ("assisting with testing", "Assisting with testing.", True),
+        ("well-known", "well known", True),  # a hyphen between words only joins them
+        ("Paris", "(Paris)", True),
+    ],
+)
+def test_short_answers_keep_punctuation_that_carries_meaning(accepted, typed, matches):
+    assert short_text_matches(accepted, typed) is matches
+
+
+# No per-example deadline: on a busy machine a slow example is not a wrong one.
+UNHURRIED = settings(deadline=None)
+ASCII_WORDS = st.text("abcXYZ019", min_size=1, max_size=6)
+ANY_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20)
+FILLER = st.text(" \t,;:!?'\"()…", max_size=3)  # punctuation that says nothing
+
+
+@given(ANY_TEXT)
+@UNHURRIED
+def test_normalising_twice_changes_nothing(text):
+    once = normalise_text(text)
+    assert normalise_text(once) == once
+    assert once == once.strip() and "  " not in once
+
+
+@given(st.lists(ASCII_WORDS, min_size=1, max_size=4), FILLER, FILLER)
+@UNHURRIED
+def test_case_spacing_and_empty_punctuation_never_matter(words, before, after):
+    text = " ".join(words)
+    messy = before + "  ".join(word.swapcase() for word in words) + after + "."
+    assert normalise_text(messy) == normalise_text(text)
+
+
+@given(st.integers(1, 10**6), st.sampled_from(["", " ", "  "]))
+@UNHURRIED
+def test_a_sign_always_matters(number, space):
+    assert normalise_text(f"-{number}") != normalise_text(str(number))
+    assert normalise_text(f"{space}-{number}") == f"-{number}"
+
+
+@given(st.text("abcxyz", min_size=1, max_size=6), st.sampled_from(["++", "#", "+"]))
+@UNHURRIED
+def test_plus_and_hash_always_matter(word, suffix):
+    assert normalise_text(word + suffix) != normalise_text(word)
+    assert short_text_matches(word + suffix, (word + suffix).upper())
+
+
+@given(st.integers(0, 999), st.integers(0, 999))
+@UNHURRIED
+def test_a_decimal_point_always_matters(whole, fraction):
+    assert normalise_text(f"{whole}.{fraction}") == f"{whole}.{fraction}"
+    assert normalise_text(f"{whole}.{fraction}") != normalise_text(f"{whole}{fraction}")
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "quizzes" / "course" / "tpm-vs-pm"
+LESSONS = Path(__file__).resolve().parents[2] / "lessons" / "course" / "tpm-vs-pm"
+# Each shipped short-answer question, and answers worded as its lesson words them.
+LESSON_WORDING = {
+    "Third technical task": [
+        "Assisting with testing",
+        "helping out with testing",
+        "helps with testing",
+        "help with testing",
+        "support for testing",
+        "testing support",
+        "helping to test the system",
+    ],
+    "The third shared quality": ["constant communication", "Communication."],
+    "IT and engineering role": ["technical project manager (TPM)", "TPM"],
+    "Who a TPM keeps on track": ["the engineer (or engineers)", "engineers"],
+    "Other names": ["general", "traditional project manager"],
+    "What TPM stands for": ["technical project manager"],
+    "Field of experience": ["IT", "engineering"],
+    "Mapping a system": ["system architecture diagrams", "architecture diagrams"],
+}
+
+
+def test_shipped_short_answers_accept_the_lessons_own_wording():
+    lessons_text = normalise_text(" ".join(p.read_text() for p in LESSONS.glob("*.md")))
+    shipped = {
+        question.title: question
+        for path in SHIPPED.glob("*.gift")
+        for question in parse_gift(path.read_text()).questions
+        if question.kind is Kind.SHORT_TEXT
+    }
+    assert set(shipped) == set(LESSON_WORDING)
+    for title, answers in LESSON_WORDING.items():
+        for typed in answers:
+            assert normalise_text(typed) in lessons_text, typed  # the lesson's words
+            assert grade(shipped[title], typed).fraction == 1, (title, typed)
