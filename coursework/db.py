@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
-from sqlalchemy.engine import Dialect
+from sqlalchemy import DateTime, MetaData, String, event
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -75,3 +77,35 @@ def render_migration_item(type_: str, obj, autogen_context) -> str | bool:
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+class casefold(FunctionElement):
+    """Text folded for comparing and sorting the way Python's `str.casefold` does, in
+    code-point order: `lower(x) COLLATE "C"` on PostgreSQL (whose default collation would
+    skip spaces and punctuation), the Python function itself on SQLite (whose `lower` folds
+    ASCII only)."""
+
+    type = String()
+    inherit_cache = True
+    name = "casefold"
+
+
+@compiles(casefold, "postgresql")
+def _casefold_postgresql(element, compiler, **kw) -> str:
+    return f'(lower({compiler.process(element.clauses, **kw)}) COLLATE "C")'
+
+
+@compiles(casefold, "sqlite")
+def _casefold_sqlite(element, compiler, **kw) -> str:
+    return f"casefold({compiler.process(element.clauses, **kw)})"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_casefold(dbapi_connection, connection_record) -> None:
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.create_function(
+            "casefold",
+            1,
+            lambda text: None if text is None else text.casefold(),
+            deterministic=True,
+        )
