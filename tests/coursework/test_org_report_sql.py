@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 from coursework.accounts.models import User
 from coursework.certificates.models import Certificate
 from coursework.extensions import db
-from coursework.organisations import report
+from coursework.organisations import report, services
 from coursework.organisations.models import Assignment, AssignmentMember, Membership, Organisation
 from coursework.organisations.report import Filters, Row, Status
 from coursework.progress.models import Enrolment, LessonProgress
@@ -27,6 +27,13 @@ from lessons.models import Course, Lesson
 from quizzes.grading import GradingMethod
 from quizzes.models import Attempt, AttemptState, Quiz, QuizVersion
 from quizzes.services import QuizStanding
+from tests.coursework.test_org_queries import (
+    SECOND_COURSE,
+    add_people,
+    count_statements,
+    join,
+    take_quiz,
+)
 
 TODAY = date(2026, 12, 1)
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -455,3 +462,35 @@ def test_each_grading_method_decides_a_pass_as_the_quiz_says(app, method, order)
     }[method]
     assert row.status is (Status.COMPLETED if passes else Status.IN_PROGRESS)
     assert (row.best_score, row.latest_score, row.attempts) == (90.0, order[-1], 3)
+
+
+def test_statements_stay_fixed_from_10_to_1000_people(
+    client, make_user, login, course, make_course, make_quiz
+):
+    """The dashboard (plain and filtered), the report API, the CSV and a person's page run
+    the same statements at 10 people as at 1,000."""
+    boss = make_user(name="Boss")
+    org = services.create_organisation("Acme", boss)
+    drill = make_course(SECOND_COURSE, slug="fire-drill")
+    quiz = make_quiz()
+    services.assign(org, course.id, boss, due_on=TODAY + timedelta(days=30))
+    services.assign(org, drill.id, boss, due_on=TODAY - timedelta(days=1))
+    tried = make_user(name="Tried")
+    join(org, boss, tried)
+    take_quiz(tried, quiz, right=False)
+    add_people(org, 8, courses=(course, drill))
+    login(client, boss)
+    urls = {
+        "dashboard": f"/organisations/{org.slug}/dashboard",
+        "filtered": f"/organisations/{org.slug}/dashboard?status=in_progress&sort=percent&q=e",
+        "report API": f"/api/v1/organisations/{org.slug}/report?sort=best_score&dir=desc",
+        "CSV": f"/organisations/{org.slug}/report.csv",
+        "person": f"/organisations/{org.slug}/people/{tried.id}",
+    }
+    few = {name: count_statements(client, url) for name, url in urls.items()}
+    add_people(org, 990, start=1000, courses=(course, drill))
+    assert db.session.scalar(select(db.func.count(Membership.id))) == 1000
+    many = {name: count_statements(client, url) for name, url in urls.items()}
+    assert many == few, (few, many)
+    csv_lines = client.get(urls["CSV"]).get_data().count(b"\r\n")
+    assert csv_lines == 1 + 2 * 1000  # the header, then both courses for everyone
