@@ -59,6 +59,14 @@ def insert_or_ignore(session, model: type[Model], **values) -> bool:
     Returns True when this call inserted it. Safe under concurrent requests on PostgreSQL
     and SQLite alike, where "select, then insert" is not.
     """
+    insert = _dialect_insert(session)
+    # RETURNING, not rowcount: psycopg reports no row count for this statement.
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    inserted = session.execute(statement.returning(*model.__table__.primary_key.columns))
+    return inserted.first() is not None
+
+
+def _dialect_insert(session):
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -66,10 +74,15 @@ def insert_or_ignore(session, model: type[Model], **values) -> bool:
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - we support PostgreSQL and SQLite only
         raise RuntimeError(f"unsupported database {dialect}")
-    # RETURNING, not rowcount: psycopg reports no row count for this statement.
-    statement = insert(model).values(**values).on_conflict_do_nothing()
-    inserted = session.execute(statement.returning(*model.__table__.primary_key.columns))
-    return inserted.first() is not None
+    return insert
+
+
+def upsert(session, model: type[Model], keys: dict, values: dict) -> None:
+    """INSERT, or UPDATE the row already holding these unique `keys`, in one statement
+    (no "select, then insert" race between servers)."""
+    insert = _dialect_insert(session)
+    statement = insert(model).values(**keys, **values)
+    session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=values))
 
 
 def render_migration_item(type_: str, obj, autogen_context) -> str | bool:

@@ -7,6 +7,8 @@ complete, a quiz passed), through the signals those layers send.
 from __future__ import annotations
 
 import calendar
+import dataclasses
+import hashlib
 import logging
 import os
 import secrets
@@ -20,9 +22,9 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from coursework.accounts.models import User
-from coursework.certificates import credentials
-from coursework.certificates.models import Certificate
-from coursework.db import insert_or_ignore, utcnow
+from coursework.certificates import credentials, pdf
+from coursework.certificates.models import Certificate, CertificatePdf
+from coursework.db import insert_or_ignore, upsert, utcnow
 from coursework.errors import NotFound, RuleViolation
 from coursework.extensions import db
 from coursework.progress import services as progress
@@ -273,3 +275,54 @@ def verify_credential(token: str, now: datetime | None = None) -> credentials.Ve
         now=now or utcnow(),
         is_revoked=is_revoked,
     )
+
+
+# ---- the PDF, drawn once ----------------------------------------------------------------
+
+# The drawing code's own fingerprint: a release that changes how certificates look
+# redraws each one on its next download.
+_DRAWING = hashlib.sha256(Path(pdf.__file__).read_bytes()).hexdigest()
+
+
+def pdf_document(certificate: Certificate, verify_url: str) -> pdf.CertificateDocument:
+    """What the certificate's PDF prints."""
+    return pdf.CertificateDocument(
+        learner_name=certificate.learner_name,
+        course_title=certificate.course_title,
+        issued_on=certificate.issued_at.date(),
+        score=certificate.score,
+        issuer_name=ISSUER_NAME,
+        code=certificate.code,
+        verify_url=verify_url,
+        expires_on=certificate.expires_at.date() if certificate.expires_at else None,
+        revoked=certificate.revoked_at is not None,
+    )
+
+
+def pdf_etag(document: pdf.CertificateDocument) -> str:
+    """Names the PDF this document draws to: equal documents, equal bytes."""
+    facts = repr(sorted(dataclasses.asdict(document).items()))
+    return hashlib.sha256(f"{_DRAWING}\n{facts}".encode()).hexdigest()
+
+
+def pdf_bytes(certificate: Certificate, document: pdf.CertificateDocument) -> bytes:
+    """The stored PDF when it is still this document's; else drawn now and stored (two
+    servers drawing the same one at once both store the same bytes)."""
+    etag = pdf_etag(document)
+    stored = db.session.scalar(
+        select(CertificatePdf.content).where(
+            CertificatePdf.certificate_id == certificate.id, CertificatePdf.etag == etag
+        )
+    )
+    if stored is not None:
+        return stored
+    content = pdf.render_pdf(document)
+    upsert(
+        db.session,
+        CertificatePdf,
+        keys={"certificate_id": certificate.id},
+        values={"etag": etag, "content": content, "rendered_at": utcnow()},
+    )
+    db.session.commit()
+    log.info("certificate %s PDF drawn", certificate.id)
+    return content
