@@ -8,7 +8,7 @@ PY      := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app wsgi
 STAMP   := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run serve test lint format clean
+.PHONY: install run serve test lint format clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ serve: install
 ## The whole suite. Browser tests need Chromium; PostgreSQL runs when TEST_DATABASE_URL is set.
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Seed an organisation on PostgreSQL and measure the app beside a bare Flask reference
+## (not part of `make test`). BENCH_ARGS="--people 100000" for the full size.
+bench: install
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

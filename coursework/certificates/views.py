@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import segno
@@ -211,8 +212,12 @@ def issuer():
     }
 
 
+@functools.lru_cache(maxsize=4096)
 def qr_svg(url: str) -> Markup:
-    """The verification URL as an inline SVG QR code (drawn by us, so safe to embed)."""
+    """The verification URL as an inline SVG QR code (drawn by us, so safe to embed).
+
+    Drawing one took most of the verify page's time; the same URL always draws the same
+    code, so each process keeps the recent ones (a few KB each)."""
     code = segno.make(url, error="m")
     return Markup(code.svg_inline(scale=4, dark="#1b1f24", light="#ffffff", omitsize=False))
 
