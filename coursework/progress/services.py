@@ -180,7 +180,7 @@ def _progress_rows(user_id: int, lesson_ids: list[int]) -> dict[int, LessonProgr
 def course_progress(user: User | None, course: Course) -> CourseProgress:
     """The course's current lessons and quizzes with this learner's state on each (all
     not started for someone signed out)."""
-    current = lessons.current_lessons(course.id)
+    current = lessons.current_lessons(course.id, with_text=False)
     course_quizzes = quizzes.course_quizzes([course.id])
     enrolment = None
     rows: dict[int, LessonProgress] = {}
@@ -207,7 +207,7 @@ def my_courses(user: User) -> list[CourseProgress]:
         .order_by(Enrolment.last_activity_at.desc())
     ).all()
     course_ids = [course.id for _, course in pairs]
-    all_lessons = lessons.current_lessons(course_ids)
+    all_lessons = lessons.current_lessons(course_ids, with_text=False)
     rows = _progress_rows(user.id, [lesson.id for lesson in all_lessons])
     all_quizzes = quizzes.course_quizzes(course_ids)
     standings = quizzes.standings(user.id, all_quizzes)

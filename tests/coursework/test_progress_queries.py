@@ -1,6 +1,6 @@
 """What a learner has completed and passed comes from narrow queries: the lesson page, the
-course page and the JSON progress endpoints never read question rows, answers or the
-question snapshots of quiz versions."""
+course page and the JSON progress endpoints never read question rows, answers, the
+question snapshots of quiz versions, or the text of every lesson in the course."""
 
 from __future__ import annotations
 
@@ -55,6 +55,9 @@ def test_progress_reads_no_questions_answers_or_snapshots(
     # The question count on the course page is one COUNT in a subquery, not question rows.
     heavy = [s for s in heavy if "count(quiz_questions.id)" not in s]
     assert heavy == [], heavy
+    # Lessons are listed without their text; a page reads at most the one it shows.
+    listed = [s for s in found if "lessons.body_html" in s and "retired_at IS NULL" in s]
+    assert listed == [], listed
 
 
 def test_the_course_page_still_counts_each_quizs_questions(client, course, make_quiz):
