@@ -501,9 +501,11 @@ def print_table(args, results, took, lines, growth, app_rss, ref_rss) -> None:
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for m in results:
         ratio = f"{m.ratio:.2f}" if m.ratio is not None else ""
+        slow = [note for note in m.notes if note.endswith("connections")]
+        name = m.name + (f" ({slow[0]})" if slow else "")
         statements = "" if m.statements is None else str(m.statements)
         print(
-            f"| {m.name} | {m.rps:,.1f} | {m.p50:.1f} | {m.p95:.1f} | {m.p99:.1f} | {m.bytes:,} "
+            f"| {name} | {m.rps:,.1f} | {m.p50:.1f} | {m.p95:.1f} | {m.p99:.1f} | {m.bytes:,} "
             f"| {ratio} | {statements} | {m.bad} |"
         )
     print()

@@ -92,33 +92,36 @@ def render_migration_item(type_: str, obj, autogen_context) -> str | bool:
     return False
 
 
-class casefold(FunctionElement):
-    """Text folded for comparing and sorting the way Python's `str.casefold` does, in
-    code-point order: `lower(x) COLLATE "C"` on PostgreSQL (whose default collation would
-    skip spaces and punctuation), the Python function itself on SQLite (whose `lower` folds
-    ASCII only)."""
+def fold(text: str) -> str:
+    """Text lower-cased one character at a time, as PostgreSQL's `lower()` does (Python's
+    `str.lower` treats a word-final sigma apart): the report compares and sorts names
+    this way in the database and in Python alike."""
+    return "".join(character.lower() for character in text)
+
+
+class folded(FunctionElement):
+    """`fold` in SQL, in code-point order: `lower(x) COLLATE "C"` on PostgreSQL (whose
+    default collation would skip spaces and punctuation), `fold(x)` on SQLite (whose own
+    `lower` folds ASCII only), registered below."""
 
     type = String()
     inherit_cache = True
-    name = "casefold"
+    name = "folded"
 
 
-@compiles(casefold, "postgresql")
-def _casefold_postgresql(element, compiler, **kw) -> str:
+@compiles(folded, "postgresql")
+def _folded_postgresql(element, compiler, **kw) -> str:
     return f'(lower({compiler.process(element.clauses, **kw)}) COLLATE "C")'
 
 
-@compiles(casefold, "sqlite")
-def _casefold_sqlite(element, compiler, **kw) -> str:
-    return f"casefold({compiler.process(element.clauses, **kw)})"
+@compiles(folded, "sqlite")
+def _folded_sqlite(element, compiler, **kw) -> str:
+    return f"fold({compiler.process(element.clauses, **kw)})"
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_casefold(dbapi_connection, connection_record) -> None:
+def _sqlite_fold(dbapi_connection, connection_record) -> None:
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.create_function(
-            "casefold",
-            1,
-            lambda text: None if text is None else text.casefold(),
-            deterministic=True,
+            "fold", 1, lambda text: None if text is None else fold(text), deterministic=True
         )

@@ -32,7 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from coursework.accounts.models import User
 from coursework.certificates.models import Certificate
-from coursework.db import casefold
+from coursework.db import fold, folded
 from coursework.extensions import db
 from coursework.organisations.models import Assignment, AssignmentMember, Membership, Organisation
 from coursework.progress.models import Enrolment, LessonProgress
@@ -402,12 +402,12 @@ def _filtered(rows, filters: Filters) -> Select:
         query = query.where(c.course_id == filters.course_id)
     if filters.status is not None:
         query = query.where(c.status == filters.status.value)
-    needle = filters.search.strip().casefold()
+    needle = fold(filters.search.strip())
     if needle:
         query = query.where(
             or_(
-                casefold(c.name).contains(needle, autoescape=True),
-                casefold(c.email).contains(needle, autoescape=True),
+                folded(c.name).contains(needle, autoescape=True),
+                folded(c.email).contains(needle, autoescape=True),
             )
         )
     sort = filters.sort if filters.sort in SORTABLE else "name"
@@ -415,14 +415,14 @@ def _filtered(rows, filters: Filters) -> Select:
     if sort == "status":
         key = case(*((column == value, n) for value, n in _STATUS_ORDER.items()))
     elif sort in ("name", "email", "course_title"):
-        key = casefold(column)
+        key = folded(column)
     else:
         key = column
     return query.order_by(
         case((column.is_(None), 1), else_=0),
         key.desc() if filters.descending else key,
-        casefold(c.name),
-        casefold(c.course_title),
+        folded(c.name),
+        folded(c.course_title),
         c.user_id,
         c.course_id,
     )
@@ -475,13 +475,11 @@ def select_rows(rows: list[Row], filters: Filters) -> list[Row]:
         rows = [r for r in rows if r.course_id == filters.course_id]
     if filters.status is not None:
         rows = [r for r in rows if r.status is filters.status]
-    needle = filters.search.strip().casefold()
+    needle = fold(filters.search.strip())
     if needle:
-        rows = [r for r in rows if needle in r.name.casefold() or needle in r.email.casefold()]
+        rows = [r for r in rows if needle in fold(r.name) or needle in fold(r.email)]
     sort = filters.sort if filters.sort in SORTABLE else "name"
-    rows = sorted(
-        rows, key=lambda r: (r.name.casefold(), r.course_title.casefold(), r.user_id, r.course_id)
-    )
+    rows = sorted(rows, key=lambda r: (fold(r.name), fold(r.course_title), r.user_id, r.course_id))
     if sort == "status":
         order = list(Status)
         return sorted(rows, key=lambda r: order.index(r.status), reverse=filters.descending)
@@ -490,7 +488,7 @@ def select_rows(rows: list[Row], filters: Filters) -> list[Row]:
 
     def key(row: Row):
         value = getattr(row, sort)
-        return value.casefold() if isinstance(value, str) else value
+        return fold(value) if isinstance(value, str) else value
 
     return sorted(present, key=key, reverse=filters.descending) + missing
 

@@ -148,7 +148,9 @@ def reference_rows(organisation: Organisation, today: date) -> list[Row]:
 
 # ---- random organisations ------------------------------------------------------------------
 
-NAMES = st.sampled_from(["ann", "Ann", "Åsa", "bob", "Bob Ray", "ß", "zoë", "Zed", "_x%", "-eve"])
+NAMES = st.sampled_from(
+    ["ann", "Ann", "Åsa", "bob", "Bob Ray", "ß", "zoë", "Zed", "_x%", "-eve", "ΟΔΟΣ"]
+)
 # Multiples of a quarter add up exactly, so an average sits on the pass mark exactly too.
 PERCENTS = st.one_of(
     st.none(), st.integers(0, 400).map(lambda n: n / 4), st.sampled_from([0.0, 100.0])
@@ -388,7 +390,7 @@ FILTERS = st.builds(
     Filters,
     course_id=st.none(),
     status=st.one_of(st.none(), st.sampled_from(list(Status))),
-    search=st.sampled_from(["", "a", "B", "%", "_", "SS", "Å", "@example"]),
+    search=st.sampled_from(["", "a", "B", "%", "_", "SS", "ß", "Å", "\u03c3", "@example"]),
     sort=st.sampled_from(report.SORTABLE),
     descending=st.booleans(),
     page=st.integers(1, 3),
