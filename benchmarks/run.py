@@ -379,7 +379,11 @@ def run(args, binary: str, dsn: str, processes: list[subprocess.Popen]) -> None:
 
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     ref_port = args.port + 1
-    common = ["--workers", str(args.workers), "--worker-class", "sync", "--backlog", "2048"]
+    # A long timeout: a slow page is measured, not killed (gunicorn would answer 500).
+    common = [
+        *("--workers", str(args.workers), "--worker-class", "sync"),
+        *("--backlog", "2048", "--timeout", "300"),
+    ]
     logs = instance
     appproc = start(
         [gunicorn, *common, "--bind", f"{HOST}:{args.port}", "benchmarks.app:app"],

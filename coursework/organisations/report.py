@@ -493,23 +493,28 @@ def select_rows(rows: list[Row], filters: Filters) -> list[Row]:
     return sorted(present, key=key, reverse=filters.descending) + missing
 
 
-def report(organisation: Organisation, filters: Filters, today: date) -> Report:
-    """One page of the organisation's rows, filtered and sorted as asked, with the counts
-    the headline numbers and charts need: four statements whatever the organisation's size."""
+def page(organisation: Organisation, filters: Filters, today: date) -> tuple[list[Row], int]:
+    """One page of the rows matching the filters, in the order asked, and how many match:
+    one statement (two when the page is past the end)."""
     per_page = max(1, min(filters.per_page, 500))
-    page = max(1, filters.page)
     _room_to_sort()
     rows = _rows_statement(organisation.id, today).subquery("rows")
     matching = _filtered(rows, filters).subquery("matching")
     counted = select(matching, func.count().over().label("total")).limit(per_page)
-    found = db.session.execute(counted.offset((page - 1) * per_page)).all()
+    found = db.session.execute(counted.offset((max(1, filters.page) - 1) * per_page)).all()
     if found:
-        total = found[0].total
-    else:
-        total = db.session.scalar(select(func.count()).select_from(matching))
+        return [_row(values) for values in found], found[0].total
+    return [], db.session.scalar(select(func.count()).select_from(matching))
+
+
+def report(organisation: Organisation, filters: Filters, today: date) -> Report:
+    """One page of the organisation's rows, filtered and sorted as asked, with the counts
+    the headline numbers and charts need: four statements whatever the organisation's size."""
+    rows, total = page(organisation, filters, today)
+    everyone = _rows_statement(organisation.id, today).subquery("rows")
     tally = db.session.execute(
-        select(rows.c.course_id, rows.c.status, func.count()).group_by(
-            rows.c.course_id, rows.c.status
+        select(everyone.c.course_id, everyone.c.status, func.count()).group_by(
+            everyone.c.course_id, everyone.c.status
         )
     )
     counts = {(course_id, Status(status)): n for course_id, status, n in tally}
@@ -524,13 +529,13 @@ def report(organisation: Organisation, filters: Filters, today: date) -> Report:
         else []
     )
     return Report(
-        rows=[_row(values) for values in found],
+        rows=rows,
         total=total,
         assigned=sum(counts.values()),
         people=_people(organisation.id),
         counts=counts,
         courses=courses,
-        per_page=per_page,
+        per_page=max(1, min(filters.per_page, 500)),
     )
 
 
