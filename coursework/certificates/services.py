@@ -22,7 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from coursework.accounts.models import User
-from coursework.certificates import credentials, pdf
+from coursework.certificates import credentials
 from coursework.certificates.models import Certificate, CertificatePdf
 from coursework.db import insert_or_ignore, upsert, utcnow
 from coursework.errors import NotFound, RuleViolation
@@ -281,12 +281,20 @@ def verify_credential(token: str, now: datetime | None = None) -> credentials.Ve
 
 # The drawing code's own fingerprint: a release that changes how certificates look
 # redraws each one on its next download.
-_DRAWING = hashlib.sha256(Path(pdf.__file__).read_bytes()).hexdigest()
+_DRAWING = hashlib.sha256(Path(__file__).with_name("pdf.py").read_bytes()).hexdigest()
 
 
-def pdf_document(certificate: Certificate, verify_url: str) -> pdf.CertificateDocument:
-    """What the certificate's PDF prints."""
-    return pdf.CertificateDocument(
+def _pdf():
+    """The drawing module, imported on first use: fpdf2 with its font and image libraries
+    is a third of a worker's memory, and with PDFs stored most workers never draw one."""
+    from coursework.certificates import pdf
+
+    return pdf
+
+
+def pdf_document(certificate: Certificate, verify_url: str):
+    """What the certificate's PDF prints (a `pdf.CertificateDocument`)."""
+    return _pdf().CertificateDocument(
         learner_name=certificate.learner_name,
         course_title=certificate.course_title,
         issued_on=certificate.issued_at.date(),
@@ -299,13 +307,13 @@ def pdf_document(certificate: Certificate, verify_url: str) -> pdf.CertificateDo
     )
 
 
-def pdf_etag(document: pdf.CertificateDocument) -> str:
+def pdf_etag(document) -> str:
     """Names the PDF this document draws to: equal documents, equal bytes."""
     facts = repr(sorted(dataclasses.asdict(document).items()))
     return hashlib.sha256(f"{_DRAWING}\n{facts}".encode()).hexdigest()
 
 
-def pdf_bytes(certificate: Certificate, document: pdf.CertificateDocument) -> bytes:
+def pdf_bytes(certificate: Certificate, document) -> bytes:
     """The stored PDF when it is still this document's; else drawn now and stored (two
     servers drawing the same one at once both store the same bytes)."""
     etag = pdf_etag(document)
@@ -316,7 +324,7 @@ def pdf_bytes(certificate: Certificate, document: pdf.CertificateDocument) -> by
     )
     if stored is not None:
         return stored
-    content = pdf.render_pdf(document)
+    content = _pdf().render_pdf(document)
     upsert(
         db.session,
         CertificatePdf,
