@@ -144,7 +144,7 @@ def _zero(value: ColumnElement) -> ColumnElement:
     return func.coalesce(value, 0)
 
 
-def _pairs(organisation_id: int, user_ids: Iterable[int] | None = None):
+def _pairs(organisation_id: int, user_ids: Iterable[int] | None = None, search: str = ""):
     """Current members, and who has which course with the earliest due date of the
     assignments that give it (everyone's, or their own as a chosen assignee)."""
     members_q = select(Membership.user_id).where(
@@ -152,6 +152,14 @@ def _pairs(organisation_id: int, user_ids: Iterable[int] | None = None):
     )
     if user_ids is not None:
         members_q = members_q.where(Membership.user_id.in_(list(user_ids)))
+    needle = fold(search.strip())
+    if needle:  # first, so every aggregate reads only the people found
+        members_q = members_q.join(User, User.id == Membership.user_id).where(
+            or_(
+                folded(User.display_name).contains(needle, autoescape=True),
+                folded(User.email).contains(needle, autoescape=True),
+            )
+        )
     members = members_q.cte("members")
     everyone = (
         select(members.c.user_id, Assignment.course_id, Assignment.due_on)
@@ -204,7 +212,7 @@ def _as_date(value: date | str) -> date:
 
 
 def _rows_statement(
-    organisation_id: int, today: date, user_ids: Iterable[int] | None = None
+    organisation_id: int, today: date, user_ids: Iterable[int] | None = None, search: str = ""
 ) -> Select:
     """One row per (current member, assigned course), with every column of `Row`.
 
@@ -214,7 +222,7 @@ def _rows_statement(
     lessons opened and completed (on the lesson's current content); per person and quiz,
     the grade by the quiz's grading method; then the status.
     """
-    members, pairs = _pairs(organisation_id, user_ids)
+    members, pairs = _pairs(organisation_id, user_ids, search)
     courses = select(Assignment.course_id).where(Assignment.organisation_id == organisation_id)
     current = (
         select(Lesson.id, Lesson.course_id, Lesson.content_hash)
@@ -395,21 +403,14 @@ _STATUS_ORDER = {status.value: n for n, status in enumerate(Status)}
 
 def _filtered(rows, filters: Filters) -> Select:
     """The rows matching the filters, in the order asked: missing values last whichever
-    way, ties by name then course title (A to Z), then by ids so pages never overlap."""
+    way, ties by name then course title (A to Z), then by ids so pages never overlap.
+    (The search is not here: `_rows_statement` finds the people first.)"""
     c = rows.c
     query = select(rows)
     if filters.course_id is not None:
         query = query.where(c.course_id == filters.course_id)
     if filters.status is not None:
         query = query.where(c.status == filters.status.value)
-    needle = fold(filters.search.strip())
-    if needle:
-        query = query.where(
-            or_(
-                folded(c.name).contains(needle, autoescape=True),
-                folded(c.email).contains(needle, autoescape=True),
-            )
-        )
     sort = filters.sort if filters.sort in SORTABLE else "name"
     column = c[sort]
     if sort == "status":
@@ -461,7 +462,7 @@ def stream_rows(organisation: Organisation, filters: Filters, today: date) -> It
     """The rows matching the filters, in order, not paged (the CSV takes all), fetched from
     a server-side cursor `BATCH` at a time, so memory stays flat however many there are."""
     _room_to_sort()
-    rows = _rows_statement(organisation.id, today).subquery("rows")
+    rows = _rows_statement(organisation.id, today, search=filters.search).subquery("rows")
     result = db.session.execute(
         _filtered(rows, filters).execution_options(stream_results=True, yield_per=BATCH)
     )
@@ -498,7 +499,7 @@ def page(organisation: Organisation, filters: Filters, today: date) -> tuple[lis
     one statement (two when the page is past the end)."""
     per_page = max(1, min(filters.per_page, 500))
     _room_to_sort()
-    rows = _rows_statement(organisation.id, today).subquery("rows")
+    rows = _rows_statement(organisation.id, today, search=filters.search).subquery("rows")
     matching = _filtered(rows, filters).subquery("matching")
     counted = select(matching, func.count().over().label("total")).limit(per_page)
     found = db.session.execute(counted.offset((max(1, filters.page) - 1) * per_page)).all()
