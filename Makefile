@@ -11,7 +11,7 @@ ACCESS_LOG := %(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-r
 LOCK    := requirements.lock
 STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 
-.PHONY: install lock run serve test fuzz lint format clean
+.PHONY: install lock run serve test fuzz bench lint format clean
 
 # Every package comes from requirements.lock, pinned and checked against its hashes; the
 # project itself goes on top without resolving anything, and `pip check` proves the lock
@@ -54,6 +54,11 @@ test: install
 ## FUZZ_EXAMPLES cases per operation, every check; FUZZ_REPORT=file writes the counts.
 fuzz: install
 	$(PY) -m pytest -m fuzz -p no:cacheprovider tests/fuzz $(PYTEST_ARGS)
+
+## Seed an organisation on PostgreSQL and measure the app beside a bare Flask reference
+## (not part of `make test`). BENCH_ARGS="--people 100000" for the full size.
+bench: install
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

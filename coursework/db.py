@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
-from sqlalchemy.engine import Dialect
+from sqlalchemy import DateTime, MetaData, String, event
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -91,3 +93,38 @@ def render_migration_item(type_: str, obj, autogen_context) -> str | bool:
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def fold(text: str) -> str:
+    """Text lower-cased one character at a time, as PostgreSQL's `lower()` does (Python's
+    `str.lower` treats a word-final sigma apart): the report compares and sorts names
+    this way in the database and in Python alike."""
+    return "".join(character.lower() for character in text)
+
+
+class folded(FunctionElement):
+    """`fold` in SQL, in code-point order: `lower(x) COLLATE "C"` on PostgreSQL (whose
+    default collation would skip spaces and punctuation), `fold(x)` on SQLite (whose own
+    `lower` folds ASCII only), registered below."""
+
+    type = String()
+    inherit_cache = True
+    name = "folded"
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element, compiler, **kw) -> str:
+    return f'(lower({compiler.process(element.clauses, **kw)}) COLLATE "C")'
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element, compiler, **kw) -> str:
+    return f"fold({compiler.process(element.clauses, **kw)})"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_fold(dbapi_connection, connection_record) -> None:
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.create_function(
+            "fold", 1, lambda text: None if text is None else fold(text), deterministic=True
+        )

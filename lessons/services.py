@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from coursework.accounts import services as accounts
 from coursework.accounts.models import User
@@ -190,18 +191,18 @@ def get_course_by_id(course_id: int) -> Course:
     return course
 
 
-def current_lessons(course_ids: list[int] | int) -> list[Lesson]:
-    """The current (not retired) lessons of one or more courses, in course order."""
+def current_lessons(course_ids: list[int] | int, *, with_text: bool = True) -> list[Lesson]:
+    """The current (not retired) lessons of one or more courses, in course order.
+
+    `with_text=False` leaves each lesson's Markdown and HTML unread until used: progress
+    pages list the lessons and show at most one body."""
     ids = [course_ids] if isinstance(course_ids, int) else course_ids
     if not ids:
         return []
-    return list(
-        db.session.scalars(
-            select(Lesson)
-            .where(Lesson.course_id.in_(ids), Lesson.retired_at.is_(None))
-            .order_by(Lesson.course_id, Lesson.position)
-        )
-    )
+    query = select(Lesson).where(Lesson.course_id.in_(ids), Lesson.retired_at.is_(None))
+    if not with_text:
+        query = query.options(defer(Lesson.body_html), defer(Lesson.source_markdown))
+    return list(db.session.scalars(query.order_by(Lesson.course_id, Lesson.position)))
 
 
 def get_lesson(course: Course, lesson_slug: str) -> Lesson:

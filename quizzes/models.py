@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from sqlalchemy.types import JSON
 
 from coursework.db import utcnow
@@ -156,6 +166,13 @@ class Question(db.Model):
     @property
     def kind_enum(self) -> Kind:
         return Kind(self.kind)
+
+
+# How many questions, without loading them (pages that list quizzes show only the number).
+Quiz.question_count = column_property(
+    select(func.count(Question.id)).where(Question.quiz_id == Quiz.id).scalar_subquery(),
+    deferred=True,
+)
 
 
 class Choice(db.Model):

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload, load_only, undefer
 
 from coursework.accounts.models import User
 from coursework.db import insert_or_ignore, upsert, utcnow
@@ -226,10 +227,16 @@ def get_quiz(quiz_id: int, *, published_only: bool = True) -> Quiz:
 
 
 def course_quizzes(course_ids: Iterable[int], *, published_only: bool = True) -> list[Quiz]:
+    """The courses' quizzes with their question counts; questions load only if asked for
+    (progress needs ids, settings and counts, not question rows)."""
     ids = list(course_ids)
     if not ids:
         return []
-    query = select(Quiz).where(Quiz.course_id.in_(ids))
+    query = (
+        select(Quiz)
+        .where(Quiz.course_id.in_(ids))
+        .options(lazyload(Quiz.questions), undefer(Quiz.question_count))
+    )
     if published_only:
         query = query.where(Quiz.published.is_(True))
     return list(db.session.scalars(query.order_by(Quiz.course_id, Quiz.id)))
@@ -290,8 +297,27 @@ class QuizStanding:
         return True, ""
 
 
+# What a standing needs of an attempt: no layout, answers or question snapshot.
+_STANDING_COLUMNS = (
+    Attempt.id,
+    Attempt.quiz_id,
+    Attempt.user_id,
+    Attempt.number,
+    Attempt.state,
+    Attempt.started_at,
+    Attempt.deadline_at,
+    Attempt.submitted_at,
+    Attempt.auto_submitted,
+    Attempt.points,
+    Attempt.max_points,
+    Attempt.percent,
+    Attempt.passed,
+)
+
+
 def standings(user_id: int, quizzes: list[Quiz], *, fresh: bool = False) -> dict[int, QuizStanding]:
-    """Each quiz's standing for this learner, in one query whatever the number of quizzes.
+    """Each quiz's standing for this learner, in one narrow query whatever the number of
+    quizzes (the attempts' scores and states; versions and responses load only if used).
     `fresh` re-reads attempts already loaded in this transaction (after taking a lock)."""
     ids = [quiz.id for quiz in quizzes]
     rows: dict[int, list[Attempt]] = {quiz_id: [] for quiz_id in ids}
@@ -299,6 +325,12 @@ def standings(user_id: int, quizzes: list[Quiz], *, fresh: bool = False) -> dict
         for attempt in db.session.scalars(
             select(Attempt)
             .where(Attempt.user_id == user_id, Attempt.quiz_id.in_(ids))
+            .options(
+                load_only(*_STANDING_COLUMNS),
+                lazyload(Attempt.version),
+                lazyload(Attempt.quiz),
+                lazyload(Attempt.responses),
+            )
             .order_by(Attempt.number)
             .execution_options(populate_existing=fresh)
         ):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coursework.db import utcnow
@@ -25,7 +25,8 @@ class Certificate(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     learner_name: Mapped[str] = mapped_column(String(120))
     course_title: Mapped[str] = mapped_column(String(200))
-    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed for the dashboard's completions-per-week chart.
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     expires_at: Mapped[datetime | None]
     score: Mapped[float | None]
     # The credential subject's opaque id (urn:uuid:…), so no email goes into the credential.
@@ -42,3 +43,19 @@ class Certificate(db.Model):
         if self.expires_at is not None and now >= self.expires_at:
             return "expired"
         return "valid"
+
+
+class CertificatePdf(db.Model):
+    """A certificate's PDF as last rendered, so each is drawn once and every server serves
+    the same bytes. `etag` fingerprints what was drawn (the certificate's printed facts and
+    the drawing code): when either changes — a revocation, a corrected name — it no longer
+    matches and the PDF is drawn again."""
+
+    __tablename__ = "certificate_pdfs"
+
+    certificate_id: Mapped[int] = mapped_column(
+        ForeignKey("certificates.id", ondelete="CASCADE"), primary_key=True
+    )
+    etag: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    rendered_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,6 +7,8 @@ complete, a quiz passed), through the signals those layers send.
 from __future__ import annotations
 
 import calendar
+import dataclasses
+import hashlib
 import logging
 import os
 import secrets
@@ -21,8 +23,8 @@ from sqlalchemy import select
 
 from coursework.accounts.models import User
 from coursework.certificates import credentials
-from coursework.certificates.models import Certificate
-from coursework.db import insert_or_ignore, utcnow
+from coursework.certificates.models import Certificate, CertificatePdf
+from coursework.db import insert_or_ignore, upsert, utcnow
 from coursework.errors import NotFound, RuleViolation
 from coursework.extensions import db
 from coursework.progress import services as progress
@@ -293,3 +295,58 @@ def verify_credential(token: str, now: datetime | None = None) -> credentials.Ve
         now=now or utcnow(),
         is_revoked=is_revoked,
     )
+
+
+# ---- the PDF, drawn once ----------------------------------------------------------------
+
+# The drawing code's own fingerprint: a release that changes how certificates look
+# redraws each one on its next download.
+_DRAWING = hashlib.sha256(Path(__file__).with_name("pdf.py").read_bytes()).hexdigest()
+
+
+def _pdf():
+    """The drawing module, imported on first use: fpdf2 with its font and image libraries
+    is a third of a worker's memory, and with PDFs stored most workers never draw one."""
+    from coursework.certificates import pdf
+
+    return pdf
+
+
+def pdf_document(certificate: Certificate, verify_url: str):
+    """What the certificate's PDF prints (a `pdf.CertificateDocument`)."""
+    return _pdf().CertificateDocument(
+        learner_name=certificate.learner_name,
+        course_title=certificate.course_title,
+        issued_on=certificate.issued_at.date(),
+        score=certificate.score,
+        issuer_name=ISSUER_NAME,
+        code=certificate.code,
+        verify_url=verify_url,
+        expires_on=certificate.expires_at.date() if certificate.expires_at else None,
+        revoked=certificate.revoked_at is not None,
+    )
+
+
+def pdf_etag(document) -> str:
+    """Names the PDF this document draws to: equal documents, equal bytes."""
+    facts = repr(sorted(dataclasses.asdict(document).items()))
+    return hashlib.sha256(f"{_DRAWING}\n{facts}".encode()).hexdigest()
+
+
+def pdf_bytes(certificate: Certificate, document) -> bytes:
+    """The stored PDF when it is still this document's; else drawn now and stored (two
+    servers drawing the same one at once both store the same bytes)."""
+    etag = pdf_etag(document)
+    stored = db.session.scalar(
+        select(CertificatePdf.content).where(
+            CertificatePdf.certificate_id == certificate.id, CertificatePdf.etag == etag
+        )
+    )
+    if stored is not None:
+        return stored
+    content = _pdf().render_pdf(document)
+    row = {"certificate_id": certificate.id, "etag": etag, "content": content}
+    upsert(db.session, CertificatePdf, ("certificate_id",), [{**row, "rendered_at": utcnow()}])
+    db.session.commit()
+    log.info("certificate %s PDF drawn", certificate.id)
+    return content

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import segno
@@ -13,6 +14,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_login import current_user
@@ -21,7 +23,7 @@ from markupsafe import Markup
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from coursework.certificates import credentials, pdf, services
+from coursework.certificates import credentials, services
 from coursework.db import utcnow
 from coursework.errors import NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import limiter
@@ -104,25 +106,23 @@ def unknown(anything: str):
 @access("public")
 @limiter.limit(_verify_limit)
 def download_pdf(code: str):
+    """Drawn once and stored; a client holding the current copy (`If-None-Match`) gets
+    304 without the bytes being read."""
     certificate = _or_404(code)
     verify_url = services.public_url(url_for("certificates.show", code=certificate.code))
-    document = pdf.CertificateDocument(
-        learner_name=certificate.learner_name,
-        course_title=certificate.course_title,
-        issued_on=certificate.issued_at.date(),
-        score=certificate.score,
-        issuer_name=services.ISSUER_NAME,
-        code=certificate.code,
-        verify_url=verify_url,
-        expires_on=certificate.expires_at.date() if certificate.expires_at else None,
-        revoked=certificate.revoked_at is not None,
-    )
-    filename = _filename(certificate.course_title) + "-certificate.pdf"
-    return Response(
-        pdf.render_pdf(document),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    document = services.pdf_document(certificate, verify_url)
+    etag = services.pdf_etag(document)
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        filename = _filename(certificate.course_title) + "-certificate.pdf"
+        response = Response(
+            services.pdf_bytes(certificate, document),
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    response.set_etag(etag)
+    return response
 
 
 @bp.route("/certificates/<code>/credential.jwt")
@@ -213,8 +213,12 @@ def issuer():
     }
 
 
+@functools.lru_cache(maxsize=4096)
 def qr_svg(url: str) -> Markup:
-    """The verification URL as an inline SVG QR code (drawn by us, so safe to embed)."""
+    """The verification URL as an inline SVG QR code (drawn by us, so safe to embed).
+
+    Drawing one took most of the verify page's time; the same URL always draws the same
+    code, so each process keeps the recent ones (a few KB each)."""
     code = segno.make(url, error="m")
     return Markup(code.svg_inline(scale=4, dark="#1b1f24", light="#ffffff", omitsize=False))
 

@@ -241,9 +241,9 @@ class Report(MethodView):
         the dashboard (`X-Pagination` header). Status is not_started, in_progress,
         completed or overdue (past the due date and not completed)."""
         organisation = organisation_from_request(slug)
-        found = report.report(organisation, _filters(query, pagination_parameters), _today())
-        pagination_parameters.item_count = found.total
-        return found.rows
+        rows, total = report.page(organisation, _filters(query, pagination_parameters), _today())
+        pagination_parameters.item_count = total
+        return rows
 
 
 @blp.route(f"{ORG}/statements")

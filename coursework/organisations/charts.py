@@ -62,14 +62,18 @@ class WeekCount:
 
 def status_by_course(rows: Iterable[Row], courses: Sequence[CourseLike]) -> list[CourseCounts]:
     """One entry per course, in the order given, counting the rows at each status."""
-    tally: dict[int, Counter[Status]] = {}
-    for row in rows:
-        tally.setdefault(row.course_id, Counter())[row.status] += 1
+    return course_counts(Counter((row.course_id, row.status) for row in rows), courses)
+
+
+def course_counts(
+    tally: Mapping[tuple[int, Status], int], courses: Sequence[CourseLike]
+) -> list[CourseCounts]:
+    """One entry per course, in the order given, from counts per (course id, status)."""
     return [
         CourseCounts(
             course.id,
             course.title,
-            {status: tally.get(course.id, Counter())[status] for status in Status},
+            {status: tally.get((course.id, status), 0) for status in Status},
         )
         for course in courses
     ]
@@ -78,16 +82,22 @@ def status_by_course(rows: Iterable[Row], courses: Sequence[CourseLike]) -> list
 def completions_by_week(rows: Iterable[Row], today: date, weeks: int = WEEKS) -> list[WeekCount]:
     """Completions per week (Monday to Sunday, UTC) for the last `weeks` weeks, this week
     last; completions before the first of them are not counted."""
-    this_week = today - timedelta(days=today.weekday())
-    starts = [this_week - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    days = Counter(_day(row.completed_at) for row in rows if row.completed_at is not None)
+    return weekly(days, today, weeks)
+
+
+def first_week(today: date, weeks: int = WEEKS) -> date:
+    """The Monday the weekly chart starts on."""
+    return today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+
+
+def weekly(days: Mapping[date, int], today: date, weeks: int = WEEKS) -> list[WeekCount]:
+    """Completions per day folded into the chart's weeks (days after today left out)."""
+    starts = [first_week(today, weeks) + timedelta(weeks=n) for n in range(weeks)]
     counts: Counter[date] = Counter()
-    for row in rows:
-        if row.completed_at is None:
-            continue
-        day = _day(row.completed_at)
-        if day > today:
-            continue
-        counts[day - timedelta(days=day.weekday())] += 1
+    for day, count in days.items():
+        if day <= today:
+            counts[day - timedelta(days=day.weekday())] += count
     return [WeekCount(start, counts[start]) for start in starts]
 
 

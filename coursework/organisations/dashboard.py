@@ -231,8 +231,8 @@ def overview(slug: str):
     if filters.page > result.pages:
         args = query_args(filters, page=result.pages)
         return redirect(url_for("dashboard.overview", slug=organisation.slug, **args))
-    by_course = charts.status_by_course(result.all_rows, result.courses)
-    weeks = charts.completions_by_week(result.all_rows, day)
+    by_course = charts.course_counts(result.counts, result.courses)
+    weeks = charts.weekly(report.completions(organisation, charts.first_week(day)), day)
     return render_template(
         "organisations/dashboard/overview.html",
         organisation=organisation,
@@ -290,7 +290,7 @@ def report_csv(slug: str):
     organisation = services.get_managed(current_user, slug)
     filters = filters_from(request.args)
     day = today()
-    rows = report.select_rows(report.build_rows(organisation, day), filters)
+    rows = report.stream_rows(organisation, filters, day)
 
     def certificate_url(code: str) -> str:
         return certificates.public_url(url_for("certificates.show", code=code))

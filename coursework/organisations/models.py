@@ -99,6 +99,8 @@ class Assignment(db.Model):
             sqlite_where=text("everyone"),
             postgresql_where=text("everyone"),
         ),
+        # The report's course filter and its list of assigned courses.
+        Index("ix_assignments_org_course", "organisation_id", "course_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

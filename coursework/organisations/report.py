@@ -1,30 +1,47 @@
 """Where every person stands on every course assigned to them: one service, used by the
 dashboard, the CSV, the API and the person page.
 
-A fixed number of queries whatever the number of people: members, assignments, lessons,
-quizzes, lesson progress, attempts, enrolments and certificates, each read once for the
-whole organisation; the rest is plain Python.
+The database does the work: status, percentages and scores per (person, course) come from
+one statement of aggregates and window functions over the organisation's people, so a page
+reads one page of rows, the headline numbers and charts are counts, and the CSV streams
+through a server-side cursor. The rules are the ones `progress.rules.summarise` and
+`quizzes.grading.overall_percent` apply to one learner; the property test in
+tests/coursework/test_org_report_sql.py holds the two to the same answers.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+)
+from sqlalchemy.sql.elements import ColumnElement
 
 from coursework.accounts.models import User
 from coursework.certificates.models import Certificate
+from coursework.db import fold, folded
 from coursework.extensions import db
-from coursework.organisations.models import Assignment, Membership, Organisation
+from coursework.organisations.models import Assignment, AssignmentMember, Membership, Organisation
 from coursework.progress.models import Enrolment, LessonProgress
-from coursework.progress.rules import LessonState, summarise
 from lessons.models import Course, Lesson
+from quizzes.grading import GradingMethod
 from quizzes.models import Attempt, AttemptState, Quiz
-from quizzes.services import QuizStanding
+
+# Rows the CSV fetches from the server-side cursor at a time.
+BATCH = 1000
 
 
 class Status(StrEnum):
@@ -97,198 +114,373 @@ SORTABLE = (
 class Report:
     rows: list[Row]  # this page
     total: int  # rows matching the filters
-    all_rows: list[Row]  # every row, unfiltered, for headline numbers and charts
-    people: int
+    assigned: int  # every (person, course) row, unfiltered
+    people: int  # people with at least one assigned course
+    counts: Mapping[tuple[int, Status], int] = field(default_factory=dict)  # unfiltered
     courses: list[Course] = field(default_factory=list)
+    per_page: int = 50
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // max(1, self.per_page)))
 
-    per_page: int = 50
-
     def count(self, status: Status, course_id: int | None = None) -> int:
         return sum(
-            1 for r in self.all_rows if r.status is status and course_id in (None, r.course_id)
+            n
+            for (course, s), n in self.counts.items()
+            if s is status and course_id in (None, course)
         )
 
     @property
     def completion_rate(self) -> int:
         done = self.count(Status.COMPLETED)
-        return done * 100 // len(self.all_rows) if self.all_rows else 0
+        return done * 100 // self.assigned if self.assigned else 0
+
+
+# ---- the statement -------------------------------------------------------------------------
+
+
+def _zero(value: ColumnElement) -> ColumnElement:
+    return func.coalesce(value, 0)
+
+
+def _pairs(organisation_id: int, user_ids: Iterable[int] | None = None, search: str = ""):
+    """Current members, and who has which course with the earliest due date of the
+    assignments that give it (everyone's, or their own as a chosen assignee)."""
+    members_q = select(Membership.user_id).where(
+        Membership.organisation_id == organisation_id, Membership.removed_at.is_(None)
+    )
+    if user_ids is not None:
+        members_q = members_q.where(Membership.user_id.in_(list(user_ids)))
+    needle = fold(search.strip())
+    if needle:  # first, so every aggregate reads only the people found
+        members_q = members_q.join(User, User.id == Membership.user_id).where(
+            or_(
+                folded(User.display_name).contains(needle, autoescape=True),
+                folded(User.email).contains(needle, autoescape=True),
+            )
+        )
+    members = members_q.cte("members")
+    everyone = (
+        select(members.c.user_id, Assignment.course_id, Assignment.due_on)
+        .join(Assignment, true())
+        .where(Assignment.organisation_id == organisation_id, Assignment.everyone.is_(True))
+    )
+    chosen = (
+        select(AssignmentMember.user_id, Assignment.course_id, Assignment.due_on)
+        .join(Assignment, Assignment.id == AssignmentMember.assignment_id)
+        .join(members, members.c.user_id == AssignmentMember.user_id)
+        .where(Assignment.organisation_id == organisation_id, Assignment.everyone.is_(False))
+    )
+    given = union_all(everyone, chosen).subquery("given")
+    # MIN skips NULL: a dated assignment of the course wins over an undated one.
+    pairs = (
+        select(given.c.user_id, given.c.course_id, func.min(given.c.due_on).label("due_on"))
+        .group_by(given.c.user_id, given.c.course_id)
+        .cte("pairs")
+    )
+    return members, pairs
+
+
+def _people(organisation_id: int) -> int:
+    """People with at least one assigned course."""
+    _, pairs = _pairs(organisation_id)
+    return db.session.scalar(select(func.count(pairs.c.user_id.distinct())))
+
+
+def completions(organisation: Organisation, since: date) -> dict[date, int]:
+    """Certificates of assigned courses per day of issue (UTC), from `since` on."""
+    _, pairs = _pairs(organisation.id)
+    day = func.date(Certificate.issued_at)
+    found = db.session.execute(
+        select(day, func.count())
+        .select_from(pairs)
+        .join(
+            Certificate,
+            and_(
+                Certificate.user_id == pairs.c.user_id, Certificate.course_id == pairs.c.course_id
+            ),
+        )
+        .where(Certificate.issued_at >= datetime.combine(since, time.min, tzinfo=UTC))
+        .group_by(day)
+    )
+    return {_as_date(value): n for value, n in found}
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)  # SQLite: text
+
+
+def _rows_statement(
+    organisation_id: int, today: date, user_ids: Iterable[int] | None = None, search: str = ""
+) -> Select:
+    """One row per (current member, assigned course), with every column of `Row`.
+
+    Built from common table expressions, each a plain aggregate the database can hash or
+    index: who has which course and the earliest due date; the current lessons and the
+    quizzes that count (published, on a current lesson or final); per person and course,
+    lessons opened and completed (on the lesson's current content); per person and quiz,
+    the grade by the quiz's grading method; then the status.
+    """
+    members, pairs = _pairs(organisation_id, user_ids, search)
+    courses = select(Assignment.course_id).where(Assignment.organisation_id == organisation_id)
+    current = (
+        select(Lesson.id, Lesson.course_id, Lesson.content_hash)
+        .where(Lesson.course_id.in_(courses), Lesson.retired_at.is_(None))
+        .cte("current_lessons")
+    )
+    lesson_totals = (
+        select(current.c.course_id, func.count().label("n"))
+        .group_by(current.c.course_id)
+        .cte("lesson_totals")
+    )
+    done = and_(
+        LessonProgress.completed_at.is_not(None),
+        LessonProgress.completed_hash == current.c.content_hash,
+    )
+    lesson_stats = (
+        select(
+            LessonProgress.user_id,
+            current.c.course_id,
+            func.count().label("opened"),
+            func.sum(case((done, 1), else_=0)).label("done"),
+        )
+        .join(current, current.c.id == LessonProgress.lesson_id)
+        .join(members, members.c.user_id == LessonProgress.user_id)
+        .group_by(LessonProgress.user_id, current.c.course_id)
+        .cte("lesson_stats")
+    )
+    # The quizzes that are steps of a course: published, on a current lesson or final.
+    steps = (
+        select(
+            Quiz.id,
+            Quiz.course_id,
+            Quiz.required,
+            Quiz.passing_score,
+            Quiz.grading_method,
+        )
+        .where(
+            Quiz.course_id.in_(courses),
+            Quiz.published.is_(True),
+            or_(Quiz.lesson_id.is_(None), Quiz.lesson_id.in_(select(current.c.id))),
+        )
+        .cte("steps")
+    )
+    required_totals = (
+        select(steps.c.course_id, func.count().label("n"))
+        .where(steps.c.required.is_(True))
+        .group_by(steps.c.course_id)
+        .cte("required_totals")
+    )
+    score = func.coalesce(Attempt.percent, 0.0)  # an ungraded attempt counts as 0
+    # One sort of the attempts: each one's place among the learner's tries at the quiz.
+    tries = (Attempt.user_id, Attempt.quiz_id)
+    ranked = (
+        select(
+            Attempt.id,
+            Attempt.user_id,
+            Attempt.quiz_id,
+            steps.c.course_id,
+            steps.c.required,
+            steps.c.passing_score,
+            steps.c.grading_method,
+            Attempt.submitted_at,
+            Attempt.percent,
+            score.label("score"),
+            func.row_number()
+            .over(partition_by=tries, order_by=(Attempt.submitted_at, Attempt.id))
+            .label("nth"),
+            func.count().over(partition_by=tries).label("tries"),
+        )
+        .join(steps, steps.c.id == Attempt.quiz_id)
+        .join(members, members.c.user_id == Attempt.user_id)
+        .where(Attempt.state == AttemptState.SUBMITTED.value)
+        .cte("ranked_attempts")
+    )
+    r = ranked.c
+    last = r.nth == r.tries
+    grade = case(
+        (r.grading_method == GradingMethod.HIGHEST.value, func.max(r.score)),
+        (r.grading_method == GradingMethod.LATEST.value, func.max(case((last, r.score)))),
+        (r.grading_method == GradingMethod.FIRST.value, func.max(case((r.nth == 1, r.score)))),
+        else_=func.avg(r.score),
+    )
+    # The course's latest attempt is the latest of its quizzes' latest ones.
+    newest_quiz = func.row_number().over(
+        partition_by=(r.user_id, r.course_id),
+        order_by=(func.max(r.submitted_at).desc(), func.max(case((last, r.id))).desc()),
+    )
+    quiz_stats = (
+        select(
+            r.user_id,
+            r.course_id,
+            r.required,
+            func.count().label("attempts"),
+            func.max(r.score).label("best"),
+            func.max(case((last, r.percent))).label("latest"),
+            newest_quiz.label("newest"),
+            (grade >= r.passing_score).label("passed"),
+        )
+        .group_by(r.user_id, r.quiz_id, r.course_id, r.required, r.passing_score, r.grading_method)
+        .subquery("quiz_stats")
+    )
+    q = quiz_stats.c
+    course_quiz_stats = (
+        select(
+            q.user_id,
+            q.course_id,
+            func.sum(q.attempts).label("attempts"),
+            func.max(q.best).label("best"),
+            func.max(case((q.newest == 1, q.latest))).label("latest"),
+            func.sum(case((and_(q.required, q.passed), 1), else_=0)).label("passed"),
+            func.sum(case((q.required, 1), else_=0)).label("tried"),
+        )
+        .group_by(q.user_id, q.course_id)
+        .cte("quiz_course_stats")
+    )
+
+    p, lt, rt, ls, qs = (
+        pairs.c,
+        lesson_totals.c,
+        required_totals.c,
+        lesson_stats.c,
+        course_quiz_stats.c,
+    )
+    total = _zero(lt.n) + _zero(rt.n)
+    finished = _zero(ls.done) + _zero(qs.passed)
+    completed = or_(Certificate.id.is_not(None), and_(total > 0, finished == total))
+    status = case(
+        (completed, literal(Status.COMPLETED.value)),
+        (p.due_on < today, literal(Status.OVERDUE.value)),
+        (
+            or_(_zero(ls.opened) > 0, _zero(qs.tried) > 0, Enrolment.id.is_not(None)),
+            literal(Status.IN_PROGRESS.value),
+        ),
+        else_=literal(Status.NOT_STARTED.value),
+    )
+    # Rounded down, so 100% is shown only when every step is done.
+    percent = case((completed, 100), (total > 0, (finished * 100) // total), else_=0)
+    return (
+        select(
+            p.user_id,
+            User.display_name.label("name"),
+            User.email,
+            p.course_id,
+            Course.slug.label("course_slug"),
+            Course.title.label("course_title"),
+            p.due_on,
+            status.label("status"),
+            percent.label("percent"),
+            _zero(ls.done).label("lessons_done"),
+            _zero(lt.n).label("lessons_total"),
+            qs.best.label("best_score"),
+            qs.latest.label("latest_score"),
+            _zero(qs.attempts).label("attempts"),
+            Enrolment.last_activity_at.label("last_activity"),
+            Certificate.issued_at.label("completed_at"),
+            Certificate.code.label("certificate_code"),
+            Certificate.expires_at.label("certificate_expires_at"),
+        )
+        .select_from(pairs)
+        .join(User, User.id == p.user_id)
+        .join(Course, Course.id == p.course_id)
+        .outerjoin(lesson_totals, lt.course_id == p.course_id)
+        .outerjoin(required_totals, rt.course_id == p.course_id)
+        .outerjoin(lesson_stats, and_(ls.user_id == p.user_id, ls.course_id == p.course_id))
+        .outerjoin(course_quiz_stats, and_(qs.user_id == p.user_id, qs.course_id == p.course_id))
+        .outerjoin(
+            Enrolment, and_(Enrolment.user_id == p.user_id, Enrolment.course_id == p.course_id)
+        )
+        .outerjoin(
+            Certificate,
+            and_(Certificate.user_id == p.user_id, Certificate.course_id == p.course_id),
+        )
+    )
+
+
+_STATUS_ORDER = {status.value: n for n, status in enumerate(Status)}
+
+
+def _filtered(rows, filters: Filters) -> Select:
+    """The rows matching the filters, in the order asked: missing values last whichever
+    way, ties by name then course title (A to Z), then by ids so pages never overlap.
+    (The search is not here: `_rows_statement` finds the people first.)"""
+    c = rows.c
+    query = select(rows)
+    if filters.course_id is not None:
+        query = query.where(c.course_id == filters.course_id)
+    if filters.status is not None:
+        query = query.where(c.status == filters.status.value)
+    sort = filters.sort if filters.sort in SORTABLE else "name"
+    column = c[sort]
+    if sort == "status":
+        key = case(*((column == value, n) for value, n in _STATUS_ORDER.items()))
+    elif sort in ("name", "email", "course_title"):
+        key = folded(column)
+    else:
+        key = column
+    return query.order_by(
+        case((column.is_(None), 1), else_=0),
+        key.desc() if filters.descending else key,
+        folded(c.name),
+        folded(c.course_title),
+        c.user_id,
+        c.course_id,
+    )
+
+
+_FIELDS = tuple(name for name in Row.__dataclass_fields__ if name != "status")
+
+
+# PostgreSQL's default of 4 MB a sort sends the report's sorts and hashes to disk from a
+# few thousand people up; this much is asked for only within the report's transaction.
+WORK_MEM = "64MB"
+
+
+def _room_to_sort() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+
+
+def _row(values) -> Row:
+    found = values._mapping
+    return Row(**{name: found[name] for name in _FIELDS}, status=Status(found["status"]))
+
+
+# ---- the services ------------------------------------------------------------------------
 
 
 def build_rows(
     organisation: Organisation, today: date, user_ids: Iterable[int] | None = None
 ) -> list[Row]:
     """Every (person, assigned course) row of the organisation, or of some of its people."""
-    member_rows = (
-        db.session.execute(
-            select(Membership, User)
-            .join(User, User.id == Membership.user_id)
-            .where(Membership.organisation_id == organisation.id, Membership.removed_at.is_(None))
-        )
-        .tuples()
-        .all()
+    rows = _rows_statement(organisation.id, today, user_ids).subquery("rows")
+    return [_row(values) for values in db.session.execute(_filtered(rows, Filters()))]
+
+
+def stream_rows(organisation: Organisation, filters: Filters, today: date) -> Iterator[Row]:
+    """The rows matching the filters, in order, not paged (the CSV takes all), fetched from
+    a server-side cursor `BATCH` at a time, so memory stays flat however many there are."""
+    _room_to_sort()
+    rows = _rows_statement(organisation.id, today, search=filters.search).subquery("rows")
+    result = db.session.execute(
+        _filtered(rows, filters).execution_options(stream_results=True, yield_per=BATCH)
     )
-    people = {user.id: user for _, user in member_rows}
-    if user_ids is not None:
-        wanted = set(user_ids)
-        people = {uid: user for uid, user in people.items() if uid in wanted}
-    assignment_list = list(
-        db.session.scalars(select(Assignment).where(Assignment.organisation_id == organisation.id))
-    )  # assignees come with them (selectin: one more query)
-    if not people or not assignment_list:
-        return []
-
-    # Who has which course, with the earliest due date of the assignments that give it.
-    due: dict[tuple[int, int], date | None] = {}
-    for assignment in assignment_list:
-        targets = (
-            people
-            if assignment.everyone
-            else {a.user_id for a in assignment.assignees if a.user_id in people}
-        )
-        for user_id in targets:
-            key = (user_id, assignment.course_id)
-            if key not in due or (
-                assignment.due_on is not None and (due[key] is None or assignment.due_on < due[key])
-            ):
-                due[key] = assignment.due_on
-    course_ids = sorted({course_id for _, course_id in due})
-    user_list = sorted({user_id for user_id, _ in due})
-
-    courses = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_(course_ids)))}
-    lessons_by_course: dict[int, list[Lesson]] = defaultdict(list)
-    for lesson in db.session.scalars(
-        select(Lesson)
-        .where(Lesson.course_id.in_(course_ids), Lesson.retired_at.is_(None))
-        .order_by(Lesson.course_id, Lesson.position)
-    ):
-        lessons_by_course[lesson.course_id].append(lesson)
-    quizzes_by_course: dict[int, list[Quiz]] = defaultdict(list)
-    for quiz in db.session.scalars(
-        select(Quiz)
-        .where(Quiz.course_id.in_(course_ids), Quiz.published.is_(True))
-        .order_by(Quiz.id)
-    ):
-        quizzes_by_course[quiz.course_id].append(quiz)
-    lesson_ids = [lesson.id for lessons in lessons_by_course.values() for lesson in lessons]
-    quiz_ids = [quiz.id for quizzes in quizzes_by_course.values() for quiz in quizzes]
-
-    progress: dict[int, dict[int, LessonProgress]] = defaultdict(dict)
-    if lesson_ids:
-        for row in db.session.scalars(
-            select(LessonProgress).where(
-                LessonProgress.user_id.in_(user_list), LessonProgress.lesson_id.in_(lesson_ids)
-            )
-        ):
-            progress[row.user_id][row.lesson_id] = row
-    attempts: dict[tuple[int, int], list[Attempt]] = defaultdict(list)
-    if quiz_ids:
-        for attempt in db.session.scalars(
-            select(Attempt)
-            .where(
-                Attempt.user_id.in_(user_list),
-                Attempt.quiz_id.in_(quiz_ids),
-                Attempt.state == AttemptState.SUBMITTED.value,
-            )
-            .order_by(Attempt.submitted_at, Attempt.id)
-        ):
-            attempts[(attempt.user_id, attempt.quiz_id)].append(attempt)
-    enrolments = {
-        (e.user_id, e.course_id): e
-        for e in db.session.scalars(
-            select(Enrolment).where(
-                Enrolment.user_id.in_(user_list), Enrolment.course_id.in_(course_ids)
-            )
-        )
-    }
-    certificates = {
-        (c.user_id, c.course_id): c
-        for c in db.session.scalars(
-            select(Certificate).where(
-                Certificate.user_id.in_(user_list), Certificate.course_id.in_(course_ids)
-            )
-        )
-    }
-
-    rows = []
-    for (user_id, course_id), due_on in due.items():
-        user, course = people[user_id], courses[course_id]
-        course_lessons = lessons_by_course[course_id]
-        course_quizzes = _in_course_order(course_lessons, quizzes_by_course[course_id])
-        standings = {
-            quiz.id: QuizStanding(quiz, tuple(attempts[(user_id, quiz.id)]), None)
-            for quiz in course_quizzes
-        }
-        steps = [
-            (quiz.id, bool(standings[quiz.id].attempts), standings[quiz.id].passed)
-            for quiz in course_quizzes
-            if quiz.required
-        ]
-        enrolment = enrolments.get((user_id, course_id))
-        summary = summarise(
-            course_lessons,
-            progress[user_id],
-            enrolment.last_lesson_id if enrolment else None,
-            steps,
-        )
-        certificate = certificates.get((user_id, course_id))
-        course_attempts = [a for quiz in course_quizzes for a in attempts[(user_id, quiz.id)]]
-        completed = certificate is not None or summary.is_complete
-        if completed:
-            status = Status.COMPLETED
-        elif due_on is not None and today > due_on:
-            status = Status.OVERDUE
-        elif summary.started or enrolment is not None:
-            status = Status.IN_PROGRESS
-        else:
-            status = Status.NOT_STARTED
-        latest = max(course_attempts, key=lambda a: (a.submitted_at, a.id), default=None)
-        rows.append(
-            Row(
-                user_id=user_id,
-                name=user.display_name,
-                email=user.email,
-                course_id=course_id,
-                course_slug=course.slug,
-                course_title=course.title,
-                due_on=due_on,
-                status=status,
-                percent=100 if completed else summary.percent,
-                lessons_done=sum(s == LessonState.COMPLETED for s in summary.states.values()),
-                lessons_total=len(course_lessons),
-                best_score=max((a.percent or 0.0 for a in course_attempts), default=None),
-                latest_score=latest.percent if latest else None,
-                attempts=len(course_attempts),
-                last_activity=enrolment.last_activity_at if enrolment else None,
-                completed_at=certificate.issued_at if certificate else None,
-                certificate_code=certificate.code if certificate else None,
-                certificate_expires_at=certificate.expires_at if certificate else None,
-            )
-        )
-    return rows
-
-
-def _in_course_order(course_lessons: list[Lesson], course_quizzes: list[Quiz]) -> list[Quiz]:
-    by_lesson = {quiz.lesson_id: quiz for quiz in course_quizzes}
-    ordered = [by_lesson[lesson.id] for lesson in course_lessons if lesson.id in by_lesson]
-    return ordered + [quiz for quiz in course_quizzes if quiz.is_final]
+    for values in result:
+        yield _row(values)
 
 
 def select_rows(rows: list[Row], filters: Filters) -> list[Row]:
-    """The rows matching the filters, in the order asked, not paged (the CSV takes all)."""
+    """Rows already in memory, filtered and sorted as `report` does in the database."""
     if filters.course_id is not None:
         rows = [r for r in rows if r.course_id == filters.course_id]
     if filters.status is not None:
         rows = [r for r in rows if r.status is filters.status]
-    needle = filters.search.strip().casefold()
+    needle = fold(filters.search.strip())
     if needle:
-        rows = [r for r in rows if needle in r.name.casefold() or needle in r.email.casefold()]
+        rows = [r for r in rows if needle in fold(r.name) or needle in fold(r.email)]
     sort = filters.sort if filters.sort in SORTABLE else "name"
-    # Ties always read A to Z: order by name first, then stable-sort by the column.
-    rows = sorted(rows, key=lambda r: (r.name.casefold(), r.course_title.casefold()))
+    rows = sorted(rows, key=lambda r: (fold(r.name), fold(r.course_title), r.user_id, r.course_id))
     if sort == "status":
         order = list(Status)
         return sorted(rows, key=lambda r: order.index(r.status), reverse=filters.descending)
@@ -297,19 +489,37 @@ def select_rows(rows: list[Row], filters: Filters) -> list[Row]:
 
     def key(row: Row):
         value = getattr(row, sort)
-        return value.casefold() if isinstance(value, str) else value
+        return fold(value) if isinstance(value, str) else value
 
     return sorted(present, key=key, reverse=filters.descending) + missing
 
 
-def report(organisation: Organisation, filters: Filters, today: date) -> Report:
-    """The organisation's rows, filtered, sorted and paged as asked."""
-    all_rows = build_rows(organisation, today)
-    rows = select_rows(all_rows, filters)
+def page(organisation: Organisation, filters: Filters, today: date) -> tuple[list[Row], int]:
+    """One page of the rows matching the filters, in the order asked, and how many match:
+    one statement (two when the page is past the end)."""
     per_page = max(1, min(filters.per_page, 500))
-    page = max(1, filters.page)
-    start = (page - 1) * per_page
-    course_ids = sorted({r.course_id for r in all_rows})
+    _room_to_sort()
+    rows = _rows_statement(organisation.id, today, search=filters.search).subquery("rows")
+    matching = _filtered(rows, filters).subquery("matching")
+    counted = select(matching, func.count().over().label("total")).limit(per_page)
+    found = db.session.execute(counted.offset((max(1, filters.page) - 1) * per_page)).all()
+    if found:
+        return [_row(values) for values in found], found[0].total
+    return [], db.session.scalar(select(func.count()).select_from(matching))
+
+
+def report(organisation: Organisation, filters: Filters, today: date) -> Report:
+    """One page of the organisation's rows, filtered and sorted as asked, with the counts
+    the headline numbers and charts need: four statements whatever the organisation's size."""
+    rows, total = page(organisation, filters, today)
+    everyone = _rows_statement(organisation.id, today).subquery("rows")
+    tally = db.session.execute(
+        select(everyone.c.course_id, everyone.c.status, func.count()).group_by(
+            everyone.c.course_id, everyone.c.status
+        )
+    )
+    counts = {(course_id, Status(status)): n for course_id, status, n in tally}
+    course_ids = sorted({course_id for course_id, _ in counts})
     courses = (
         list(
             db.session.scalars(
@@ -320,16 +530,16 @@ def report(organisation: Organisation, filters: Filters, today: date) -> Report:
         else []
     )
     return Report(
-        rows=rows[start : start + per_page],
-        total=len(rows),
-        all_rows=all_rows,
-        people=len({r.user_id for r in all_rows}),
+        rows=rows,
+        total=total,
+        assigned=sum(counts.values()),
+        people=_people(organisation.id),
+        counts=counts,
         courses=courses,
-        per_page=per_page,
+        per_page=max(1, min(filters.per_page, 500)),
     )
 
 
 def person(organisation: Organisation, user_id: int, today: date) -> list[Row]:
     """One member's rows; someone outside the organisation is not found."""
-    rows = build_rows(organisation, today, user_ids=[user_id])
-    return rows
+    return build_rows(organisation, today, user_ids=[user_id])

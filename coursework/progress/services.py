@@ -200,7 +200,7 @@ def course_progress(user: User | None, course: Course, *, fresh: bool = False) -
     """The course's current lessons and quizzes with this learner's state on each (all
     not started for someone signed out). `fresh` re-reads the learner's rows already loaded
     in this transaction, as the completion check does after taking the enrolment lock."""
-    current = lessons.current_lessons(course.id)
+    current = lessons.current_lessons(course.id, with_text=False)
     course_quizzes = quizzes.course_quizzes([course.id])
     enrolment = None
     rows: dict[int, LessonProgress] = {}
@@ -227,7 +227,7 @@ def my_courses(user: User) -> list[CourseProgress]:
         .order_by(Enrolment.last_activity_at.desc())
     ).all()
     course_ids = [course.id for _, course in pairs]
-    all_lessons = lessons.current_lessons(course_ids)
+    all_lessons = lessons.current_lessons(course_ids, with_text=False)
     rows = _progress_rows(user.id, [lesson.id for lesson in all_lessons])
     all_quizzes = quizzes.course_quizzes(course_ids)
     standings = quizzes.standings(user.id, all_quizzes)

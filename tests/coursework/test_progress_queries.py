@@ -1,0 +1,66 @@
+"""What a learner has completed and passed comes from narrow queries: the lesson page, the
+course page and the JSON progress endpoints never read question rows, answers, the
+question snapshots of quiz versions, or the text of every lesson in the course."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import event
+
+from coursework.extensions import db
+from lessons import services as lessons
+from tests.coursework.test_org_queries import take_quiz
+
+HEAVY = ("quiz_questions", "quiz_choices", "quiz_versions", "quiz_responses")
+
+
+def statements_of(client, url: str) -> list[str]:
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/courses/{slug}/lessons/knives",
+        "/courses/{slug}",
+        "/my-learning",
+        "/api/v1/me/courses",
+        "/api/v1/me/courses/{slug}",
+    ],
+)
+def test_progress_reads_no_questions_answers_or_snapshots(
+    client, make_user, login, course, make_quiz, url
+):
+    learner = make_user()
+    quiz = make_quiz()
+    take_quiz(learner, quiz, right=False)
+    take_quiz(learner, quiz, right=True)
+    login(client, learner)
+    client.get(f"/courses/{course.slug}/lessons/{lessons.current_lessons(course.id)[0].slug}")
+    found = statements_of(client, url.format(slug=course.slug))
+    heavy = [s for s in found if re.search(r"\b(" + "|".join(HEAVY) + r")\b", s)]
+    # The question count on the course page is one COUNT in a subquery, not question rows.
+    heavy = [s for s in heavy if "count(quiz_questions.id)" not in s]
+    assert heavy == [], heavy
+    # Lessons are listed without their text; a page reads at most the one it shows.
+    listed = [s for s in found if "lessons.body_html" in s and "retired_at IS NULL" in s]
+    assert listed == [], listed
+
+
+def test_the_course_page_still_counts_each_quizs_questions(client, course, make_quiz):
+    quiz = make_quiz()
+    body = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert f"{len(quiz.questions)} questions · {quiz.passing_score}% to pass" in body
