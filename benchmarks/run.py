@@ -292,7 +292,7 @@ def csv_download(port: int, path: str, cookie: str, master: int) -> tuple[float,
     response = connection.getresponse()
     lines = 0
     while chunk := response.read(1 << 16):
-        lines += chunk.count(b"\r\n")
+        lines += chunk.count(b"\n")  # "\r\n" may straddle two chunks
     took = time.perf_counter() - began
     done.set()
     sampler.join()
