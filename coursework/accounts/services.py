@@ -76,7 +76,9 @@ def name_problem(name: str) -> str | None:
     """Why a person's name is refused, or None."""
     if any(unicodedata.category(character) in UNPRINTABLE_CATEGORIES for character in name):
         return "Use only letters, numbers, spaces and punctuation in the name."
-    return too_long(name, User.display_name)
+    if message := too_long(name, User.display_name):
+        return f"The name is too long. {message}"
+    return None
 
 
 def checked_name(name: str, field: str = "display_name", *, required: bool = True) -> str:

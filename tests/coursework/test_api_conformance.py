@@ -91,9 +91,9 @@ def test_x_pagination_matches_its_schema(client, make_user, login, spec):
     ids=["no-body", "empty-json", "blank-json", "form", "text-plain"],
 )
 def test_patch_without_a_json_body_is_422_and_changes_nothing(
-    client, make_user, login, course, kwargs
+    client, instructor, login, course, kwargs
 ):
-    login(client, make_user(is_instructor=True))
+    login(client, instructor)  # the course's owner
     created = client.post(
         f"{API}/quizzes", json={"course": "kitchen-safety", "lesson": "knives", "title": "Knives"}
     )
@@ -117,9 +117,9 @@ def test_organisation_patches_need_a_body_too(client, make_user):
     assert client.patch(url, json={"role": "manager"}, headers=headers).status_code == 200
 
 
-def test_bodiless_operations_still_take_no_body(client, make_user, login, make_quiz):
+def test_bodiless_operations_still_take_no_body(client, instructor, login, make_quiz):
     quiz = make_quiz()
-    login(client, make_user(is_instructor=True))
+    login(client, instructor)
     assert client.post(f"{API}/quizzes/{quiz.id}/unpublish").status_code == 200
     assert client.post(f"{API}/quizzes/{quiz.id}/publish").status_code == 200
 

@@ -65,7 +65,9 @@ def test_if_none_match_is_a_304_without_the_bytes(client, certificate, drawn):
 
 def test_revocation_draws_a_new_pdf(client, certificate, drawn, make_user):
     before = client.get(url(certificate))
-    services.revoke(certificate, make_user(email="admin@example.com"), "Issued in error")
+    services.revoke(
+        certificate, make_user(email="admin@example.com", is_admin=True), "Issued in error"
+    )
     after = client.get(url(certificate), headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
     assert after.data != before.data and len(drawn) == 2
