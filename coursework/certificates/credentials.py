@@ -47,6 +47,7 @@ __all__ = [
     "CONTEXTS",
     "KEY_FILENAME",
     "CredentialFacts",
+    "CredentialSummary",
     "SigningKey",
     "Verification",
     "build_credential",
@@ -55,6 +56,7 @@ __all__ = [
     "load_or_create_key",
     "revocation_list",
     "sign_credential",
+    "summarise",
     "verify_credential",
 ]
 
@@ -615,3 +617,56 @@ def _verify(
             problems.append("revoked")
 
     return Verification(valid=not problems, problems=problems, credential=credential)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CredentialSummary:
+    """What a person checking a credential wants to read: to whom, for what, from whom,
+    and when it holds. Any of them is None when the credential does not say."""
+
+    awarded_to: str | None
+    achievement: str | None
+    issuer: str | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _awarded_to(subject: dict) -> str | None:
+    """The subject's name: its own `name` if it has one, else the first plain (unhashed)
+    IdentityObject of identityType `name`, which is where Open Badges 3.0 puts it."""
+    name = _text(subject.get("name"))
+    if name:
+        return name
+    identifiers = subject.get("identifier")
+    for identity in identifiers if isinstance(identifiers, list) else ():
+        if (
+            isinstance(identity, dict)
+            and identity.get("identityType") == "name"
+            and identity.get("hashed") is False
+        ):
+            name = _text(identity.get("identityHash"))
+            if name:
+                return name
+    return None
+
+
+def summarise(credential: dict) -> CredentialSummary:
+    """The summary of a credential's JSON (as :func:`verify_credential` hands it back)."""
+    subject = credential.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    achievement = subject.get("achievement")
+    issuer = credential.get("issuer")
+    return CredentialSummary(
+        awarded_to=_awarded_to(subject),
+        achievement=_text(achievement.get("name")) if isinstance(achievement, dict) else None,
+        issuer=_text(issuer.get("name")) if isinstance(issuer, dict) else None,
+        valid_from=_parse_timestamp(credential.get("validFrom")),
+        valid_until=_parse_timestamp(credential.get("validUntil")),
+    )
