@@ -5,9 +5,11 @@ Each certificate is also an `OpenBadgeCredential` (a W3C Verifiable Credential, 
 (https://www.imsglobal.org/spec/ob/v3p0/#jwt-proof):
 
 * the JOSE header is ``{"alg": "RS256", "kid": ..., "typ": "JWT"}`` and nothing else (the
-  spec allows no other header parameters); ``kid`` names the issuer's public key, either as
-  ``<JWKS URL>#<thumbprint>`` (a URI that dereferences to the key: pass ``jwks_url``) or as
-  the bare RFC 7638 thumbprint;
+  spec allows no other header parameters); ``kid`` names the issuer's public key as
+  ``<keys URL>/<RFC 7638 thumbprint>``, a URI that dereferences to that single JWK (pass
+  ``keys_url``), or as the bare thumbprint. The key set names each key by the same ``kid``
+  (:func:`jwks` with the same ``keys_url``), so a standard key-set lookup by the header's
+  ``kid`` (PyJWT's ``PyJWKClient``, joserfc's ``KeySet``) finds it;
 * the JWT payload is the credential's own JSON object, with the claims ``iss`` (issuer.id),
   ``sub`` (credentialSubject.id), ``jti`` (id), ``nbf`` (validFrom as a NumericDate) and,
   when the credential has a validUntil, ``exp`` (validUntil as a NumericDate) added to it.
@@ -117,13 +119,14 @@ class SigningKey:
         """The private key as PKCS#8 PEM, for storage only."""
         return self._key.as_pem(private=True)
 
-    def public_jwk(self) -> dict:
+    def public_jwk(self, kid: str | None = None) -> dict:
+        """The public key as a JWK, named ``kid`` (by default its thumbprint)."""
         public = self._key.as_dict(private=False)
         return {
             "kty": "RSA",
             "n": public["n"],
             "e": public["e"],
-            "kid": self.kid,
+            "kid": kid or self.kid,
             "alg": ACCEPTED_ALGORITHM,
             "use": "sig",
         }
@@ -197,11 +200,12 @@ def _publish_once(path: Path, data: bytes) -> None:
             os.unlink(temporary)
 
 
-def jwks(keys: Iterable[SigningKey]) -> dict:
-    """A JSON Web Key Set of the public keys (each once), to serve and to verify with."""
+def jwks(keys: Iterable[SigningKey], keys_url: str | None = None) -> dict:
+    """A JSON Web Key Set of the public keys (each once), to serve and to verify with; each
+    named by the ``kid`` that :func:`sign_credential` with the same ``keys_url`` writes."""
     seen: dict[str, dict] = {}
     for key in keys:
-        seen.setdefault(key.kid, key.public_jwk())
+        seen.setdefault(key.kid, key.public_jwk(key_id(key, keys_url)))
     return {"keys": list(seen.values())}
 
 
@@ -314,16 +318,16 @@ def build_credential(facts: CredentialFacts) -> dict:
     return credential
 
 
-def key_id(key: SigningKey, jwks_url: str | None = None) -> str:
-    """The header's ``kid``: ``<jwks_url>#<thumbprint>``, or the bare thumbprint."""
-    return f"{jwks_url}#{key.kid}" if jwks_url else key.kid
+def key_id(key: SigningKey, keys_url: str | None = None) -> str:
+    """The key's ``kid``: ``<keys_url>/<thumbprint>``, or the bare thumbprint."""
+    return f"{keys_url.rstrip('/')}/{key.kid}" if keys_url else key.kid
 
 
-def sign_credential(facts: CredentialFacts, key: SigningKey, *, jwks_url: str | None = None) -> str:
+def sign_credential(facts: CredentialFacts, key: SigningKey, *, keys_url: str | None = None) -> str:
     """The credential as a compact JWS (RS256) in the OB 3.0 JSON Web Token proof format.
 
-    Pass ``jwks_url`` (where :func:`jwks` is served) so that the header's ``kid`` is a URI
-    that dereferences to the public key, as the spec asks of ``kid``.
+    Pass ``keys_url`` (where ``<keys_url>/<thumbprint>`` serves the key as one JWK) so that
+    the header's ``kid`` is a URI that dereferences to the public key, as the spec asks.
     """
     credential = build_credential(facts)
     payload = dict(credential)
@@ -333,7 +337,7 @@ def sign_credential(facts: CredentialFacts, key: SigningKey, *, jwks_url: str | 
     payload["nbf"] = int(_utc_second(facts.valid_from, "valid_from").timestamp())
     if facts.valid_until is not None:
         payload["exp"] = int(_utc_second(facts.valid_until, "valid_until").timestamp())
-    header = {"alg": ACCEPTED_ALGORITHM, "kid": key_id(key, jwks_url), "typ": "JWT"}
+    header = {"alg": ACCEPTED_ALGORITHM, "kid": key_id(key, keys_url), "typ": "JWT"}
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return jws.serialize_compact(header, body, key.jose_key, algorithms=[ACCEPTED_ALGORITHM])
 
@@ -408,17 +412,29 @@ def _describe(value: Any) -> str:
     return "(missing)" if value is None else f"of type {type(value).__name__}"
 
 
+def _thumbprint_part(kid: str) -> str:
+    """The thumbprint a kid ends with: after the last ``/`` of a key URL, or after the
+    ``#`` that credentials issued before key URLs (``<JWKS URL>#<thumbprint>``) used."""
+    return re.split(r"[#/]", kid)[-1]
+
+
 def _find_key(kid: str, public_jwks: Any) -> RSAKey:
     keys = public_jwks.get("keys") if isinstance(public_jwks, dict) else None
     if not isinstance(keys, list):
         raise _Rejected("unknown key id")
-    fragment = kid.rsplit("#", 1)[1] if "#" in kid else None
-    for jwk in keys:
-        if not isinstance(jwk, dict):
-            continue
-        candidate = jwk.get("kid")
-        if not isinstance(candidate, str) or candidate not in (kid, fragment):
-            continue
+    wanted = _thumbprint_part(kid)
+    # An exact match first; then the same thumbprint, so that a credential keeps verifying
+    # after the site's address (and with it every key URL) changes. The signature decides.
+    named = [jwk for jwk in keys if isinstance(jwk, dict) and jwk.get("kid") == kid]
+    same_key = [
+        jwk
+        for jwk in keys
+        if isinstance(jwk, dict)
+        and isinstance(jwk.get("kid"), str)
+        and wanted
+        and _thumbprint_part(jwk["kid"]) == wanted
+    ]
+    for jwk in named or same_key:
         if jwk.get("kty") != "RSA":
             raise _Rejected("the key named by the key id is not an RSA key")
         if (

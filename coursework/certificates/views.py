@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 
 import segno
@@ -243,7 +244,22 @@ def verify():
 @bp.route("/.well-known/jwks.json")
 @access("public")
 def jwks():
-    return credentials.jwks([services.signing_key()])
+    return _jose_json(services.published_keys(), "application/jwk-set+json")
+
+
+@bp.route("/issuer/keys/<kid>")
+@access("public")
+def key(kid: str):
+    """The one key a credential's ``kid`` (this URL) names: a JWK, as OB 3.0 asks of kid."""
+    for jwk in services.published_keys()["keys"]:
+        if jwk["kid"] == services.public_url(url_for("certificates.key", kid=kid)):
+            return _jose_json(jwk, "application/jwk+json")
+    abort(404)
+
+
+def _jose_json(document: dict, media_type: str) -> Response:
+    # The media types RFC 7517 registers; clients that only want JSON still parse it.
+    return Response(json.dumps(document), mimetype=media_type)
 
 
 @bp.route("/issuer")
