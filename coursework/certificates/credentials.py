@@ -75,6 +75,9 @@ OB_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json
 CONTEXTS = (VC_CONTEXT, OB_CONTEXT, OB_EXTENSIONS_CONTEXT)
 CREDENTIAL_TYPES = ("VerifiableCredential", "OpenBadgeCredential")
 STATUS_TYPE = "1EdTechRevocationList"
+NAME_IDENTITY = "ext:name"
+# Credentials issued before NAME_IDENTITY said "name"; they are still read.
+_NAME_IDENTITIES = (NAME_IDENTITY, "name")
 
 # Registered JWT claim names (RFC 7519 section 4.1): they are the proof's, not the
 # credential's, so verify_credential hands back the payload without them.
@@ -272,11 +275,12 @@ def build_credential(facts: CredentialFacts) -> dict:
     subject: dict[str, Any] = {
         "id": facts.subject_id,
         "type": ["AchievementSubject"],
-        # The learner's name as printed on the certificate; no email anywhere.
+        # The learner's name as printed on the certificate; no email anywhere. The OB 3.0
+        # schema's IdentifierTypeEnum has no "name", so it is an extension value ("ext:").
         "identifier": [
             {
                 "type": "IdentityObject",
-                "identityType": "name",
+                "identityType": NAME_IDENTITY,
                 "hashed": False,
                 "identityHash": facts.learner_name,
             }
@@ -310,9 +314,13 @@ def build_credential(facts: CredentialFacts) -> dict:
         "name": facts.achievement_name,
         "issuer": {"id": facts.issuer_id, "type": ["Profile"], "name": facts.issuer_name},
         "validFrom": _timestamp(valid_from),
+        # The same moments under the VC 1.1 names, which the OB 3.0 JSON schema requires
+        # (issuanceDate) and verifiers built on it read; VC 2.0 readers use validFrom.
+        "issuanceDate": _timestamp(valid_from),
     }
     if valid_until is not None:
         credential["validUntil"] = _timestamp(valid_until)
+        credential["expirationDate"] = _timestamp(valid_until)
     credential["credentialSubject"] = subject
     credential["credentialStatus"] = {"id": facts.status_url, "type": STATUS_TYPE}
     return credential
@@ -656,7 +664,7 @@ def _text(value: Any) -> str | None:
 
 def _awarded_to(subject: dict) -> str | None:
     """The subject's name: its own `name` if it has one, else the first plain (unhashed)
-    IdentityObject of identityType `name`, which is where Open Badges 3.0 puts it."""
+    IdentityObject naming the learner, which is where Open Badges 3.0 puts it."""
     name = _text(subject.get("name"))
     if name:
         return name
@@ -664,7 +672,7 @@ def _awarded_to(subject: dict) -> str | None:
     for identity in identifiers if isinstance(identifiers, list) else ():
         if (
             isinstance(identity, dict)
-            and identity.get("identityType") == "name"
+            and identity.get("identityType") in _NAME_IDENTITIES
             and identity.get("hashed") is False
         ):
             name = _text(identity.get("identityHash"))

@@ -167,13 +167,15 @@ def test_the_credential_has_the_open_badges_3_shape():
     )
     assert credential["validFrom"] == "2026-03-01T12:00:00Z"
     assert credential["validUntil"] == "2027-03-01T12:00:00Z"
+    assert credential["issuanceDate"] == credential["validFrom"]
+    assert credential["expirationDate"] == credential["validUntil"]
     subject = credential["credentialSubject"]
     assert subject["id"] == FACTS.subject_id
     assert subject["type"] == ["AchievementSubject"]
     assert subject["identifier"] == [
         {
             "type": "IdentityObject",
-            "identityType": "name",
+            "identityType": "ext:name",
             "hashed": False,
             "identityHash": "Ada Lovelace",
         }
@@ -202,7 +204,7 @@ def test_the_credential_has_the_open_badges_3_shape():
 def test_without_an_end_or_a_score_those_parts_are_left_out(key, keyset):
     facts = replace(FACTS, valid_until=None, score=None)
     credential = build_credential(facts)
-    assert "validUntil" not in credential
+    assert "validUntil" not in credential and "expirationDate" not in credential
     assert "result" not in credential["credentialSubject"]
     assert "resultDescription" not in credential["credentialSubject"]["achievement"]
     token = sign_credential(facts, key)

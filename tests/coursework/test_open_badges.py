@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import jwt
 import pytest
 from joserfc import jws
 from joserfc.jwk import KeySet
+from jsonschema.validators import validator_for
 
 from coursework.certificates import credentials, services
 from tests.coursework.test_certificates import complete_every_lesson
@@ -91,3 +93,110 @@ def test_credentials_issued_with_the_old_kid_still_verify(app, certificate):
         algorithms=["RS256"],
     )
     assert services.verify_credential(forged).problems == ["signature does not match"]
+
+
+# --- the official 1EdTech JSON schemas (tests/coursework/data/ob3/SOURCES.md) -------------
+
+SCHEMAS = Path(__file__).parent / "data" / "ob3"
+
+
+def schema_errors(document: dict, schema_file: str) -> list[str]:
+    schema = json.loads((SCHEMAS / schema_file).read_text())
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    return [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in validator.iter_errors(document)
+    ]
+
+
+def payload_of(token: str) -> dict:
+    segment = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
+def test_the_schemas_are_the_official_ones():
+    ids = {
+        "achievementcredential.json": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+        "achievementcredentialv3p0.schema.json",
+        "profile.json": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+        "ob_v3p0_profile_schema.json",
+    }
+    for name, schema_id in ids.items():
+        assert json.loads((SCHEMAS / name).read_text())["$id"] == schema_id
+        assert name in (SCHEMAS / "SOURCES.md").read_text()
+
+
+def test_an_issued_credential_meets_the_official_schema(client, certificate):
+    payload = payload_of(
+        client.get(f"/certificates/{certificate.code}/credential.jwt").data.decode()
+    )
+    assert schema_errors(payload, "achievementcredential.json") == []
+
+
+@pytest.mark.parametrize("score", [None, 0.0, 100.0, 66.666])
+@pytest.mark.parametrize("months", [None, 12])
+def test_every_shape_of_credential_meets_the_official_schema(score, months):
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+    facts = credentials.CredentialFacts(
+        credential_id="https://learn.example/certificates/abc",
+        issuer_id="https://learn.example/issuer",
+        issuer_name="Coursework",
+        subject_id="urn:uuid:00000000-0000-4000-8000-000000000001",
+        learner_name="Ōkubo Tōru",
+        achievement_id="https://learn.example/courses/kitchen-safety",
+        achievement_name="Kitchen Safety",
+        achievement_description="Three short lessons.",
+        criteria_narrative="Complete every lesson.",
+        valid_from=start,
+        valid_until=start + timedelta(days=30 * months) if months else None,
+        status_url="https://learn.example/certificates/abc/status",
+        score=score,
+    )
+    assert schema_errors(credentials.build_credential(facts), "achievementcredential.json") == []
+
+
+def test_the_schema_catches_what_it_should():
+    # Proof that the validation bites: the name as a bare "name" identity (the old shape)
+    # and a credential without issuanceDate are refused.
+    broken = {"@context": ["x"], "id": "x", "type": ["VerifiableCredential"], "name": "x"}
+    assert any(
+        "issuanceDate" in error for error in schema_errors(broken, "achievementcredential.json")
+    )
+    assert schema_errors({"id": "x"}, "profile.json")
+    credential = payload_of_build()
+    credential["credentialSubject"]["identifier"][0]["identityType"] = "name"
+    assert any(
+        "identityType" in error for error in schema_errors(credential, "achievementcredential.json")
+    )
+
+
+def payload_of_build() -> dict:
+    from tests.coursework.test_credentials import FACTS
+
+    return credentials.build_credential(FACTS)
+
+
+def test_the_issuer_profile_meets_the_official_schema(client):
+    profile = client.get("/issuer").json
+    assert schema_errors(profile, "profile.json") == []
+    # The credential's issuer is the same profile, by id.
+    assert profile["id"] == services.public_url("/issuer")
+
+
+def test_the_revocation_list_uses_the_1edtech_member_names(client, certificate, make_user):
+    # 1EdTech publishes no JSON schema for the revocation list (see SOURCES.md); these are
+    # the members of the Revocation List Status Method 1.0 data model that verifiers read.
+    status_url = payload_of(certificate.credential)["credentialStatus"]["id"]
+    empty = client.get(urlsplit(status_url).path).json
+    assert empty["id"] == status_url and empty["revokedCredentials"] == []
+    assert empty["issuer"] == payload_of(certificate.credential)["issuer"]["id"]
+
+    services.revoke(certificate, make_user(is_admin=True), "Issued in error")
+    listed = client.get(urlsplit(status_url).path).json
+    [entry] = listed["revokedCredentials"]
+    assert entry["id"] == payload_of(certificate.credential)["id"]
+    assert entry["revocationReason"] == "Issued in error"
