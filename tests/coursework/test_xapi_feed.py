@@ -208,3 +208,44 @@ def test_incremental_reading_equals_the_full_export(
             live.discard(target)
         else:
             live.add(statement["id"])
+
+
+@pytest.mark.postgres_only
+def test_readers_at_once_log_each_event_once(app, make_user, course):
+    """Different readers (the API page, the download, a timestamp query) released together
+    on PostgreSQL: the log gets each event once and a voiding once."""
+    from tests.quizzes.test_races import together
+
+    boss = make_user()
+    org = services.create_organisation("Crowd", boss)
+    secret = token_for(org, boss)
+    services.assign(org, course.id, boss)
+    people = [make_user() for _ in range(4)]
+    for person in people:
+        join(org, boss, person)
+        for lesson in lessons.current_lessons(course.id):
+            progress.open_lesson(person, lesson)
+    slug = org.slug
+
+    def reader(query: str):
+        def read():
+            response = app.test_client().get(
+                f"{API}/{slug}/statements?{query}", headers=bearer(secret)
+            )
+            assert response.status_code == 200, response.get_data(as_text=True)
+            return len(response.json["statements"])
+
+        return read
+
+    queries = ["limit=500", "limit=1", "since=2000-01-01T00:00:00Z", "cursor=&limit=7"] * 3
+    results = together(app, [reader(q) for q in queries])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    export = read_on(app.test_client(), bearer(secret), slug, "", 500)[0]
+    assert len(export) == len({s["id"] for s in export}) == 4 * (1 + 3)
+
+    services.remove_member(org, people[0].id, boss)
+    results = together(app, [reader(q) for q in queries])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    export = read_on(app.test_client(), bearer(secret), slug, "", 500)[0]
+    voids = [s for s in export if s["verb"]["id"] == ADL + "voided"]
+    assert len(voids) == 4 and len({v["object"]["id"] for v in voids}) == 4
