@@ -44,3 +44,25 @@ def test_the_contract_declares_security_and_its_refusals(client):
     assert {"401", "403"} <= set(change["responses"])
     verify = spec["paths"]["/api/v1/certificates/verify"]["post"]
     assert verify["security"] == [] and "401" not in verify["responses"]
+
+
+def test_x_pagination_is_documented_as_it_is_sent(client, make_user):
+    import json
+
+    from coursework.organisations import services
+    from tests.coursework.test_org_api import bearer, token_for
+
+    boss = make_user()
+    org = services.create_organisation("Paged", boss)
+    spec = client.get("/api/v1/openapi.json").json
+    report = spec["paths"]["/api/v1/organisations/{slug}/report"]["get"]["responses"]["200"]
+    assert report["headers"]["X-Pagination"] == {"$ref": "#/components/headers/PAGINATION"}
+    header = spec["components"]["headers"]["PAGINATION"]
+    schema_ref = header["content"]["application/json"]["schema"]["$ref"]
+    documented = set(spec["components"]["schemas"][schema_ref.rsplit("/", 1)[-1]]["properties"])
+    response = client.get(
+        f"/api/v1/organisations/{org.slug}/report", headers=bearer(token_for(org, boss))
+    )
+    assert response.status_code == 200
+    sent = json.loads(response.headers["X-Pagination"])
+    assert sent and set(sent) <= documented
