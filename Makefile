@@ -4,6 +4,8 @@ PYTHON  ?= python3
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 WORKERS ?= 2
+# The app derives PUBLIC_URL from these unless it is set, so links follow the port served on.
+export HOST PORT
 PY      := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app wsgi
 # Gunicorn's combined format plus the request id (secrets in URLs are redacted by the logger class).
@@ -37,12 +39,12 @@ lock:
 
 ## Migrate, load the default course (and demo accounts in development), serve on HOST:PORT.
 run: install
-	$(FLASK) setup --url http://$(HOST):$(PORT)
+	$(FLASK) setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## The same, behind gunicorn, as in production.
 serve: install
-	$(FLASK) setup --url http://$(HOST):$(PORT)
+	$(FLASK) setup
 	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
 		--logger-class coursework.access_log.RedactingLogger --access-logformat '$(ACCESS_LOG)' wsgi:app
 

@@ -4,9 +4,11 @@ document, so it needs neither JavaScript nor a CDN."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from markupsafe import Markup
 
 from coursework.extensions import api
 from coursework.policy import access
+from lessons.rendering import render_markdown
 
 bp = Blueprint("api_docs", __name__)
 
@@ -38,6 +40,12 @@ def _who_may_call(security: list[dict] | None) -> str:
     return "With " + " or ".join(ways) + "."
 
 
+def _markdown(text: str | None) -> Markup:
+    """OpenAPI descriptions are CommonMark; rendered (and sanitised) like a lesson, so
+    `code` and *emphasis* read as such instead of as punctuation."""
+    return Markup(render_markdown(text)) if text else Markup("")
+
+
 @bp.get("/api/docs")
 @access("public")
 def docs():
@@ -48,11 +56,14 @@ def docs():
             operation = item.get(method)
             if operation is None:
                 continue
-            parameters = item.get("parameters", []) + operation.get("parameters", [])
+            parameters = [
+                {**parameter, "description": _markdown(parameter.get("description"))}
+                for parameter in item.get("parameters", []) + operation.get("parameters", [])
+            ]
             responses = [
                 (
                     code,
-                    response.get("description", ""),
+                    _markdown(response.get("description")),
                     _schema_name(
                         response.get("content", {}).get("application/json", {}).get("schema")
                     ),
@@ -63,8 +74,8 @@ def docs():
                 {
                     "method": method.upper(),
                     "path": path,
-                    "summary": operation.get("summary", ""),
-                    "description": operation.get("description", ""),
+                    "summary": _markdown(operation.get("summary")),
+                    "description": _markdown(operation.get("description")),
                     "tags": operation.get("tags", []),
                     "parameters": parameters,
                     "responses": responses,
@@ -73,5 +84,10 @@ def docs():
             )
     schemas = spec.get("components", {}).get("schemas", {})
     return render_template(
-        "api_docs.html", spec=spec, operations=operations, schemas=schemas, schema_name=_schema_name
+        "api_docs.html",
+        spec=spec,
+        operations=operations,
+        schemas=schemas,
+        schema_name=_schema_name,
+        markdown=_markdown,
     )

@@ -32,6 +32,7 @@ from coursework.policy import (
     enforce_access,
     is_csrf_exempt,
 )
+from coursework.templating import register_template_filters
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     register_logging(app)
     register_security_headers(app)
+    register_template_filters(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)

@@ -14,12 +14,13 @@ from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
 
 
 @click.command("setup")
-@click.option("--url", default="http://127.0.0.1:5000", help="Where the site will be served.")
-def setup_command(url: str) -> None:
+@click.option("--url", default=None, help="Where the site will be served (default: PUBLIC_URL).")
+def setup_command(url: str | None) -> None:
     """Migrate, load the default course and its quizzes and, in development, demo accounts.
 
     Safe to run any number of times: each step leaves what is already there alone.
     """
+    url = (url or current_app.config["PUBLIC_URL"]).rstrip("/")
     upgrade()
     click.echo(describe(import_path(DEFAULT_COURSE)))
     loaded = load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,21 @@ def normalise_database_url(url: str | None) -> str | None:
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def public_url_from(environ: Mapping[str, str]) -> str:
+    """PUBLIC_URL if set, else where `make run` serves (HOST/PORT), so that every absolute
+    link (QR codes, credentials, invitations, xAPI ids) points at the server actually running."""
+    explicit = (environ.get("PUBLIC_URL") or "").strip()
+    if explicit:
+        return explicit.rstrip("/")
+    host = (environ.get("HOST") or "").strip() or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # listening everywhere; reach it on this machine
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    port = (environ.get("PORT") or "").strip() or "5000"
+    return f"http://{host}:{port}"
 
 
 class Base:
@@ -61,7 +77,7 @@ class Base:
     STRICT_TRANSPORT_SECURITY: str | None = None  # set in Production only
     # Where the site is reached from outside: used in certificate links, QR codes and
     # signed credentials (never taken from a request's Host header).
-    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    PUBLIC_URL = public_url_from(os.environ)
     RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "60 per minute")
     # smtp://user:password@host:port (or smtps://, smtp+starttls://); unset: outbox only.
     MAIL_URL = os.environ.get("MAIL_URL")

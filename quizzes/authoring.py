@@ -519,7 +519,9 @@ def statistics_csv(quiz_id: int):
         )
         for number, _, spec, result in _statistics(current, which)["questions"]
     )
-    response = Response(stats.to_csv(CSV_HEADER, rows), content_type="text/csv; charset=utf-8")
+    response = Response(
+        stats.to_csv(CSV_HEADER, rows, bom=True), content_type="text/csv; charset=utf-8"
+    )
     suffix = "-statistics-first-attempts.csv" if which == "first" else "-statistics.csv"
     response.headers.set(
         "Content-Disposition", "attachment", filename=_file_name(current.title, suffix)

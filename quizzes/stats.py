@@ -182,9 +182,13 @@ def csv_safe(value: object) -> object:
     return value
 
 
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """CSV text (RFC 4180 quoting: commas, quotes and line breaks inside cells are safe)."""
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]], *, bom: bool = False) -> str:
+    """CSV text (RFC 4180 quoting: commas, quotes and line breaks inside cells are safe).
+    With ``bom``, a byte-order mark first, as the organisation report has, so spreadsheets
+    read the file as UTF-8 rather than mangle accented titles."""
     out = io.StringIO()
+    if bom:
+        out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([csv_safe(cell) for cell in header])
     for row in rows:

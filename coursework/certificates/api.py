@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from coursework.certificates import services
+from coursework.certificates import credentials, services
 from coursework.certificates.schemas import (
     CertificateStatusSchema,
     VerificationSchema,
@@ -51,7 +51,16 @@ class VerifyCredential(MethodView):
     def post(self, data: dict):
         """Check a signed credential: signature, claims, issuer key, expiry, revocation."""
         result = services.verify_credential(data["credential"])
-        return {"valid": result.valid, "problems": result.problems, "credential": result.credential}
+        summary = credentials.summarise(result.credential) if result.credential else None
+        return {
+            "valid": result.valid,
+            "problems": result.problems,
+            "credential": result.credential,
+            "awarded_to": summary and summary.awarded_to,
+            "achievement": summary and summary.achievement,
+            "valid_from": summary and summary.valid_from,
+            "valid_until": summary and summary.valid_until,
+        }
 
 
 @blp.route("/me/certificates")

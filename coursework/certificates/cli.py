@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from coursework.accounts import services as accounts
-from coursework.certificates import services
+from coursework.certificates import credentials, services
 from coursework.errors import DomainError
 
 certificates_cli = AppGroup("certificates", help="Check and revoke certificates.")
@@ -18,14 +19,25 @@ certificates_cli = AppGroup("certificates", help="Check and revoke certificates.
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def verify_command(file: Path) -> None:
     """Check a signed credential file; exits non-zero when it does not check out."""
-    result = services.verify_credential(file.read_text(encoding="utf-8", errors="replace"))
+    result = services.verify_credential(file.read_text(encoding="utf-8-sig", errors="replace"))
+    if result.credential is not None:
+        # Whatever the verdict, say what the signed credential claims: who, what, when.
+        summary = credentials.summarise(result.credential)
+        until = _date(summary.valid_until) if summary.valid_until else "no expiry"
+        click.echo(f"awarded to:  {summary.awarded_to or '(not stated)'}")
+        click.echo(f"achievement: {summary.achievement or '(not stated)'}")
+        click.echo(f"valid from:  {_date(summary.valid_from) or '(not stated)'}")
+        click.echo(f"valid until: {until}")
     if result.valid:
-        subject = result.credential["credentialSubject"]
-        click.echo(f"valid: {subject.get('name', '')} — {subject['achievement']['name']}")
+        click.echo("valid: the credential is genuine and current")
         return
     for problem in result.problems:
         click.echo(f"invalid: {problem}", err=True)
     raise SystemExit(1)
+
+
+def _date(moment: datetime | None) -> str:
+    return moment.strftime("%-d %B %Y") if moment else ""
 
 
 @certificates_cli.command("revoke")

@@ -5,9 +5,11 @@ Each certificate is also an `OpenBadgeCredential` (a W3C Verifiable Credential, 
 (https://www.imsglobal.org/spec/ob/v3p0/#jwt-proof):
 
 * the JOSE header is ``{"alg": "RS256", "kid": ..., "typ": "JWT"}`` and nothing else (the
-  spec allows no other header parameters); ``kid`` names the issuer's public key, either as
-  ``<JWKS URL>#<thumbprint>`` (a URI that dereferences to the key: pass ``jwks_url``) or as
-  the bare RFC 7638 thumbprint;
+  spec allows no other header parameters); ``kid`` names the issuer's public key as
+  ``<keys URL>/<RFC 7638 thumbprint>``, a URI that dereferences to that single JWK (pass
+  ``keys_url``), or as the bare thumbprint. The key set names each key by the same ``kid``
+  (:func:`jwks` with the same ``keys_url``), so a standard key-set lookup by the header's
+  ``kid`` (PyJWT's ``PyJWKClient``, joserfc's ``KeySet``) finds it;
 * the JWT payload is the credential's own JSON object, with the claims ``iss`` (issuer.id),
   ``sub`` (credentialSubject.id), ``jti`` (id), ``nbf`` (validFrom as a NumericDate) and,
   when the credential has a validUntil, ``exp`` (validUntil as a NumericDate) added to it.
@@ -47,6 +49,7 @@ __all__ = [
     "CONTEXTS",
     "KEY_FILENAME",
     "CredentialFacts",
+    "CredentialSummary",
     "SigningKey",
     "Verification",
     "build_credential",
@@ -55,6 +58,7 @@ __all__ = [
     "load_or_create_key",
     "revocation_list",
     "sign_credential",
+    "summarise",
     "verify_credential",
 ]
 
@@ -71,6 +75,9 @@ OB_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json
 CONTEXTS = (VC_CONTEXT, OB_CONTEXT, OB_EXTENSIONS_CONTEXT)
 CREDENTIAL_TYPES = ("VerifiableCredential", "OpenBadgeCredential")
 STATUS_TYPE = "1EdTechRevocationList"
+NAME_IDENTITY = "ext:name"
+# Credentials issued before NAME_IDENTITY said "name"; they are still read.
+_NAME_IDENTITIES = (NAME_IDENTITY, "name")
 
 # Registered JWT claim names (RFC 7519 section 4.1): they are the proof's, not the
 # credential's, so verify_credential hands back the payload without them.
@@ -115,13 +122,14 @@ class SigningKey:
         """The private key as PKCS#8 PEM, for storage only."""
         return self._key.as_pem(private=True)
 
-    def public_jwk(self) -> dict:
+    def public_jwk(self, kid: str | None = None) -> dict:
+        """The public key as a JWK, named ``kid`` (by default its thumbprint)."""
         public = self._key.as_dict(private=False)
         return {
             "kty": "RSA",
             "n": public["n"],
             "e": public["e"],
-            "kid": self.kid,
+            "kid": kid or self.kid,
             "alg": ACCEPTED_ALGORITHM,
             "use": "sig",
         }
@@ -195,11 +203,12 @@ def _publish_once(path: Path, data: bytes) -> None:
             os.unlink(temporary)
 
 
-def jwks(keys: Iterable[SigningKey]) -> dict:
-    """A JSON Web Key Set of the public keys (each once), to serve and to verify with."""
+def jwks(keys: Iterable[SigningKey], keys_url: str | None = None) -> dict:
+    """A JSON Web Key Set of the public keys (each once), to serve and to verify with; each
+    named by the ``kid`` that :func:`sign_credential` with the same ``keys_url`` writes."""
     seen: dict[str, dict] = {}
     for key in keys:
-        seen.setdefault(key.kid, key.public_jwk())
+        seen.setdefault(key.kid, key.public_jwk(key_id(key, keys_url)))
     return {"keys": list(seen.values())}
 
 
@@ -266,11 +275,12 @@ def build_credential(facts: CredentialFacts) -> dict:
     subject: dict[str, Any] = {
         "id": facts.subject_id,
         "type": ["AchievementSubject"],
-        # The learner's name as printed on the certificate; no email anywhere.
+        # The learner's name as printed on the certificate; no email anywhere. The OB 3.0
+        # schema's IdentifierTypeEnum has no "name", so it is an extension value ("ext:").
         "identifier": [
             {
                 "type": "IdentityObject",
-                "identityType": "name",
+                "identityType": NAME_IDENTITY,
                 "hashed": False,
                 "identityHash": facts.learner_name,
             }
@@ -304,24 +314,28 @@ def build_credential(facts: CredentialFacts) -> dict:
         "name": facts.achievement_name,
         "issuer": {"id": facts.issuer_id, "type": ["Profile"], "name": facts.issuer_name},
         "validFrom": _timestamp(valid_from),
+        # The same moments under the VC 1.1 names, which the OB 3.0 JSON schema requires
+        # (issuanceDate) and verifiers built on it read; VC 2.0 readers use validFrom.
+        "issuanceDate": _timestamp(valid_from),
     }
     if valid_until is not None:
         credential["validUntil"] = _timestamp(valid_until)
+        credential["expirationDate"] = _timestamp(valid_until)
     credential["credentialSubject"] = subject
     credential["credentialStatus"] = {"id": facts.status_url, "type": STATUS_TYPE}
     return credential
 
 
-def key_id(key: SigningKey, jwks_url: str | None = None) -> str:
-    """The header's ``kid``: ``<jwks_url>#<thumbprint>``, or the bare thumbprint."""
-    return f"{jwks_url}#{key.kid}" if jwks_url else key.kid
+def key_id(key: SigningKey, keys_url: str | None = None) -> str:
+    """The key's ``kid``: ``<keys_url>/<thumbprint>``, or the bare thumbprint."""
+    return f"{keys_url.rstrip('/')}/{key.kid}" if keys_url else key.kid
 
 
-def sign_credential(facts: CredentialFacts, key: SigningKey, *, jwks_url: str | None = None) -> str:
+def sign_credential(facts: CredentialFacts, key: SigningKey, *, keys_url: str | None = None) -> str:
     """The credential as a compact JWS (RS256) in the OB 3.0 JSON Web Token proof format.
 
-    Pass ``jwks_url`` (where :func:`jwks` is served) so that the header's ``kid`` is a URI
-    that dereferences to the public key, as the spec asks of ``kid``.
+    Pass ``keys_url`` (where ``<keys_url>/<thumbprint>`` serves the key as one JWK) so that
+    the header's ``kid`` is a URI that dereferences to the public key, as the spec asks.
     """
     credential = build_credential(facts)
     payload = dict(credential)
@@ -331,7 +345,7 @@ def sign_credential(facts: CredentialFacts, key: SigningKey, *, jwks_url: str | 
     payload["nbf"] = int(_utc_second(facts.valid_from, "valid_from").timestamp())
     if facts.valid_until is not None:
         payload["exp"] = int(_utc_second(facts.valid_until, "valid_until").timestamp())
-    header = {"alg": ACCEPTED_ALGORITHM, "kid": key_id(key, jwks_url), "typ": "JWT"}
+    header = {"alg": ACCEPTED_ALGORITHM, "kid": key_id(key, keys_url), "typ": "JWT"}
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return jws.serialize_compact(header, body, key.jose_key, algorithms=[ACCEPTED_ALGORITHM])
 
@@ -406,17 +420,29 @@ def _describe(value: Any) -> str:
     return "(missing)" if value is None else f"of type {type(value).__name__}"
 
 
+def _thumbprint_part(kid: str) -> str:
+    """The thumbprint a kid ends with: after the last ``/`` of a key URL, or after the
+    ``#`` that credentials issued before key URLs (``<JWKS URL>#<thumbprint>``) used."""
+    return re.split(r"[#/]", kid)[-1]
+
+
 def _find_key(kid: str, public_jwks: Any) -> RSAKey:
     keys = public_jwks.get("keys") if isinstance(public_jwks, dict) else None
     if not isinstance(keys, list):
         raise _Rejected("unknown key id")
-    fragment = kid.rsplit("#", 1)[1] if "#" in kid else None
-    for jwk in keys:
-        if not isinstance(jwk, dict):
-            continue
-        candidate = jwk.get("kid")
-        if not isinstance(candidate, str) or candidate not in (kid, fragment):
-            continue
+    wanted = _thumbprint_part(kid)
+    # An exact match first; then the same thumbprint, so that a credential keeps verifying
+    # after the site's address (and with it every key URL) changes. The signature decides.
+    named = [jwk for jwk in keys if isinstance(jwk, dict) and jwk.get("kid") == kid]
+    same_key = [
+        jwk
+        for jwk in keys
+        if isinstance(jwk, dict)
+        and isinstance(jwk.get("kid"), str)
+        and wanted
+        and _thumbprint_part(jwk["kid"]) == wanted
+    ]
+    for jwk in named or same_key:
         if jwk.get("kty") != "RSA":
             raise _Rejected("the key named by the key id is not an RSA key")
         if (
@@ -615,3 +641,56 @@ def _verify(
             problems.append("revoked")
 
     return Verification(valid=not problems, problems=problems, credential=credential)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CredentialSummary:
+    """What a person checking a credential wants to read: to whom, for what, from whom,
+    and when it holds. Any of them is None when the credential does not say."""
+
+    awarded_to: str | None
+    achievement: str | None
+    issuer: str | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _awarded_to(subject: dict) -> str | None:
+    """The subject's name: its own `name` if it has one, else the first plain (unhashed)
+    IdentityObject naming the learner, which is where Open Badges 3.0 puts it."""
+    name = _text(subject.get("name"))
+    if name:
+        return name
+    identifiers = subject.get("identifier")
+    for identity in identifiers if isinstance(identifiers, list) else ():
+        if (
+            isinstance(identity, dict)
+            and identity.get("identityType") in _NAME_IDENTITIES
+            and identity.get("hashed") is False
+        ):
+            name = _text(identity.get("identityHash"))
+            if name:
+                return name
+    return None
+
+
+def summarise(credential: dict) -> CredentialSummary:
+    """The summary of a credential's JSON (as :func:`verify_credential` hands it back)."""
+    subject = credential.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    achievement = subject.get("achievement")
+    issuer = credential.get("issuer")
+    return CredentialSummary(
+        awarded_to=_awarded_to(subject),
+        achievement=_text(achievement.get("name")) if isinstance(achievement, dict) else None,
+        issuer=_text(issuer.get("name")) if isinstance(issuer, dict) else None,
+        valid_from=_parse_timestamp(credential.get("validFrom")),
+        valid_until=_parse_timestamp(credential.get("validUntil")),
+    )

@@ -26,3 +26,11 @@ class VerificationSchema(Schema):
     valid = fields.Boolean(dump_only=True)
     problems = fields.List(fields.String(), dump_only=True)
     credential = fields.Dict(dump_only=True, allow_none=True)
+    awarded_to = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The learner's name as the signed credential states it."},
+    )
+    achievement = fields.String(dump_only=True, allow_none=True)
+    valid_from = fields.DateTime(dump_only=True, allow_none=True)
+    valid_until = fields.DateTime(dump_only=True, allow_none=True)

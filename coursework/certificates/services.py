@@ -41,6 +41,17 @@ def public_url(path: str) -> str:
     return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
 
+def keys_url() -> str:
+    """Where each issuer key is served as one JWK, at ``<keys_url>/<thumbprint>``: the
+    ``kid`` of credentials and of the key set."""
+    return public_url("/issuer/keys")
+
+
+def published_keys() -> dict:
+    """The issuer's JSON Web Key Set, as served and as verification reads it."""
+    return credentials.jwks([signing_key()], keys_url())
+
+
 def signing_key() -> credentials.SigningKey:
     """The issuer's key: from COURSEWORK_SIGNING_KEY (a PEM), else the instance folder."""
     cache = current_app.extensions.setdefault("coursework_signing_key", {})
@@ -142,9 +153,7 @@ def issue_if_complete(
         expires_at=expires,
         score=score,
         subject_id=subject_id,
-        credential=credentials.sign_credential(
-            facts, signing_key(), jwks_url=public_url("/.well-known/jwks.json")
-        ),
+        credential=credentials.sign_credential(facts, signing_key(), keys_url=keys_url()),
         revoked_reason="",
     )
     certificate = find_for(user_id, course_id)
@@ -291,7 +300,7 @@ def verify_credential(token: str, now: datetime | None = None) -> credentials.Ve
 
     return credentials.verify_credential(
         token.strip(),
-        credentials.jwks([signing_key()]),
+        published_keys(),
         now=now or utcnow(),
         is_revoked=is_revoked,
     )

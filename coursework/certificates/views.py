@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 
 import segno
@@ -19,9 +20,10 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
 from markupsafe import Markup
 from wtforms import TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, Optional
 
 from coursework.certificates import credentials, services
 from coursework.db import utcnow
@@ -40,12 +42,56 @@ class RevokeForm(FlaskForm):
     )
 
 
+# A credential of ours is a few KB; the API takes the same at most.
+MAX_CREDENTIAL_CHARS = 20000
+
+
 class VerifyForm(FlaskForm):
     credential = TextAreaField(
         "Signed credential",
         description="Paste the credential (a long text in three parts separated by dots).",
-        validators=[InputRequired("Paste a credential to check."), Length(max=20000)],
+        validators=[
+            Optional(),
+            Length(
+                max=MAX_CREDENTIAL_CHARS,
+                message=f"A credential is at most {MAX_CREDENTIAL_CHARS:,} characters.",
+            ),
+        ],
     )
+    upload = FileField(
+        "Or choose the downloaded credential file",
+        description="The .jwt file from the certificate's page.",
+        validators=[FileAllowed(["jwt", "txt"], "Choose the credential's .jwt file.")],
+    )
+
+    def token(self) -> str | None:
+        """The credential to check, from the upload or the text, once the form validates;
+        each problem is put beside the field it belongs to."""
+        pasted = (self.credential.data or "").strip()
+        upload = self.upload.data
+        if pasted and upload:
+            self.upload.errors.append("Paste a credential or choose a file, not both.")
+            return None
+        if upload:
+            data = upload.read(MAX_CREDENTIAL_CHARS + 1)
+            if len(data) > MAX_CREDENTIAL_CHARS:
+                self.upload.errors.append(
+                    "That file is too large for a credential "
+                    f"(over {MAX_CREDENTIAL_CHARS:,} bytes)."
+                )
+                return None
+            try:
+                text = data.decode("utf-8-sig").strip()
+            except UnicodeDecodeError:
+                text = ""
+            if not text:
+                self.upload.errors.append("That file does not hold a credential.")
+                return None
+            return text
+        if not pasted:
+            self.credential.errors.append("Paste a credential or choose its file to check.")
+            return None
+        return pasted
 
 
 def _verify_limit() -> str:
@@ -184,17 +230,36 @@ def revoke(code: str):
 @limiter.limit(_verify_limit, methods=["POST"])
 def verify():
     form = VerifyForm()
-    result = None
-    if form.validate_on_submit():
-        result = services.verify_credential(form.credential.data)
+    result = summary = None
+    if form.validate_on_submit() and (token := form.token()) is not None:
+        result = services.verify_credential(token)
+        if result.credential is not None:
+            summary = credentials.summarise(result.credential)
     status_code = 400 if form.errors else 200
-    return render_template("certificates/verify.html", form=form, result=result), status_code
+    return render_template(
+        "certificates/verify.html", form=form, result=result, summary=summary
+    ), status_code
 
 
 @bp.route("/.well-known/jwks.json")
 @access("public")
 def jwks():
-    return credentials.jwks([services.signing_key()])
+    return _jose_json(services.published_keys(), "application/jwk-set+json")
+
+
+@bp.route("/issuer/keys/<kid>")
+@access("public")
+def key(kid: str):
+    """The one key a credential's ``kid`` (this URL) names: a JWK, as OB 3.0 asks of kid."""
+    for jwk in services.published_keys()["keys"]:
+        if jwk["kid"] == services.public_url(url_for("certificates.key", kid=kid)):
+            return _jose_json(jwk, "application/jwk+json")
+    abort(404)
+
+
+def _jose_json(document: dict, media_type: str) -> Response:
+    # The media types RFC 7517 registers; clients that only want JSON still parse it.
+    return Response(json.dumps(document), mimetype=media_type)
 
 
 @bp.route("/issuer")

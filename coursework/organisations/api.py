@@ -8,7 +8,7 @@ token in use (its own organisation only) or among those the signed-in person man
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, request, url_for
 from flask.views import MethodView
@@ -53,7 +53,7 @@ DEFAULT_SETTLE_SECONDS = 5
 
 STATEMENT_HEADERS = {
     "X-Statements-Cursor": {
-        "description": "Pass as `since` to read what comes after this page.",
+        "description": "Pass as `cursor` to read what comes after this page.",
         "schema": {"type": "string"},
     },
     "X-Experience-API-Version": {"schema": {"type": "string"}},
@@ -256,7 +256,7 @@ class Statements(MethodView):
         statements, oldest first, like an LRS's StatementResult: follow `more` until it is
         empty, then later read on from the `X-Statements-Cursor` header."""
         page = _statement_page(organisation_from_request(slug), query)
-        more = url_for(request.endpoint, slug=slug, since=page.cursor, limit=query["limit"])
+        more = url_for(request.endpoint, slug=slug, cursor=page.cursor, limit=query["limit"])
         headers = {"X-Statements-Cursor": page.cursor, "X-Experience-API-Version": xapi.VERSION}
         return {"statements": page.statements, "more": more if page.more else ""}, 200, headers
 
@@ -352,19 +352,39 @@ def _today():
 
 def _statement_page(organisation: Organisation, query: dict) -> xapi.Page:
     settle = current_app.config.get("XAPI_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)
+    after, since = _position(query)
     return xapi.load_page(
         organisation,
         current_app.config["PUBLIC_URL"],
-        after=_cursor(query["since"]),
+        after=after,
+        since=since,
         limit=query["limit"],
         settled_before=utcnow() - timedelta(seconds=settle),
     )
 
 
-def _cursor(since: str) -> int:
+def _position(query: dict) -> tuple[int, datetime | None]:
+    """(cursor, since): `cursor` is ours; `since` is xAPI's timestamp, or a cursor as the
+    first version of the feed called it."""
     try:
-        return xapi.decode_cursor(since)
+        after = xapi.decode_cursor(query["cursor"])
     except ValueError:
         raise _unprocessable(
-            "query", "since", "This is not a cursor from this feed: start without one."
+            "query", "cursor", "This is not a cursor from this feed: start without one."
         ) from None
+    since = query["since"]
+    if not since:
+        return after, None
+    try:
+        return max(after, xapi.decode_cursor(since)), None
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(since)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise _unprocessable(
+            "query", "since", "Give a timestamp with a time zone, or pass the cursor as cursor."
+        )
+    return after, moment

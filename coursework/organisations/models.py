@@ -145,3 +145,22 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class StatementLogEntry(db.Model):
+    """The organisation's xAPI statements feed, append-only: an event gets a row each time it
+    enters the feed (a member's event on an assigned course, including earlier events of
+    someone who joins or is assigned later) and a voiding row when it leaves it (removal,
+    unassignment). Readers follow its id, so reading on from a cursor yields exactly what
+    the full export holds."""
+
+    __tablename__ = "statement_log"
+    __table_args__ = (UniqueConstraint("organisation_id", "event_id", "appearance", "voided"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("learning_events.id", ondelete="CASCADE"))
+    # 1 the first time the event enters the feed, 2 when it returns after being voided, …
+    appearance: Mapped[int]
+    voided: Mapped[bool] = mapped_column(default=False)
+    logged_at: Mapped[datetime] = mapped_column(default=utcnow)

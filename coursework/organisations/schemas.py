@@ -196,12 +196,21 @@ class ReportQuerySchema(Schema):
 
 
 class StatementQuerySchema(Schema):
-    since = fields.String(
+    cursor = fields.String(
         load_default="",
         validate=validate.Length(max=40),
         metadata={
             "description": "The cursor of the last page read (from `more` or the "
-            "X-Statements-Cursor header); leave out to start from the beginning."
+            "`X-Statements-Cursor` header); leave out to start from the beginning."
+        },
+    )
+    since = fields.String(
+        load_default="",
+        validate=validate.Length(max=40),
+        metadata={
+            "description": "As in xAPI: only statements stored after this ISO 8601 "
+            "timestamp (with a time zone). A cursor is also taken here, as before "
+            "`cursor` existed."
         },
     )
     limit = fields.Integer(

@@ -3,7 +3,15 @@
 Pure functions build each part of a statement from a learning event; `load_page` is the one
 function that reads the database. Which events: those of the organisation's current
 members, on the courses the organisation has assigned to them (the same people and courses
-as its progress report), oldest first.
+as its progress report).
+
+The feed is the organisation's statement log (`StatementLogEntry`), brought up to date on
+each read: an event enters it when it becomes visible (also an earlier event of someone
+who joins or is assigned later) and a voiding statement enters it when the event stops
+being visible (the member was removed, the course unassigned). Readers page through the
+log by its id, so reading on from a cursor yields exactly what a full export holds.
+Statements leave out `version`: xAPI 1.0.3 asks producers not to set it (the LRS does);
+the API says which version it speaks in the X-Experience-API-Version header.
 
 Verbs (ADL vocabulary, http://adlnet.gov/expapi/verbs/…):
 
@@ -29,15 +37,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, case, exists, or_, select
 
 from coursework.accounts.models import User
+from coursework.db import utcnow
 from coursework.extensions import db
-from coursework.organisations.models import Assignment, AssignmentMember, Membership, Organisation
+from coursework.organisations.models import (
+    Assignment,
+    AssignmentMember,
+    Membership,
+    Organisation,
+    StatementLogEntry,
+)
 from coursework.progress.models import LearningEvent
 from lessons.models import Course, Lesson
 from quizzes.models import Quiz
@@ -74,12 +89,18 @@ class Activity:
     id: str
     name: str
     type: str
+    description: str = ""
 
     def as_object(self) -> dict[str, Any]:
+        # LRSs and reporting tools show the description beside the name; never empty.
         return {
             "objectType": "Activity",
             "id": self.id,
-            "definition": {"name": {"en-US": self.name}, "type": self.type},
+            "definition": {
+                "name": {"en-US": self.name},
+                "description": {"en-US": self.description or self.name},
+                "type": self.type,
+            },
         }
 
 
@@ -97,6 +118,7 @@ class Event:
     activity: Activity
     parent: Activity | None = None  # the lesson of a lesson's quiz, or the course
     grouping: Activity | None = None  # the course, when the parent is a lesson
+    appearance: int = 1  # which time the event enters the feed (after being voided)
 
 
 # ---- pure parts ----------------------------------------------------------------------------
@@ -110,8 +132,36 @@ def extension(public_url: str, name: str) -> str:
     return f"{_base(public_url)}/xapi/extensions/{name}"
 
 
-def statement_id(public_url: str, event_id: int) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{_base(public_url)}/learning-events/{event_id}"))
+def statement_id(public_url: str, event_id: int, appearance: int = 1) -> str:
+    """The same for the same event on every read; a new one each time the event re-enters
+    the feed, since xAPI never lets a voided statement's id be used again."""
+    name = f"{_base(public_url)}/learning-events/{event_id}"
+    if appearance > 1:
+        name += f"/appearances/{appearance}"
+    return str(uuid.uuid5(NAMESPACE, name))
+
+
+def organisation_agent(public_url: str, organisation: Organisation) -> dict[str, Any]:
+    """The organisation as the actor of its voiding statements."""
+    return {
+        "objectType": "Agent",
+        "name": organisation.name,
+        "account": {"homePage": _base(public_url), "name": f"organisations/{organisation.slug}"},
+    }
+
+
+def voiding_statement(
+    public_url: str, organisation: Organisation, entry_id: int, voided_id: str, at: datetime
+) -> dict[str, Any]:
+    """The statement that voids `voided_id` (xAPI 1.0.3, 2.3.2: verb voided, a
+    StatementRef object)."""
+    return {
+        "id": str(uuid.uuid5(NAMESPACE, f"{_base(public_url)}/statement-log/{entry_id}")),
+        "actor": organisation_agent(public_url, organisation),
+        "verb": {"id": ADL_VERBS + "voided", "display": {"en-US": "voided"}},
+        "object": {"objectType": "StatementRef", "id": voided_id},
+        "timestamp": timestamp(at),
+    }
 
 
 def verb(event_verb: str, object_type: str, public_url: str) -> dict[str, Any]:
@@ -128,18 +178,33 @@ def actor(public_url: str, user_id: int, name: str) -> dict[str, Any]:
     }
 
 
-def course_activity(public_url: str, slug: str, title: str) -> Activity:
-    return Activity(f"{_base(public_url)}/courses/{slug}", title, ACTIVITY_TYPES["course"])
-
-
-def lesson_activity(public_url: str, course_slug: str, slug: str, title: str) -> Activity:
+def course_activity(public_url: str, slug: str, title: str, summary: str = "") -> Activity:
     return Activity(
-        f"{_base(public_url)}/courses/{course_slug}/lessons/{slug}", title, ACTIVITY_TYPES["lesson"]
+        f"{_base(public_url)}/courses/{slug}",
+        title,
+        ACTIVITY_TYPES["course"],
+        summary.strip() or f"The course “{title}”.",
     )
 
 
-def quiz_activity(public_url: str, quiz_id: int, title: str) -> Activity:
-    return Activity(f"{_base(public_url)}/quizzes/{quiz_id}", title, ACTIVITY_TYPES["quiz"])
+def lesson_activity(
+    public_url: str, course_slug: str, slug: str, title: str, course_title: str = ""
+) -> Activity:
+    return Activity(
+        f"{_base(public_url)}/courses/{course_slug}/lessons/{slug}",
+        title,
+        ACTIVITY_TYPES["lesson"],
+        f"A lesson of the course “{course_title}”." if course_title else f"The lesson “{title}”.",
+    )
+
+
+def quiz_activity(public_url: str, quiz_id: int, title: str, description: str = "") -> Activity:
+    return Activity(
+        f"{_base(public_url)}/quizzes/{quiz_id}",
+        title,
+        ACTIVITY_TYPES["quiz"],
+        description.strip() or f"The quiz “{title}”.",
+    )
 
 
 def timestamp(moment: datetime) -> str:
@@ -186,7 +251,7 @@ def statement(event: Event, public_url: str) -> dict[str, Any]:
     if isinstance(attempt, int) and not isinstance(attempt, bool):
         context["extensions"] = {extension(public_url, "attempt"): attempt}
     built: dict[str, Any] = {
-        "id": statement_id(public_url, event.id),
+        "id": statement_id(public_url, event.id, event.appearance),
         "actor": actor(public_url, event.actor_id, event.actor_name),
         "verb": verb(event.verb, event.object_type, public_url),
         "object": event.activity.as_object(),
@@ -196,7 +261,6 @@ def statement(event: Event, public_url: str) -> dict[str, Any]:
         built["result"] = outcome
     built["context"] = context
     built["timestamp"] = timestamp(event.occurred_at)
-    built["version"] = VERSION
     return built
 
 
@@ -246,7 +310,7 @@ def _course_of_event():
     )
 
 
-def _visible_events(organisation: Organisation):
+def _visible_events(organisation: Organisation, *columns):
     """Events of current members on courses the organisation assigned to them."""
     assigned = (
         exists()
@@ -266,7 +330,8 @@ def _visible_events(organisation: Organisation):
         .correlate(LearningEvent)
     )
     return (
-        select(LearningEvent, User.display_name)
+        select(*(columns or (LearningEvent, User.display_name)))
+        .select_from(LearningEvent)
         .join(User, User.id == LearningEvent.actor_id)
         .join(
             Membership,
@@ -280,6 +345,55 @@ def _visible_events(organisation: Organisation):
     )
 
 
+def sync_log(organisation: Organisation, *, settled_before: datetime | None = None) -> None:
+    """Bring the organisation's statement log up to date and commit: log each visible event
+    not in the feed (again, after a voiding) and void each one in the feed no longer visible.
+
+    With `settled_before`, events recorded after that moment wait for a later read: a
+    transaction still open may yet commit an event recorded earlier. One writer per
+    organisation at a time (its row is locked), so log ids are committed in order."""
+    db.session.execute(
+        select(Organisation.id).where(Organisation.id == organisation.id).with_for_update()
+    )
+    query = _visible_events(organisation, LearningEvent.id)
+    if settled_before is not None:
+        query = query.where(LearningEvent.occurred_at <= settled_before)
+    visible = set(db.session.scalars(query))
+    state: dict[int, tuple[int, bool]] = {}
+    for event_id, appearance, voided in db.session.execute(
+        select(StatementLogEntry.event_id, StatementLogEntry.appearance, StatementLogEntry.voided)
+        .where(StatementLogEntry.organisation_id == organisation.id)
+        .order_by(StatementLogEntry.id)
+    ):
+        state[event_id] = (appearance, voided)
+    now = utcnow()
+    entries = [
+        StatementLogEntry(
+            organisation_id=organisation.id,
+            event_id=event_id,
+            appearance=appearance,
+            voided=True,
+            logged_at=now,
+        )
+        for event_id, (appearance, voided) in sorted(state.items())
+        if not voided and event_id not in visible
+    ]
+    for event_id in sorted(visible):
+        appearance, voided = state.get(event_id, (0, True))
+        if voided:
+            entries.append(
+                StatementLogEntry(
+                    organisation_id=organisation.id,
+                    event_id=event_id,
+                    appearance=appearance + 1,
+                    voided=False,
+                    logged_at=now,
+                )
+            )
+    db.session.add_all(entries)
+    db.session.commit()
+
+
 def load_page(
     organisation: Organisation,
     public_url: str,
@@ -287,38 +401,46 @@ def load_page(
     after: int = 0,
     limit: int = DEFAULT_LIMIT,
     settled_before: datetime | None = None,
+    since: datetime | None = None,
 ) -> Page:
-    """Statements after the cursor position, oldest first, at most `limit`.
-
-    With `settled_before`, the page stops at the first event recorded after that moment:
-    a transaction still open may yet commit an event with a lower id, and a client that
-    had moved past that id would never see it. Four queries whatever the page size.
-    """
+    """Statements of the log after the cursor position (and, with `since`, logged after
+    that moment, as xAPI's `since` means), in log order, at most `limit`."""
+    sync_log(organisation, settled_before=settled_before)
     limit = max(1, min(limit, MAX_LIMIT))
+    query = select(StatementLogEntry).where(
+        StatementLogEntry.organisation_id == organisation.id, StatementLogEntry.id > after
+    )
+    if since is not None:
+        query = query.where(StatementLogEntry.logged_at > since)
+    entries = list(db.session.scalars(query.order_by(StatementLogEntry.id).limit(limit + 1)))
+    more = len(entries) > limit
+    entries = entries[:limit]
+    event_ids = {entry.event_id for entry in entries if not entry.voided}
     rows = (
         db.session.execute(
-            _visible_events(organisation)
-            .where(LearningEvent.id > after)
-            .order_by(LearningEvent.id)
-            .limit(limit + 1)
+            select(LearningEvent, User.display_name)
+            .join(User, User.id == LearningEvent.actor_id)
+            .where(LearningEvent.id.in_(event_ids))
         )
         .tuples()
         .all()
+        if event_ids
+        else []
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    if settled_before is not None:
-        for index, (event, _) in enumerate(rows):
-            if event.occurred_at > settled_before:
-                rows, more = rows[:index], False
-                break
-    events = _describe(rows, public_url)
-    last = rows[-1][0].id if rows else after
-    return Page(
-        [statement(event, public_url) for event in events],
-        encode_cursor(last) if last else "",
-        more,
-    )
+    described = {event.id: event for event in _describe(rows, public_url)}
+    statements = []
+    for entry in entries:
+        if entry.voided:
+            voided_id = statement_id(public_url, entry.event_id, entry.appearance)
+            statements.append(
+                voiding_statement(public_url, organisation, entry.id, voided_id, entry.logged_at)
+            )
+        elif entry.event_id in described:
+            event = replace(described[entry.event_id], appearance=entry.appearance)
+            statements.append(statement(event, public_url))
+        # else its object is gone; the event stays in the history, unexported
+    last = entries[-1].id if entries else after
+    return Page(statements, encode_cursor(last) if last else "", more)
 
 
 def _describe(rows: list[tuple[LearningEvent, str]], public_url: str) -> list[Event]:
@@ -350,13 +472,16 @@ def _describe(rows: list[tuple[LearningEvent, str]], public_url: str) -> list[Ev
 
     def course(course_id: int) -> Activity | None:
         found = courses.get(course_id)
-        return course_activity(public_url, found.slug, found.title) if found else None
+        return (
+            course_activity(public_url, found.slug, found.title, found.summary) if found else None
+        )
 
     def lesson(lesson_id: int | None) -> Activity | None:
         found = lessons.get(lesson_id) if lesson_id is not None else None
         if found is None or found.course_id not in courses:
             return None
-        return lesson_activity(public_url, courses[found.course_id].slug, found.slug, found.title)
+        owner = courses[found.course_id]
+        return lesson_activity(public_url, owner.slug, found.slug, found.title, owner.title)
 
     described = []
     for event, name in rows:
@@ -368,7 +493,7 @@ def _describe(rows: list[tuple[LearningEvent, str]], public_url: str) -> list[Ev
             parent = course(lessons[event.object_id].course_id) if activity else None
         elif event.object_type == "quiz" and event.object_id in quizzes:
             quiz = quizzes[event.object_id]
-            activity = quiz_activity(public_url, quiz.id, quiz.title)
+            activity = quiz_activity(public_url, quiz.id, quiz.title, quiz.description)
             parent = lesson(quiz.lesson_id)
             grouping = course(quiz.course_id)
             if parent is None:

@@ -34,7 +34,7 @@ from coursework.certificates.credentials import (
 ISSUED = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 EXPIRES = datetime(2027, 3, 1, 12, 0, 0, tzinfo=UTC)
 DURING = datetime(2026, 9, 1, tzinfo=UTC)
-JWKS_URL = "http://127.0.0.1:5000/.well-known/jwks.json"
+KEYS_URL = "http://127.0.0.1:5000/issuer/keys"
 
 FACTS = CredentialFacts(
     credential_id="http://127.0.0.1:5000/certificates/Zx81kq",
@@ -109,12 +109,12 @@ def other_key() -> SigningKey:
 
 @pytest.fixture(scope="module")
 def keyset(key) -> dict:
-    return jwks([key])
+    return jwks([key], KEYS_URL)
 
 
 @pytest.fixture(scope="module")
 def token(key) -> str:
-    return sign_credential(FACTS, key, jwks_url=JWKS_URL)
+    return sign_credential(FACTS, key, keys_url=KEYS_URL)
 
 
 # --- a good credential --------------------------------------------------------------------
@@ -135,7 +135,7 @@ def test_the_bare_thumbprint_also_works_as_kid(key, keyset):
 
 def test_the_header_is_exactly_what_the_spec_allows(key, token):
     header, _ = parts(token)
-    assert header == {"alg": "RS256", "kid": f"{JWKS_URL}#{key.kid}", "typ": "JWT"}
+    assert header == {"alg": "RS256", "kid": f"{KEYS_URL}/{key.kid}", "typ": "JWT"}
 
 
 def test_the_payload_is_the_credential_plus_the_claims(token):
@@ -167,13 +167,15 @@ def test_the_credential_has_the_open_badges_3_shape():
     )
     assert credential["validFrom"] == "2026-03-01T12:00:00Z"
     assert credential["validUntil"] == "2027-03-01T12:00:00Z"
+    assert credential["issuanceDate"] == credential["validFrom"]
+    assert credential["expirationDate"] == credential["validUntil"]
     subject = credential["credentialSubject"]
     assert subject["id"] == FACTS.subject_id
     assert subject["type"] == ["AchievementSubject"]
     assert subject["identifier"] == [
         {
             "type": "IdentityObject",
-            "identityType": "name",
+            "identityType": "ext:name",
             "hashed": False,
             "identityHash": "Ada Lovelace",
         }
@@ -202,7 +204,7 @@ def test_the_credential_has_the_open_badges_3_shape():
 def test_without_an_end_or_a_score_those_parts_are_left_out(key, keyset):
     facts = replace(FACTS, valid_until=None, score=None)
     credential = build_credential(facts)
-    assert "validUntil" not in credential
+    assert "validUntil" not in credential and "expirationDate" not in credential
     assert "result" not in credential["credentialSubject"]
     assert "resultDescription" not in credential["credentialSubject"]["achievement"]
     token = sign_credential(facts, key)
@@ -261,7 +263,7 @@ def test_changing_any_character_of_the_token_fails(token, keyset):
 def test_a_credential_signed_by_another_key_with_the_same_kid_fails(key, other_key, keyset):
     payload = unb64(sign_credential(FACTS, key).split(".")[1])
     forged = forge(
-        {"alg": "RS256", "kid": f"{JWKS_URL}#{key.kid}", "typ": "JWT"},
+        {"alg": "RS256", "kid": f"{KEYS_URL}/{key.kid}", "typ": "JWT"},
         payload,
         lambda data: rsa_sign(other_key, data),
     )
@@ -276,7 +278,7 @@ def test_a_credential_signed_by_another_key_with_the_same_kid_fails(key, other_k
 def forged_tokens(key: SigningKey, token: str) -> dict[str, str]:
     _, payload_segment, _ = token.split(".")
     payload = unb64(payload_segment)
-    kid = f"{JWKS_URL}#{key.kid}"
+    kid = f"{KEYS_URL}/{key.kid}"
     public_pem = key.jose_key.as_pem(private=False)
     public_jwk_json = json.dumps(key.public_jwk()).encode()
     return {
