@@ -17,6 +17,8 @@ from quizzes import kinds, services
 from quizzes.models import ReviewShows
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
+# Templates draw a question through its kind's own template, found in the registry.
+bp.add_app_template_global(kinds.kind_of, "question_kind")
 
 
 @bp.route("/quizzes/<int:quiz_id>")

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
+from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
+import quizzes
 from quizzes import kinds
 from quizzes.kinds import KINDS, AnswerProblem, QuestionKind, ShownQuestion, kind_of
 from quizzes.spec import Kind
@@ -17,6 +20,8 @@ from quizzes.validation import question_problems
 from tests.quizzes.kit import EVERY_KIND
 
 ABSTRACT = sorted(QuestionKind.__abstractmethods__)
+# input/review: the learner's page and result; rows/key: the author's form and answer key.
+MACROS = ("input", "review", "rows", "key")
 ATTRIBUTES = ("kind", "answer_type", "template", "json_shape")
 
 
@@ -50,7 +55,22 @@ def test_every_kind_implements_all_of_the_interface(kind):
 def test_every_kinds_template_has_an_input_and_a_review(app, kind):
     template = app.jinja_env.get_template(kind_of(kind).template)
     module = template.make_module({})
-    assert callable(getattr(module, "input", None)) and callable(getattr(module, "review", None))
+    for macro in MACROS:
+        assert callable(getattr(module, macro, None)), macro
+
+
+def test_no_template_branches_on_the_kind():
+    """Pages draw a question through its kind's template (found in the registry), so a new
+    kind needs no edit to any page."""
+    root = Path(quizzes.__file__).parent / "templates"
+    branching = re.compile(r"kind(\.value)?\s*(==|!=|in\s*\(|is\s)")
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.html")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if branching.search(line)
+    ]
+    assert found == []
 
 
 @pytest.mark.parametrize("kind", list(Kind), ids=str)
