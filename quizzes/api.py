@@ -35,7 +35,7 @@ from quizzes.schemas import (
     ResultSchema,
     SaveAnswersSchema,
 )
-from quizzes.spec import Kind, question_to_dict
+from quizzes.spec import question_to_dict
 from quizzes.views import question_text
 
 # Ids fit a 32-bit column: a larger one is a 404, not a database overflow.
@@ -440,12 +440,8 @@ def _learner_question(shown: services.ShownQuestion) -> dict:
         "text_format": spec.text_format,
         "text_html": str(question_text(spec.text, spec.text_format)),
         "points": spec.points,
+        **shown.kind.presented(shown),
     }
-    if spec.kind in (Kind.SINGLE, Kind.MULTIPLE):
-        item["options"] = [{"id": option, "text": text} for option, text in shown.options]
-    elif spec.kind is Kind.MATCHING:
-        item["prompts"] = [pair.prompt for pair in spec.pairs]
-        item["answer_options"] = list(shown.shown_answer_options)
     return item
 
 

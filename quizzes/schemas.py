@@ -27,6 +27,7 @@ from coursework.lengths import schema_length
 from quizzes import models
 from quizzes import spec as qspec
 from quizzes.grading import GradingMethod
+from quizzes.kinds import kind_of
 from quizzes.models import ReviewShows, ReviewWhen
 from quizzes.validation import MAX_TEXT
 
@@ -169,23 +170,24 @@ class AuthorPairInSchema(Schema):
     answer = fields.String(required=True, validate=validate.Length(max=MAX_SHORT))
 
 
-# Which kind-specific fields each kind uses; the others must be left empty.
-_KIND_FIELDS = {
-    "choices": {qspec.Kind.SINGLE, qspec.Kind.MULTIPLE, qspec.Kind.SHORT_TEXT},
-    "answer": {qspec.Kind.TRUE_FALSE},
-    "feedback_true": {qspec.Kind.TRUE_FALSE},
-    "feedback_false": {qspec.Kind.TRUE_FALSE},
-    "numbers": {qspec.Kind.NUMERIC},
-    "pairs": {qspec.Kind.MATCHING},
-    "distractors": {qspec.Kind.MATCHING},
-}
+# The fields only some kinds have; each kind says which of them it uses.
+_SPECIFIC = (
+    "choices",
+    "answer",
+    "feedback_true",
+    "feedback_false",
+    "numbers",
+    "pairs",
+    "distractors",
+)
 
 
 class AuthorQuestionInSchema(Schema):
     """A question as an instructor writes it; loads as a `quizzes.spec.Question`.
 
     single, multiple: `choices` with weights; short_text: `choices` are the accepted
-    answers; true_false: `answer`; numeric: `numbers`; matching: `pairs` and `distractors`.
+    answers; true_false: `answer`; numeric: `numbers`; matching: `pairs` and `distractors`;
+    ordering: `choices` are the items in their right order.
     """
 
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
@@ -208,10 +210,11 @@ class AuthorQuestionInSchema(Schema):
     @validates_schema
     def only_fields_of_its_kind(self, data: dict, **kwargs) -> None:
         kind = qspec.Kind(data["kind"])
+        used = kind_of(kind).spec_fields
         errors = {
             name: [f"A {kind.label.lower()} question has no {name}."]
-            for name, kinds in _KIND_FIELDS.items()
-            if data.get(name) not in (None, "", []) and kind not in kinds
+            for name in _SPECIFIC
+            if data.get(name) not in (None, "", []) and name not in used
         }
         if errors:
             raise ValidationError(errors)
@@ -343,6 +346,10 @@ class AnswerInSchema(Schema):
     choices = _list(fields.Integer(strict=True), metadata={"description": "multiple: option ids."})
     value = StrictBoolean(metadata={"description": "true_false."})
     text = _text(MAX_ANSWER, metadata={"description": "short_text and numeric."})
+    order = _list(
+        fields.Integer(strict=True),
+        metadata={"description": "ordering: every option id, in the learner's order."},
+    )
     pairs = fields.Dict(
         keys=fields.String(validate=validate.Regexp(r"^[0-9]{1,3}$")),
         values=_text(MAX_SHORT),
@@ -354,7 +361,7 @@ class AnswerInSchema(Schema):
     def exactly_one(self, data: dict, **kwargs) -> None:
         if len(data) != 1:
             raise ValidationError(
-                "Give exactly one of choice, choices, value, text or pairs.", "_schema"
+                "Give exactly one of choice, choices, value, text, pairs or order.", "_schema"
             )
 
 
@@ -374,6 +381,7 @@ class AnswerSchema(Schema):
     value = fields.Boolean(dump_only=True)
     text = fields.String(dump_only=True)
     pairs = fields.Dict(keys=fields.String(), values=fields.String(), dump_only=True)
+    order = fields.List(fields.Integer(), dump_only=True)
 
 
 class LearnerAttemptSchema(Schema):
@@ -444,6 +452,7 @@ class CorrectAnswerSchema(Schema):
     texts = fields.List(fields.String(), dump_only=True)
     numbers = fields.List(fields.Nested(AcceptedNumberSchema), dump_only=True)
     pairs = fields.Dict(keys=fields.String(), values=fields.String(), dump_only=True)
+    order = fields.List(fields.Integer(), dump_only=True)
 
 
 class ResultQuestionSchema(LearnerQuestionSchema):

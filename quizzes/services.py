@@ -164,9 +164,7 @@ def _layout(quiz: Quiz, version: QuizVersion) -> dict:
     for entry in version.snapshot["questions"]:
         ids = list(entry["choice_ids"])
         kind = kind_of(entry["spec"]["kind"])
-        if quiz.shuffle_choices and kind.shuffles_choices:
-            _random.shuffle(ids)
-        choices[str(entry["key"])] = ids
+        choices[str(entry["key"])] = kind.arrange(ids, quiz.shuffle_choices)
         shown = kind.shown_options(qspec.question_from_dict(entry["spec"]))
         if shown is not None:
             options[str(entry["key"])] = shown

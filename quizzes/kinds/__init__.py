@@ -10,7 +10,15 @@ one module here plus its template.
 
 from __future__ import annotations
 
-from quizzes.kinds import matching, multiple, numeric, short_text, single, true_false  # noqa: F401
+from quizzes.kinds import (  # noqa: F401
+    matching,
+    multiple,
+    numeric,
+    ordering,
+    short_text,
+    single,
+    true_false,
+)
 from quizzes.kinds.base import (
     KINDS,
     AnswerProblem,

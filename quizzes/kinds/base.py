@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from quizzes import spec as qspec
 MAX_TYPED = 500
 
 Add = Callable[[str, str], None]
+_random = secrets.SystemRandom()
 
 
 class AnswerProblem(ValueError):
@@ -94,8 +96,19 @@ class QuestionKind(ABC):
     json_shape: ClassVar[str]
     # The learner's inputs carry a hint (`q<key>-hint`) that describes the whole question.
     has_hint: ClassVar[bool] = False
+    # The question's fields (of spec.Question) that only some kinds have and this one uses.
+    spec_fields: ClassVar[frozenset[str]]
+    # GIFT can write it (the GIFT writer refuses a kind that it cannot).
+    in_gift: ClassVar[bool] = True
     # The quiz's "shuffle choices" setting reorders this kind's choices for each attempt.
     shuffles_choices: ClassVar[bool] = False
+
+    def arrange(self, choice_ids: list[int], shuffle: bool) -> list[int]:
+        """The choices' order for one attempt; `shuffle` is the quiz's setting."""
+        arranged = list(choice_ids)
+        if shuffle and self.shuffles_choices:
+            _random.shuffle(arranged)
+        return arranged
 
     def shown_options(self, question: qspec.Question) -> list[str] | None:
         """Answers on offer in the order one attempt shows them, when the kind has its own
@@ -105,6 +118,11 @@ class QuestionKind(ABC):
     @property
     def label(self) -> str:
         return self.kind.label
+
+    def presented(self, q: ShownQuestion) -> dict:
+        """What a learner is offered to answer with, beyond the question's text (options,
+        prompts), for the API; an allow-list, never weights or feedback."""
+        return {}
 
     @abstractmethod
     def from_form(self, q: ShownQuestion, values: Mapping[str, Any]) -> Any:
@@ -149,8 +167,10 @@ class QuestionKind(ABC):
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, frozenset | set | tuple):
+    if isinstance(value, frozenset | set):
         return sorted(value)
+    if isinstance(value, tuple):
+        return list(value)  # an order, kept
     if isinstance(value, Mapping):
         return {str(k): v for k, v in value.items()}
     return value

@@ -30,6 +30,7 @@ class Matching(QuestionKind):
     kind = qspec.Kind.MATCHING
     answer_type = MatchingAnswer
     template = "quizzes/kinds/matching.html"
+    spec_fields = frozenset({"pairs", "distractors"})
     json_shape = '{"pairs": {"<prompt index>": "<answer>"}}'
 
     def shown_options(self, question: qspec.Question) -> list[str]:
@@ -45,6 +46,12 @@ class Matching(QuestionKind):
             if 0 <= index < len(q.spec.pairs) and isinstance(value, str) and value in options
         }
         return MatchingAnswer(pairs) if pairs else None
+
+    def presented(self, q: ShownQuestion) -> dict:
+        return {
+            "prompts": [pair.prompt for pair in q.spec.pairs],
+            "answer_options": list(q.shown_answer_options),
+        }
 
     def from_form(self, q: ShownQuestion, values: Mapping[str, Any]) -> MatchingAnswer | None:
         return self._answer(q, {i: values.get(f"{q.name}-{i}") for i in range(len(q.spec.pairs))})

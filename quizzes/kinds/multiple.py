@@ -30,12 +30,16 @@ class Multiple(QuestionKind):
     answer_type = MultipleAnswer
     template = "quizzes/kinds/multiple.html"
     shuffles_choices = True
+    spec_fields = frozenset({"choices"})
     json_shape = '{"choices": [<option id>, ...]}'
     has_hint = True
 
     def _answer(self, q: ShownQuestion, options: Any) -> MultipleAnswer | None:
         chosen = frozenset(c for c in map(q.choice_for_option, options) if c is not None)
         return MultipleAnswer(chosen) if chosen else None
+
+    def presented(self, q: ShownQuestion) -> dict:
+        return {"options": [{"id": option, "text": text} for option, text in q.options]}
 
     def from_form(self, q: ShownQuestion, values: Mapping[str, Any]) -> MultipleAnswer | None:
         raw = values.getlist(q.name) if hasattr(values, "getlist") else values.get(q.name) or []

@@ -13,6 +13,7 @@ from quizzes.kinds.short_text import TextAnswer, Typed, full
 class Numeric(Typed):
     kind = qspec.Kind.NUMERIC
     template = "quizzes/kinds/numeric.html"
+    spec_fields = frozenset({"numbers"})
     json_shape = '{"text": "12.5"}'
 
     def answer_key(self, q: ShownQuestion) -> dict:

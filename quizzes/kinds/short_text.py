@@ -65,6 +65,7 @@ class Typed(QuestionKind):
 class ShortText(Typed):
     kind = qspec.Kind.SHORT_TEXT
     template = "quizzes/kinds/short_text.html"
+    spec_fields = frozenset({"choices"})
     json_shape = '{"text": "..."}'
 
     def answer_key(self, q: ShownQuestion) -> dict:

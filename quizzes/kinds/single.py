@@ -46,7 +46,11 @@ class Single(QuestionKind):
     answer_type = SingleAnswer
     template = "quizzes/kinds/single.html"
     shuffles_choices = True
+    spec_fields = frozenset({"choices"})
     json_shape = '{"choice": <option id>}'
+
+    def presented(self, q: ShownQuestion) -> dict:
+        return {"options": [{"id": option, "text": text} for option, text in q.options]}
 
     def from_form(self, q: ShownQuestion, values: Mapping[str, Any]) -> SingleAnswer | None:
         choice = q.choice_for_option(values.get(q.name))

@@ -20,6 +20,7 @@ class TrueFalse(QuestionKind):
     kind = qspec.Kind.TRUE_FALSE
     answer_type = TrueFalseAnswer
     template = "quizzes/kinds/true_false.html"
+    spec_fields = frozenset({"answer", "feedback_true", "feedback_false"})
     json_shape = '{"value": true|false}'
 
     def from_form(self, q: ShownQuestion, values: Mapping[str, Any]) -> TrueFalseAnswer | None:

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 import quizzes
 from quizzes import kinds
 from quizzes.kinds import KINDS, AnswerProblem, QuestionKind, ShownQuestion, kind_of
-from quizzes.spec import Kind
+from quizzes.spec import Choice, Kind, Question
 from quizzes.validation import question_problems
 from tests.quizzes.kit import EVERY_KIND
 
@@ -30,7 +30,12 @@ def shown(question, key=7) -> ShownQuestion:
     return ShownQuestion(key, 1, question, ids, ids[::-1], question.answer_options[::-1])
 
 
-EXAMPLES = {question.kind: question for question in EVERY_KIND}
+ORDERING = Question(
+    Kind.ORDERING,
+    "Put the planets in order from the Sun.",
+    choices=(Choice("Mercury", 1), Choice("Venus", 1), Choice("Earth", 1), Choice("Mars", 1)),
+)
+EXAMPLES = {question.kind: question for question in (*EVERY_KIND, ORDERING)}
 
 
 def test_every_kind_is_registered_once_under_its_own_kind():
