@@ -174,3 +174,24 @@ def test_gift_export_refuses_ordering_with_a_clear_message(client, instructor, l
     response = client.get(f"{API}/quizzes/{quiz.id}/gift")
     assert response.status_code == 409
     assert "GIFT has no syntax for ordering questions" in response.get_data(as_text=True)
+
+
+def test_an_ordering_question_previews_edits_and_counts_in_statistics(
+    client, instructor, login, make_user, make_quiz
+):
+    quiz = make_quiz([ORDERING])
+    learner = make_user()
+    attempt = services.start_attempt(learner, quiz)
+    (question,) = services.shown_questions(attempt)
+    services.save_answers(attempt, {question.key: question.kind.right_answer(question)})
+    services.submit_attempt(attempt)
+    login(client, instructor)
+    preview = client.get(f"/teach/quizzes/{quiz.id}/preview").get_data(as_text=True)
+    key = preview[preview.index('class="answer-key"') :]
+    assert [key.index(name) for name in PLANETS] == sorted(key.index(name) for name in PLANETS)
+    row = quiz.questions[0]
+    edit = client.get(f"/teach/quizzes/{quiz.id}/questions/{row.id}").get_data(as_text=True)
+    for index, name in enumerate(PLANETS):
+        assert f'name="choices-{index}-text" type="text" value="{name}"' in edit
+    stats = client.get(f"/teach/quizzes/{quiz.id}/stats")
+    assert stats.status_code == 200 and "Put the planets in order" in stats.get_data(as_text=True)
