@@ -36,7 +36,6 @@ from quizzes.schemas import (
     SaveAnswersSchema,
 )
 from quizzes.spec import question_to_dict
-from quizzes.views import question_text
 
 # Ids fit a 32-bit column: a larger one is a 404, not a database overflow.
 
@@ -429,23 +428,20 @@ def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list
     return rows
 
 
-def _learner_question(shown: services.ShownQuestion) -> dict:
-    """What a learner sees of a question while answering it; an allow-list."""
-    spec = shown.spec
-    item = {
-        "key": shown.key,
-        "number": shown.number,
-        "kind": spec.kind.value,
-        "text": spec.text,
-        "text_format": spec.text_format,
-        "text_html": str(question_text(spec.text, spec.text_format)),
-        "points": spec.points,
-        **shown.kind.presented(shown),
-    }
-    return item
+class _Seen:
+    """An object (an attempt, a shown question) with the values a learner's view adds to it;
+    the response schema reads both, so each field is named once, in the schema. A value
+    left out (a review level too low for the answer key) is left out of the response."""
+
+    def __init__(self, base: object, **extra: object) -> None:
+        self._base = base
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name: str):
+        return getattr(self._base, name)
 
 
-def _attempt(attempt: Attempt) -> dict:
+def _attempt(attempt: Attempt) -> _Seen:
     shown = services.shown_questions(attempt)
     by_key = {question.key: question for question in shown}
     answers = {
@@ -453,53 +449,33 @@ def _attempt(attempt: Attempt) -> dict:
         for r in attempt.responses
         if r.answer and r.question_key in by_key
     }
-    return {
-        "id": attempt.id,
-        "quiz_id": attempt.quiz_id,
-        "number": attempt.number,
-        "state": attempt.state,
-        "started_at": attempt.started_at,
-        "deadline_at": attempt.deadline_at,
-        "submitted_at": attempt.submitted_at,
-        "auto_submitted": attempt.auto_submitted,
-        "answered": len(answers),
-        "questions": [_learner_question(q) for q in shown],
-        "answers": answers,
-    }
+    return _Seen(attempt, answered=len(answers), questions=shown, answers=answers)
 
 
-def _result(attempt: Attempt) -> dict:
+def _result(attempt: Attempt) -> _Seen:
     level = services.review_level(attempt, services.standing(current_user, attempt.quiz))
     reviewed = services.review(attempt) if level is not ReviewShows.SCORE else []
-    return {
-        "id": attempt.id,
-        "quiz_id": attempt.quiz_id,
-        "number": attempt.number,
-        "state": attempt.state,
-        "started_at": attempt.started_at,
-        "submitted_at": attempt.submitted_at,
-        "auto_submitted": attempt.auto_submitted,
-        "points": attempt.points,
-        "max_points": attempt.max_points,
-        "percent": attempt.percent,
-        "passed": attempt.passed,
-        "passing_score": attempt.quiz.passing_score,
-        "review_level": level.value,
-        "questions": [_reviewed(item, level) for item in reviewed],
-    }
+    return _Seen(
+        attempt,
+        passing_score=attempt.quiz.passing_score,
+        review_level=level.value,
+        questions=[_reviewed(item, level) for item in reviewed],
+    )
 
 
-def _reviewed(item: services.ReviewedQuestion, level: ReviewShows) -> dict:
+def _reviewed(item: services.ReviewedQuestion, level: ReviewShows) -> _Seen:
     """A submitted question, with as much of its marking as `level` allows."""
-    entry = {
-        **_learner_question(item.shown),
-        "awarded": item.points,
-        "outcome": item.outcome,
-        "your_answer": item.shown.public_answer(item.answer),
-    }
+    shown = item.shown
+    marking: dict = {}
     if level.includes(ReviewShows.ANSWERS):
-        entry["correct"] = item.shown.kind.answer_key(item.shown)
+        marking["correct"] = shown.kind.answer_key(shown)
     if level.includes(ReviewShows.FEEDBACK):
-        entry["feedback"] = list(item.feedback)
-        entry["general_feedback"] = item.shown.spec.general_feedback
-    return entry
+        marking["feedback"] = list(item.feedback)
+        marking["general_feedback"] = shown.spec.general_feedback
+    return _Seen(
+        shown,
+        awarded=item.points,
+        outcome=item.outcome,
+        your_answer=shown.public_answer(item.answer),
+        **marking,
+    )

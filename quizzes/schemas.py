@@ -18,6 +18,7 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
+    missing,
     post_load,
     validate,
     validates_schema,
@@ -313,28 +314,50 @@ class LearnerOptionSchema(Schema):
     text = fields.String(dump_only=True)
 
 
+def _question_html(shown) -> str:
+    from quizzes.views import question_text  # the pages' own rendering of question text
+
+    return str(question_text(shown.spec.text, shown.spec.text_format))
+
+
+class _Presented(fields.List):
+    """A list a question's kind presents to learners (options, prompts), read from the kind."""
+
+    def get_value(self, obj, attr, accessor=None, default=missing):
+        return obj.kind.presented(obj).get(attr, missing)
+
+
 class LearnerQuestionSchema(Schema):
     """A question as a learner sees it while answering: never weights, feedback, accepted
     answers, or which answer goes with which prompt."""
 
     key = fields.Integer(dump_only=True, metadata={"description": "Names the question in answers."})
     number = fields.Integer(dump_only=True)
-    kind = fields.String(dump_only=True, metadata={"enum": KINDS})
-    text = fields.String(dump_only=True)
-    text_format = fields.String(dump_only=True, metadata={"enum": TEXT_FORMATS})
-    text_html = fields.String(dump_only=True, metadata={"description": "Rendered and sanitised."})
-    points = fields.Float(dump_only=True)
-    options = fields.List(
+    kind = fields.String(attribute="spec.kind", dump_only=True, metadata={"enum": KINDS})
+    text = fields.String(attribute="spec.text", dump_only=True)
+    text_format = fields.String(
+        attribute="spec.text_format", dump_only=True, metadata={"enum": TEXT_FORMATS}
+    )
+    text_html = fields.Function(
+        _question_html,
+        dump_only=True,
+        metadata={"type": "string", "description": "Rendered and sanitised."},
+    )
+    points = fields.Float(attribute="spec.points", dump_only=True)
+    # What the kind offers to answer with (quizzes.kinds: `presented`); absent when it has none.
+    options = _Presented(
         fields.Nested(LearnerOptionSchema),
         dump_only=True,
-        metadata={"description": "single and multiple: the options in this attempt's order."},
+        metadata={
+            "description": "single, multiple, ordering: the options in this attempt's order."
+        },
     )
-    prompts = fields.List(
+    prompts = _Presented(
         fields.String(),
         dump_only=True,
         metadata={"description": 'matching: answer prompt i as pairs["i"].'},
     )
-    answer_options = fields.List(
+    answer_options = _Presented(
         fields.String(), dump_only=True, metadata={"description": "matching: answers on offer."}
     )
 
