@@ -395,39 +395,6 @@ def _parse_gift(text: str):
 # ---- learner helpers: the only way a question reaches a learner ---------------------------
 
 
-def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list[dict]:
-    lesson_slugs = {lesson.id: lesson.slug for lesson in lessons.current_lessons(course_id)}
-    rows = []
-    for quiz in quizzes:
-        if not quiz.is_final and quiz.lesson_id not in lesson_slugs:
-            continue  # the quiz of a retired lesson, as the course page leaves it out
-        standing = standings[quiz.id]
-        can_start, reason = standing.can_start()
-        rows.append(
-            {
-                "id": quiz.id,
-                "title": quiz.title,
-                "description": quiz.description,
-                "lesson": lesson_slugs.get(quiz.lesson_id),
-                "is_final": quiz.is_final,
-                "question_count": len(quiz.questions),
-                "passing_score": quiz.passing_score,
-                "attempt_limit": quiz.attempt_limit,
-                "time_limit_minutes": quiz.time_limit_minutes,
-                "grading_method": quiz.grading_method,
-                "required": quiz.required,
-                "attempts_used": standing.used,
-                "attempts_left": standing.attempts_left,
-                "grade": standing.grade,
-                "passed": standing.passed,
-                "can_start": can_start,
-                "reason": reason,
-                "open_attempt": standing.open_attempt.id if standing.open_attempt else None,
-            }
-        )
-    return rows
-
-
 class _Seen:
     """An object (an attempt, a shown question) with the values a learner's view adds to it;
     the response schema reads both, so each field is named once, in the schema. A value
@@ -439,6 +406,31 @@ class _Seen:
 
     def __getattr__(self, name: str):
         return getattr(self._base, name)
+
+
+def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list[_Seen]:
+    lesson_slugs = {lesson.id: lesson.slug for lesson in lessons.current_lessons(course_id)}
+    rows = []
+    for quiz in quizzes:
+        if not quiz.is_final and quiz.lesson_id not in lesson_slugs:
+            continue  # the quiz of a retired lesson, as the course page leaves it out
+        standing = standings[quiz.id]
+        can_start, reason = standing.can_start()
+        rows.append(
+            _Seen(
+                quiz,
+                lesson=lesson_slugs.get(quiz.lesson_id),
+                question_count=len(quiz.questions),
+                attempts_used=standing.used,
+                attempts_left=standing.attempts_left,
+                grade=standing.grade,
+                passed=standing.passed,
+                can_start=can_start,
+                reason=reason,
+                open_attempt=standing.open_attempt.id if standing.open_attempt else None,
+            )
+        )
+    return rows
 
 
 def _attempt(attempt: Attempt) -> _Seen:
