@@ -21,6 +21,7 @@ from quizzes.kinds.base import (
     register,
     shape_problem,
 )
+from quizzes.kinds.single import check_texts
 
 _random = secrets.SystemRandom()
 
@@ -99,10 +100,4 @@ class Ordering(QuestionKind):
         return [(q.option_for_choice(cid), q.choice(cid).text) for cid in ids]
 
     def check(self, question: qspec.Question, add: Add) -> None:
-        items = question.choices
-        if len(items) < 2:
-            add("choices", "Give at least two items to put in order.")
-        if any(not item.text.strip() for item in items):
-            add("choices", "Every item needs text.")
-        if len({item.text.strip() for item in items}) != len(items):
-            add("choices", "Two items have the same text: a learner could not tell them apart.")
+        check_texts(question, add, "item")

@@ -23,15 +23,22 @@ class SingleAnswer:
     choice: int  # the chosen choice's id in the attempt's version
 
 
-def check_choices(question: qspec.Question, add: Add) -> None:
-    """What single and multiple choice questions both need of their choices."""
+def check_texts(question: qspec.Question, add: Add, one: str = "choice") -> None:
+    """At least two texts in `choices`, none empty, no two alike (a learner could not tell
+    them apart); `one` is what the page calls one of them."""
     choices = question.choices
     if len(choices) < 2:
-        add("choices", "Give at least two choices.")
+        add("choices", f"Give at least two {one}s.")
     if any(not choice.text.strip() for choice in choices):
-        add("choices", "Every choice needs text.")
+        add("choices", f"Every {one} needs text.")
     if len({choice.text.strip() for choice in choices}) != len(choices):
-        add("choices", "Two choices have the same text.")
+        add("choices", f"Two {one}s have the same text.")
+
+
+def check_choices(question: qspec.Question, add: Add) -> None:
+    """What single and multiple choice questions both need of their choices."""
+    check_texts(question, add)
+    choices = question.choices
     if any(not -1 <= choice.weight <= 1 for choice in choices):
         add("choices", "Each choice is worth from -100% to 100%.")
 
