@@ -8,18 +8,15 @@ quiz's review policy allows for that attempt.
 
 from __future__ import annotations
 
-import math
-
 from flask import Response, current_app
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
-from werkzeug.datastructures import MultiDict
 
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.policy import access
 from lessons import services as lessons
-from quizzes import services
+from quizzes import kinds, services
 from quizzes.gift import GiftError, check_size, dump_gift, parse_gift
 from quizzes.models import Attempt, Question, Quiz, ReviewShows
 from quizzes.schemas import (
@@ -38,8 +35,7 @@ from quizzes.schemas import (
     ResultSchema,
     SaveAnswersSchema,
 )
-from quizzes.spec import Kind, question_to_dict
-from quizzes.views import question_text
+from quizzes.spec import question_to_dict
 
 # Ids fit a 32-bit column: a larger one is a 404, not a database overflow.
 
@@ -270,7 +266,9 @@ class AttemptAnswers(MethodView):
         `errors.json.answers`. 409 once the attempt is submitted or its time is up.
         """
         attempt = services.get_attempt(attempt_id, current_user)
-        services.save_answers(attempt, answers_form(services.shown_questions(attempt), data))
+        services.save_answers(
+            attempt, kinds.answers_from_json(services.shown_questions(attempt), data["answers"])
+        )
         return _attempt(attempt)
 
 
@@ -397,7 +395,20 @@ def _parse_gift(text: str):
 # ---- learner helpers: the only way a question reaches a learner ---------------------------
 
 
-def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list[dict]:
+class _Seen:
+    """An object (an attempt, a shown question) with the values a learner's view adds to it;
+    the response schema reads both, so each field is named once, in the schema. A value
+    left out (a review level too low for the answer key) is left out of the response."""
+
+    def __init__(self, base: object, **extra: object) -> None:
+        self._base = base
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name: str):
+        return getattr(self._base, name)
+
+
+def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list[_Seen]:
     lesson_slugs = {lesson.id: lesson.slug for lesson in lessons.current_lessons(course_id)}
     rows = []
     for quiz in quizzes:
@@ -406,51 +417,23 @@ def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list
         standing = standings[quiz.id]
         can_start, reason = standing.can_start()
         rows.append(
-            {
-                "id": quiz.id,
-                "title": quiz.title,
-                "description": quiz.description,
-                "lesson": lesson_slugs.get(quiz.lesson_id),
-                "is_final": quiz.is_final,
-                "question_count": len(quiz.questions),
-                "passing_score": quiz.passing_score,
-                "attempt_limit": quiz.attempt_limit,
-                "time_limit_minutes": quiz.time_limit_minutes,
-                "grading_method": quiz.grading_method,
-                "required": quiz.required,
-                "attempts_used": standing.used,
-                "attempts_left": standing.attempts_left,
-                "grade": standing.grade,
-                "passed": standing.passed,
-                "can_start": can_start,
-                "reason": reason,
-                "open_attempt": standing.open_attempt.id if standing.open_attempt else None,
-            }
+            _Seen(
+                quiz,
+                lesson=lesson_slugs.get(quiz.lesson_id),
+                question_count=len(quiz.questions),
+                attempts_used=standing.used,
+                attempts_left=standing.attempts_left,
+                grade=standing.grade,
+                passed=standing.passed,
+                can_start=can_start,
+                reason=reason,
+                open_attempt=standing.open_attempt.id if standing.open_attempt else None,
+            )
         )
     return rows
 
 
-def _learner_question(shown: services.ShownQuestion) -> dict:
-    """What a learner sees of a question while answering it; an allow-list."""
-    spec = shown.spec
-    item = {
-        "key": shown.key,
-        "number": shown.number,
-        "kind": spec.kind.value,
-        "text": spec.text,
-        "text_format": spec.text_format,
-        "text_html": str(question_text(spec.text, spec.text_format)),
-        "points": spec.points,
-    }
-    if spec.kind in (Kind.SINGLE, Kind.MULTIPLE):
-        item["options"] = [{"id": option, "text": text} for option, text in shown.options]
-    elif spec.kind is Kind.MATCHING:
-        item["prompts"] = [pair.prompt for pair in spec.pairs]
-        item["answer_options"] = list(shown.shown_answer_options)
-    return item
-
-
-def _attempt(attempt: Attempt) -> dict:
+def _attempt(attempt: Attempt) -> _Seen:
     shown = services.shown_questions(attempt)
     by_key = {question.key: question for question in shown}
     answers = {
@@ -458,154 +441,33 @@ def _attempt(attempt: Attempt) -> dict:
         for r in attempt.responses
         if r.answer and r.question_key in by_key
     }
-    return {
-        "id": attempt.id,
-        "quiz_id": attempt.quiz_id,
-        "number": attempt.number,
-        "state": attempt.state,
-        "started_at": attempt.started_at,
-        "deadline_at": attempt.deadline_at,
-        "submitted_at": attempt.submitted_at,
-        "auto_submitted": attempt.auto_submitted,
-        "answered": len(answers),
-        "questions": [_learner_question(q) for q in shown],
-        "answers": answers,
-    }
+    return _Seen(attempt, answered=len(answers), questions=shown, answers=answers)
 
 
-def _result(attempt: Attempt) -> dict:
+def _result(attempt: Attempt) -> _Seen:
     level = services.review_level(attempt, services.standing(current_user, attempt.quiz))
     reviewed = services.review(attempt) if level is not ReviewShows.SCORE else []
-    return {
-        "id": attempt.id,
-        "quiz_id": attempt.quiz_id,
-        "number": attempt.number,
-        "state": attempt.state,
-        "started_at": attempt.started_at,
-        "submitted_at": attempt.submitted_at,
-        "auto_submitted": attempt.auto_submitted,
-        "points": attempt.points,
-        "max_points": attempt.max_points,
-        "percent": attempt.percent,
-        "passed": attempt.passed,
-        "passing_score": attempt.quiz.passing_score,
-        "review_level": level.value,
-        "questions": [_reviewed(item, level) for item in reviewed],
-    }
+    return _Seen(
+        attempt,
+        passing_score=attempt.quiz.passing_score,
+        review_level=level.value,
+        questions=[_reviewed(item, level) for item in reviewed],
+    )
 
 
-def _reviewed(item: services.ReviewedQuestion, level: ReviewShows) -> dict:
+def _reviewed(item: services.ReviewedQuestion, level: ReviewShows) -> _Seen:
     """A submitted question, with as much of its marking as `level` allows."""
-    entry = {
-        **_learner_question(item.shown),
-        "awarded": item.points,
-        "outcome": item.outcome,
-        "your_answer": item.shown.public_answer(item.answer),
-    }
+    shown = item.shown
+    marking: dict = {}
     if level.includes(ReviewShows.ANSWERS):
-        entry["correct"] = correct_answer(item.shown)
+        marking["correct"] = shown.kind.answer_key(shown)
     if level.includes(ReviewShows.FEEDBACK):
-        entry["feedback"] = list(item.feedback)
-        entry["general_feedback"] = item.shown.spec.general_feedback
-    return entry
-
-
-def correct_answer(shown: services.ShownQuestion) -> dict:
-    """The answer key of one question, in the shape a learner's answer takes."""
-    spec = shown.spec
-    if spec.kind in (Kind.SINGLE, Kind.MULTIPLE):
-        return {
-            "choices": [
-                option
-                for option, cid in enumerate(shown.shown_choice_ids, 1)
-                if shown.choice(cid).is_correct
-            ]
-        }
-    if spec.kind is Kind.TRUE_FALSE:
-        return {"value": spec.answer}
-    if spec.kind is Kind.SHORT_TEXT:
-        return {"texts": [choice.text for choice in spec.choices if _full(choice.weight)]}
-    if spec.kind is Kind.NUMERIC:
-        return {
-            "numbers": [
-                {"value": n.value, "tolerance": n.tolerance, "low": n.low, "high": n.high}
-                for n in spec.numbers
-                if _full(n.weight)
-            ]
-        }
-    return {"pairs": {str(index): pair.answer for index, pair in enumerate(spec.pairs)}}
-
-
-def _full(weight: float) -> bool:
-    return weight >= 1 or math.isclose(weight, 1)
-
-
-# What each kind's answer is called in a body, and how it is described in an error.
-_ANSWER_FIELD = {
-    Kind.SINGLE: ("choice", '{"choice": <option id>}'),
-    Kind.MULTIPLE: ("choices", '{"choices": [<option id>, ...]}'),
-    Kind.TRUE_FALSE: ("value", '{"value": true|false}'),
-    Kind.SHORT_TEXT: ("text", '{"text": "..."}'),
-    Kind.NUMERIC: ("text", '{"text": "12.5"}'),
-    Kind.MATCHING: ("pairs", '{"pairs": {"<prompt index>": "<answer>"}}'),
-}
-
-
-def answers_form(questions: list[services.ShownQuestion], data: dict) -> MultiDict:
-    """The form-like values `services.save_answers` takes, from a JSON body's answers.
-
-    Every answer is checked against its question first (its key, its kind's shape, its
-    option ids and texts), and any problem is a 422 naming the question's key, so nothing
-    a learner sends is silently dropped.
-    """
-    by_key = {str(question.key): question for question in questions}
-    form: MultiDict = MultiDict()
-    errors: dict[str, list[str]] = {}
-    for key, answer in data["answers"].items():
-        question = by_key.get(key)
-        problem = "This attempt has no question with this key." if question is None else None
-        if question is not None and answer is not None:
-            problem = _answer_problem(question, answer)
-        if problem:
-            errors[key] = [problem]
-            continue
-        name = f"q{key}"
-        form.add(f"{name}-present", "1")  # names the question, so null clears it
-        for field, value in _form_items(answer or {}):
-            form.add(f"{name}{field}", value)
-    if errors:
-        raise RuleViolation("Some answers do not fit their questions.", {"answers": errors})
-    return form
-
-
-def _answer_problem(question: services.ShownQuestion, answer: dict) -> str | None:
-    field, shape = _ANSWER_FIELD[question.spec.kind]
-    if field not in answer:
-        return f"A {question.spec.kind.label.lower()} answer looks like {shape}."
-    value = answer[field]
-    if field == "choice" and question.choice_for_option(value) is None:
-        return f"{value} is not an option of this question."
-    if field == "choices":
-        unknown = [c for c in value if question.choice_for_option(c) is None]
-        if unknown:
-            return f"{unknown[0]} is not an option of this question."
-    if field == "pairs":
-        for index, chosen in value.items():
-            if int(index) >= len(question.spec.pairs):
-                return f"This question has no prompt {index}."
-            if chosen not in question.shown_answer_options:
-                return f"{chosen!r} is not one of this question's answers."
-    return None
-
-
-def _form_items(answer: dict) -> list[tuple[str, str]]:
-    """(name suffix, value) pairs in the HTML form's naming."""
-    if "choice" in answer:
-        return [("", str(answer["choice"]))]
-    if "choices" in answer:
-        return [("", str(choice)) for choice in answer["choices"]]
-    if "value" in answer:
-        return [("", "true" if answer["value"] else "false")]
-    if "text" in answer:
-        return [("", answer["text"])]
-    return [(f"-{index}", chosen) for index, chosen in answer.get("pairs", {}).items()]
+        marking["feedback"] = list(item.feedback)
+        marking["general_feedback"] = shown.spec.general_feedback
+    return _Seen(
+        shown,
+        awarded=item.points,
+        outcome=item.outcome,
+        your_answer=shown.public_answer(item.answer),
+        **marking,
+    )

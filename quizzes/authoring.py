@@ -34,6 +34,7 @@ from quizzes.forms import (
     target_value,
 )
 from quizzes.gift import GiftError, dump_gift, read_gift_file
+from quizzes.kinds import ShownQuestion
 from quizzes.models import Attempt, Quiz
 from quizzes.spec import Kind, question_from_dict, question_to_dict
 
@@ -299,15 +300,13 @@ def _question_anchor(quiz: Quiz, question_id: int) -> str:
 # ---- preview ------------------------------------------------------------------------------
 
 
-def preview_questions(quiz: Quiz) -> list[services.ShownQuestion]:
+def preview_questions(quiz: Quiz) -> list[ShownQuestion]:
     """The questions as an attempt would show them (in authored order), without an attempt."""
     shown = []
     for number, question in enumerate(quiz.questions, start=1):
         spec = services.to_spec(question)
         ids = tuple(choice.id for choice in question.choices)
-        shown.append(
-            services.ShownQuestion(question.id, number, spec, ids, ids, spec.answer_options)
-        )
+        shown.append(ShownQuestion(question.id, number, spec, ids, ids, spec.answer_options))
     return shown
 
 

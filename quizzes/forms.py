@@ -360,7 +360,9 @@ class QuestionForm(FlaskForm):
     def row_name(self, group: str) -> str:
         """What one row of a group is called on the page ("Choice", "Pair")."""
         if group == "choices":
-            return "Accepted answer" if self.kind is Kind.SHORT_TEXT else "Choice"
+            return {Kind.SHORT_TEXT: "Accepted answer", Kind.ORDERING: "Item"}.get(
+                self.kind, "Choice"
+            )
         return {"numbers": "Accepted number", "pairs": "Pair", "distractors": "Extra answer"}[group]
 
     def to_question(self) -> Question:
@@ -376,6 +378,10 @@ class QuestionForm(FlaskForm):
             "general_feedback": self.general_feedback.data or "",
             "text_format": self.text_format.data or "plain",
         }
+        if kind is Kind.ORDERING:
+            # The items in their right order; each is simply one of them (worth is unused).
+            items = [row["text"] or "" for row in self.choices.data if row["text"]]
+            return Question(**common, choices=tuple(Choice(text, 1.0) for text in items))
         if kind in (Kind.SINGLE, Kind.MULTIPLE, Kind.SHORT_TEXT):
             # An accepted answer with no worth typed is a right one; a choice, a wrong one.
             default = 100.0 if kind is Kind.SHORT_TEXT else 0.0

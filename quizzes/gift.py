@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from itertools import chain
 
 from lessons.rendering import render_markdown
+from quizzes.kinds import kind_of
 from quizzes.spec import BLANK, Choice, Kind, NumericAnswer, Pair, Question, QuizSpec
 from quizzes.validation import question_problems
 
@@ -735,6 +736,11 @@ def _escape(text: str) -> str:
 
 
 def _write_question(question: Question) -> str:
+    if not kind_of(question.kind).in_gift:
+        raise ValueError(
+            f"GIFT has no syntax for {question.kind.label.lower()} questions; "
+            "remove them or move them to a quiz of their own to export the rest"
+        )
     if question.text_format not in _WRITTEN_FORMATS:
         raise ValueError(f"unknown text format {question.text_format!r}")
     text = question.text

@@ -15,6 +15,9 @@ learner's answer and returns a Grade. The rules, one line each:
 - numeric: the best weight among accepted numbers (value ± tolerance, or a range); a
   number that matches none scores 0 with the "any other answer" entry's feedback.
 - matching: the share of prompts paired with their right answer.
+- ordering: the share of adjacent pairs in the learner's order that are also adjacent, in
+  that order, in the right one (n items make n - 1 pairs): all in order scores 1, exactly
+  reversed scores 0, one item moved elsewhere loses the pairs it broke and made.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 from quizzes.spec import Kind, Question
@@ -190,6 +194,19 @@ def grade_matching(question: Question, answer: Any, **_: Any) -> Grade:
     return _grade(question, right / len(question.pairs))
 
 
+def grade_ordering(question: Question, answer: Any, **_: Any) -> Grade:
+    """`answer` is the items' authored (right) positions in the order the learner put them."""
+    size = len(question.choices)
+    if not isinstance(answer, list | tuple) or size < 2:
+        return _unanswered()
+    if sorted(i for i in answer if isinstance(i, int) and not isinstance(i, bool)) != list(
+        range(size)
+    ):
+        return _unanswered()
+    kept = sum(1 for first, second in pairwise(answer) if second == first + 1)
+    return _grade(question, kept / (size - 1))
+
+
 Grader = Callable[..., Grade]
 
 GRADERS: dict[Kind, Grader] = {
@@ -199,6 +216,7 @@ GRADERS: dict[Kind, Grader] = {
     Kind.SHORT_TEXT: grade_short_text,
     Kind.NUMERIC: grade_numeric,
     Kind.MATCHING: grade_matching,
+    Kind.ORDERING: grade_ordering,
 }
 
 

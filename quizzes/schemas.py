@@ -18,6 +18,7 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
+    missing,
     post_load,
     validate,
     validates_schema,
@@ -27,6 +28,7 @@ from coursework.lengths import schema_length
 from quizzes import models
 from quizzes import spec as qspec
 from quizzes.grading import GradingMethod
+from quizzes.kinds import kind_of
 from quizzes.models import ReviewShows, ReviewWhen
 from quizzes.validation import MAX_TEXT
 
@@ -169,23 +171,24 @@ class AuthorPairInSchema(Schema):
     answer = fields.String(required=True, validate=validate.Length(max=MAX_SHORT))
 
 
-# Which kind-specific fields each kind uses; the others must be left empty.
-_KIND_FIELDS = {
-    "choices": {qspec.Kind.SINGLE, qspec.Kind.MULTIPLE, qspec.Kind.SHORT_TEXT},
-    "answer": {qspec.Kind.TRUE_FALSE},
-    "feedback_true": {qspec.Kind.TRUE_FALSE},
-    "feedback_false": {qspec.Kind.TRUE_FALSE},
-    "numbers": {qspec.Kind.NUMERIC},
-    "pairs": {qspec.Kind.MATCHING},
-    "distractors": {qspec.Kind.MATCHING},
-}
+# The fields only some kinds have; each kind says which of them it uses.
+_SPECIFIC = (
+    "choices",
+    "answer",
+    "feedback_true",
+    "feedback_false",
+    "numbers",
+    "pairs",
+    "distractors",
+)
 
 
 class AuthorQuestionInSchema(Schema):
     """A question as an instructor writes it; loads as a `quizzes.spec.Question`.
 
     single, multiple: `choices` with weights; short_text: `choices` are the accepted
-    answers; true_false: `answer`; numeric: `numbers`; matching: `pairs` and `distractors`.
+    answers; true_false: `answer`; numeric: `numbers`; matching: `pairs` and `distractors`;
+    ordering: `choices` are the items in their right order.
     """
 
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
@@ -208,10 +211,11 @@ class AuthorQuestionInSchema(Schema):
     @validates_schema
     def only_fields_of_its_kind(self, data: dict, **kwargs) -> None:
         kind = qspec.Kind(data["kind"])
+        used = kind_of(kind).spec_fields
         errors = {
             name: [f"A {kind.label.lower()} question has no {name}."]
-            for name, kinds in _KIND_FIELDS.items()
-            if data.get(name) not in (None, "", []) and kind not in kinds
+            for name in _SPECIFIC
+            if data.get(name) not in (None, "", []) and name not in used
         }
         if errors:
             raise ValidationError(errors)
@@ -310,28 +314,50 @@ class LearnerOptionSchema(Schema):
     text = fields.String(dump_only=True)
 
 
+def _question_html(shown) -> str:
+    from quizzes.views import question_text  # the pages' own rendering of question text
+
+    return str(question_text(shown.spec.text, shown.spec.text_format))
+
+
+class _Presented(fields.List):
+    """A list a question's kind presents to learners (options, prompts), read from the kind."""
+
+    def get_value(self, obj, attr, accessor=None, default=missing):
+        return obj.kind.presented(obj).get(attr, missing)
+
+
 class LearnerQuestionSchema(Schema):
     """A question as a learner sees it while answering: never weights, feedback, accepted
     answers, or which answer goes with which prompt."""
 
     key = fields.Integer(dump_only=True, metadata={"description": "Names the question in answers."})
     number = fields.Integer(dump_only=True)
-    kind = fields.String(dump_only=True, metadata={"enum": KINDS})
-    text = fields.String(dump_only=True)
-    text_format = fields.String(dump_only=True, metadata={"enum": TEXT_FORMATS})
-    text_html = fields.String(dump_only=True, metadata={"description": "Rendered and sanitised."})
-    points = fields.Float(dump_only=True)
-    options = fields.List(
+    kind = fields.String(attribute="spec.kind", dump_only=True, metadata={"enum": KINDS})
+    text = fields.String(attribute="spec.text", dump_only=True)
+    text_format = fields.String(
+        attribute="spec.text_format", dump_only=True, metadata={"enum": TEXT_FORMATS}
+    )
+    text_html = fields.Function(
+        _question_html,
+        dump_only=True,
+        metadata={"type": "string", "description": "Rendered and sanitised."},
+    )
+    points = fields.Float(attribute="spec.points", dump_only=True)
+    # What the kind offers to answer with (quizzes.kinds: `presented`); absent when it has none.
+    options = _Presented(
         fields.Nested(LearnerOptionSchema),
         dump_only=True,
-        metadata={"description": "single and multiple: the options in this attempt's order."},
+        metadata={
+            "description": "single, multiple, ordering: the options in this attempt's order."
+        },
     )
-    prompts = fields.List(
+    prompts = _Presented(
         fields.String(),
         dump_only=True,
         metadata={"description": 'matching: answer prompt i as pairs["i"].'},
     )
-    answer_options = fields.List(
+    answer_options = _Presented(
         fields.String(), dump_only=True, metadata={"description": "matching: answers on offer."}
     )
 
@@ -343,6 +369,10 @@ class AnswerInSchema(Schema):
     choices = _list(fields.Integer(strict=True), metadata={"description": "multiple: option ids."})
     value = StrictBoolean(metadata={"description": "true_false."})
     text = _text(MAX_ANSWER, metadata={"description": "short_text and numeric."})
+    order = _list(
+        fields.Integer(strict=True),
+        metadata={"description": "ordering: every option id, in the learner's order."},
+    )
     pairs = fields.Dict(
         keys=fields.String(validate=validate.Regexp(r"^[0-9]{1,3}$")),
         values=_text(MAX_SHORT),
@@ -354,7 +384,7 @@ class AnswerInSchema(Schema):
     def exactly_one(self, data: dict, **kwargs) -> None:
         if len(data) != 1:
             raise ValidationError(
-                "Give exactly one of choice, choices, value, text or pairs.", "_schema"
+                "Give exactly one of choice, choices, value, text, pairs or order.", "_schema"
             )
 
 
@@ -374,6 +404,7 @@ class AnswerSchema(Schema):
     value = fields.Boolean(dump_only=True)
     text = fields.String(dump_only=True)
     pairs = fields.Dict(keys=fields.String(), values=fields.String(), dump_only=True)
+    order = fields.List(fields.Integer(), dump_only=True)
 
 
 class LearnerAttemptSchema(Schema):
@@ -444,6 +475,7 @@ class CorrectAnswerSchema(Schema):
     texts = fields.List(fields.String(), dump_only=True)
     numbers = fields.List(fields.Nested(AcceptedNumberSchema), dump_only=True)
     pairs = fields.Dict(keys=fields.String(), values=fields.String(), dump_only=True)
+    order = fields.List(fields.Integer(), dump_only=True)
 
 
 class ResultQuestionSchema(LearnerQuestionSchema):

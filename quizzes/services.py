@@ -27,6 +27,7 @@ from lessons import services as lessons
 from lessons.services import Actor
 from quizzes import grading, signals
 from quizzes import spec as qspec
+from quizzes.kinds import ShownQuestion, kind_of
 from quizzes.models import (
     Attempt,
     AttemptState,
@@ -140,49 +141,6 @@ def current_version(quiz: Quiz) -> QuizVersion:
     )
 
 
-@dataclass(frozen=True)
-class ShownQuestion:
-    """A question as one attempt shows it: its key, plain form and choice order."""
-
-    key: int
-    number: int
-    spec: qspec.Question
-    choice_ids: tuple[int, ...]  # in the snapshot's (authored) order
-    shown_choice_ids: tuple[int, ...]  # in the order this learner sees them
-    shown_answer_options: tuple[str, ...]  # matching: answers in this learner's order
-
-    def choice(self, choice_id: int) -> qspec.Choice:
-        return self.spec.choices[self.choice_ids.index(choice_id)]
-
-    # Learners name options by their place in the order they were shown (1, 2, …), never
-    # by choice id: ids follow the authored order, which would undo the shuffling.
-    @property
-    def options(self) -> list[tuple[int, str]]:
-        return [(n, self.choice(cid).text) for n, cid in enumerate(self.shown_choice_ids, 1)]
-
-    def choice_for_option(self, option: Any) -> int | None:
-        if isinstance(option, str) and option.isdigit():
-            option = int(option)
-        is_number = isinstance(option, int) and not isinstance(option, bool)
-        if is_number and 1 <= option <= len(self.shown_choice_ids):
-            return self.shown_choice_ids[option - 1]
-        return None
-
-    def option_for_choice(self, choice_id: int) -> int | None:
-        if choice_id in self.shown_choice_ids:
-            return self.shown_choice_ids.index(choice_id) + 1
-        return None
-
-    def public_answer(self, stored: dict | None) -> dict:
-        """A stored answer as the learner's side names it (options, not choice ids)."""
-        stored = stored or {}
-        if "choice" in stored:
-            return {"choice": self.option_for_choice(stored["choice"])}
-        if "choices" in stored:
-            return {"choices": sorted(self.option_for_choice(c) or 0 for c in stored["choices"])}
-        return dict(stored)
-
-
 def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
     by_key = {entry["key"]: entry for entry in attempt.version.snapshot["questions"]}
     layout = attempt.layout or {}
@@ -205,14 +163,11 @@ def _layout(quiz: Quiz, version: QuizVersion) -> dict:
     options: dict[str, list[str]] = {}
     for entry in version.snapshot["questions"]:
         ids = list(entry["choice_ids"])
-        kind = entry["spec"]["kind"]
-        if quiz.shuffle_choices and kind in (qspec.Kind.SINGLE, qspec.Kind.MULTIPLE):
-            _random.shuffle(ids)
-        choices[str(entry["key"])] = ids
-        if kind == qspec.Kind.MATCHING:
-            answers = list(qspec.question_from_dict(entry["spec"]).answer_options)
-            _random.shuffle(answers)  # matching answers are always shuffled
-            options[str(entry["key"])] = answers
+        kind = kind_of(entry["spec"]["kind"])
+        choices[str(entry["key"])] = kind.arrange(ids, quiz.shuffle_choices)
+        shown = kind.shown_options(qspec.question_from_dict(entry["spec"]))
+        if shown is not None:
+            options[str(entry["key"])] = shown
     return {"questions": keys, "choices": choices, "options": options}
 
 
@@ -419,61 +374,11 @@ def expire_if_due(attempt: Attempt, now: datetime | None = None) -> bool:
     return False
 
 
-def answer_from_form(question: ShownQuestion, values: Mapping[str, Any]) -> dict | None:
-    """The stored form of an answer, from form-like values for this question; None if blank.
-
-    Options arrive as their shown position; values that do not belong to the question
-    (an option it does not have, say) are dropped.
-    """
-    key = f"q{question.key}"
-    kind = question.spec.kind
-    if kind is qspec.Kind.SINGLE:
-        choice = question.choice_for_option(values.get(key))
-        return {"choice": choice} if choice is not None else None
-    if kind is qspec.Kind.MULTIPLE:
-        raw = values.getlist(key) if hasattr(values, "getlist") else values.get(key) or []
-        chosen = sorted({c for c in map(question.choice_for_option, raw) if c is not None})
-        return {"choices": chosen} if chosen else None
-    if kind is qspec.Kind.TRUE_FALSE:
-        raw = values.get(key)
-        return {"value": raw == "true"} if raw in ("true", "false") else None
-    if kind in (qspec.Kind.SHORT_TEXT, qspec.Kind.NUMERIC):
-        raw = values.get(key)
-        text = raw.strip()[:500] if isinstance(raw, str) else ""
-        return {"text": text} if text else None
-    pairs = {}
-    options = set(question.spec.answer_options)
-    for index in range(len(question.spec.pairs)):
-        chosen = values.get(f"{key}-{index}")
-        if isinstance(chosen, str) and chosen in options:
-            pairs[str(index)] = chosen
-    return {"pairs": pairs} if pairs else None
-
-
-def grader_answer(question: ShownQuestion, stored: dict | None) -> Any:
-    """The stored answer in the form the pure grader takes."""
-    if not stored:
-        return None
-    kind = question.spec.kind
-    if kind is qspec.Kind.SINGLE:
-        choice = stored.get("choice")
-        return question.choice_ids.index(choice) if choice in question.choice_ids else None
-    if kind is qspec.Kind.MULTIPLE:
-        return {
-            question.choice_ids.index(c)
-            for c in stored.get("choices", [])
-            if c in question.choice_ids
-        }
-    if kind is qspec.Kind.TRUE_FALSE:
-        return stored.get("value")
-    if kind in (qspec.Kind.SHORT_TEXT, qspec.Kind.NUMERIC):
-        return stored.get("text")
-    return {int(k): v for k, v in stored.get("pairs", {}).items()}
-
-
-def save_answers(attempt: Attempt, values: Mapping[str, Any], now: datetime | None = None) -> int:
-    """Save the answers present in `values` (others are left as they were); returns how
-    many questions now have an answer. Refused once the attempt is closed.
+def save_answers(attempt: Attempt, answers: Mapping[int, Any], now: datetime | None = None) -> int:
+    """Save typed answers by question key (None clears one; questions left out keep theirs,
+    keys the attempt does not have are ignored); returns how many questions now have an
+    answer. Refused once the attempt is closed. Read answers with `kinds.answers_from_form`
+    or `kinds.answers_from_json`.
 
     The attempt's row is locked as in `submit_attempt`, so a save racing the submission
     either lands before the grading (and is graded) or finds the attempt submitted (and is
@@ -489,15 +394,15 @@ def save_answers(attempt: Attempt, values: Mapping[str, Any], now: datetime | No
         raise Conflict("This attempt has already been submitted.")
     answered, cleared = [], []
     for question in shown_questions(locked):
-        if not _mentions(question, values):
+        if question.key not in answers:
             continue
-        answer = answer_from_form(question, values)
+        answer = answers[question.key]
         if answer is not None:
             answered.append(
                 {
                     "attempt_id": locked.id,
                     "question_key": question.key,
-                    "answer": answer,
+                    "answer": question.kind.to_stored(answer),
                     "saved_at": now,
                 }
             )
@@ -512,13 +417,6 @@ def save_answers(attempt: Attempt, values: Mapping[str, Any], now: datetime | No
         )
     db.session.commit()
     return sum(1 for response in locked.responses if response.answer)
-
-
-def _mentions(question: ShownQuestion, values: Mapping[str, Any]) -> bool:
-    key = f"q{question.key}"
-    return any(name == key or name.startswith(key + "-") for name in values) or (
-        f"{key}-present" in values
-    )
 
 
 def unanswered(attempt: Attempt) -> list[ShownQuestion]:
@@ -574,9 +472,8 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
                 attempt_id=locked.id, question_key=question.key, answer={}, saved_at=now
             )
             db.session.add(response)
-        result = grading.grade(
-            question.spec,
-            grader_answer(question, response.answer),
+        result = question.grade(
+            response.answer,
             all_or_nothing=locked.version.snapshot.get("all_or_nothing", False),
         )
         response.fraction = result.fraction
@@ -643,10 +540,8 @@ def review(attempt: Attempt) -> list[ReviewedQuestion]:
     for question in shown_questions(attempt):
         response = responses.get(question.key)
         answer = response.answer if response else {}
-        graded = grading.grade(
-            question.spec,
-            grader_answer(question, answer),
-            all_or_nothing=attempt.version.snapshot.get("all_or_nothing", False),
+        graded = question.grade(
+            answer, all_or_nothing=attempt.version.snapshot.get("all_or_nothing", False)
         )
         result.append(
             ReviewedQuestion(

@@ -20,6 +20,7 @@ class Kind(StrEnum):
     SHORT_TEXT = "short_text"  # typed answer compared with accepted answers
     NUMERIC = "numeric"  # number within a tolerance or a range
     MATCHING = "matching"  # pair each prompt with an answer; extra answers distract
+    ORDERING = "ordering"  # put items in order; `choices` hold them in the right order
 
     @property
     def label(self) -> str:
@@ -30,6 +31,7 @@ class Kind(StrEnum):
             "short_text": "Short answer",
             "numeric": "Numeric",
             "matching": "Matching",
+            "ordering": "Ordering",
         }[self.value]
 
 
@@ -103,7 +105,7 @@ class Question:
     title: str = ""
     points: float = 1.0
     general_feedback: str = ""
-    # single, multiple, short_text
+    # single, multiple, short_text; ordering: the items in their right order
     choices: tuple[Choice, ...] = ()
     # true_false
     answer: bool | None = None

@@ -13,10 +13,12 @@ from coursework.errors import Conflict
 from coursework.policy import access
 from lessons import services as lessons
 from lessons.rendering import render_markdown, sanitise_html
-from quizzes import services
+from quizzes import kinds, services
 from quizzes.models import ReviewShows
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
+# Templates draw a question through its kind's own template, found in the registry.
+bp.add_app_template_global(kinds.kind_of, "question_kind")
 
 
 @bp.route("/quizzes/<int:quiz_id>")
@@ -60,7 +62,7 @@ def attempt(attempt_id: int):
         if not form.validate_on_submit():
             abort(400)
         try:
-            services.save_answers(current, request.form)
+            services.save_answers(current, _form_answers(current))
         except Conflict as error:
             flash(error.message, "info")
             return redirect(url_for("quizzes.result", attempt_id=current.id))
@@ -93,10 +95,14 @@ def autosave(attempt_id: int):
     crash loses nothing."""
     current = services.get_attempt(attempt_id, current_user)
     try:
-        answered = services.save_answers(current, request.form)
+        answered = services.save_answers(current, _form_answers(current))
     except Conflict as error:
         return {"saved": False, "message": error.message}, 409
     return {"saved": True, "answered": answered}
+
+
+def _form_answers(current) -> dict:
+    return kinds.answers_from_form(services.shown_questions(current), request.form)
 
 
 @bp.route("/attempts/<int:attempt_id>/result")

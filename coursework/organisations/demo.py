@@ -30,7 +30,6 @@ from lessons import services as lessons
 from lessons.models import Course, Lesson
 from quizzes import services as quizzes
 from quizzes.models import Attempt, Quiz
-from quizzes.spec import Kind
 
 log = logging.getLogger(__name__)
 
@@ -222,41 +221,12 @@ def _take(user: User, quiz: Quiz, moment: datetime, *, right: bool, slip: bool =
     return quizzes.submit_attempt(attempt, now=moment + timedelta(minutes=5))
 
 
-def _right_answers(attempt: Attempt) -> dict[str, str | list[str]]:
-    """Form values that answer every question of the attempt right, as a learner's
-    browser would send them (options by their shown position)."""
-    values: dict[str, str | list[str]] = {}
-    for q in quizzes.shown_questions(attempt):
-        name = f"q{q.key}"
-        kind = q.spec.kind
-        options = list(enumerate(q.shown_choice_ids, 1))
-        if kind is Kind.SINGLE:
-            values[name] = str(next(n for n, cid in options if q.choice(cid).is_correct))
-        elif kind is Kind.MULTIPLE:
-            values[name] = [str(n) for n, cid in options if q.choice(cid).is_correct]
-        elif kind is Kind.TRUE_FALSE:
-            values[name] = "true" if q.spec.answer else "false"
-        elif kind is Kind.SHORT_TEXT:
-            values[name] = max(q.spec.choices, key=lambda c: c.weight).text
-        elif kind is Kind.NUMERIC:
-            values[name] = f"{q.spec.numbers[0].value:g}"
-        else:
-            for i, pair in enumerate(q.spec.pairs):
-                values[f"{name}-{i}"] = pair.answer
-    return values
+def _right_answers(attempt: Attempt) -> dict[int, object]:
+    """Typed answers, by question key, that answer every question right."""
+    return {q.key: q.kind.right_answer(q) for q in quizzes.shown_questions(attempt)}
 
 
-def _wrong_answers(attempt: Attempt) -> dict[str, str]:
-    """Form values that answer every question wrong (matching is left blank)."""
-    values: dict[str, str] = {}
-    for q in quizzes.shown_questions(attempt):
-        name = f"q{q.key}"
-        kind = q.spec.kind
-        if kind in (Kind.SINGLE, Kind.MULTIPLE):
-            options = list(enumerate(q.shown_choice_ids, 1))
-            values[name] = str(next(n for n, cid in options if not q.choice(cid).is_correct))
-        elif kind is Kind.TRUE_FALSE:
-            values[name] = "false" if q.spec.answer else "true"
-        elif kind in (Kind.SHORT_TEXT, Kind.NUMERIC):
-            values[name] = "-1"
-    return values
+def _wrong_answers(attempt: Attempt) -> dict[int, object]:
+    """Typed answers that answer every question wrong (where the kind has a sure one)."""
+    answers = {q.key: q.kind.wrong_answer(q) for q in quizzes.shown_questions(attempt)}
+    return {key: answer for key, answer in answers.items() if answer is not None}

@@ -17,6 +17,9 @@ depends_on = None
 
 
 def upgrade():
+    # Ordering needs no schema change: a question's kind is a string (quiz_questions.kind),
+    # its items are choices and its answers JSON. The essay kind, not built yet, will add
+    # its grading here.
     pass
 
 

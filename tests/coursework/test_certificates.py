@@ -19,7 +19,6 @@ from lessons import services as lessons
 from quizzes import services as quizzes
 from tests.conftest import PASSWORD
 from tests.quizzes.kit import right_answers
-from tests.quizzes.test_attempts import form
 
 
 def complete_every_lesson(user, course) -> None:
@@ -29,7 +28,7 @@ def complete_every_lesson(user, course) -> None:
 
 def pass_quiz(user, quiz) -> None:
     attempt = quizzes.start_attempt(user, quiz)
-    quizzes.save_answers(attempt, form(right_answers(attempt)))
+    quizzes.save_answers(attempt, right_answers(attempt))
     quizzes.submit_attempt(attempt)
 
 

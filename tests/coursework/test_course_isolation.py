@@ -30,7 +30,6 @@ from quizzes.models import Quiz
 from quizzes.spec import Choice, Kind, Question
 from tests.conftest import SMALL_COURSE, RequestContextClient
 from tests.quizzes.kit import right_answers
-from tests.quizzes.test_attempts import form
 from tests.quizzes.test_quiz_api import body_of
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]+)>")
@@ -88,7 +87,7 @@ def first(make_course, make_user, instructor) -> FirstCourse:
     for lesson in lessons.current_lessons(course.id):
         progress.complete_lesson(learner, lesson)
     attempt = quizzes.start_attempt(learner, quiz)
-    quizzes.save_answers(attempt, form(right_answers(attempt)))
+    quizzes.save_answers(attempt, right_answers(attempt))
     quizzes.submit_attempt(attempt)
     certificate = certificates.find_for(learner.id, course.id)
     assert certificate is not None  # so the revocation route has something to refuse

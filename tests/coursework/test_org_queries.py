@@ -20,7 +20,6 @@ from lessons import services as lessons
 from quizzes import services as quizzes
 from tests.conftest import PASSWORD
 from tests.quizzes.kit import right_answers, wrong_answers
-from tests.quizzes.test_attempts import form
 
 SECOND_COURSE = """---
 title: Fire Drill
@@ -126,7 +125,7 @@ def join(org, boss, user) -> None:
 def take_quiz(user, quiz, *, right: bool) -> None:
     attempt = quizzes.start_attempt(user, quiz)
     answers = right_answers(attempt) if right else wrong_answers(attempt)
-    quizzes.save_answers(attempt, form(answers))
+    quizzes.save_answers(attempt, answers)
     quizzes.submit_attempt(attempt)
 
 

@@ -17,7 +17,6 @@ from lessons import services as lessons
 from quizzes import services as quizzes
 from tests.coursework.test_org_api import bearer, join, token_for
 from tests.quizzes.kit import right_answers, wrong_answers
-from tests.quizzes.test_attempts import form
 
 URL = "https://learn.example.org"
 API = "/api/v1/organisations"
@@ -172,10 +171,10 @@ def learning(app, make_user, course, make_quiz, settled, monkeypatch):
     current = lessons.current_lessons(course.id)
     progress.open_lesson(ana, current[0])
     attempt = quizzes.start_attempt(ana, quiz)
-    quizzes.save_answers(attempt, form(wrong_answers(attempt)))
+    quizzes.save_answers(attempt, wrong_answers(attempt))
     quizzes.submit_attempt(attempt)
     attempt = quizzes.start_attempt(ana, quiz)
-    quizzes.save_answers(attempt, form(right_answers(attempt)))
+    quizzes.save_answers(attempt, right_answers(attempt))
     quizzes.submit_attempt(attempt)
     for lesson in current:
         progress.complete_lesson(ana, lesson)

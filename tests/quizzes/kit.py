@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from werkzeug.datastructures import MultiDict
+
 from quizzes import services
 from quizzes.spec import Choice, Kind, NumericAnswer, Pair, Question
 
@@ -44,7 +46,6 @@ EVERY_KIND = (
     ),
 )
 
-# Form values that answer EVERY_KIND correctly, given the question keys and choice ids.
 SECRET_TEXTS = (
     "Yes, by far.",
     "Yellow mixes red and green.",
@@ -53,44 +54,30 @@ SECRET_TEXTS = (
 )
 
 
-def right_answers(attempt) -> dict[str, str | list[str]]:
-    values: dict[str, str | list[str]] = {}
-    for q in services.shown_questions(attempt):
-        name = f"q{q.key}"
-        kind = q.spec.kind
-        if kind is Kind.SINGLE:
-            values[name] = str(
-                next(n for n, cid in enumerate(q.shown_choice_ids, 1) if q.choice(cid).is_correct)
-            )
-        elif kind is Kind.MULTIPLE:
-            values[name] = [
-                str(n) for n, cid in enumerate(q.shown_choice_ids, 1) if q.choice(cid).is_correct
-            ]
-        elif kind is Kind.TRUE_FALSE:
-            values[name] = "true" if q.spec.answer else "false"
-        elif kind is Kind.SHORT_TEXT:
-            values[name] = q.spec.choices[0].text
-        elif kind is Kind.NUMERIC:
-            values[name] = str(q.spec.numbers[0].value)
-        else:
-            for i, pair in enumerate(q.spec.pairs):
-                values[f"{name}-{i}"] = pair.answer
-    return values
+def right_answers(attempt) -> dict[int, object]:
+    """Typed answers, by question key, that answer every question right."""
+    return {q.key: q.kind.right_answer(q) for q in services.shown_questions(attempt)}
 
 
-def wrong_answers(attempt) -> dict[str, str]:
-    values: dict[str, str] = {}
+def wrong_answers(attempt) -> dict[int, object]:
+    """Typed answers, by question key, that answer every question wrong (a kind with no
+    sure wrong answer, matching, is left unanswered)."""
+    shown = services.shown_questions(attempt)
+    return {q.key: q.kind.wrong_answer(q) for q in shown if q.kind.wrong_answer(q) is not None}
+
+
+def right_form(attempt) -> MultiDict:
+    """What a learner's browser posts to answer every question right: options by their shown
+    position, a matching prompt's answer under `q<key>-<prompt index>`."""
+    values = MultiDict()
     for q in services.shown_questions(attempt):
-        name = f"q{q.key}"
-        kind = q.spec.kind
-        if kind in (Kind.SINGLE, Kind.MULTIPLE):
-            values[name] = str(
-                next(
-                    n for n, cid in enumerate(q.shown_choice_ids, 1) if not q.choice(cid).is_correct
-                )
-            )
-        elif kind is Kind.TRUE_FALSE:
-            values[name] = "false" if q.spec.answer else "true"
-        elif kind in (Kind.SHORT_TEXT, Kind.NUMERIC):
-            values[name] = "999"
+        answer = q.kind.right_answer(q)
+        public = q.kind.public(q, answer)
+        if q.spec.kind is Kind.MATCHING:
+            for index, chosen in public["pairs"].items():
+                values.add(f"{q.name}-{index}", chosen)
+            continue
+        (value,) = public.values()
+        for item in value if isinstance(value, list) else [value]:
+            values.add(q.name, str(item).lower() if isinstance(item, bool) else str(item))
     return values

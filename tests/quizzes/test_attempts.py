@@ -14,9 +14,10 @@ from coursework.extensions import db
 from coursework.progress import services as progress
 from coursework.progress.models import LearningEvent
 from quizzes import services
+from quizzes.kinds import answers_from_form
 from quizzes.models import Attempt, QuizVersion
 from quizzes.spec import Choice, Kind, Question
-from tests.quizzes.kit import SECRET_TEXTS, right_answers, wrong_answers
+from tests.quizzes.kit import SECRET_TEXTS, right_answers, right_form, wrong_answers
 
 
 def form(values: dict) -> MultiDict:
@@ -30,7 +31,7 @@ def form(values: dict) -> MultiDict:
 def test_a_perfect_attempt_scores_100_and_passes(make_user, make_quiz):
     learner, quiz = make_user(), make_quiz()
     attempt = services.start_attempt(learner, quiz)
-    assert services.save_answers(attempt, form(right_answers(attempt))) == 6
+    assert services.save_answers(attempt, right_answers(attempt)) == 6
     result = services.submit_attempt(attempt)
     assert (result.percent, result.passed, result.points, result.max_points) == (
         100.0,
@@ -44,7 +45,7 @@ def test_a_perfect_attempt_scores_100_and_passes(make_user, make_quiz):
 def test_a_wrong_attempt_fails_and_unanswered_questions_score_nothing(make_user, make_quiz):
     learner, quiz = make_user(), make_quiz()
     attempt = services.start_attempt(learner, quiz)
-    services.save_answers(attempt, form(wrong_answers(attempt)))
+    services.save_answers(attempt, wrong_answers(attempt))
     result = services.submit_attempt(attempt)
     assert result.percent == 0 and result.passed is False
     outcomes = sorted(r.outcome for r in result.responses)
@@ -67,7 +68,7 @@ def test_attempt_limit_and_stop_after_pass(make_user, make_quiz):
 
     other, passing = make_user(), make_quiz(lesson_slug="heat", stop_after_pass=True)
     attempt = services.start_attempt(other, passing)
-    services.save_answers(attempt, form(right_answers(attempt)))
+    services.save_answers(attempt, right_answers(attempt))
     services.submit_attempt(attempt)
     with pytest.raises(Conflict, match="passed"):
         services.start_attempt(other, passing)
@@ -76,7 +77,7 @@ def test_attempt_limit_and_stop_after_pass(make_user, make_quiz):
 def test_submitting_twice_grades_once(make_user, make_quiz):
     learner, quiz = make_user(), make_quiz()
     attempt = services.start_attempt(learner, quiz)
-    services.save_answers(attempt, form(right_answers(attempt)))
+    services.save_answers(attempt, right_answers(attempt))
     first = services.submit_attempt(attempt)
     submitted_at = first.submitted_at
     second = services.submit_attempt(attempt)
@@ -86,7 +87,7 @@ def test_submitting_twice_grades_once(make_user, make_quiz):
     )
     assert events == 1
     with pytest.raises(Conflict, match="already been submitted"):
-        services.save_answers(attempt, form(wrong_answers(attempt)))
+        services.save_answers(attempt, wrong_answers(attempt))
 
 
 def test_answers_are_saved_as_the_learner_goes_and_can_be_changed(make_user, make_quiz):
@@ -94,18 +95,19 @@ def test_answers_are_saved_as_the_learner_goes_and_can_be_changed(make_user, mak
     attempt = services.start_attempt(learner, quiz)
     right = right_answers(attempt)
     first_key = next(iter(right))
-    assert services.save_answers(attempt, form({first_key: right[first_key]})) == 1
+    assert services.save_answers(attempt, {first_key: right[first_key]}) == 1
     # A later save that mentions only another question leaves the first alone.
     second_key = list(right)[1]
-    assert services.save_answers(attempt, form({second_key: right[second_key]})) == 2
-    # Clearing an answer (the question is present with nothing chosen) removes it.
-    assert services.save_answers(attempt, form({f"{first_key}-present": "1"})) == 1
+    assert services.save_answers(attempt, {second_key: right[second_key]}) == 2
+    # Clearing an answer (None for its key) removes it.
+    assert services.save_answers(attempt, {first_key: None}) == 1
 
 
 def test_bad_answer_values_are_ignored_not_crashes(make_user, make_quiz):
     learner, quiz = make_user(), make_quiz()
     attempt = services.start_attempt(learner, quiz)
-    keys = [q.key for q in services.shown_questions(attempt)]
+    shown = services.shown_questions(attempt)
+    keys = [q.key for q in shown]
     junk = {
         f"q{keys[0]}": "999999",
         f"q{keys[1]}": ["abc", "-1"],
@@ -113,7 +115,7 @@ def test_bad_answer_values_are_ignored_not_crashes(make_user, make_quiz):
         f"q{keys[5]}-0": "Not an option",
         "q424242": "1",
     }
-    assert services.save_answers(attempt, form(junk)) == 0
+    assert services.save_answers(attempt, answers_from_form(shown, form(junk))) == 0
     assert services.submit_attempt(attempt).percent == 0
 
 
@@ -122,15 +124,15 @@ def test_time_limit_is_kept_by_the_server_clock(make_user, make_quiz):
     start = utcnow()
     attempt = services.start_attempt(learner, quiz, now=start)
     assert attempt.deadline_at == start + timedelta(minutes=10)
-    services.save_answers(attempt, form(right_answers(attempt)), now=start + timedelta(minutes=5))
+    services.save_answers(attempt, right_answers(attempt), now=start + timedelta(minutes=5))
     # Within the grace period a submission still counts as the learner's own.
     late = start + timedelta(minutes=10, seconds=20)
     assert services.submit_attempt(attempt, now=late).auto_submitted is False
 
     second = services.start_attempt(learner, quiz, now=late)
-    services.save_answers(second, form(right_answers(second)), now=late)
+    services.save_answers(second, right_answers(second), now=late)
     with pytest.raises(Conflict, match="Time is up"):
-        services.save_answers(second, form(wrong_answers(second)), now=late + timedelta(minutes=11))
+        services.save_answers(second, wrong_answers(second), now=late + timedelta(minutes=11))
     db.session.refresh(second)
     assert second.state == "submitted" and second.auto_submitted and second.percent == 100
 
@@ -140,7 +142,7 @@ def test_editing_a_quiz_makes_a_new_version_and_old_attempts_keep_theirs(
 ):
     learner, quiz = make_user(), make_quiz()
     attempt = services.start_attempt(learner, quiz)
-    services.save_answers(attempt, form(right_answers(attempt)))
+    services.save_answers(attempt, right_answers(attempt))
     changed = [Question(Kind.SINGLE, "New?", choices=(Choice("Yes", 1), Choice("No", 0)))]
     services.import_quiz(
         course.id, quiz.lesson_id, changed, services.QuizSettings(title="Check"), by=instructor
@@ -160,7 +162,7 @@ def test_shuffling_changes_the_order_shown_but_never_the_score(make_user, make_q
         learner = make_user()
         attempt = services.start_attempt(learner, quiz)
         orders.add(tuple(q.key for q in services.shown_questions(attempt)))
-        services.save_answers(attempt, form(right_answers(attempt)))
+        services.save_answers(attempt, right_answers(attempt))
         assert services.submit_attempt(attempt).percent == 100
     assert len(orders) > 1
 
@@ -172,7 +174,7 @@ def test_review_policy(make_user, make_quiz):
     services.submit_attempt(attempt)
     assert services.review_level(attempt, services.standing(learner, quiz)).value == "score"
     passing = services.start_attempt(learner, quiz)
-    services.save_answers(passing, form(right_answers(passing)))
+    services.save_answers(passing, right_answers(passing))
     services.submit_attempt(passing)
     assert services.review_level(attempt, services.standing(learner, quiz)).value == "feedback"
 
@@ -201,7 +203,7 @@ def test_passing_a_lesson_quiz_counts_toward_course_progress(make_user, make_qui
     before = progress.course_progress(learner, course).summary
     assert (before.completed, before.total) == (0, 4)  # three lessons and one quiz
     attempt = services.start_attempt(learner, quiz)
-    services.save_answers(attempt, form(right_answers(attempt)))
+    services.save_answers(attempt, right_answers(attempt))
     services.submit_attempt(attempt)
     after = progress.course_progress(learner, course).summary
     assert (after.completed, after.total, after.percent) == (1, 4, 25)
@@ -232,7 +234,7 @@ def test_the_learner_flow_through_the_pages(client, make_user, login, make_quiz)
     assert confirm.status_code == 200 and "6 questions not answered" in confirm.get_data(
         as_text=True
     )
-    answers = form(right_answers(attempt))
+    answers = right_form(attempt)
     answers.add("action", "submit")
     done = client.post(f"/attempts/{attempt_id}", data=answers)
     assert done.headers["Location"] == f"/attempts/{attempt_id}/result"
@@ -247,7 +249,7 @@ def test_autosave_endpoint(client, make_user, login, make_quiz):
     login(client, learner)
     attempt_id = take(client, quiz.id)
     attempt = db.session.get(Attempt, attempt_id)
-    key, value = next(iter(right_answers(attempt).items()))
+    key, value = next(iter(right_form(attempt).items()))
     response = client.post(f"/attempts/{attempt_id}/answers", data={key: value})
     assert response.json == {"saved": True, "answered": 1}
     client.post(f"/attempts/{attempt_id}", data={"action": "submit", "confirm": "yes"})

@@ -807,7 +807,7 @@ AWKWARD = Question(
 
 def take(learner, quiz, answers) -> Attempt:
     attempt = services.start_attempt(learner, quiz)
-    services.save_answers(attempt, multidict(answers(attempt)))
+    services.save_answers(attempt, answers(attempt))
     return services.submit_attempt(attempt)
 
 

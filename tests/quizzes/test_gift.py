@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quizzes.gift import GiftError, Problem, check_size, dump_gift, parse_gift, read_gift_file
+from quizzes.kinds import kind_of
 from quizzes.spec import BLANK, Choice, Kind, NumericAnswer, Pair, Question, QuizSpec
 
 DATA = Path(__file__).parent / "data"
@@ -583,7 +584,8 @@ def numeric_answers(draw):
 
 @st.composite
 def questions(draw):
-    kind = draw(st.sampled_from(list(Kind)))
+    # Only the kinds GIFT can write (it has no syntax for ordering, and says so).
+    kind = draw(st.sampled_from([kind for kind in Kind if kind_of(kind).in_gift]))
     fields: dict = {}
     if kind in (Kind.SINGLE, Kind.MULTIPLE):
         fields["choices"] = draw(weighted_choices(kind=kind))

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.datastructures import MultiDict
 
 from coursework.extensions import db
 from lessons import services as lessons
 from quizzes import services
 from quizzes.gift import parse_gift
+from quizzes.kinds.short_text import TextAnswer
+from quizzes.kinds.single import SingleAnswer
 from quizzes.models import Question as QuestionRow
 from quizzes.models import Quiz
 from quizzes.spec import Choice, Kind, NumericAnswer, Question
@@ -275,14 +276,10 @@ def test_learners_see_html_answers_sanitised_and_plain_text_escaped(
     wrong = next(option for option, text in plain.options if text == "<i>")
     services.save_answers(
         attempt,
-        MultiDict(
-            {
-                f"q{colour.key}-present": "1",
-                f"q{colour.key}": str(red),
-                f"q{plain.key}-present": "1",
-                f"q{plain.key}": str(wrong),
-            }
-        ),
+        {
+            colour.key: SingleAnswer(colour.choice_for_option(red)),
+            plain.key: SingleAnswer(plain.choice_for_option(wrong)),
+        },
     )
     services.submit_attempt(attempt)
     result = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
@@ -298,9 +295,7 @@ def test_numeric_any_other_answer_feedback_reaches_the_learner(client, make_user
     login(client, learner)
     attempt = services.start_attempt(learner, quiz)
     (question,) = services.shown_questions(attempt)
-    services.save_answers(
-        attempt, MultiDict({f"q{question.key}-present": "1", f"q{question.key}": "9"})
-    )
+    services.save_answers(attempt, {question.key: TextAnswer("9")})
     services.submit_attempt(attempt)
     result = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
     assert '<p class="feedback">Completely wrong</p>' in result

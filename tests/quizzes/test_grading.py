@@ -186,6 +186,9 @@ def questions(draw) -> Question:
             numbers=(NumericAnswer(float(value), draw(st.sampled_from([0.0, 0.5, 2.0]))),),
         )
     n = draw(st.integers(1, 5))
+    if kind is Kind.ORDERING:
+        items = tuple(Choice(f"item {i}", 1.0) for i in range(n + 1))
+        return Question(kind, "q", points=p, choices=items)
     return Question(
         kind,
         "q",
@@ -206,6 +209,11 @@ def answers_for(question: Question):
         return st.one_of(st.sets(st.integers(-2, len(question.choices) + 2)), junk)
     if question.kind is Kind.TRUE_FALSE:
         return st.one_of(st.booleans(), junk)
+    if question.kind is Kind.ORDERING:
+        size = len(question.choices)
+        return st.one_of(
+            st.permutations(list(range(size))), st.lists(st.integers(-1, size + 1)), junk
+        )
     if question.kind is Kind.MATCHING:
         return st.one_of(
             st.dictionaries(
@@ -227,6 +235,8 @@ def correct_answer(question: Question):
         return question.answer
     if question.kind is Kind.NUMERIC:
         return str(question.numbers[0].value)
+    if question.kind is Kind.ORDERING:
+        return list(range(len(question.choices)))
     return {i: pair.answer for i, pair in enumerate(question.pairs)}
 
 

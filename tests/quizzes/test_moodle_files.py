@@ -202,6 +202,7 @@ def test_examples_txt():
         Kind.SHORT_TEXT: 9,
         Kind.NUMERIC: 8,
         Kind.MATCHING: 3,
+        Kind.ORDERING: 0,  # GIFT has no syntax for it
     }
     assert {question.text_format for question in questions} == {"plain", "markdown"}
     hometown = next(q for q in questions if q.title == "Jesus' hometown" and q.kind is Kind.SINGLE)

@@ -18,8 +18,12 @@ from coursework.db import utcnow
 from coursework.extensions import db
 from coursework.policy import policy_of
 from quizzes import services
-from quizzes.api import answers_form
 from quizzes.gift import dump_gift, parse_gift
+from quizzes.kinds import answers_from_form, answers_from_json
+from quizzes.kinds.matching import MatchingAnswer
+from quizzes.kinds.multiple import MultipleAnswer
+from quizzes.kinds.short_text import TextAnswer
+from quizzes.kinds.single import SingleAnswer
 from quizzes.models import Attempt
 from quizzes.spec import Kind, question_to_dict
 from tests.quizzes.kit import EVERY_KIND
@@ -619,30 +623,53 @@ def test_unpublished_quizzes_are_404_to_learners(make_quiz, learner, instructor)
     assert learner.get(f"{API}/quizzes/{quiz.id}/attempts").status_code == 404
 
 
-def test_answers_form_matches_the_html_forms_naming(make_quiz, make_user):
+def test_json_and_form_answers_parse_into_the_same_typed_answers(make_quiz, make_user):
+    """The API and the page read answers through the same kind, each from its own shape."""
     quiz = make_quiz()
     attempt = services.start_attempt(make_user(), quiz)
     shown = services.shown_questions(attempt)
     by_kind = {q.spec.kind: q for q in shown}
-    single, matching = by_kind[Kind.SINGLE], by_kind[Kind.MATCHING]
-    form = answers_form(
+    single, multiple, matching = (
+        by_kind[Kind.SINGLE],
+        by_kind[Kind.MULTIPLE],
+        by_kind[Kind.MATCHING],
+    )
+    true_false, numeric = by_kind[Kind.TRUE_FALSE], by_kind[Kind.NUMERIC]
+    from_json = answers_from_json(
         shown,
         {
-            "answers": {
-                str(single.key): {"choice": 1},
-                str(matching.key): {"pairs": {"1": "Woof"}},
-                str(by_kind[Kind.TRUE_FALSE].key): None,
-            }
+            str(single.key): {"choice": 1},
+            str(multiple.key): {"choices": [2, 1]},
+            str(matching.key): {"pairs": {"1": "Woof"}},
+            str(numeric.key): {"text": " 8 "},
+            str(true_false.key): None,
         },
     )
-    assert form == MultiDict(
-        [
-            (f"q{single.key}-present", "1"),
-            (f"q{single.key}", "1"),
-            (f"q{matching.key}-present", "1"),
-            (f"q{matching.key}-1", "Woof"),
-            (f"q{by_kind[Kind.TRUE_FALSE].key}-present", "1"),
-        ]
+    from_form = answers_from_form(
+        shown,
+        MultiDict(
+            [
+                (f"q{single.key}", "1"),
+                (f"q{multiple.key}", "1"),
+                (f"q{multiple.key}", "2"),
+                (f"q{matching.key}-1", "Woof"),
+                (f"q{numeric.key}", "8"),
+                (f"q{true_false.key}-present", "1"),
+            ]
+        ),
+    )
+    assert (
+        from_json
+        == from_form
+        == {
+            single.key: SingleAnswer(single.choice_for_option(1)),
+            multiple.key: MultipleAnswer(
+                frozenset({multiple.choice_for_option(1), multiple.choice_for_option(2)})
+            ),
+            matching.key: MatchingAnswer({1: "Woof"}),
+            numeric.key: TextAnswer("8"),
+            true_false.key: None,
+        }
     )
 
 

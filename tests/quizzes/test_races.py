@@ -14,7 +14,7 @@ from coursework.extensions import db
 from coursework.progress import services as progress
 from coursework.progress.models import LearningEvent
 from lessons import services as lessons
-from quizzes import grading, services
+from quizzes import services
 from quizzes.models import Attempt, Response
 
 pytestmark = pytest.mark.postgres_only
@@ -80,11 +80,10 @@ def test_the_attempt_limit_holds_under_concurrent_starts_and_submits(app, make_u
 
 def test_twenty_submissions_of_one_attempt_grade_it_once(app, make_user, make_quiz):
     from tests.quizzes.kit import right_answers
-    from tests.quizzes.test_attempts import form
 
     learner, quiz = make_user(), make_quiz()
     attempt = services.start_attempt(learner, quiz)
-    services.save_answers(attempt, form(right_answers(attempt)))
+    services.save_answers(attempt, right_answers(attempt))
     attempt_id, learner_id = attempt.id, learner.id
 
     def submit() -> tuple:
@@ -131,7 +130,6 @@ def test_a_save_racing_the_submit_is_either_graded_or_refused(app, make_user, ma
     first) or refused with Conflict (409); the stored answer never contradicts its grade."""
     from coursework.accounts.models import User
     from tests.quizzes.kit import right_answers, wrong_answers
-    from tests.quizzes.test_attempts import form
 
     quiz_id = make_quiz().id
     rounds = []
@@ -141,8 +139,8 @@ def test_a_save_racing_the_submit_is_either_graded_or_refused(app, make_user, ma
         right = right_answers(attempt)
         # Half the questions answered already (the save updates them), half not (it inserts).
         first_half = dict(list(right.items())[: len(right) // 2])
-        services.save_answers(attempt, form(first_half))
-        rounds.append((learner.id, attempt.id, form(wrong_answers(attempt))))
+        services.save_answers(attempt, first_half)
+        rounds.append((learner.id, attempt.id, wrong_answers(attempt)))
 
     outcomes = []
     for learner_id, attempt_id, wrong in rounds:
@@ -167,9 +165,7 @@ def test_a_save_racing_the_submit_is_either_graded_or_refused(app, make_user, ma
         stored = {response.question_key: response for response in attempt.responses}
         for question in services.shown_questions(attempt):
             response = stored[question.key]
-            regraded = grading.grade(
-                question.spec, services.grader_answer(question, response.answer)
-            )
+            regraded = question.grade(response.answer)
             assert (response.fraction, response.outcome) == (
                 regraded.fraction,
                 regraded.outcome.value,
@@ -183,7 +179,6 @@ def test_a_save_racing_the_submit_is_either_graded_or_refused(app, make_user, ma
 def test_twenty_concurrent_first_saves_of_one_answer_store_one_response(app, make_user, make_quiz):
     from coursework.accounts.models import User
     from tests.quizzes.kit import right_answers
-    from tests.quizzes.test_attempts import form
 
     learner = make_user()
     attempt = services.start_attempt(learner, make_quiz())
@@ -192,7 +187,7 @@ def test_twenty_concurrent_first_saves_of_one_answer_store_one_response(app, mak
 
     def save() -> int:
         mine = services.get_attempt(attempt_id, db.session.get(User, learner_id))
-        return services.save_answers(mine, form({name: value}))
+        return services.save_answers(mine, {name: value})
 
     results = all_at_once(app, save)
     assert results == [1] * WORKERS, results

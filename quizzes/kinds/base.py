@@ -1,0 +1,229 @@
+"""The kind interface, the registry, and reading a whole attempt's answers through it."""
+
+from __future__ import annotations
+
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from coursework.errors import RuleViolation
+from quizzes import grading
+from quizzes import spec as qspec
+
+# Longest typed answer kept; longer text is cut, as the input's maxlength does in a browser.
+MAX_TYPED = 500
+
+Add = Callable[[str, str], None]
+_random = secrets.SystemRandom()
+
+
+class AnswerProblem(ValueError):
+    """An answer that does not fit its question; the message says why, for the learner."""
+
+
+@dataclass(frozen=True)
+class ShownQuestion:
+    """A question as one attempt shows it: its key, plain form and choice order."""
+
+    key: int
+    number: int
+    spec: qspec.Question
+    choice_ids: tuple[int, ...]  # in the snapshot's (authored) order
+    shown_choice_ids: tuple[int, ...]  # in the order this learner sees them
+    shown_answer_options: tuple[str, ...]  # matching: answers in this learner's order
+
+    @property
+    def kind(self) -> QuestionKind:
+        return kind_of(self.spec.kind)
+
+    @property
+    def name(self) -> str:
+        """The question's name in the attempt form."""
+        return f"q{self.key}"
+
+    def choice(self, choice_id: int) -> qspec.Choice:
+        return self.spec.choices[self.choice_ids.index(choice_id)]
+
+    # Learners name options by their place in the order they were shown (1, 2, …), never
+    # by choice id: ids follow the authored order, which would undo the shuffling.
+    @property
+    def options(self) -> list[tuple[int, str]]:
+        return [(n, self.choice(cid).text) for n, cid in enumerate(self.shown_choice_ids, 1)]
+
+    def choice_for_option(self, option: Any) -> int | None:
+        if isinstance(option, str) and option.isdigit():
+            option = int(option)
+        is_number = isinstance(option, int) and not isinstance(option, bool)
+        if is_number and 1 <= option <= len(self.shown_choice_ids):
+            return self.shown_choice_ids[option - 1]
+        return None
+
+    def option_for_choice(self, choice_id: int) -> int | None:
+        if choice_id in self.shown_choice_ids:
+            return self.shown_choice_ids.index(choice_id) + 1
+        return None
+
+    def read(self, stored: dict | None) -> Any:
+        """A stored answer as its kind's typed answer; None when there is none."""
+        return self.kind.from_stored(self, stored) if stored else None
+
+    def public_answer(self, stored: dict | None) -> dict:
+        """A stored answer as the learner's side names it (options, not choice ids)."""
+        answer = self.read(stored)
+        return self.kind.public(self, answer) if answer is not None else {}
+
+    def grade(self, stored: dict | None, *, all_or_nothing: bool = False) -> grading.Grade:
+        return grading.grade(
+            self.spec,
+            self.kind.grader_input(self, self.read(stored)),
+            all_or_nothing=all_or_nothing,
+        )
+
+
+class QuestionKind(ABC):
+    """What one kind of question is. Subclasses set the class attributes and implement every
+    abstract method; `register` puts an instance in the registry under `kind`."""
+
+    kind: ClassVar[qspec.Kind]
+    # The typed answer: a frozen dataclass whose fields are the stored form's keys.
+    answer_type: ClassVar[type]
+    # A template with the macros `input(q, answer, disabled)` and `review(q, answer, show_key)`;
+    # `answer` is the stored form (a dict, empty when there is no answer).
+    template: ClassVar[str]
+    # How a JSON body writes the answer, for error messages and the API's documentation.
+    json_shape: ClassVar[str]
+    # The learner's inputs carry a hint (`q<key>-hint`) that describes the whole question.
+    has_hint: ClassVar[bool] = False
+    # The question's fields (of spec.Question) that only some kinds have and this one uses.
+    spec_fields: ClassVar[frozenset[str]]
+    # GIFT can write it (the GIFT writer refuses a kind that it cannot).
+    in_gift: ClassVar[bool] = True
+    # The quiz's "shuffle choices" setting reorders this kind's choices for each attempt.
+    shuffles_choices: ClassVar[bool] = False
+
+    def arrange(self, choice_ids: list[int], shuffle: bool) -> list[int]:
+        """The choices' order for one attempt; `shuffle` is the quiz's setting."""
+        arranged = list(choice_ids)
+        if shuffle and self.shuffles_choices:
+            _random.shuffle(arranged)
+        return arranged
+
+    def shown_options(self, question: qspec.Question) -> list[str] | None:
+        """Answers on offer in the order one attempt shows them, when the kind has its own
+        (kept in the attempt's layout); None when it has none."""
+        return None
+
+    @property
+    def label(self) -> str:
+        return self.kind.label
+
+    def presented(self, q: ShownQuestion) -> dict:
+        """What a learner is offered to answer with, beyond the question's text (options,
+        prompts), for the API; an allow-list, never weights or feedback."""
+        return {}
+
+    @abstractmethod
+    def from_form(self, q: ShownQuestion, values: Mapping[str, Any]) -> Any:
+        """The answer in the attempt form's values, or None when it is blank. Values that do
+        not belong to the question (an option it does not have) are dropped."""
+
+    @abstractmethod
+    def from_json(self, q: ShownQuestion, body: Mapping[str, Any]) -> Any:
+        """The answer in a JSON body, or None when it is empty; AnswerProblem when it does
+        not fit the question."""
+
+    @abstractmethod
+    def from_stored(self, q: ShownQuestion, stored: dict) -> Any:
+        """The typed answer from its stored (JSON column) form."""
+
+    def to_stored(self, answer: Any) -> dict:
+        return {name: _plain(getattr(answer, name)) for name in answer.__dataclass_fields__}
+
+    @abstractmethod
+    def public(self, q: ShownQuestion, answer: Any) -> dict:
+        """The answer as the learner's side names it, in the JSON body's shape."""
+
+    @abstractmethod
+    def grader_input(self, q: ShownQuestion, answer: Any) -> Any:
+        """The answer in the form the kind's pure grader (grading.py) takes."""
+
+    @abstractmethod
+    def answer_key(self, q: ShownQuestion) -> dict:
+        """The right answer, in the shape a learner's answer takes, for the review."""
+
+    @abstractmethod
+    def right_answer(self, q: ShownQuestion) -> Any:
+        """A typed answer that earns full marks (demo data and tests answer with it)."""
+
+    @abstractmethod
+    def wrong_answer(self, q: ShownQuestion) -> Any:
+        """A typed answer that earns nothing, or None when the kind has no such answer."""
+
+    @abstractmethod
+    def check(self, question: qspec.Question, add: Add) -> None:
+        """Report what is wrong with a question of this kind through `add(field, message)`."""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return list(value)  # an order, kept
+    if isinstance(value, Mapping):
+        return {str(k): v for k, v in value.items()}
+    return value
+
+
+KINDS: dict[qspec.Kind, QuestionKind] = {}
+
+
+def register(cls: type[QuestionKind]) -> type[QuestionKind]:
+    KINDS[cls.kind] = cls()
+    return cls
+
+
+def kind_of(kind: qspec.Kind | str) -> QuestionKind:
+    return KINDS[qspec.Kind(kind)]
+
+
+def _mentions(q: ShownQuestion, values: Mapping[str, Any]) -> bool:
+    name = q.name
+    return any(key == name or key.startswith(name + "-") for key in values)
+
+
+def answers_from_form(questions: Iterable[ShownQuestion], values: Mapping[str, Any]) -> dict:
+    """Question key -> typed answer (None to clear it) for each question the form names;
+    questions it does not name are left out, so they keep their saved answers."""
+    return {q.key: q.kind.from_form(q, values) for q in questions if _mentions(q, values)}
+
+
+def answers_from_json(questions: Iterable[ShownQuestion], body: Mapping[str, Any]) -> dict:
+    """Question key -> typed answer (None clears) from a JSON body's answers by key. Every
+    answer is checked against its question, and any problem is a RuleViolation naming the
+    key, so nothing a learner sends is silently dropped."""
+    by_key = {str(q.key): q for q in questions}
+    answers: dict[int, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for key, value in body.items():
+        q = by_key.get(key)
+        if q is None:
+            errors[key] = ["This attempt has no question with this key."]
+            continue
+        try:
+            answers[q.key] = None if value is None else q.kind.from_json(q, value)
+        except AnswerProblem as problem:
+            errors[key] = [str(problem)]
+    if errors:
+        raise RuleViolation("Some answers do not fit their questions.", {"answers": errors})
+    return answers
+
+
+def shape_problem(kind: QuestionKind) -> AnswerProblem:
+    return AnswerProblem(f"A {kind.label.lower()} answer looks like {kind.json_shape}.")
+
+
+def typed_text(value: Any) -> str:
+    """A typed answer as kept: trimmed, and cut at MAX_TYPED characters."""
+    return value.strip()[:MAX_TYPED] if isinstance(value, str) else ""

@@ -1,0 +1,84 @@
+"""Short answer: typed text compared with accepted answers (see grading.grade_short_text)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from quizzes import grading
+from quizzes import spec as qspec
+from quizzes.kinds.base import (
+    Add,
+    QuestionKind,
+    ShownQuestion,
+    register,
+    shape_problem,
+    typed_text,
+)
+
+
+@dataclass(frozen=True)
+class TextAnswer:
+    text: str
+
+
+def full(weight: float) -> bool:
+    return weight >= 1 or math.isclose(weight, 1)
+
+
+class Typed(QuestionKind):
+    """A kind whose answer is a line the learner types (short text, numeric)."""
+
+    answer_type = TextAnswer
+
+    def from_form(self, q: ShownQuestion, values: Mapping[str, Any]) -> TextAnswer | None:
+        text = typed_text(values.get(q.name))
+        return TextAnswer(text) if text else None
+
+    def from_json(self, q: ShownQuestion, body: Mapping[str, Any]) -> TextAnswer | None:
+        if not isinstance(body.get("text"), str):
+            raise shape_problem(self)
+        text = typed_text(body["text"])
+        return TextAnswer(text) if text else None
+
+    def from_stored(self, q: ShownQuestion, stored: dict) -> TextAnswer | None:
+        text = stored.get("text")
+        return TextAnswer(text) if isinstance(text, str) and text else None
+
+    def public(self, q: ShownQuestion, answer: TextAnswer) -> dict:
+        return {"text": answer.text}
+
+    def grader_input(self, q: ShownQuestion, answer: TextAnswer | None) -> str | None:
+        return answer.text if answer is not None else None
+
+    def wrong_answer(self, q: ShownQuestion) -> TextAnswer | None:
+        wrong = TextAnswer("-999.5 (not an answer)")
+        return wrong if self.grade_of(q, wrong) == 0 else None
+
+    def grade_of(self, q: ShownQuestion, answer: TextAnswer) -> float:
+        return grading.grade(q.spec, self.grader_input(q, answer)).fraction
+
+
+@register
+class ShortText(Typed):
+    kind = qspec.Kind.SHORT_TEXT
+    template = "quizzes/kinds/short_text.html"
+    spec_fields = frozenset({"choices"})
+    json_shape = '{"text": "..."}'
+
+    def answer_key(self, q: ShownQuestion) -> dict:
+        return {"texts": [choice.text for choice in q.spec.choices if full(choice.weight)]}
+
+    def right_answer(self, q: ShownQuestion) -> TextAnswer:
+        return TextAnswer(max(q.spec.choices, key=lambda c: c.weight).text)
+
+    def check(self, question: qspec.Question, add: Add) -> None:
+        accepted = question.choices
+        if not accepted or not any(math.isclose(c.weight, 1) for c in accepted):
+            add("choices", "Give at least one accepted answer worth 100%.")
+        if any(not c.text.strip() for c in accepted):
+            add("choices", "Every accepted answer needs text.")
+        if any(not 0 <= c.weight <= 1 for c in accepted):
+            add("choices", "Accepted answers are worth from 0% to 100%.")
