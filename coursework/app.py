@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
 from coursework import config as configuration
+from coursework import tasks
 from coursework.errors import (
     RETRY_AFTER_SECONDS,
     log_database_unavailable,
@@ -171,6 +172,7 @@ def import_models() -> None:
     import coursework.accounts.models
     import coursework.certificates.models
     import coursework.mail
+    import coursework.tasks
     import coursework.organisations.models
     import coursework.progress.models  # noqa: F401
     import lessons.models  # noqa: F401
@@ -195,6 +197,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_session_user)
     user_loaded_from_cookie.connect(bind_restored_session, app)
     api.init_app(app, spec_kwargs={"extra_plugins": [AccessPolicyPlugin(app)]})
+    tasks.init_app(app)
 
 
 def bind_restored_session(sender: Flask, user) -> None:

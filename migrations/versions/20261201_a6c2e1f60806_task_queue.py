@@ -17,8 +17,31 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table('failed_jobs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('arguments', sa.Text(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('failed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('retried_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_failed_jobs'))
+    )
+    # Messages kept before the queue existed were either sent or are in the outbox only.
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('html', sa.Text(), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('unsubscribe_url', sa.Text(), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('state', sa.String(length=16), nullable=False, server_default='outbox'))
+    op.execute("UPDATE outbox_messages SET state = 'sent' WHERE sent_at IS NOT NULL")
+    op.execute("UPDATE outbox_messages SET state = 'failed' WHERE sent_at IS NULL AND error <> ''")
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.alter_column('html', server_default=None)
+        batch_op.alter_column('unsubscribe_url', server_default=None)
+        batch_op.alter_column('state', server_default=None)
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_column('state')
+        batch_op.drop_column('unsubscribe_url')
+        batch_op.drop_column('html')
+    op.drop_table('failed_jobs')
