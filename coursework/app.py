@@ -172,9 +172,9 @@ def import_models() -> None:
     import coursework.accounts.models
     import coursework.certificates.models
     import coursework.mail
-    import coursework.tasks
     import coursework.organisations.models
-    import coursework.progress.models  # noqa: F401
+    import coursework.progress.models
+    import coursework.tasks  # noqa: F401
     import lessons.models  # noqa: F401
     import quizzes.models  # noqa: F401
 
