@@ -23,8 +23,9 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey
 from huey.api import TaskWrapper
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 from sqlalchemy import String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
@@ -41,7 +42,7 @@ FIRST_RETRY_DELAY = 30
 
 # Tasks are bound to this instance when their modules are imported; `init_app` gives it the
 # storage the configuration asks for.
-huey: Huey = Huey("coursework", immediate=True)
+huey: Huey = Huey("coursework", immediate=True, storage_class=MemoryStorage)
 _jobs: dict[str, TaskWrapper] = {}
 _app: Flask | None = None
 
@@ -72,9 +73,9 @@ def storage_for(config: dict[str, Any], instance_path: str):
     """Redis when REDIS_URL is set (shared by every worker), else a file of this instance."""
     name = config["QUEUE_NAME"]
     if config.get("REDIS_URL"):
-        return RedisHuey(name, url=config["REDIS_URL"]).storage
+        return RedisStorage(name, url=config["REDIS_URL"])
     os.makedirs(instance_path, exist_ok=True)
-    return SqliteHuey(name, filename=os.path.join(instance_path, "queue.sqlite")).storage
+    return SqliteStorage(name, filename=os.path.join(instance_path, "queue.sqlite"))
 
 
 def job(function: Callable[..., Any]) -> TaskWrapper:
