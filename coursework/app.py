@@ -216,9 +216,9 @@ def register_blueprints(app: Flask) -> None:
     from coursework.organisations.dashboard import bp as dashboard_bp
     from coursework.organisations.token_views import bp as tokens_bp
     from coursework.organisations.views import bp as organisations_bp
-    from coursework.task_views import bp as tasks_bp
     from coursework.progress.api import blp as progress_api
     from coursework.progress.views import bp as progress_bp
+    from coursework.task_views import bp as tasks_bp
     from lessons.api import blp as lessons_api
     from lessons.views import bp as lessons_bp
     from quizzes.api import authoring as quiz_authoring_api
