@@ -50,7 +50,7 @@ run: install
 worker: install
 	$(CONSUMER)
 
-## The same, behind gunicorn, as in production.
+## The same, behind gunicorn, as in production (run `make worker` beside it for the queue).
 serve: install
 	$(FLASK) setup --url http://$(HOST):$(PORT)
 	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
