@@ -173,6 +173,7 @@ def import_models() -> None:
     import coursework.certificates.models
     import coursework.mail
     import coursework.organisations.models
+    import coursework.organisations.reminders
     import coursework.progress.models
     import coursework.tasks  # noqa: F401
     import lessons.models  # noqa: F401

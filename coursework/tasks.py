@@ -78,6 +78,14 @@ def storage_for(config: dict[str, Any], instance_path: str):
     return SqliteStorage(name, filename=os.path.join(instance_path, "queue.sqlite"))
 
 
+def _job_context():
+    """The caller's app when a job runs at once (immediate mode), else the worker's; either
+    way a context of its own, so the job has its own database session."""
+    app = current_app._get_current_object() if has_app_context() else _app
+    assert app is not None, "coursework.tasks.init_app was not called"
+    return app.app_context()
+
+
 def job(function: Callable[..., Any]) -> TaskWrapper:
     """Register `function` as a job. Its arguments must be JSON values (ids, not objects):
     they are stored with the job, and again with a failed one for an admin's retry."""
@@ -85,11 +93,7 @@ def job(function: Callable[..., Any]) -> TaskWrapper:
 
     @wraps(function)
     def run(*args: Any, task=None) -> Any:
-        # The caller's app when it runs at once (immediate mode), else the worker's. Either
-        # way a context of its own, so the job has its own session.
-        app = current_app._get_current_object() if has_app_context() else _app
-        assert app is not None, "coursework.tasks.init_app was not called"
-        with app.app_context():
+        with _job_context():
             try:
                 return function(*args)
             except Exception as error:
@@ -102,6 +106,23 @@ def job(function: Callable[..., Any]) -> TaskWrapper:
     )
     _jobs[name] = wrapper
     return wrapper
+
+
+def periodic(schedule: Callable[[datetime], bool]):
+    """Register a job the queue's scheduler runs on `schedule` (a `huey.crontab`). Not
+    retried: the next run picks up whatever this one missed."""
+
+    def register(function: Callable[[], Any]):
+        name = f"{function.__module__}.{function.__name__}"
+
+        @wraps(function)
+        def run() -> Any:
+            with _job_context():
+                return function()
+
+        return huey.periodic_task(schedule, name=name)(run)
+
+    return register
 
 
 def _after_failure(name: str, args: tuple, error: Exception, task) -> None:

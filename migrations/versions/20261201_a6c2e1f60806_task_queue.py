@@ -26,6 +26,18 @@ def upgrade():
     sa.Column('retried_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_failed_jobs'))
     )
+    op.create_table('reminders_sent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_reminders_sent_course_id_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_reminders_sent_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminders_sent')),
+    sa.UniqueConstraint('user_id', 'course_id', 'due_on', 'kind', name=op.f('uq_reminders_sent_user_id_course_id_due_on_kind'))
+    )
     # Messages kept before the queue existed were either sent or are in the outbox only.
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('html', sa.Text(), nullable=False, server_default=''))
@@ -44,4 +56,5 @@ def downgrade():
         batch_op.drop_column('state')
         batch_op.drop_column('unsubscribe_url')
         batch_op.drop_column('html')
+    op.drop_table('reminders_sent')
     op.drop_table('failed_jobs')

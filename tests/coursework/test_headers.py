@@ -19,11 +19,11 @@ from coursework.certificates.models import Certificate
 from coursework.extensions import db
 from coursework.headers import CONTENT_SECURITY_POLICY
 from coursework.mail import OutboxMessage
-from coursework.tasks import FailedJob
 from coursework.organisations import services as organisations
 from coursework.organisations import tokens
 from coursework.policy import policy_of
 from coursework.progress import services as progress
+from coursework.tasks import FailedJob
 from lessons import services as lessons
 from quizzes import services as quizzes
 from tests.conftest import RequestContextClient
