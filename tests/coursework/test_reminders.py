@@ -15,6 +15,7 @@ from coursework.organisations import reminders
 from coursework.organisations import services as organisations
 from coursework.progress import services as progress
 from lessons import services as lessons
+from tests.quizzes.test_races import together
 
 DUE = date.today() + timedelta(days=30)
 
@@ -93,3 +94,18 @@ def test_the_scheduler_runs_the_reminders_hourly_with_the_clock_it_reads(learner
     reminders.due_reminders.call_local()
     reminders.due_reminders.call_local()
     assert subjects_to(learner.email) == ["Kitchen Safety is due tomorrow"]
+
+
+@pytest.mark.postgres_only
+def test_workers_running_the_reminders_at_the_same_moment_send_each_once(app, learner):
+    """Every consumer's scheduler may enqueue the hourly run: they meet in the database."""
+    day = DUE - timedelta(days=7)
+
+    def run() -> int:
+        sent = reminders.send_due_reminders(day)
+        db.session.commit()
+        return sent
+
+    results = together(app, [run] * 8)
+    assert sorted(results) == [0] * 7 + [1], results
+    assert subjects_to(learner.email) == ["Kitchen Safety is due in 7 days"]
