@@ -213,6 +213,7 @@ def register_blueprints(app: Flask) -> None:
     from coursework.api_docs import bp as api_docs_bp
     from coursework.certificates.api import blp as certificates_api
     from coursework.certificates.views import bp as certificates_bp
+    from coursework.notification_views import bp as notifications_bp
     from coursework.organisations.api import blp as organisations_api
     from coursework.organisations.dashboard import bp as dashboard_bp
     from coursework.organisations.token_views import bp as tokens_bp
@@ -239,6 +240,7 @@ def register_blueprints(app: Flask) -> None:
         tokens_bp,
         api_docs_bp,
         tasks_bp,
+        notifications_bp,
     ):
         app.register_blueprint(blueprint)
     for blueprint in (

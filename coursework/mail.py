@@ -20,11 +20,12 @@ from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import ForeignKey, String, Text, select, update
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import ForeignKey, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coursework import tasks
-from coursework.db import utcnow
+from coursework.db import insert_or_ignore, utcnow
 from coursework.extensions import db
 from coursework.lengths import fit
 
@@ -120,6 +121,81 @@ def deliver(message_id: int) -> None:
         raise
     message.state, message.sent_at, message.error = SENT, utcnow(), ""
     db.session.commit()
+
+
+# ---- notifications: mail a person did not ask for, which they may switch off -----------------
+
+# kind -> what the Preferences page calls it; higher layers register their kinds.
+NOTIFICATIONS: dict[str, str] = {}
+UNSUBSCRIBE_SALT = "coursework.unsubscribe"
+
+
+class NotificationOptOut(db.Model):
+    """A kind of notification one person has switched off."""
+
+    __tablename__ = "notification_opt_outs"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+def register_notification(kind: str, label: str) -> str:
+    NOTIFICATIONS[kind] = label
+    return kind
+
+
+def switched_off(user_id: int) -> set[str]:
+    return set(
+        db.session.scalars(
+            select(NotificationOptOut.kind).where(NotificationOptOut.user_id == user_id)
+        )
+    )
+
+
+def set_switched_off(user_id: int, kinds: set[str]) -> None:
+    """Exactly these registered kinds off for this person, the others on; the caller commits."""
+    kinds &= set(NOTIFICATIONS)
+    db.session.execute(delete(NotificationOptOut).where(NotificationOptOut.user_id == user_id))
+    db.session.add_all(NotificationOptOut(user_id=user_id, kind=kind) for kind in sorted(kinds))
+
+
+def unsubscribe_token(user_id: int, kind: str) -> str:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], UNSUBSCRIBE_SALT).dumps(
+        [user_id, kind]
+    )
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """The (person, kind) a link from a notification names, or None if it was not ours."""
+    try:
+        user_id, kind = URLSafeSerializer(current_app.config["SECRET_KEY"], UNSUBSCRIBE_SALT).loads(
+            token
+        )
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(user_id, int) or kind not in NOTIFICATIONS:
+        return None
+    return user_id, kind
+
+
+def unsubscribe(user_id: int, kind: str) -> None:
+    """Switch one kind off (again, harmlessly); the caller commits."""
+    insert_or_ignore(db.session, NotificationOptOut, user_id=user_id, kind=kind)
+
+
+def notify(
+    user_id: int, to: str, kind: str, subject: str, body: str, *, link: str = ""
+) -> OutboxMessage | None:
+    """Send a notification of a registered kind unless the person switched it off; it
+    carries a one-click unsubscribe link for that kind. The caller commits."""
+    if kind in switched_off(user_id):
+        return None
+    path = f"/unsubscribe/{unsubscribe_token(user_id, kind)}"
+    url = current_app.config["PUBLIC_URL"].rstrip("/") + path
+    body += f"\nTo stop these emails ({NOTIFICATIONS[kind].lower()}):\n{url}\n"
+    return send(to, subject, body, link=link, unsubscribe_url=url)
 
 
 def latest_to(address: str, limit: int) -> list[OutboxMessage]:

@@ -40,8 +40,8 @@ PENDING = "coursework.pending_jobs"
 RETRIES = 5
 FIRST_RETRY_DELAY = 30
 
-# Tasks are bound to this instance when their modules are imported; `init_app` gives it the
-# storage the configuration asks for.
+# Tasks are bound to this instance when their modules are imported; `activate` gives it the
+# storage the app's configuration asks for.
 huey: Huey = Huey("coursework", immediate=True, storage_class=MemoryStorage)
 _jobs: dict[str, TaskWrapper] = {}
 _app: Flask | None = None
@@ -60,13 +60,25 @@ class FailedJob(db.Model):
     retried_at: Mapped[datetime | None]
 
 
+EXTENSION = "coursework.queue"
+
+
 def init_app(app: Flask) -> None:
-    """Point the queue at the configured storage; jobs run in this app's context."""
+    """Remember which queue this app uses: none (jobs run at once) or its storage."""
     global _app
     _app = app
-    huey.immediate = bool(app.config["QUEUE_IMMEDIATE"])
-    if not huey.immediate:
-        huey.storage = storage_for(app.config, app.instance_path)
+    app.extensions[EXTENSION] = (
+        None if app.config["QUEUE_IMMEDIATE"] else storage_for(app.config, app.instance_path)
+    )
+
+
+def activate(app: Flask) -> None:
+    """Point the queue at `app`'s storage (or run jobs at once). A process serves one app,
+    so after the first call this changes nothing; tests build several apps."""
+    storage = app.extensions[EXTENSION]
+    huey.immediate = storage is None
+    if storage is not None and huey.storage is not storage:
+        huey.storage = storage
 
 
 def storage_for(config: dict[str, Any], instance_path: str):
@@ -145,6 +157,8 @@ def enqueue_after_commit(task: TaskWrapper, *args: Any) -> None:
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session: Session) -> None:
     pending = session.info.pop(PENDING, [])
+    if pending:
+        activate(current_app._get_current_object() if has_app_context() else _app)
     for task, args in pending:
         task(*args)
 

@@ -8,4 +8,5 @@ from __future__ import annotations
 from coursework import create_app, tasks
 
 app = create_app({"QUEUE_IMMEDIATE": False})
+tasks.activate(app)
 huey = tasks.huey

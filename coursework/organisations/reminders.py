@@ -27,6 +27,9 @@ from coursework.organisations.models import Organisation
 log = logging.getLogger(__name__)
 
 DUE_IN_7_DAYS, DUE_TOMORROW, OVERDUE = "due_in_7_days", "due_tomorrow", "overdue"
+ASSIGNMENT_REMINDERS = mail.register_notification(
+    "assignment_reminders", "Reminders of courses due soon, and overdue"
+)
 
 
 class ReminderSent(db.Model):
@@ -60,7 +63,7 @@ def send_due_reminders(today: date) -> int:
     for organisation in db.session.scalars(select(Organisation).order_by(Organisation.id)):
         for row in report.build_rows(organisation, today):
             kind = kind_for(row, today)
-            if kind is None:
+            if kind is None or ASSIGNMENT_REMINDERS in mail.switched_off(row.user_id):
                 continue
             if not insert_or_ignore(
                 db.session,
@@ -88,7 +91,7 @@ def _remind(row: report.Row, kind: str) -> None:
         f"Hello {row.name},\n\nThe course {row.course_title} {sentence} and you have not "
         f"finished it yet ({row.percent}% done).\n\nContinue where you left off:\n{course_url}\n"
     )
-    mail.send(row.email, subject, body, link=course_url)
+    mail.notify(row.user_id, row.email, ASSIGNMENT_REMINDERS, subject, body, link=course_url)
 
 
 @tasks.periodic(crontab(minute="5"))

@@ -38,6 +38,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reminders_sent')),
     sa.UniqueConstraint('user_id', 'course_id', 'due_on', 'kind', name=op.f('uq_reminders_sent_user_id_course_id_due_on_kind'))
     )
+    op.create_table('notification_opt_outs',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_opt_outs_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'kind', name=op.f('pk_notification_opt_outs'))
+    )
     # Messages kept before the queue existed were either sent or are in the outbox only.
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('html', sa.Text(), nullable=False, server_default=''))
@@ -56,5 +62,6 @@ def downgrade():
         batch_op.drop_column('state')
         batch_op.drop_column('unsubscribe_url')
         batch_op.drop_column('html')
+    op.drop_table('notification_opt_outs')
     op.drop_table('reminders_sent')
     op.drop_table('failed_jobs')

@@ -42,6 +42,7 @@ NOT_FROM_INPUT = {
     "outbox_messages.state": "one of the mail states",
     "failed_jobs.name": "a job's name, from the code",
     "reminders_sent.kind": "one of the reminder kinds",
+    "notification_opt_outs.kind": "only registered kinds are kept",
     "certificate_pdfs.etag": "a hash of the rendered PDF",
     "api_tokens.prefix": "generated",
     "api_tokens.token_hash": "a hash",

@@ -3,12 +3,14 @@ is finished, and run by the queue's scheduler."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
 
-from coursework import tasks
+from coursework import mail, tasks
 from coursework.extensions import db
 from coursework.mail import OutboxMessage
 from coursework.organisations import reminders
@@ -109,3 +111,56 @@ def test_workers_running_the_reminders_at_the_same_moment_send_each_once(app, le
     results = together(app, [run] * 8)
     assert sorted(results) == [0] * 7 + [1], results
     assert subjects_to(learner.email) == ["Kitchen Safety is due in 7 days"]
+
+
+def test_a_person_who_switched_reminders_off_gets_none(app, client, learner, login):
+    login(client, learner)
+    page = client.get("/account/preferences").get_data(as_text=True)
+    assert 'name="kinds" value="assignment_reminders" checked' in page
+    assert client.post("/account/preferences", data={}).status_code == 302
+    page = client.get("/account/preferences").get_data(as_text=True)
+    assert 'value="assignment_reminders" >' in page  # no longer ticked
+    assert run_days(DUE - timedelta(days=8), DUE + timedelta(days=2)) == {}
+    client.post("/account/preferences", data={"kinds": ["assignment_reminders", "made-up"]})
+    assert mail.switched_off(learner.id) == set()
+    assert list(run_days(DUE + timedelta(days=3), DUE + timedelta(days=3)).values()) == [
+        ["Kitchen Safety is overdue"]
+    ]
+
+
+def test_preferences_need_sign_in_and_a_csrf_token(app, client, learner, login, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    assert client.get("/account/preferences").status_code == 302
+    assert client.post("/account/preferences", data={}).status_code == 302  # to sign in
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    login(client, learner)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # as `csrf_on`, after sign-in
+    assert client.post("/account/preferences", data={}).status_code == 400
+    assert mail.switched_off(learner.id) == set()
+    page = client.get("/account/preferences").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/account/preferences", data={"csrf_token": token}).status_code == 302
+    assert mail.switched_off(learner.id) == {"assignment_reminders"}
+
+
+def test_one_click_unsubscribe_from_the_reminder_itself(app, client, learner, csrf_on):
+    run_days(DUE - timedelta(days=7), DUE - timedelta(days=7))
+    (message,) = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.to == learner.email, OutboxMessage.unsubscribe_url != ""
+        )
+    )
+    path = urlsplit(message.unsubscribe_url).path
+    assert path.startswith("/unsubscribe/") and message.unsubscribe_url in message.body
+    page = client.get(path).get_data(as_text=True)
+    assert "Stop these emails" in page and mail.switched_off(learner.id) == set()
+    # What a mail client does for List-Unsubscribe-Post: a POST with no session, no token.
+    response = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200 and "no longer get these emails" in response.get_data(
+        as_text=True
+    )
+    assert mail.switched_off(learner.id) == {"assignment_reminders"}
+    assert client.post(path).status_code == 200  # again: harmless
+    tampered = path[:-2] + ("AA" if not path.endswith("AA") else "BB")
+    assert client.post(tampered).status_code == 404
+    assert client.get("/unsubscribe/not-a-token").status_code == 404

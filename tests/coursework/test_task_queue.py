@@ -201,8 +201,7 @@ def test_a_real_consumer_on_redis_sends_the_mail(app, inbox, tmp_path, monkeypat
     """`make worker` as it runs in production: a separate consumer process on Redis."""
     name = f"coursework-test-{secrets.token_hex(4)}"
     storage = RedisStorage(name, url=REDIS_URL)
-    monkeypatch.setattr(tasks.huey, "_immediate", False)
-    monkeypatch.setattr(tasks.huey, "storage", storage)
+    monkeypatch.setitem(app.extensions, tasks.EXTENSION, storage)
     env = {
         **os.environ,
         "COURSEWORK_ENV": "development",
@@ -235,4 +234,6 @@ def test_a_real_consumer_on_redis_sends_the_mail(app, inbox, tmp_path, monkeypat
         consumer.terminate()
         output = consumer.communicate(timeout=10)[0].decode()
         storage.flush_all()
+        monkeypatch.undo()
+        tasks.activate(app)  # jobs at once again, for the tests that follow
     assert "coursework.mail.deliver" in output
