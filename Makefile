@@ -13,7 +13,11 @@ ACCESS_LOG := %(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-r
 LOCK    := requirements.lock
 STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 
-.PHONY: install lock run serve test fuzz bench lint format clean
+# Consumer processes for the task queue: threads per process (mail waits on the network).
+WORKER_ARGS ?= --workers 4 --worker-type thread
+CONSUMER := $(VENV)/bin/huey_consumer coursework.worker.huey $(WORKER_ARGS)
+
+.PHONY: install lock run serve worker test fuzz bench lint format clean
 
 # Every package comes from requirements.lock, pinned and checked against its hashes; the
 # project itself goes on top without resolving anything, and `pip check` proves the lock
@@ -37,12 +41,18 @@ lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra dev --generate-hashes \
 		--universal --python-version 3.11 --quiet $(LOCK_ARGS) -o $(LOCK)
 
-## Migrate, load the default course (and demo accounts in development), serve on HOST:PORT.
+## Migrate, load the default course (and demo accounts in development), serve on HOST:PORT,
+## with a queue consumer beside the server (mail, reminders) that stops with it.
 run: install
 	$(FLASK) setup
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(CONSUMER) & consumer=$$!; trap 'kill $$consumer' EXIT; \
+		$(FLASK) run --host $(HOST) --port $(PORT)
 
-## The same, behind gunicorn, as in production.
+## A queue consumer on its own: with REDIS_URL set, run as many as needed, on any machine.
+worker: install
+	$(CONSUMER)
+
+## The same, behind gunicorn, as in production (run `make worker` beside it for the queue).
 serve: install
 	$(FLASK) setup
 	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \

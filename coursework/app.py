@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
 from coursework import config as configuration
+from coursework import tasks
 from coursework.errors import (
     RETRY_AFTER_SECONDS,
     log_database_unavailable,
@@ -174,7 +175,9 @@ def import_models() -> None:
     import coursework.certificates.models
     import coursework.mail
     import coursework.organisations.models
-    import coursework.progress.models  # noqa: F401
+    import coursework.organisations.reminders
+    import coursework.progress.models
+    import coursework.tasks  # noqa: F401
     import lessons.models  # noqa: F401
     import quizzes.models  # noqa: F401
 
@@ -197,6 +200,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_session_user)
     user_loaded_from_cookie.connect(bind_restored_session, app)
     api.init_app(app, spec_kwargs={"extra_plugins": [AccessPolicyPlugin(app)]})
+    tasks.init_app(app)
 
 
 def bind_restored_session(sender: Flask, user) -> None:
@@ -211,12 +215,14 @@ def register_blueprints(app: Flask) -> None:
     from coursework.api_docs import bp as api_docs_bp
     from coursework.certificates.api import blp as certificates_api
     from coursework.certificates.views import bp as certificates_bp
+    from coursework.notification_views import bp as notifications_bp
     from coursework.organisations.api import blp as organisations_api
     from coursework.organisations.dashboard import bp as dashboard_bp
     from coursework.organisations.token_views import bp as tokens_bp
     from coursework.organisations.views import bp as organisations_bp
     from coursework.progress.api import blp as progress_api
     from coursework.progress.views import bp as progress_bp
+    from coursework.task_views import bp as tasks_bp
     from lessons.api import blp as lessons_api
     from lessons.views import bp as lessons_bp
     from quizzes.api import authoring as quiz_authoring_api
@@ -235,6 +241,8 @@ def register_blueprints(app: Flask) -> None:
         organisations_bp,
         tokens_bp,
         api_docs_bp,
+        tasks_bp,
+        notifications_bp,
     ):
         app.register_blueprint(blueprint)
     for blueprint in (

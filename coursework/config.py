@@ -82,6 +82,10 @@ class Base:
     # smtp://user:password@host:port (or smtps://, smtp+starttls://); unset: outbox only.
     MAIL_URL = os.environ.get("MAIL_URL")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Coursework <no-reply@localhost>")
+    # Jobs go to a consumer (`make worker`); immediate runs them at once, in the caller.
+    QUEUE_IMMEDIATE = os.environ.get("QUEUE_IMMEDIATE") == "1"
+    # Huey's name for the queue (its Redis keys, its SQLite table): one per deployment.
+    QUEUE_NAME = os.environ.get("QUEUE_NAME", "coursework")
 
 
 class Development(Base):
@@ -100,6 +104,7 @@ class Testing(Base):
     RATELIMIT_VERIFY = "1000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_CHEAP = True
+    QUEUE_IMMEDIATE = True
 
 
 class Production(Base):

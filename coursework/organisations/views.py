@@ -23,6 +23,7 @@ from flask import (
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from coursework import mail
 from coursework.accounts import services as accounts
 from coursework.accounts.forms import EmptyForm
 from coursework.db import utcnow
@@ -182,9 +183,12 @@ def _invited_message(organisation: Organisation, invitation_id: int, email: str)
     message = next(
         (m for m in services.outbox(organisation) if m.invitation_id == invitation_id), None
     )
-    if message is not None and message.sent_at is not None:
+    state = message.state if message is not None else mail.OUTBOX
+    if state == mail.SENT:
         return f"Invitation sent to {email}. A copy is in the outbox below."
-    if current_app.config.get("MAIL_URL"):
+    if state in (mail.QUEUED, mail.SENDING):
+        return f"Invitation to {email} created; it will be emailed shortly (copy in the outbox)."
+    if state == mail.FAILED:
         return (
             f"The invitation to {email} could not be emailed. Copy its link from the outbox "
             "below and send it to them yourself."

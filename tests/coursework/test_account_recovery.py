@@ -331,7 +331,8 @@ def test_account_mail_goes_through_the_mail_server_when_one_is_set(
             sent.append(("login", user, password))
 
         def send_message(self, message):
-            sent.append(("message", message["To"], message["Subject"], message.get_content()))
+            body = message.get_body(("plain",)).get_content()
+            sent.append(("message", message["To"], message["Subject"], body))
 
     monkeypatch.setattr(smtplib, "SMTP", FakeServer)
     monkeypatch.setitem(app.config, "MAIL_URL", "smtp://mailer:secret@mail.example:2525")

@@ -23,6 +23,7 @@ from coursework.organisations import services as organisations
 from coursework.organisations import tokens
 from coursework.policy import policy_of
 from coursework.progress import services as progress
+from coursework.tasks import FailedJob
 from lessons import services as lessons
 from quizzes import services as quizzes
 from tests.conftest import RequestContextClient
@@ -76,6 +77,9 @@ def world(app: Flask, make_user, make_quiz, course, instructor, login) -> World:
     token = tokens.create_token(org, manager, "feed")
     code = db.session.scalar(select(Certificate.code))
     message = db.session.scalar(select(OutboxMessage.id))
+    failed = FailedJob(name="coursework.mail.deliver", arguments=f"[{message}]", error="refused")
+    db.session.add(failed)
+    db.session.commit()
     values = {
         "slug": "kitchen-safety",
         "lesson_slug": "knives",
@@ -89,6 +93,7 @@ def world(app: Flask, make_user, make_quiz, course, instructor, login) -> World:
         "invitation_id": str(invited.invitation.id),
         "token_id": str(token.token.id),
         "message_id": str(message),
+        "job_id": str(failed.id),
         "filename": "css/site.css",
         "anything": "no/such/thing",
         "kid": "no-such-key",

@@ -10,8 +10,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from huey.storage import MemoryStorage
 from sqlalchemy import event, select
 
+from coursework import tasks
 from coursework.accounts import services as accounts
 from coursework.db import utcnow
 from coursework.errors import NotFound
@@ -151,6 +153,22 @@ def test_people_page_says_when_mail_is_sent(as_boss, app, org, boss, monkeypatch
     page = text(as_boss.get(response.headers["Location"]))
     assert "could not be emailed. Copy its link from the outbox" in page
     assert "Invitations are emailed" in page and "Not sent" in page and "Sending failed" in page
+
+
+def test_people_page_says_when_an_invitation_is_queued_to_be_emailed(
+    as_boss, app, org, monkeypatch
+):
+    # A queue with no consumer running: the message waits in it.
+    monkeypatch.setitem(app.config, "MAIL_URL", "smtp://127.0.0.1:1")
+    waiting = MemoryStorage("waiting")
+    monkeypatch.setitem(app.extensions, tasks.EXTENSION, waiting)
+    response = as_boss.post(
+        "/organisations/acme-training/people/invite", data={"invite-email": "x@example.com"}
+    )
+    page = text(as_boss.get(response.headers["Location"]))
+    assert "Invitation to x@example.com created; it will be emailed shortly" in page
+    assert "Queued to be emailed" in page and "could not be emailed" not in page
+    assert waiting.queue_size() == 1  # one job waiting
 
 
 def test_inviting_one_person(as_boss, org):
