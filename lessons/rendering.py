@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -91,9 +92,27 @@ def _wrap_tables(html: str) -> str:
 
 
 def slugify(text: str, max_length: int = 80) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].rstrip("-") or "section"
+    """A stable address for a title in any script: letters, marks and digits of every
+    alphabet stay (Latin letters lose their accents), anything else becomes a hyphen.
+    A title with no letters at all gets an address from its hash, so two such titles
+    do not share one."""
+    # An apostrophe joins a word ("what's" → "whats"), it does not split it.
+    decomposed = unicodedata.normalize("NFKD", re.sub("['\u2019\u02bc]", "", text))
+    kept = []
+    for char in decomposed:
+        # An accent over a Latin letter goes ("café" → "cafe"); the marks of other
+        # scripts are part of their letters (Japanese dakuten, Devanagari vowel signs).
+        if unicodedata.combining(char) and kept and kept[-1].isascii():
+            continue
+        kept.append(char)
+    words = unicodedata.normalize("NFC", "".join(kept)).lower()
+    slug = "".join(char if unicodedata.category(char)[0] in "LMN" else "-" for char in words)
+    slug = re.sub(r"-+", "-", slug).strip("-")[:max_length].rstrip("-")
+    if slug:
+        return slug
+    if not text.strip():
+        return "section"
+    return "s-" + hashlib.sha256(text.strip().encode()).hexdigest()[:8]
 
 
 def word_count(markdown: str) -> int:

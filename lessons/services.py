@@ -17,10 +17,11 @@ from sqlalchemy.orm import defer
 
 from coursework.accounts import services as accounts
 from coursework.accounts.models import User
-from coursework.db import utcnow
+from coursework.db import insert_at_free_slug, utcnow
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
-from lessons.builder import CourseSource, LessonSource
+from lessons import signals
+from lessons.builder import CourseSource, LessonSource, body_hash
 from lessons.models import Course, CourseStaff, Lesson, StaffRole
 from lessons.rendering import render_markdown
 
@@ -76,7 +77,7 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
     operator (or an admin who does not teach) has no owner unless one is named, so only
     admins may change it.
     """
-    course = find_course(source.slug)
+    course = target_course(source)
     report = ImportReport(course=course, created=course is None)
     if course is not None:
         require_staff(course.id, by)
@@ -85,10 +86,15 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
             owner = by
         if owner is not None:
             _check_instructor(owner)
-        course = report.course = Course(slug=source.slug, title=source.title)
-        db.session.add(course)
+        course = report.course = insert_at_free_slug(
+            db.session,
+            lambda slug: Course(slug=slug, title=source.title),
+            source.slug,
+            max_length=Course.slug.type.length,
+        )
+        if course is None:
+            raise Conflict("Too many courses have this title. Choose an address for this one.")
         if owner is not None:
-            db.session.flush()
             db.session.add(
                 CourseStaff(course_id=course.id, user_id=owner.id, role=StaffRole.OWNER.value)
             )
@@ -112,19 +118,27 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
         else {}
     )
     now = utcnow()
+    matched = _match_lessons(source.lessons, existing)
     for position, lesson_source in enumerate(source.lessons, start=1):
-        lesson = existing.pop(lesson_source.slug, None)
+        lesson = matched.get(position)
         if lesson is None:
             db.session.add(_new_lesson(course, lesson_source, position))
             report.added.append(lesson_source.slug)
             continue
         if lesson.retired_at is not None:
             lesson.retired_at = None
-            report.restored.append(lesson.slug)
+            report.restored.append(lesson_source.slug)
         if lesson.content_hash != lesson_source.content_hash:
+            old_hash = lesson.content_hash
+            retitled = _body_hash(lesson) == lesson_source.body_hash
+            lesson.slug = lesson_source.slug
             _apply_source(lesson, lesson_source)
             lesson.updated_at = now
-            report.updated.append(lesson.slug)
+            report.updated.append(lesson_source.slug)
+            if retitled:
+                signals.lesson_retitled.send(
+                    lesson_id=lesson.id, old_hash=old_hash, new_hash=lesson.content_hash
+                )
         elif lesson.position != position:
             report.moved.append(lesson.slug)
         elif lesson.slug not in report.restored:
@@ -145,6 +159,41 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
         len(report.retired),
     )
     return report
+
+
+def target_course(source: CourseSource) -> Course | None:
+    """The course this import updates, or None when it makes a new one.
+
+    An import never replaces a different course. The course at the source's address is
+    this one when the address was named on purpose (front matter, `--slug`, the form) or
+    when it carries the same title; then only its staff may update it. Otherwise two
+    titles met at one address ("C++" and "C#") and the import makes a new course at the
+    next free address (`c-2`, …)."""
+    existing = find_course(source.slug)
+    if existing is None or source.slug_chosen or existing.title == source.title:
+        return existing
+    return None
+
+
+def _match_lessons(sources: list[LessonSource], existing: dict[str, Lesson]) -> dict[int, Lesson]:
+    """Which stored lesson each source lesson (by position) continues: the one at its
+    address, else one left over whose text is the same (its heading was renamed). Matched
+    lessons are taken out of `existing`; what is left there is no longer in the source."""
+    matched = {}
+    for position, source in enumerate(sources, start=1):
+        if (lesson := existing.pop(source.slug, None)) is not None:
+            matched[position] = lesson
+    by_body = {}
+    for slug, lesson in existing.items():
+        by_body.setdefault(_body_hash(lesson), slug)
+    for position, source in enumerate(sources, start=1):
+        if position not in matched and (slug := by_body.pop(source.body_hash, None)):
+            matched[position] = existing.pop(slug)
+    return matched
+
+
+def _body_hash(lesson: Lesson) -> str:
+    return body_hash(lesson.source_markdown, lesson.objectives, lesson.minutes)
 
 
 def _new_lesson(course: Course, source: LessonSource, position: int) -> Lesson:

@@ -83,6 +83,15 @@ def open_lesson(user: User, lesson: Lesson) -> None:
     db.session.commit()
 
 
+def carry_completions(_sender=None, *, lesson_id: int, old_hash: str, new_hash: str) -> None:
+    """A lesson's heading was renamed over unchanged text: whoever completed it still has."""
+    db.session.execute(
+        update(LessonProgress)
+        .where(LessonProgress.lesson_id == lesson_id, LessonProgress.completed_hash == old_hash)
+        .values(completed_hash=new_hash)
+    )
+
+
 def complete_lesson(user: User, lesson: Lesson) -> bool:
     """Mark the lesson's current content completed; True only the first time."""
     enrol(user, lesson.course)
