@@ -9,6 +9,7 @@ statistics, its certificates) takes the person acting and calls `require_staff`;
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select
@@ -170,9 +171,20 @@ def target_course(source: CourseSource) -> Course | None:
     titles met at one address ("C++" and "C#") and the import makes a new course at the
     next free address (`c-2`, …)."""
     existing = find_course(source.slug)
-    if existing is None or source.slug_chosen or existing.title == source.title:
+    if source.slug_chosen or existing is None or existing.title == source.title:
         return existing
-    return None
+    # The course this title made last time, at the address it was given then.
+    taken = re.compile(re.escape(source.slug) + r"-\d+")
+    return next(
+        (
+            course
+            for course in db.session.scalars(
+                select(Course).where(Course.title == source.title).order_by(Course.id)
+            )
+            if taken.fullmatch(course.slug)
+        ),
+        None,
+    )
 
 
 def _match_lessons(sources: list[LessonSource], existing: dict[str, Lesson]) -> dict[int, Lesson]:
