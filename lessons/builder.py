@@ -14,13 +14,14 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import unquote
 
 import yaml
 from markdown_it import MarkdownIt
 
 from coursework.lengths import too_long
-from lessons.models import Course, Lesson
-from lessons.rendering import slugify, word_count
+from lessons.models import Course, CourseAsset, Lesson
+from lessons.rendering import image_sources, slugify, word_count
 
 WORDS_PER_MINUTE = 200
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -63,6 +64,28 @@ def body_hash(markdown: str, objectives, minutes: int) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Image:
+    content_type: str
+    data: bytes
+
+
+# What a browser may be sent as an image, known by its first bytes, not its name. No SVG:
+# it can carry script.
+IMAGE_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+
+
+def _image_type(data: bytes) -> str | None:
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for magic, kind in IMAGE_SIGNATURES.items() if data.startswith(magic)), None)
+
+
 @dataclass
 class CourseSource:
     slug: str
@@ -71,6 +94,8 @@ class CourseSource:
     description: str = ""
     lessons: list[LessonSource] = field(default_factory=list)
     certificate_valid_months: int | None = None
+    # Images from the course's folder, by their path as the lessons write it.
+    images: dict[str, Image] = field(default_factory=dict)
     # The address was named (front matter, --slug, the form), not derived from the title:
     # an import may then update the course already there (its staff permitting).
     slug_chosen: bool = False
@@ -87,9 +112,37 @@ def read_course(
     if not path.exists():
         raise DocumentError(f"No file or folder at {path}.")
     if path.is_dir():
-        return _finish(_read_folder(path, max_bytes), slug, str(path))
-    _check_size(path.name, path.stat().st_size, max_bytes)
-    return read_document(path.name, path.read_bytes(), slug=slug, max_bytes=max_bytes)
+        course = _finish(_read_folder(path, max_bytes), slug, str(path))
+        folder = path
+    else:
+        _check_size(path.name, path.stat().st_size, max_bytes)
+        course = read_document(path.name, path.read_bytes(), slug=slug, max_bytes=max_bytes)
+        folder = path.parent
+    course.images = _read_images(course, folder, max_bytes)
+    return course
+
+
+def _read_images(course: CourseSource, folder: Path, max_bytes: int) -> dict[str, Image]:
+    """The images the course's text shows from its own folder. One that is not there (or
+    would be outside the folder) is shown by its alt text; one that is not a PNG, JPEG,
+    GIF or WebP is refused by name."""
+    images = {}
+    root = folder.resolve()
+    texts = [course.description] + [lesson.markdown for lesson in course.lessons]
+    for src in {src for text in texts for src in image_sources(text)}:
+        if not src or "://" in src or src.startswith(("/", "data:", "mailto:")):
+            continue  # remote images are the renderer's to show as links
+        path = (root / unquote(src)).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            continue
+        _check_size(src, path.stat().st_size, max_bytes)
+        data = path.read_bytes()
+        if (kind := _image_type(data)) is None:
+            raise DocumentError(f"{src} is not a PNG, JPEG, GIF or WebP image.")
+        if too_long(src, CourseAsset.name):
+            raise DocumentError(f"the image path {src} is too long.")
+        images[src] = Image(kind, data)
+    return images
 
 
 def read_document(

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
@@ -35,8 +38,9 @@ ALLOWED_TAGS = {
     "a",
     "hr",
     "br",
+    "img",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "img": {"src", "alt", "title"}}
 # Column alignment is a class, not a style attribute: the Content-Security-Policy refuses
 # inline styles.
 ALIGNMENTS = {"left", "center", "right"}
@@ -44,9 +48,18 @@ ALLOWED_CLASSES = {cell: {f"align-{a}" for a in ALIGNMENTS} for cell in ("th", "
 TABLE_WRAPPER = '<div class="table-scroll" role="region" aria-label="{label}" tabindex="0"><table>'
 
 
-def render_markdown(source: str) -> str:
-    """Markdown to sanitised HTML whose highest heading is an h2 (the page owns the h1)."""
+def render_markdown(
+    source: str, *, images: Mapping[str, str] | None = None, image_hosts: Iterable[str] = ()
+) -> str:
+    """Markdown to sanitised HTML whose highest heading is an h2 (the page owns the h1).
+
+    `images` maps an image's source as written (`diagrams/flow.png`) to the address the app
+    serves it at; a remote image on one of `image_hosts` is shown as it is; any other image
+    becomes a link to it, or its alt text, so that no reader loses what it said."""
     tokens = _markdown.parse(source)
+    for token in tokens:
+        if token.type == "inline" and token.children:
+            token.children = _place_images(token.children, images or {}, set(image_hosts))
     levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open"]
     shift = min(levels, default=2) - 2
     for token in tokens:
@@ -56,6 +69,44 @@ def render_markdown(source: str) -> str:
         elif token.type in ("th_open", "td_open"):
             _align_by_class(token)
     return _wrap_tables(sanitise_html(_markdown.renderer.render(tokens, _markdown.options, {})))
+
+
+def _place_images(children: list[Token], images: Mapping[str, str], hosts: set[str]) -> list:
+    placed = []
+    for child in children:
+        if child.type != "image":
+            placed.append(child)
+            continue
+        src = child.attrGet("src") or ""
+        alt = "".join(part.content for part in child.children or []) or child.content
+        url = urlsplit(src)
+        if src in images:
+            child.attrSet("src", images[src])
+            placed.append(child)
+        elif url.scheme == "https" and url.hostname in hosts:
+            placed.append(child)
+        elif url.scheme in ("http", "https"):
+            link = Token("link_open", "a", 1)
+            link.attrSet("href", src)
+            text = Token("text", "", 0)
+            text.content = f"Image: {alt}" if alt else f"Image: {src}"
+            placed += [link, text, Token("link_close", "a", -1)]
+        else:
+            text = Token("text", "", 0)
+            text.content = f"[Image: {alt}]" if alt else ""
+            placed.append(text)
+    return placed
+
+
+def image_sources(markdown: str) -> list[str]:
+    """The sources of the images a Markdown text shows, as written."""
+    return [
+        child.attrGet("src") or ""
+        for token in _markdown.parse(markdown)
+        if token.type == "inline"
+        for child in token.children or []
+        if child.type == "image"
+    ]
 
 
 def sanitise_html(html: str) -> str:

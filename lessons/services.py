@@ -8,22 +8,25 @@ statistics, its certificates) takes the person acting and calls `require_staff`;
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
+from flask import current_app
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from coursework.accounts import services as accounts
 from coursework.accounts.models import User
-from coursework.db import insert_at_free_slug, utcnow
+from coursework.db import insert_at_free_slug, upsert, utcnow
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
 from lessons import signals
 from lessons.builder import CourseSource, LessonSource, body_hash
-from lessons.models import Course, CourseStaff, Lesson, StaffRole
+from lessons.models import Course, CourseAsset, CourseStaff, Lesson, StaffRole
 from lessons.rendering import render_markdown
 
 log = logging.getLogger(__name__)
@@ -99,7 +102,8 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
             db.session.add(
                 CourseStaff(course_id=course.id, user_id=owner.id, role=StaffRole.OWNER.value)
             )
-    description_html = render_markdown(source.description) if source.description else ""
+    images = _store_images(course, source)
+    description_html = _render(source.description, images) if source.description else ""
     course_fields = {
         "title": source.title,
         "summary": source.summary,
@@ -123,7 +127,7 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
     for position, lesson_source in enumerate(source.lessons, start=1):
         lesson = matched.get(position)
         if lesson is None:
-            db.session.add(_new_lesson(course, lesson_source, position))
+            db.session.add(_new_lesson(course, lesson_source, position, images))
             report.added.append(lesson_source.slug)
             continue
         if lesson.retired_at is not None:
@@ -133,7 +137,7 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
             old_hash = lesson.content_hash
             retitled = _body_hash(lesson) == lesson_source.body_hash
             lesson.slug = lesson_source.slug
-            _apply_source(lesson, lesson_source)
+            _apply_source(lesson, lesson_source, images)
             lesson.updated_at = now
             report.updated.append(lesson_source.slug)
             if retitled:
@@ -208,19 +212,64 @@ def _body_hash(lesson: Lesson) -> str:
     return body_hash(lesson.source_markdown, lesson.objectives, lesson.minutes)
 
 
-def _new_lesson(course: Course, source: LessonSource, position: int) -> Lesson:
+def _new_lesson(
+    course: Course, source: LessonSource, position: int, images: dict[str, str]
+) -> Lesson:
     lesson = Lesson(course=course, slug=source.slug, position=position)
-    _apply_source(lesson, source)
+    _apply_source(lesson, source, images)
     return lesson
 
 
-def _apply_source(lesson: Lesson, source: LessonSource) -> None:
+def _apply_source(lesson: Lesson, source: LessonSource, images: dict[str, str]) -> None:
     lesson.title = source.title
     lesson.source_markdown = source.markdown
-    lesson.body_html = render_markdown(source.markdown)
+    lesson.body_html = _render(source.markdown, images)
     lesson.objectives = list(source.objectives)
     lesson.minutes = source.minutes
     lesson.content_hash = source.content_hash
+
+
+def _render(markdown: str, images: dict[str, str]) -> str:
+    return render_markdown(
+        markdown, images=images, image_hosts=current_app.config.get("LESSON_IMAGE_HOSTS", ())
+    )
+
+
+def asset_path(course: Course, name: str) -> str:
+    """Where the app serves a course's stored image (the route is in progress.views)."""
+    return f"/courses/{quote(course.slug)}/assets/{quote(name)}"
+
+
+def _store_images(course: Course, source: CourseSource) -> dict[str, str]:
+    """Store the course folder's images with the course (a changed image replaces the old
+    one at its name) and return where each is served, by its path as the lessons write it."""
+    now = utcnow()
+    upsert(
+        db.session,
+        CourseAsset,
+        ("course_id", "name"),
+        [
+            {
+                "course_id": course.id,
+                "name": name,
+                "content_type": image.content_type,
+                "data": image.data,
+                "sha256": hashlib.sha256(image.data).hexdigest(),
+                "updated_at": now,
+            }
+            for name, image in source.images.items()
+        ],
+    )
+    return {name: asset_path(course, name) for name in source.images}
+
+
+def find_asset(course: Course, name: str) -> CourseAsset:
+    asset = db.session.scalar(
+        select(CourseAsset).where(CourseAsset.course_id == course.id, CourseAsset.name == name)
+    )
+    if asset is None:
+        raise NotFound("This course has no image at this address.")
+    return asset
 
 
 def list_courses() -> list[tuple[Course, int, int]]:

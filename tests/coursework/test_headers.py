@@ -91,6 +91,7 @@ def world(app: Flask, make_user, make_quiz, course, instructor, login) -> World:
         "message_id": str(message),
         "filename": "css/site.css",
         "anything": "no/such/thing",
+        "name": "diagrams/none.png",
     }
     clients = {}
     for role, user in (

@@ -226,3 +226,75 @@ def test_changing_a_lessons_text_still_asks_for_it_to_be_read_again(app, make_us
     services.import_course(parse_markdown_document(edited, fallback_title="x"), services.OPERATOR)
     states = progress.course_progress(learner, db.session.get(Course, report.course.id))
     assert states.state_of(services.current_lessons(report.course.id)[1]).value == "in_progress"
+
+
+# ---- item 8: images -------------------------------------------------------------------
+
+IMAGES = DATA / "course-with-images"
+
+
+def test_a_course_folders_images_are_stored_and_served_with_their_alt_text(
+    app, client, make_user, login
+):
+    report = services.import_course(read_course(IMAGES), services.OPERATOR)
+    lesson = services.current_lessons(report.course.id)[0]
+    path = "/courses/reading-a-diagram/assets/diagrams/steps.png"
+    assert (
+        f'<img src="{path}" alt="Three boxes joined by arrows: plan, do, check">'
+        in lesson.body_html
+    )
+    # A remote image is a link that says what it showed; a missing one keeps its alt text.
+    assert (
+        '<a href="https://ci.example.org/badge.svg" rel="noopener noreferrer">'
+        "Image: Build status: passing</a>" in lesson.body_html
+    )
+    assert "[Image: A photo of the team]" in lesson.body_html
+
+    served = client.get(path)
+    assert served.status_code == 200
+    assert served.mimetype == "image/png"
+    assert served.data == (IMAGES / "diagrams" / "steps.png").read_bytes()
+    assert "default-src 'self'" in served.headers["Content-Security-Policy"]
+    assert "img-src" not in served.headers["Content-Security-Policy"]
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get(path, headers={"If-None-Match": served.headers["ETag"]}).status_code == 304
+    assert client.get("/courses/reading-a-diagram/assets/diagrams/other.png").status_code == 404
+    assert client.get("/courses/nowhere/assets/diagrams/steps.png").status_code == 404
+
+    login(client, make_user())
+    page = client.get(f"/courses/reading-a-diagram/lessons/{lesson.slug}").get_data(as_text=True)
+    assert f'src="{path}"' in page
+
+
+def test_a_changed_image_replaces_the_stored_one(app, client, tmp_path: Path):
+    import shutil
+
+    folder = tmp_path / "course"
+    shutil.copytree(IMAGES, folder)
+    services.import_course(read_course(folder), services.OPERATOR)
+    (folder / "diagrams" / "steps.png").write_bytes(b"GIF89a" + bytes(20))
+    services.import_course(read_course(folder), services.OPERATOR)
+    served = client.get("/courses/reading-a-diagram/assets/diagrams/steps.png")
+    assert served.mimetype == "image/gif" and served.data.startswith(b"GIF89a")
+
+
+def test_images_must_be_images_and_inside_the_folder(tmp_path: Path):
+    folder = tmp_path / "course"
+    folder.mkdir()
+    (tmp_path / "secret.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(8))
+    (folder / "course.md").write_text("---\ntitle: T\n---\n")
+    (folder / "one.md").write_text("---\ntitle: One\norder: 1\n---\n![x](../secret.png)\n")
+    assert read_course(folder).images == {}
+    (folder / "page.png").write_text("<svg onload=alert(1)>")
+    (folder / "one.md").write_text("---\ntitle: One\norder: 1\n---\n![x](page.png)\n")
+    with pytest.raises(DocumentError, match=r"page\.png is not a PNG, JPEG, GIF or WebP"):
+        read_course(folder)
+
+
+def test_remote_images_from_allowed_hosts_are_shown_and_allowed_by_the_csp(app, client):
+    app.config["LESSON_IMAGE_HOSTS"] = ("ci.example.org",)
+    report = services.import_course(read_course(IMAGES), services.OPERATOR)
+    html = services.current_lessons(report.course.id)[0].body_html
+    assert '<img src="https://ci.example.org/badge.svg" alt="Build status: passing">' in html
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "img-src 'self' https://ci.example.org" in policy
