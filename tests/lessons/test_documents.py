@@ -298,3 +298,25 @@ def test_remote_images_from_allowed_hosts_are_shown_and_allowed_by_the_csp(app, 
     assert '<img src="https://ci.example.org/badge.svg" alt="Build status: passing">' in html
     policy = client.get("/").headers["Content-Security-Policy"]
     assert "img-src 'self' https://ci.example.org" in policy
+
+
+def test_a_learner_sees_why_a_completed_lesson_is_in_progress_again(app, client, make_user, login):
+    report = services.import_course(real("ru-bread.md"), services.OPERATOR)
+    learner = make_user()
+    lessons = services.current_lessons(report.course.id)
+    progress.complete_lesson(learner, lessons[1])
+    progress.complete_lesson(learner, lessons[2])
+    login(client, learner)
+    lesson_page = f"/courses/домашний-хлеб/lessons/{lessons[1].slug}"
+    assert "It has changed since" not in client.get(lesson_page).get_data(as_text=True)
+
+    edited = (DATA / "ru-bread.md").read_text().replace("десять минут", "пятнадцать минут")
+    services.import_course(parse_markdown_document(edited, fallback_title="x"), services.OPERATOR)
+    page = client.get(lesson_page).get_data(as_text=True)
+    assert "You completed this lesson on" in page
+    assert "It has changed since" in page and "in progress again" in page
+    course_page = client.get("/courses/домашний-хлеб").get_data(as_text=True)
+    assert course_page.count("changed since you completed it") == 1
+    # The unchanged completed lesson says nothing of the kind.
+    third = client.get(f"/courses/домашний-хлеб/lessons/{lessons[2].slug}")
+    assert "It has changed since" not in third.get_data(as_text=True)
