@@ -320,3 +320,27 @@ def test_a_learner_sees_why_a_completed_lesson_is_in_progress_again(app, client,
     # The unchanged completed lesson says nothing of the kind.
     third = client.get(f"/courses/домашний-хлеб/lessons/{lessons[2].slug}")
     assert "It has changed since" not in third.get_data(as_text=True)
+
+
+@pytest.mark.postgres_only
+def test_titles_meeting_at_one_address_at_the_same_moment_each_get_their_own(app):
+    from tests.quizzes.test_races import together
+
+    titles = ["C++", "C#", "C!", "C?", "C*", "C/", "C&", "C@"]
+
+    def importer(title: str):
+        return lambda: (
+            services.import_course(
+                parse_markdown_document(
+                    f"# {title}\n\n## One\n\n{title} text.\n", fallback_title="x"
+                ),
+                services.OPERATOR,
+            ).course.slug
+        )
+
+    results = together(app, [importer(title) for title in titles])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(results) == sorted(["c"] + [f"c-{n}" for n in range(2, 9)])
+    db.session.expire_all()
+    titles_by_slug = {course.slug: course.title for course in db.session.query(Course)}
+    assert sorted(titles_by_slug.values()) == sorted(titles)
