@@ -58,6 +58,8 @@ class ImportReport:
     moved: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # The title's address belonged to another course, so this one was given `course.slug`.
+    address_taken: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -98,6 +100,8 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
         )
         if course is None:
             raise Conflict("Too many courses have this title. Choose an address for this one.")
+        if course.slug != source.slug:
+            report.address_taken = source.slug
         if owner is not None:
             db.session.add(
                 CourseStaff(course_id=course.id, user_id=owner.id, role=StaffRole.OWNER.value)

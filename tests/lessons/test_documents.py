@@ -50,7 +50,7 @@ def test_a_title_that_meets_another_courses_address_gets_a_new_one(app):
         services.OPERATOR,
     )
     assert (first.course.slug, second.course.slug) == ("c", "c-2")
-    assert second.created
+    assert second.created and second.address_taken == "c" and first.address_taken is None
     db.session.expire_all()
     assert services.get_course("c").title == "C++"
     assert "Int." in services.current_lessons(first.course.id)[0].body_html
@@ -87,6 +87,12 @@ def test_an_instructor_uploading_a_russian_document_does_not_replace_a_japanese_
     assert {c.slug for c in db.session.query(Course)} == {"お茶の入れ方", "домашний-хлеб"}
     # The course page answers at its Unicode address.
     assert client.get("/courses/домашний-хлеб").status_code == 200
+    assert teach_upload(client, "c.md", b"# C#\n\n## One\n\nText.\n").status_code == 200
+    clash = teach_upload(client, "c.md", b"# C++\n\n## One\n\nText.\n")
+    assert clash.status_code == 200
+    assert "Another course is at the address c, so this one is at c-2." in clash.get_data(
+        as_text=True
+    )
 
 
 def test_the_teach_form_accepts_a_unicode_address_and_refuses_a_malformed_one(
