@@ -38,9 +38,12 @@ ALLOWED_TAGS = {
     "a",
     "hr",
     "br",
-    "img",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "img": {"src", "alt", "title"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+# Lessons also show images (stored with the course, or from an allowed host); quiz text,
+# which shares the allow-list above, does not.
+LESSON_TAGS = ALLOWED_TAGS | {"img"}
+LESSON_ATTRIBUTES = {**ALLOWED_ATTRIBUTES, "img": {"src", "alt", "title"}}
 # Column alignment is a class, not a style attribute: the Content-Security-Policy refuses
 # inline styles.
 ALIGNMENTS = {"left", "center", "right"}
@@ -68,7 +71,8 @@ def render_markdown(
             token.tag = f"h{level}"
         elif token.type in ("th_open", "td_open"):
             _align_by_class(token)
-    return _wrap_tables(sanitise_html(_markdown.renderer.render(tokens, _markdown.options, {})))
+    html = _markdown.renderer.render(tokens, _markdown.options, {})
+    return _wrap_tables(sanitise_html(html, tags=LESSON_TAGS, attributes=LESSON_ATTRIBUTES))
 
 
 def _place_images(children: list[Token], images: Mapping[str, str], hosts: set[str]) -> list:
@@ -109,12 +113,14 @@ def image_sources(markdown: str) -> list[str]:
     ]
 
 
-def sanitise_html(html: str) -> str:
+def sanitise_html(
+    html: str, *, tags: set[str] = ALLOWED_TAGS, attributes: dict = ALLOWED_ATTRIBUTES
+) -> str:
     """Keep only the tags and attributes of the allow-list; scripts and handlers go."""
     return nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        tags=tags,
+        attributes=attributes,
         allowed_classes=ALLOWED_CLASSES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
