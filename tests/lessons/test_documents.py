@@ -297,8 +297,10 @@ def test_images_must_be_images_and_inside_the_folder(tmp_path: Path):
         read_course(folder)
 
 
-def test_remote_images_from_allowed_hosts_are_shown_and_allowed_by_the_csp(app, client):
-    app.config["LESSON_IMAGE_HOSTS"] = ("ci.example.org",)
+def test_remote_images_from_allowed_hosts_are_shown_and_allowed_by_the_csp(
+    app, client, monkeypatch
+):
+    monkeypatch.setitem(app.config, "LESSON_IMAGE_HOSTS", ("ci.example.org",))
     report = services.import_course(read_course(IMAGES), services.OPERATOR)
     html = services.current_lessons(report.course.id)[0].body_html
     assert '<img src="https://ci.example.org/badge.svg" alt="Build status: passing">' in html
