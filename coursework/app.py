@@ -293,8 +293,10 @@ def register_signals() -> None:
     from coursework.certificates import services as certificates
     from coursework.progress import services as progress
     from coursework.progress import signals as progress_signals
+    from lessons import signals as lesson_signals
     from quizzes import signals as quiz_signals
 
+    lesson_signals.lesson_retitled.connect(progress.carry_completions)
     quiz_signals.attempt_submitted.connect(progress.record_attempt)
     quiz_signals.attempt_started.connect(progress.record_quiz_start)
     # After the attempt's own events, so "certified" follows "passed".

@@ -52,6 +52,11 @@ class Base:
     WTF_CSRF_CHECK_DEFAULT = False  # checked in create_app, where API tokens are exempt
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     COURSE_DOCUMENT_MAX_BYTES = 512 * 1024
+    # Hosts whose images lessons show as images (and the CSP allows); an image from any
+    # other site is shown as a link carrying its alt text.
+    LESSON_IMAGE_HOSTS = tuple(
+        host for host in os.environ.get("LESSON_IMAGE_HOSTS", "").split(",") if host.strip()
+    )
     # GIFT files (upload, API, command line) are refused above this, before parsing.
     GIFT_MAX_BYTES = 1024 * 1024
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, String, event
+from sqlalchemy import DateTime, MetaData, String, event, select
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.sql.functions import FunctionElement
@@ -75,6 +77,27 @@ def insert_or_ignore(session, model: type[Model], **values) -> bool:
     statement = _insert(session, model).values(**values).on_conflict_do_nothing()
     inserted = session.execute(statement.returning(*model.__table__.primary_key.columns))
     return inserted.first() is not None
+
+
+def insert_at_free_slug(session, make: Callable[[str], Model], base: str, max_length: int):
+    """Insert `make(slug)` at the first free address `base`, `base-2`, … (cut to fit
+    `max_length`), or return None when a thousand are taken. The unique constraint is the
+    judge: when a concurrent request takes the address between our look and our insert,
+    only the savepoint is rolled back and the next address is tried."""
+    for n in range(1, 1000):
+        suffix = "" if n == 1 else f"-{n}"
+        slug = base[: max_length - len(suffix)].rstrip("-") + suffix
+        row = make(slug)
+        model = type(row)
+        if session.scalar(select(model.id).where(model.slug == slug)) is not None:
+            continue
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            continue
+        return row
+    return None
 
 
 def upsert(session, model: type[Model], key: tuple[str, ...], rows: list[dict]) -> None:

@@ -45,7 +45,16 @@ def is_private_response() -> bool:
     )
 
 
+def content_security_policy() -> str:
+    """Images come from the app itself, plus any hosts lessons may show images from."""
+    hosts = current_app.config.get("LESSON_IMAGE_HOSTS") or ()
+    if not hosts:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY + "; img-src 'self' " + " ".join(f"https://{h}" for h in hosts)
+
+
 def add_security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", content_security_policy())
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     hsts = current_app.config.get("STRICT_TRANSPORT_SECURITY")

@@ -14,14 +14,14 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import unquote
 
-import frontmatter
 import yaml
 from markdown_it import MarkdownIt
 
 from coursework.lengths import too_long
-from lessons.models import Course, Lesson
-from lessons.rendering import slugify, word_count
+from lessons.models import Course, CourseAsset, Lesson
+from lessons.rendering import image_sources, slugify, word_count
 
 WORDS_PER_MINUTE = 200
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -52,6 +52,39 @@ class LessonSource:
         )
         return hashlib.sha256(payload.encode()).hexdigest()
 
+    @property
+    def body_hash(self) -> str:
+        return body_hash(self.markdown, self.objectives, self.minutes)
+
+
+def body_hash(markdown: str, objectives, minutes: int) -> str:
+    """A lesson's content without its title: a renamed heading over the same text is the
+    same lesson, and learners keep their progress in it."""
+    payload = json.dumps([list(objectives), minutes, markdown.strip()], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Image:
+    content_type: str
+    data: bytes
+
+
+# What a browser may be sent as an image, known by its first bytes, not its name. No SVG:
+# it can carry script.
+IMAGE_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+
+
+def _image_type(data: bytes) -> str | None:
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for magic, kind in IMAGE_SIGNATURES.items() if data.startswith(magic)), None)
+
 
 @dataclass
 class CourseSource:
@@ -61,6 +94,11 @@ class CourseSource:
     description: str = ""
     lessons: list[LessonSource] = field(default_factory=list)
     certificate_valid_months: int | None = None
+    # Images from the course's folder, by their path as the lessons write it.
+    images: dict[str, Image] = field(default_factory=dict)
+    # The address was named (front matter, --slug, the form), not derived from the title:
+    # an import may then update the course already there (its staff permitting).
+    slug_chosen: bool = False
 
 
 def estimate_minutes(markdown: str) -> int:
@@ -74,9 +112,37 @@ def read_course(
     if not path.exists():
         raise DocumentError(f"No file or folder at {path}.")
     if path.is_dir():
-        return _finish(_read_folder(path, max_bytes), slug, str(path))
-    _check_size(path.name, path.stat().st_size, max_bytes)
-    return read_document(path.name, path.read_bytes(), slug=slug, max_bytes=max_bytes)
+        course = _finish(_read_folder(path, max_bytes), slug, str(path))
+        folder = path
+    else:
+        _check_size(path.name, path.stat().st_size, max_bytes)
+        course = read_document(path.name, path.read_bytes(), slug=slug, max_bytes=max_bytes)
+        folder = path.parent
+    course.images = _read_images(course, folder, max_bytes)
+    return course
+
+
+def _read_images(course: CourseSource, folder: Path, max_bytes: int) -> dict[str, Image]:
+    """The images the course's text shows from its own folder. One that is not there (or
+    would be outside the folder) is shown by its alt text; one that is not a PNG, JPEG,
+    GIF or WebP is refused by name."""
+    images = {}
+    root = folder.resolve()
+    texts = [course.description] + [lesson.markdown for lesson in course.lessons]
+    for src in {src for text in texts for src in image_sources(text)}:
+        if not src or "://" in src or src.startswith(("/", "data:", "mailto:")):
+            continue  # remote images are the renderer's to show as links
+        path = (root / unquote(src)).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            continue
+        _check_size(src, path.stat().st_size, max_bytes)
+        data = path.read_bytes()
+        if (kind := _image_type(data)) is None:
+            raise DocumentError(f"{src} is not a PNG, JPEG, GIF or WebP image.")
+        if too_long(src, CourseAsset.name):
+            raise DocumentError(f"the image path {src} is too long.")
+        images[src] = Image(kind, data)
+    return images
 
 
 def read_document(
@@ -89,17 +155,22 @@ def read_document(
             f"{name}: unsupported file type {suffix!r}; use .md, .markdown or .txt."
         )
     text = _decode(name, data, max_bytes)
-    fallback = _title_from_name(Path(name))
     if suffix in MARKDOWN_SUFFIXES:
-        course = parse_markdown_document(text, fallback_title=fallback)
+        course = parse_markdown_document(text, fallback_title=_title_from_name(Path(name)))
     else:
-        course = parse_plain_text(text, fallback_title=fallback)
+        # The document names itself (its first heading or line); a file name like
+        # "notes-v2-final.txt" is no course title.
+        try:
+            course = parse_plain_text(text)
+        except DocumentError as error:
+            raise DocumentError(f"{name}: {error}") from None
     return _finish(course, slug, name)
 
 
 def _finish(course: CourseSource, slug: str | None, name: str) -> CourseSource:
     if slug:
         course.slug = slugify(slug)
+        course.slug_chosen = True
     if not course.lessons:
         raise DocumentError(f"{name}: no sections found, so there are no lessons to build.")
     _make_slugs_unique(course.lessons)
@@ -158,14 +229,27 @@ def _title_from_name(path: Path) -> str:
     return re.sub(r"[-_]+", " ", path.stem).strip().capitalize() or "Untitled course"
 
 
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+# A block that starts like `key: value` was meant as front matter, so a YAML error in it
+# is the author's to fix; anything else between two rules is the document's own text.
+LOOKS_LIKE_KEYS = re.compile(r"\A\s*[\w-]+[ \t]*:")
+
+
 def _front_matter(text: str, name: str) -> tuple[dict, str]:
+    """Front matter only when the block between the opening `---` lines parses as a YAML
+    mapping; a document that merely starts with a rule keeps all of its text."""
+    match = FRONT_MATTER.match(text)
+    if match is None:
+        return {}, text
     try:
-        post = frontmatter.loads(text)
+        meta = yaml.safe_load(match.group(1))
     except yaml.YAMLError as error:
-        raise DocumentError(f"{name}: the front matter is not valid YAML ({error}).") from None
-    if not isinstance(post.metadata, dict):
-        raise DocumentError(f"{name}: the front matter must be a mapping of keys to values.")
-    return dict(post.metadata), post.content
+        if LOOKS_LIKE_KEYS.match(match.group(1)):
+            raise DocumentError(f"{name}: the front matter is not valid YAML ({error}).") from None
+        return {}, text
+    if not isinstance(meta, dict):
+        return {}, text
+    return meta, text[match.end() :]
 
 
 def _read_folder(folder: Path, max_bytes: int) -> CourseSource:
@@ -183,6 +267,7 @@ def _read_folder(folder: Path, max_bytes: int) -> CourseSource:
         )
     course = CourseSource(
         slug=slugify(str(meta.get("slug") or title)),
+        slug_chosen=bool(meta.get("slug")),
         title=title,
         summary=str(meta.get("summary") or ""),
         description=description.strip(),
@@ -229,67 +314,123 @@ def _lesson_from_meta(meta: dict, body: str, path: Path) -> LessonSource:
     )
 
 
+@dataclass(frozen=True)
+class _Heading:
+    level: int
+    start: int  # first line of the heading
+    end: int  # first line after it (a setext heading's underline included)
+    text: str
+
+
+# `[label]: destination "title"`: a link reference definition (CommonMark 4.7), one line.
+REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[([^\]]+)\]:[ \t]*\S.*$")
+
+
+def _normalise_label(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def _with_references(markdown: str, definitions: dict[str, str]) -> str:
+    """Append the document's reference definitions that this section uses, so that a
+    `[text][label]` link works in the lesson as it did in the whole document."""
+    used = {_normalise_label(label) for label in re.findall(r"\[([^\]]+)\]", markdown)}
+    own = {
+        _normalise_label(m.group(1))
+        for line in markdown.split("\n")
+        if (m := REFERENCE_DEFINITION.match(line))
+    }
+    needed = [line for label, line in definitions.items() if label in used - own]
+    return markdown.rstrip() + ("\n\n" + "\n".join(needed) if needed else "")
+
+
 def parse_markdown_document(text: str, *, fallback_title: str) -> CourseSource:
     """One `#` heading over several `##` makes a course title over lessons; otherwise the
-    highest heading level that appears is the lesson level."""
+    highest heading level that appears is the lesson level. ATX and setext headings both
+    count; reference-style links resolve in every lesson that uses them."""
     meta, body = _front_matter(text, "document")
     lines = body.split("\n")
+    tokens = MarkdownIt("commonmark").parse(body)
     headings = [
-        (int(token.tag[1]), token.map[0])
-        for token in MarkdownIt("commonmark").parse(body)
+        _Heading(int(token.tag[1]), token.map[0], token.map[1], tokens[index + 1].content)
+        for index, token in enumerate(tokens)
         if token.type == "heading_open" and token.map
     ]
+    definitions = {}
+    for line in lines:
+        if match := REFERENCE_DEFINITION.match(line):
+            definitions.setdefault(_normalise_label(match.group(1)), line.strip())
     title = str(meta.get("title") or "")
     description = ""
-    levels = [level for level, _ in headings]
+    levels = [heading.level for heading in headings]
     if levels.count(1) == 1 and any(level > 1 for level in levels):
-        top_line = next(line for level, line in headings if level == 1)
-        title = title or _heading_text(lines[top_line])
+        top = next(heading for heading in headings if heading.level == 1)
+        title = title or top.text
         lesson_level = min(level for level in levels if level > 1)
-        lesson_starts = [line for level, line in headings if level == lesson_level]
-        if lesson_starts:
-            description = "\n".join(lines[top_line + 1 : lesson_starts[0]]).strip()
+        starts = [heading for heading in headings if heading.level == lesson_level]
+        if starts:
+            description = "\n".join(lines[top.end : starts[0].start]).strip()
     else:
         lesson_level = min(levels, default=0)
-        lesson_starts = [line for level, line in headings if level == lesson_level]
+        starts = [heading for heading in headings if heading.level == lesson_level]
     sections = []
-    intro = "\n".join(lines[: lesson_starts[0]] if lesson_starts else lines).strip()
-    if lesson_starts and intro and not description and levels.count(1) != 1:
+    intro = "\n".join(lines[: starts[0].start] if starts else lines).strip()
+    if starts and intro and not description and levels.count(1) != 1:
         sections.append(("Introduction", intro))
-    for index, start in enumerate(lesson_starts):
-        end = lesson_starts[index + 1] if index + 1 < len(lesson_starts) else len(lines)
-        sections.append((_heading_text(lines[start]), "\n".join(lines[start + 1 : end])))
+    for index, heading in enumerate(starts):
+        end = starts[index + 1].start if index + 1 < len(starts) else len(lines)
+        sections.append((heading.text, "\n".join(lines[heading.end : end])))
     title = title or fallback_title
     return CourseSource(
         slug=slugify(str(meta.get("slug") or title)),
+        slug_chosen=bool(meta.get("slug")),
         title=title,
         summary=str(meta.get("summary") or ""),
-        description=description,
-        lessons=[_section_lesson(heading, text) for heading, text in sections if text.strip()],
+        description=_with_references(description, definitions) if description else "",
+        lessons=[
+            _section_lesson(heading, _with_references(text, definitions))
+            for heading, text in sections
+            if _has_content(text)
+        ],
     )
 
 
-def _heading_text(line: str) -> str:
-    return re.sub(r"^\s*#+\s*|\s*#+\s*$", "", line).strip()
+def _has_content(markdown: str) -> bool:
+    # A section holding nothing but reference definitions renders as nothing.
+    return any(
+        line.strip() and not REFERENCE_DEFINITION.match(line) for line in markdown.split("\n")
+    )
 
 
 def looks_like_heading(line: str, next_line: str | None) -> bool:
-    """A short line standing alone, not a sentence: the plain-text section heading."""
+    """A short line standing alone, not a sentence nor a fragment of one: the plain-text
+    section heading."""
     stripped = line.strip()
     if not stripped or len(stripped) > HEADING_MAX_CHARS:
         return False
     if len(stripped.split()) > HEADING_MAX_WORDS or stripped[-1] in SENTENCE_ENDINGS:
+        return False
+    if stripped[0].islower():  # the rest of a sentence wrapped onto its own line
         return False
     if stripped.endswith(("?", ":")):
         return True
     return next_line is not None and len(next_line.strip()) > len(stripped)
 
 
-def parse_plain_text(text: str, *, fallback_title: str) -> CourseSource:
-    """Sections start at heading-like lines; the first such line, if it opens the document,
-    is the course title; text before the first section is the introduction."""
-    lines = [line.strip() for line in text.split("\n")]
-    blocks = [line for line in lines if line]
+def _text_blocks(text: str) -> list[str]:
+    """Paragraphs of a plain-text document. Where blank lines separate paragraphs, the
+    lines between them were wrapped by hand and are joined; a document without blank
+    lines has one paragraph per line."""
+    lines = [line.strip() for line in text.strip().split("\n")]
+    if "" not in lines:
+        return lines
+    paragraphs = re.split(r"\n\n+", "\n".join(lines))
+    return [" ".join(paragraph.split("\n")) for paragraph in paragraphs]
+
+
+def parse_plain_text(text: str, *, fallback_title: str | None = None) -> CourseSource:
+    """Sections start at heading-like paragraphs of one line. The document's first line
+    is the course title when it is a heading, or when nothing else names the course."""
+    blocks = _text_blocks(text)
     title = fallback_title
     if len(blocks) > 1 and looks_like_heading(blocks[0], blocks[1]):
         title = blocks[0].rstrip(":").strip()
@@ -303,6 +444,13 @@ def parse_plain_text(text: str, *, fallback_title: str) -> CourseSource:
             sections[-1][1].append(block)
         else:
             sections.append(("Introduction", [block]))
+    if not any(heading != "Introduction" for heading, _ in sections):
+        raise DocumentError(
+            "no section headings found: a plain-text course needs short lines standing "
+            "alone (a question, or a line ending in a colon) to start its lessons."
+        )
+    if title is None:
+        title = _first_line_title(text)
     return CourseSource(
         slug=slugify(title),
         title=title,
@@ -312,6 +460,13 @@ def parse_plain_text(text: str, *, fallback_title: str) -> CourseSource:
             if paragraphs
         ],
     )
+
+
+def _first_line_title(text: str) -> str:
+    first = next(line.strip() for line in text.split("\n") if line.strip())
+    if len(first) <= HEADING_MAX_CHARS:
+        return first.rstrip(":").strip()
+    return first[: HEADING_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _section_lesson(heading: str, markdown: str) -> LessonSource:

@@ -45,7 +45,8 @@ def describe(report: services.ImportReport) -> str:
         if names
     ]
     verb = "created" if report.created else "updated"
-    return f"{course.title} ({course.slug}) {verb}: lessons " + ", ".join(parts) + "."
+    taken = f" (another course is at {report.address_taken})" if report.address_taken else ""
+    return f"{course.title} ({course.slug}) {verb}{taken}: lessons " + ", ".join(parts) + "."
 
 
 @courses_cli.command("import")

@@ -4,9 +4,16 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, EmailField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from lessons.models import StaffRole
+from lessons.rendering import slugify
+
+
+def _is_address(form, field) -> None:
+    # The same rule that derives addresses from titles, so any address it makes is valid.
+    if field.data != slugify(field.data):
+        raise ValidationError("Use lower-case letters, digits and hyphens.")
 
 
 class ImportCourseForm(FlaskForm):
@@ -20,14 +27,9 @@ class ImportCourseForm(FlaskForm):
     )
     slug = StringField(
         "Course address (optional)",
-        description="Lower-case letters, digits and hyphens. Leave it empty to derive it from "
-        "the title; use an existing course's address to update that course.",
-        validators=[
-            Optional(),
-            Regexp(
-                r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Use lower-case letters, digits and hyphens."
-            ),
-        ],
+        description="Lower-case letters (of any alphabet), digits and hyphens. Leave it empty "
+        "to derive it from the title; use an existing course's address to update that course.",
+        validators=[Optional(), _is_address],
     )
     replace = BooleanField("Replace the course if one is already at this address")
 

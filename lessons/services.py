@@ -8,20 +8,25 @@ statistics, its certificates) takes the person acting and calls `require_staff`;
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
+from flask import current_app
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from coursework.accounts import services as accounts
 from coursework.accounts.models import User
-from coursework.db import utcnow
+from coursework.db import insert_at_free_slug, upsert, utcnow
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
-from lessons.builder import CourseSource, LessonSource
-from lessons.models import Course, CourseStaff, Lesson, StaffRole
+from lessons import signals
+from lessons.builder import CourseSource, LessonSource, body_hash
+from lessons.models import Course, CourseAsset, CourseStaff, Lesson, StaffRole
 from lessons.rendering import render_markdown
 
 log = logging.getLogger(__name__)
@@ -53,6 +58,8 @@ class ImportReport:
     moved: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # The title's address belonged to another course, so this one was given `course.slug`.
+    address_taken: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -76,7 +83,7 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
     operator (or an admin who does not teach) has no owner unless one is named, so only
     admins may change it.
     """
-    course = find_course(source.slug)
+    course = target_course(source)
     report = ImportReport(course=course, created=course is None)
     if course is not None:
         require_staff(course.id, by)
@@ -85,14 +92,22 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
             owner = by
         if owner is not None:
             _check_instructor(owner)
-        course = report.course = Course(slug=source.slug, title=source.title)
-        db.session.add(course)
+        course = report.course = insert_at_free_slug(
+            db.session,
+            lambda slug: Course(slug=slug, title=source.title),
+            source.slug,
+            max_length=Course.slug.type.length,
+        )
+        if course is None:
+            raise Conflict("Too many courses have this title. Choose an address for this one.")
+        if course.slug != source.slug:
+            report.address_taken = source.slug
         if owner is not None:
-            db.session.flush()
             db.session.add(
                 CourseStaff(course_id=course.id, user_id=owner.id, role=StaffRole.OWNER.value)
             )
-    description_html = render_markdown(source.description) if source.description else ""
+    images = _store_images(course, source)
+    description_html = _render(source.description, images) if source.description else ""
     course_fields = {
         "title": source.title,
         "summary": source.summary,
@@ -112,19 +127,27 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
         else {}
     )
     now = utcnow()
+    matched = _match_lessons(source.lessons, existing)
     for position, lesson_source in enumerate(source.lessons, start=1):
-        lesson = existing.pop(lesson_source.slug, None)
+        lesson = matched.get(position)
         if lesson is None:
-            db.session.add(_new_lesson(course, lesson_source, position))
+            db.session.add(_new_lesson(course, lesson_source, position, images))
             report.added.append(lesson_source.slug)
             continue
         if lesson.retired_at is not None:
             lesson.retired_at = None
-            report.restored.append(lesson.slug)
+            report.restored.append(lesson_source.slug)
         if lesson.content_hash != lesson_source.content_hash:
-            _apply_source(lesson, lesson_source)
+            old_hash = lesson.content_hash
+            retitled = _body_hash(lesson) == lesson_source.body_hash
+            lesson.slug = lesson_source.slug
+            _apply_source(lesson, lesson_source, images)
             lesson.updated_at = now
-            report.updated.append(lesson.slug)
+            report.updated.append(lesson_source.slug)
+            if retitled:
+                signals.lesson_retitled.send(
+                    lesson_id=lesson.id, old_hash=old_hash, new_hash=lesson.content_hash
+                )
         elif lesson.position != position:
             report.moved.append(lesson.slug)
         elif lesson.slug not in report.restored:
@@ -147,19 +170,110 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
     return report
 
 
-def _new_lesson(course: Course, source: LessonSource, position: int) -> Lesson:
+def target_course(source: CourseSource) -> Course | None:
+    """The course this import updates, or None when it makes a new one.
+
+    An import never replaces a different course. The course at the source's address is
+    this one when the address was named on purpose (front matter, `--slug`, the form) or
+    when it carries the same title; then only its staff may update it. Otherwise two
+    titles met at one address ("C++" and "C#") and the import makes a new course at the
+    next free address (`c-2`, …)."""
+    existing = find_course(source.slug)
+    if source.slug_chosen or existing is None or existing.title == source.title:
+        return existing
+    # The course this title made last time, at the address it was given then.
+    taken = re.compile(re.escape(source.slug) + r"-\d+")
+    return next(
+        (
+            course
+            for course in db.session.scalars(
+                select(Course).where(Course.title == source.title).order_by(Course.id)
+            )
+            if taken.fullmatch(course.slug)
+        ),
+        None,
+    )
+
+
+def _match_lessons(sources: list[LessonSource], existing: dict[str, Lesson]) -> dict[int, Lesson]:
+    """Which stored lesson each source lesson (by position) continues: the one at its
+    address, else one left over whose text is the same (its heading was renamed). Matched
+    lessons are taken out of `existing`; what is left there is no longer in the source."""
+    matched = {}
+    for position, source in enumerate(sources, start=1):
+        if (lesson := existing.pop(source.slug, None)) is not None:
+            matched[position] = lesson
+    by_body = {}
+    for slug, lesson in existing.items():
+        by_body.setdefault(_body_hash(lesson), slug)
+    for position, source in enumerate(sources, start=1):
+        if position not in matched and (slug := by_body.pop(source.body_hash, None)):
+            matched[position] = existing.pop(slug)
+    return matched
+
+
+def _body_hash(lesson: Lesson) -> str:
+    return body_hash(lesson.source_markdown, lesson.objectives, lesson.minutes)
+
+
+def _new_lesson(
+    course: Course, source: LessonSource, position: int, images: dict[str, str]
+) -> Lesson:
     lesson = Lesson(course=course, slug=source.slug, position=position)
-    _apply_source(lesson, source)
+    _apply_source(lesson, source, images)
     return lesson
 
 
-def _apply_source(lesson: Lesson, source: LessonSource) -> None:
+def _apply_source(lesson: Lesson, source: LessonSource, images: dict[str, str]) -> None:
     lesson.title = source.title
     lesson.source_markdown = source.markdown
-    lesson.body_html = render_markdown(source.markdown)
+    lesson.body_html = _render(source.markdown, images)
     lesson.objectives = list(source.objectives)
     lesson.minutes = source.minutes
     lesson.content_hash = source.content_hash
+
+
+def _render(markdown: str, images: dict[str, str]) -> str:
+    return render_markdown(
+        markdown, images=images, image_hosts=current_app.config.get("LESSON_IMAGE_HOSTS", ())
+    )
+
+
+def asset_path(course: Course, name: str) -> str:
+    """Where the app serves a course's stored image (the route is in progress.views)."""
+    return f"/courses/{quote(course.slug)}/assets/{quote(name)}"
+
+
+def _store_images(course: Course, source: CourseSource) -> dict[str, str]:
+    """Store the course folder's images with the course (a changed image replaces the old
+    one at its name) and return where each is served, by its path as the lessons write it."""
+    now = utcnow()
+    upsert(
+        db.session,
+        CourseAsset,
+        ("course_id", "name"),
+        [
+            {
+                "course_id": course.id,
+                "name": name,
+                "content_type": image.content_type,
+                "data": image.data,
+                "sha256": hashlib.sha256(image.data).hexdigest(),
+                "updated_at": now,
+            }
+            for name, image in source.images.items()
+        ],
+    )
+    return {name: asset_path(course, name) for name in source.images}
+
+
+def find_asset(course: Course, name: str) -> CourseAsset:
+    asset = db.session.scalar(
+        select(CourseAsset).where(CourseAsset.course_id == course.id, CourseAsset.name == name)
+    )
+    if asset is None:
+        raise NotFound("This course has no image at this address.")
+    return asset
 
 
 def list_courses() -> list[tuple[Course, int, int]]:

@@ -44,7 +44,7 @@ def courses():
         except DocumentError as error:
             form.document.errors.append(str(error))
         else:
-            existing = services.find_course(source.slug)
+            existing = services.target_course(source)
             if existing is not None and not services.can_change(existing.id, current_user):
                 form.slug.errors.append(
                     f"The address {source.slug} belongs to a course you do not teach. "

@@ -26,7 +26,7 @@ from coursework.accounts.services import (
     hash_token,
     normalise_email,
 )
-from coursework.db import utcnow
+from coursework.db import insert_at_free_slug, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
 from coursework.lengths import too_long
@@ -69,21 +69,12 @@ def create_organisation(name: str, creator: User) -> Organisation:
 
 
 def _insert_with_free_slug(name: str, base: str) -> Organisation:
-    """Insert the organisation at the first free address `base`, `base-2`, … The unique
-    constraint is the judge: when a concurrent request takes the address between our look
-    and our insert, only the savepoint is rolled back and the next address is tried."""
-    for n in range(1, 1000):
-        slug = base if n == 1 else f"{base}-{n}"
-        if db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
-            continue
-        organisation = Organisation(name=name, slug=slug)
-        try:
-            with db.session.begin_nested():
-                db.session.add(organisation)
-        except IntegrityError:
-            continue
-        return organisation
-    raise Conflict("Too many organisations have this name. Choose another.")
+    organisation = insert_at_free_slug(
+        db.session, lambda slug: Organisation(name=name, slug=slug), base, max_length=80
+    )
+    if organisation is None:
+        raise Conflict("Too many organisations have this name. Choose another.")
+    return organisation
 
 
 def managed_by(user: User) -> list[Organisation]:

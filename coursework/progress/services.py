@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import or_, select, update
 
@@ -83,6 +84,15 @@ def open_lesson(user: User, lesson: Lesson) -> None:
     db.session.commit()
 
 
+def carry_completions(_sender=None, *, lesson_id: int, old_hash: str, new_hash: str) -> None:
+    """A lesson's heading was renamed over unchanged text: whoever completed it still has."""
+    db.session.execute(
+        update(LessonProgress)
+        .where(LessonProgress.lesson_id == lesson_id, LessonProgress.completed_hash == old_hash)
+        .values(completed_hash=new_hash)
+    )
+
+
 def complete_lesson(user: User, lesson: Lesson) -> bool:
     """Mark the lesson's current content completed; True only the first time."""
     enrol(user, lesson.course)
@@ -126,6 +136,15 @@ class CourseProgress:
     enrolment: Enrolment | None
     quizzes: list[Quiz] = field(default_factory=list)  # published, in course order
     standings: dict[int, quizzes.QuizStanding] = field(default_factory=dict)
+    rows: dict[int, LessonProgress] = field(default_factory=dict)
+
+    def completed_before_change(self, lesson: Lesson) -> datetime | None:
+        """When the learner completed an earlier version of this lesson, if that is why it
+        is in progress again (its text changed since); None otherwise."""
+        row = self.rows.get(lesson.id)
+        if row is None or row.completed_at is None or row.completed_hash == lesson.content_hash:
+            return None
+        return row.completed_at
 
     @property
     def next_lesson(self) -> Lesson | None:
@@ -180,7 +199,7 @@ def _build(
     summary = summarise(
         course_lessons, rows, enrolment.last_lesson_id if enrolment else None, steps
     )
-    return CourseProgress(course, course_lessons, summary, enrolment, ordered, standings)
+    return CourseProgress(course, course_lessons, summary, enrolment, ordered, standings, rows)
 
 
 def _progress_rows(

@@ -8,7 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from coursework.accounts.forms import EmptyForm
@@ -52,6 +61,18 @@ def course(slug: str):
         and user.is_instructor
         and lessons.can_change(progress.course.id, user),
     )
+
+
+@bp.route("/courses/<slug>/assets/<path:name>")
+@access("public")
+def asset(slug: str, name: str):
+    """A course's stored image, as public as the course page that may show it."""
+    found = lessons.find_asset(lessons.get_course(slug), name)
+    response = Response(found.data, mimetype=found.content_type)
+    response.set_etag(found.sha256)
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response.make_conditional(request)
 
 
 @bp.route("/courses/<slug>/lessons/<lesson_slug>")

@@ -19,7 +19,7 @@ from coursework.lengths import fit, max_length, too_long
 from coursework.mail import OutboxMessage
 from coursework.organisations import services as organisations
 from coursework.organisations.models import ApiToken, Invitation, Organisation
-from lessons.models import Course, Lesson
+from lessons.models import Course, CourseAsset, Lesson
 from quizzes.models import Question, Quiz
 from tests.conftest import PASSWORD
 
@@ -54,6 +54,9 @@ NOT_FROM_INPUT = {
     "courses.slug": "slugified to at most 80 characters",
     "lessons.slug": "slugified to at most 80 characters, plus a short suffix",
     "lessons.content_hash": "a hash",
+    "course_assets.content_type": "one of the image types, known by the file's first bytes",
+    "course_assets.sha256": "a hash",
+    "certificate_pdfs.etag": "a hash of the stored PDF",
     "quizzes.grading_method": "one of the grading methods",
     "quizzes.review_shows": "one of the review levels",
     "quizzes.review_when": "one of the review times",
@@ -205,6 +208,20 @@ def lessons_title(w: World) -> None:
     assert "lesson 2 (" in page and "its title: Use at most 200 characters" in page
 
 
+def course_assets_name(w: World) -> None:
+    # An image's path in a course folder, given at the shell: two folders deep to pass the
+    # file system's own limit on one name.
+    folder = w.tmp / "long-images"
+    name = "d" * 100 + "/" + "e" * (max_length(CourseAsset.name) - 100 - 4) + ".png"
+    (folder / name).parent.mkdir(parents=True)
+    (folder / name).write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(16))
+    (folder / "course.md").write_text("---\ntitle: Pictures\n---\n")
+    (folder / "one.md").write_text(f"---\ntitle: One\norder: 1\n---\n![A]({name})\n")
+    result = w.app.test_cli_runner().invoke(args=["courses", "import", str(folder)])
+    assert result.exit_code != 0 and "too long" in result.output, result.output
+    assert _count(CourseAsset) == 0
+
+
 def quizzes_title(w: World) -> None:
     title = _too_long(Quiz.title)
     form = {"target": f"{w.course.id}:final", "title": title, "passing_score": "70"}
@@ -262,6 +279,7 @@ INPUTS: dict[str, Callable[[World], None]] = {
     "courses.title": courses_title,
     "courses.summary": courses_summary,
     "lessons.title": lessons_title,
+    "course_assets.name": course_assets_name,
     "quizzes.title": quizzes_title,
     "quiz_questions.title": quiz_questions_title,
     "quiz_questions.category": quiz_questions_category,

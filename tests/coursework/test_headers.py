@@ -97,6 +97,7 @@ def world(app: Flask, make_user, make_quiz, course, instructor, login) -> World:
         "filename": "css/site.css",
         "anything": "no/such/thing",
         "kid": "no-such-key",
+        "name": "diagrams/none.png",
     }
     clients = {}
     for role, user in (

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from lessons.rendering import render_markdown, slugify
 
 
@@ -38,4 +40,27 @@ def test_links_are_kept_safe():
 def test_slugify():
     assert slugify("What\u2019s the difference?") == "whats-the-difference"
     assert slugify("Crème brûlée") == "creme-brulee"
-    assert slugify("!!!") == "section"
+    # A title with no letters gets its own stable address, not one shared with others.
+    assert slugify("!!!") == slugify("!!!") != slugify("???")
+    assert slugify("!!!").startswith("s-")
+    assert slugify("  ") == "section"
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Введение в Python", "введение-в-python"),
+        ("Мой первый урок", "мой-первый-урок"),
+        ("はじめに", "はじめに"),
+        ("がっこう", "がっこう"),
+        ("हिन्दी पाठ", "हिन्दी-पाठ"),
+        ("Ελληνικά μαθήματα", "ελληνικά-μαθήματα"),
+    ],
+)
+def test_slugify_keeps_every_script(title, slug):
+    assert slugify(title) == slug
+
+
+def test_different_non_latin_titles_get_different_addresses():
+    titles = ["はじめに", "おわりに", "Введение", "Заключение", "مقدمة", "导论"]
+    assert len({slugify(title) for title in titles}) == len(titles)
