@@ -62,17 +62,22 @@ def json_error(
     return body, code
 
 
-def html_error(code: int, message: str | None = None) -> tuple[str, int]:
+def html_error(code: int, message: str | None = None) -> tuple:
     template = code if code in (400, 401, 403, 404, 405, 413, 429, 500, 503) else "generic"
-    return (
-        render_template(
+    try:
+        page = render_template(
             f"errors/{template}.html",
             code=code,
             phrase=HTTPStatus(code).phrase,
             message=message,
-        ),
-        code,
-    )
+        )
+    except DBAPIError as error:
+        # The page's navigation asks who is signed in; a 404 that needed no database of
+        # its own still meets the outage there, and answers as every other route does.
+        if code == 503 or not database_unavailable(error):
+            raise
+        return handle_database_error(error)
+    return page, code
 
 
 def handle_domain_error(error: DomainError) -> tuple[str | dict, int]:
