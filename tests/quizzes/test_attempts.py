@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -300,6 +301,28 @@ def test_save_and_finish_later_goes_back_to_the_course_with_resume(
     assert resume in page and resume in before
     client.post(f"/attempts/{attempt_id}", data={"action": "submit", "confirm": "yes"})
     assert "Resume" not in client.get(f"/courses/{course.slug}").get_data(as_text=True)
+
+
+def test_autosave_takes_a_beacon_with_the_csrf_token_in_its_body(
+    app, client, make_user, login, make_quiz, monkeypatch
+):
+    """navigator.sendBeacon cannot set headers: the token comes as a multipart field."""
+    login(client, make_user())
+    attempt_id = take(client, make_quiz().id)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    key, value = next(iter(right_form(db.session.get(Attempt, attempt_id)).items()))
+    beacon = client.post(
+        f"/attempts/{attempt_id}/answers",
+        data={key: value, "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+    assert beacon.status_code == 200 and beacon.json == {"saved": True, "answered": 1}
+    forged = client.post(
+        f"/attempts/{attempt_id}/answers", data={key: value}, content_type="multipart/form-data"
+    )
+    assert forged.status_code == 400
 
 
 def test_autosave_endpoint(client, make_user, login, make_quiz):
