@@ -57,7 +57,6 @@ def attempt(attempt_id: int):
     if not current.is_open:
         return redirect(url_for("quizzes.result", attempt_id=current.id))
     form = EmptyForm()
-    confirm_unanswered = []
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
@@ -66,16 +65,19 @@ def attempt(attempt_id: int):
         except Conflict as error:
             flash(error.message, "info")
             return redirect(url_for("quizzes.result", attempt_id=current.id))
-        if request.form.get("action") == "submit":
-            missing = services.unanswered(current)
-            if missing and request.form.get("confirm") != "yes":
-                confirm_unanswered = missing
-            else:
-                services.submit_attempt(current)
-                return redirect(url_for("quizzes.result", attempt_id=current.id))
-        else:
+        if request.form.get("action") != "submit":
             flash("Your answers are saved. You can come back and finish later.", "success")
-            return redirect(url_for("quizzes.attempt", attempt_id=current.id))
+            course = lessons.get_course_by_id(current.quiz.course_id)
+            return redirect(url_for("progress.course", slug=course.slug))
+        if request.form.get("confirm") == "yes" or not services.unanswered(current):
+            services.submit_attempt(current)
+            return redirect(url_for("quizzes.result", attempt_id=current.id))
+        # The confirmation is a page of its own, reached by GET once the answers are saved, so
+        # reloading it cannot post the old form again over answers given since.
+        return redirect(url_for("quizzes.attempt", attempt_id=current.id, confirm="unanswered"))
+    confirm_unanswered = (
+        services.unanswered(current) if request.args.get("confirm") == "unanswered" else []
+    )
     answers = {response.question_key: response.answer for response in current.responses}
     return render_template(
         "quizzes/attempt.html",

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coursework import mail
@@ -25,7 +25,7 @@ from coursework.accounts.passwords import (
     verify_dummy,
     verify_password,
 )
-from coursework.db import utcnow
+from coursework.db import fold, folded, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
 from coursework.lengths import too_long
@@ -266,8 +266,38 @@ def set_disabled(user: User, disabled: bool, by: User) -> User:
     return user
 
 
-def list_users() -> list[User]:
-    return list(db.session.scalars(select(User).order_by(User.display_name, User.id)))
+PEOPLE_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    people: list[User]
+    total: int  # everyone who matches the search, on every page
+    page: int  # the page shown: the one asked for, or the last when that is past the end
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def find_people(search: str = "", page: int = 1, per_page: int = PEOPLE_PER_PAGE) -> PeoplePage:
+    """One page of accounts by name, those whose name or email holds `search` (any case)."""
+    query = select(User)
+    needle = fold(search.strip())
+    if needle:
+        query = query.where(
+            or_(
+                folded(User.display_name).contains(needle, autoescape=True),
+                folded(User.email).contains(needle, autoescape=True),
+            )
+        )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    people = db.session.scalars(
+        query.order_by(User.display_name, User.id).limit(per_page).offset((page - 1) * per_page)
+    )
+    return PeoplePage(list(people), total, page, per_page)
 
 
 def ensure_user(

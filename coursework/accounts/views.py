@@ -33,9 +33,10 @@ from coursework.accounts.forms import (
     RolesForm,
     SignupForm,
 )
-from coursework.accounts.models import TokenPurpose
+from coursework.accounts.models import TokenPurpose, User
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import limiter
+from coursework.lengths import max_length
 from coursework.policy import access
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -313,7 +314,35 @@ def reset_password():
 @bp.route("/admin/people")
 @access("admin")
 def people():
-    return render_template("accounts/people.html", people=services.list_users(), form=RolesForm())
+    where = _people_place(request.args)
+    found = services.find_people(where.get("q", ""), int(where.get("page", 1)))
+    return render_template(
+        "accounts/people.html",
+        found=found,
+        where=where,
+        search=where.get("q", ""),
+        search_limit=max_length(User.email),
+    )
+
+
+def _people_place(args) -> dict[str, str]:
+    """Where the admin is in the list of people (search and page), as query arguments: the
+    list links and forms carry it, so saving a row comes back to the same rows. Anything
+    odd in a hand-edited address falls back to the default."""
+    where = {}
+    search = args.get("q", "").strip()[: max_length(User.email)]
+    if search:
+        where["q"] = search
+    page = args.get("page", "")
+    if page.isascii() and page.isdigit() and len(page) <= 6 and int(page) > 1:
+        where["page"] = str(int(page))
+    return where
+
+
+def _back_to_person(user: User):
+    return redirect(
+        url_for("accounts.people", **_people_place(request.args), _anchor=f"person-{user.id}")
+    )
 
 
 @bp.route("/admin/people/<int:user_id>/roles", methods=["POST"])
@@ -325,10 +354,10 @@ def set_roles(user_id: int):
         abort(400)
     if user.id == current_user.id and not form.is_admin.data:
         flash("You cannot remove your own admin role.", "error")
-        return redirect(url_for("accounts.people"))
+        return _back_to_person(user)
     services.set_roles(user, instructor=form.is_instructor.data, admin=form.is_admin.data)
     flash(f"Roles updated for {user.display_name}.", "success")
-    return redirect(url_for("accounts.people"))
+    return _back_to_person(user)
 
 
 @bp.route("/admin/people/<int:user_id>/access", methods=["POST"])
@@ -342,10 +371,10 @@ def set_disabled(user_id: int):
         services.set_disabled(user, form.disable.data, by=current_user._get_current_object())
     except RuleViolation as error:
         flash(error.message, "error")
-        return redirect(url_for("accounts.people"))
+        return _back_to_person(user)
     if user.is_disabled:
         state = "disabled: their sessions and API tokens no longer work"
     else:
         state = "enabled again"
     flash(f"The account of {user.display_name} is {state}.", "success")
-    return redirect(url_for("accounts.people"))
+    return _back_to_person(user)

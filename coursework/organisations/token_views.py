@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import (
     Blueprint,
     Response,
@@ -12,6 +16,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    session,
     stream_with_context,
     url_for,
 )
@@ -31,6 +36,10 @@ from coursework.policy import access
 bp = Blueprint("tokens", __name__, template_folder="templates", url_prefix="/organisations/<slug>")
 
 DOWNLOAD_PAGE = 500
+# A new token waits in the session for the one page that shows it; a session this old that
+# still holds one (a copied cookie, a tab left open) shows nothing.
+NEW_TOKEN_KEY = "new-api-token"
+SHOW_WITHIN_SECONDS = 300
 
 
 class TokenForm(FlaskForm):
@@ -76,8 +85,11 @@ def _page(organisation: Organisation, form: TokenForm, created=None, status: int
 def index(slug: str):
     organisation = organisation_from_request(slug)
     form = TokenForm()
-    if not form.validate_on_submit():
-        return _page(organisation, form, status=400 if form.is_submitted() else 200)
+    if not form.is_submitted():
+        created = _take_new_token(organisation)
+        return _page(organisation, form, created=created)
+    if not form.validate():
+        return _page(organisation, form, status=400)
     try:
         created = tokens.create_token(
             organisation, current_user, form.name.data, can_write=form.access.data == "write"
@@ -85,9 +97,38 @@ def index(slug: str):
     except RuleViolation as error:
         form.name.errors = [*form.name.errors, *error.errors.get("name", [error.message])]
         return _page(organisation, form, status=400)
-    # Shown here, once, rather than after a redirect: the session is a cookie, and the
-    # token must not travel in one.
-    return _page(organisation, TokenForm(formdata=None), created=created, status=201)
+    # POST/redirect/GET, so reloading the page cannot make a second token. The session is a
+    # signed cookie that anyone holding it can read, so the secret rides in it encrypted.
+    session[NEW_TOKEN_KEY] = {
+        "organisation": organisation.id,
+        "sealed": _sealer().encrypt(created.secret.encode()).decode(),
+    }
+    return redirect(url_for("tokens.index", slug=organisation.slug), code=303)
+
+
+def _sealer() -> Fernet:
+    secret_key = current_app.secret_key
+    if isinstance(secret_key, str):
+        secret_key = secret_key.encode()
+    key = HKDF(algorithm=SHA256(), length=32, salt=None, info=b"coursework new api token")
+    return Fernet(base64.urlsafe_b64encode(key.derive(secret_key)))
+
+
+def _take_new_token(organisation: Organisation) -> tokens.NewToken | None:
+    """The token just made for this organisation, once: taking it removes it from the
+    session, so the next load of the page no longer shows it."""
+    held = session.get(NEW_TOKEN_KEY)
+    if not isinstance(held, dict) or held.get("organisation") != organisation.id:
+        return None
+    del session[NEW_TOKEN_KEY]
+    try:
+        secret = _sealer().decrypt(str(held["sealed"]).encode(), ttl=SHOW_WITHIN_SECONDS)
+    except (InvalidToken, KeyError):
+        return None
+    token = tokens.find_live_token(secret.decode())
+    if token is None or token.organisation_id != organisation.id:
+        return None
+    return tokens.NewToken(token, secret.decode())
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])

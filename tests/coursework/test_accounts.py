@@ -424,3 +424,76 @@ def test_names_in_any_script_are_welcome(app):
         assert services.name_problem(name) is None
     user = services.create_user("zoe@example.com", "  Zoe\u0308  ", PASSWORD)
     assert user.display_name == "Zoë"  # NFC, without the outer spaces
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_people_page_searches_by_name_or_email(client, make_user, login):
+    login(client, make_user(name="Admin Person", is_admin=True))
+    make_user(email="zoe@example.org", name="Zoë Ålund")
+    make_user(email="kim@example.net", name="Kim Park")
+    make_user(email="odd_100%@example.com", name="Percent Person")
+    by_name = client.get("/admin/people", query_string={"q": "ZOË"}).get_data(as_text=True)
+    assert "Zoë Ålund" in by_name and "Kim Park" not in by_name and "(1)" in by_name
+    by_email = client.get("/admin/people", query_string={"q": " EXAMPLE.NET "})
+    assert "Kim Park" in by_email.get_data(as_text=True)
+    assert "Zoë" not in by_email.get_data(as_text=True)
+    # LIKE wildcards in a search are plain characters.
+    wild = client.get("/admin/people", query_string={"q": "%"}).get_data(as_text=True)
+    assert "Percent Person" in wild and "Kim Park" not in wild
+    none = client.get("/admin/people", query_string={"q": "nobody-at-all"})
+    assert none.status_code == 200 and "name or email contains" in none.get_data(as_text=True)
+    huge = client.get("/admin/people", query_string={"q": "x" * 10_000})
+    assert huge.status_code == 200
+
+
+def test_people_page_shows_fifty_a_page(client, make_user, login):
+    login(client, make_user(name="Aaron Admin", is_admin=True))
+    for n in range(60):
+        make_user(name=f"Person {n:02d}")
+    first = client.get("/admin/people").get_data(as_text=True)
+    assert first.count('<tr id="person-') == 50 and "page 1 of 2" in first
+    assert 'href="/admin/people?page=2" rel="next"' in first and "Person 48" in first
+    assert "Person 49" not in first
+    second = client.get("/admin/people?page=2").get_data(as_text=True)
+    assert second.count('<tr id="person-') == 11 and "Person 59" in second
+    assert 'href="/admin/people" rel="prev"' in second and 'rel="next"' not in second
+    for odd in ("0", "-1", "abc", "٣", "99999999999", "999"):  # falls back, never fails
+        response = client.get("/admin/people", query_string={"page": odd})
+        assert response.status_code == 200
+    assert "Person 59" in client.get("/admin/people?page=999").get_data(as_text=True)
+    searched = client.get("/admin/people?q=person+5").get_data(as_text=True)
+    assert searched.count('<tr id="person-') == 10 and 'rel="next"' not in searched
+
+
+def test_saving_a_row_returns_to_that_row(app, client, make_user, login, monkeypatch):
+    admin = make_user(name="Aaron Admin", is_admin=True)
+    login(client, admin)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # signed in; now prove the forms
+    people = [make_user(name=f"Person {n:02d}") for n in range(60)]
+    target = people[55]
+    page = client.get("/admin/people?q=person&page=2").get_data(as_text=True)
+    action = f'action="/admin/people/{target.id}/roles?q=person&amp;page=2"'
+    assert action in page and f'<tr id="person-{target.id}">' in page
+    saved = client.post(
+        f"/admin/people/{target.id}/roles?q=person&page=2",
+        data={"is_instructor": "y", "csrf_token": _csrf(page)},
+    )
+    assert saved.status_code == 302
+    assert saved.headers["Location"] == f"/admin/people?q=person&page=2#person-{target.id}"
+    db.session.refresh(target)
+    assert target.is_instructor
+    disabled = client.post(
+        f"/admin/people/{target.id}/access", data={"disable": "y", "csrf_token": _csrf(page)}
+    )
+    assert disabled.headers["Location"] == f"/admin/people#person-{target.id}"
+    refused = client.post(
+        f"/admin/people/{admin.id}/roles?page=2", data={"csrf_token": _csrf(page)}
+    )
+    assert refused.headers["Location"] == f"/admin/people?page=2#person-{admin.id}"
+    db.session.refresh(admin)
+    assert admin.is_admin
+    forged = client.post(f"/admin/people/{target.id}/roles", data={"is_instructor": "y"})
+    assert forged.status_code == 400

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from coursework.accounts.models import User
 from coursework.db import utcnow
 from coursework.extensions import db
-from coursework.organisations import services, tokens
+from coursework.organisations import services, token_views, tokens
 from coursework.organisations.models import ApiToken, Invitation, Organisation, Role
 from coursework.progress import services as progress
 from lessons import services as lessons
@@ -493,8 +493,9 @@ def test_the_tokens_page_shows_a_new_token_once(boss_client, acme):
     url = "/organisations/acme/tokens"
     page = boss_client.get(url)
     assert page.status_code == 200 and "No tokens yet" in page.get_data(as_text=True)
-    created = boss_client.post(url, data={"name": "HR feed", "access": "write"})
-    assert created.status_code == 201
+    posted = boss_client.post(url, data={"name": "HR feed", "access": "write"})
+    assert posted.status_code == 303 and posted.headers["Location"] == url
+    created = boss_client.get(url)
     assert created.headers["Cache-Control"] == "no-store"
     body = created.get_data(as_text=True)
     secret = re.search(r'value="(cw_[^"]+)"', body).group(1)
@@ -506,8 +507,43 @@ def test_the_tokens_page_shows_a_new_token_once(boss_client, acme):
     assert secret not in later and token.prefix in later and "HR feed" in later
     assert "Read and write" in later and "Never" in later
     assert boss_client.get(f"{API}/acme/members", headers=bearer(secret)).status_code == 200
-    assert boss_client.post(url, data={"name": "Reader"}).status_code == 201
+    assert boss_client.post(url, data={"name": "Reader"}).status_code == 303
     assert db.session.scalar(select(ApiToken).where(ApiToken.name == "Reader")).can_write is False
+
+
+def test_reloading_the_new_token_page_makes_no_second_token(app, boss_client, acme, csrf_on):
+    url = "/organisations/acme/tokens"
+    page = boss_client.get(url).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    posted = boss_client.post(url, data={"name": "HR feed", "access": "read", "csrf_token": csrf})
+    assert posted.status_code == 303
+    # The session cookie is readable by whoever holds it: the secret is not in it as text.
+    cookie = boss_client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session")).value
+    payload = app.session_interface.get_signing_serializer(app).loads(cookie)
+    shown = boss_client.get(url)
+    secret = re.search(r'value="(cw_[^"]+)"', shown.get_data(as_text=True)).group(1)
+    assert secret not in json.dumps(payload) and secret not in cookie
+    for _ in range(2):  # reloading the page neither shows the secret again nor makes a token
+        again = boss_client.get(url)
+        assert again.status_code == 200 and secret not in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 1
+    assert tokens.find_live_token(secret).name == "HR feed"
+
+
+def test_a_new_token_is_shown_only_on_its_own_organisations_page(app, boss_client, acme):
+    url = "/organisations/acme/tokens"
+    boss_client.post(url, data={"name": "HR feed", "access": "read"})
+    with boss_client.session_transaction() as held:  # as it was: the page would show it
+        sealed = dict(held[token_views.NEW_TOKEN_KEY])
+    assert 'id="new-token"' in boss_client.get(url).get_data(as_text=True)
+    with boss_client.session_transaction() as held:
+        held[token_views.NEW_TOKEN_KEY] = {**sealed, "organisation": acme.org.id + 1}
+    assert 'id="new-token"' not in boss_client.get(url).get_data(as_text=True)
+    with boss_client.session_transaction() as held:
+        held[token_views.NEW_TOKEN_KEY] = {**sealed, "sealed": "forged"}
+    assert 'id="new-token"' not in boss_client.get(url).get_data(as_text=True)
+    with boss_client.session_transaction() as held:
+        assert token_views.NEW_TOKEN_KEY not in held
 
 
 def test_the_tokens_page_reports_problems(boss_client, acme):

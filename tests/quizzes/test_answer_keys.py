@@ -393,7 +393,9 @@ def test_nothing_leaks_before_submission(marked_quiz, learner):
         f"/attempts/{attempt_id}", data={"action": "save"}, follow_redirects=True
     )
     check("page save", saved_page, None)
-    confirm = client.post(f"/attempts/{attempt_id}", data={"action": "submit"})
+    confirm = client.post(
+        f"/attempts/{attempt_id}", data={"action": "submit"}, follow_redirects=True
+    )
     assert confirm.status_code == 200 and "not answered" in confirm.get_data(as_text=True)
     check("page confirm unanswered", confirm, None)
     assert client.get(f"/attempts/{attempt_id}/result").status_code == 302  # back to the form

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -230,7 +231,9 @@ def test_the_learner_flow_through_the_pages(client, make_user, login, make_quiz)
     assert page.status_code == 200
     attempt = db.session.get(Attempt, attempt_id)
     # Submitting with unanswered questions asks for confirmation first.
-    confirm = client.post(f"/attempts/{attempt_id}", data={"action": "submit"})
+    confirm = client.post(
+        f"/attempts/{attempt_id}", data={"action": "submit"}, follow_redirects=True
+    )
     assert confirm.status_code == 200 and "6 questions not answered" in confirm.get_data(
         as_text=True
     )
@@ -242,6 +245,84 @@ def test_the_learner_flow_through_the_pages(client, make_user, login, make_quiz)
     assert "100%" in result and "You passed" in result
     assert "Jupiter is the largest planet." in result  # feedback, now that it is allowed
     assert client.get(f"/attempts/{attempt_id}").headers["Location"].endswith("/result")
+
+
+def test_the_unanswered_confirmation_is_a_page_that_survives_a_reload(
+    client, make_user, login, make_quiz
+):
+    learner, quiz = make_user(), make_quiz()
+    login(client, learner)
+    attempt_id = take(client, quiz.id)
+    attempt = db.session.get(Attempt, attempt_id)
+    first, *rest = list(right_form(attempt).items(multi=True))
+    asked = client.post(f"/attempts/{attempt_id}", data={first[0]: first[1], "action": "submit"})
+    assert asked.status_code == 302
+    confirmation = asked.headers["Location"]
+    assert confirmation.startswith(f"/attempts/{attempt_id}?")
+    # Answers given on the confirmation page are autosaved; reloading it must keep them.
+    more = MultiDict(rest)
+    assert client.post(f"/attempts/{attempt_id}/answers", data=more).json["saved"] is True
+    answered = services.unanswered(db.session.get(Attempt, attempt_id))
+    for _ in range(2):
+        page = client.get(confirmation)
+        assert page.status_code == 200
+        assert services.unanswered(db.session.get(Attempt, attempt_id)) == answered
+    assert "not answered" not in page.get_data(as_text=True)  # nothing is missing any more
+    assert 'name="confirm"' not in page.get_data(as_text=True)
+
+
+def test_confirmation_lists_what_is_missing_and_submits_only_when_confirmed(
+    client, make_user, login, make_quiz
+):
+    login(client, make_user())
+    attempt_id = take(client, make_quiz().id)
+    asked = client.post(f"/attempts/{attempt_id}", data={"action": "submit"})
+    body = client.get(asked.headers["Location"]).get_data(as_text=True)
+    assert "6 questions not answered" in body and 'name="confirm" value="yes"' in body
+    assert db.session.get(Attempt, attempt_id).is_open
+    plain = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "not answered" not in plain and 'name="confirm"' not in plain
+    done = client.post(f"/attempts/{attempt_id}", data={"action": "submit", "confirm": "yes"})
+    assert done.headers["Location"] == f"/attempts/{attempt_id}/result"
+
+
+def test_save_and_finish_later_goes_back_to_the_course_with_resume(
+    client, make_user, login, make_quiz, course
+):
+    login(client, make_user())
+    quiz = make_quiz()
+    attempt_id = take(client, quiz.id)
+    before = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    saved = client.post(f"/attempts/{attempt_id}", data={"action": "save"})
+    assert saved.headers["Location"] == f"/courses/{course.slug}"
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Your answers are saved" in page
+    resume = f'href="/attempts/{attempt_id}">Resume'
+    assert resume in page and resume in before
+    client.post(f"/attempts/{attempt_id}", data={"action": "submit", "confirm": "yes"})
+    assert "Resume" not in client.get(f"/courses/{course.slug}").get_data(as_text=True)
+
+
+def test_autosave_takes_a_beacon_with_the_csrf_token_in_its_body(
+    app, client, make_user, login, make_quiz, monkeypatch
+):
+    """navigator.sendBeacon cannot set headers: the token comes as a multipart field."""
+    login(client, make_user())
+    attempt_id = take(client, make_quiz().id)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    key, value = next(iter(right_form(db.session.get(Attempt, attempt_id)).items()))
+    beacon = client.post(
+        f"/attempts/{attempt_id}/answers",
+        data={key: value, "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+    assert beacon.status_code == 200 and beacon.json == {"saved": True, "answered": 1}
+    forged = client.post(
+        f"/attempts/{attempt_id}/answers", data={key: value}, content_type="multipart/form-data"
+    )
+    assert forged.status_code == 400
 
 
 def test_autosave_endpoint(client, make_user, login, make_quiz):

@@ -6,33 +6,66 @@
   if (form && window.fetch && window.FormData) {
     var status = form.querySelector(".autosave-status");
     var timer = null;
-    var save = function () {
+    var pending = false; // answers changed since the last save was sent
+    var show = function (text) {
+      if (status && status.textContent !== text) status.textContent = text;
+    };
+    // The form as the autosave endpoint reads it: the answers and the CSRF token field,
+    // without the submit button's action. A beacon cannot set headers, so the token
+    // travels in the body for both.
+    var answers = function () {
       var data = new FormData(form);
       data.delete("action");
+      return data;
+    };
+    var save = function () {
+      clearTimeout(timer);
+      pending = false;
+      var data = answers();
       fetch(form.dataset.autosave, {
         method: "POST",
         body: data,
         headers: { "X-CSRFToken": data.get("csrf_token") || "" },
         credentials: "same-origin",
       }).then(function (response) {
-        if (!status) return;
         if (response.ok) {
-          status.textContent = "All answers saved.";
+          if (!pending) show("Saved: all answers so far.");
         } else if (response.status === 409) {
           window.location.reload();
         } else {
-          status.textContent = "Could not save just now. Your answers will be saved when you submit.";
+          show("Not saved just now. Your answers will be saved when you submit.");
         }
       }).catch(function () {
-        if (status) status.textContent = "Offline: your answers will be saved when you submit.";
+        show("Not saved: you seem to be offline. Your answers will be saved when you submit.");
       });
     };
     var later = function () {
+      pending = true;
       clearTimeout(timer);
       timer = setTimeout(save, 600);
     };
+    // Leaving the page (a link, closing the tab, switching away) would drop a change still
+    // waiting out the pause above: send it now, by a beacon the browser delivers even as
+    // the page goes away.
+    var flush = function () {
+      if (!pending) return;
+      clearTimeout(timer);
+      pending = false;
+      if (!(navigator.sendBeacon && navigator.sendBeacon(form.dataset.autosave, answers()))) {
+        save();
+      }
+    };
     form.addEventListener("change", later);
     form.addEventListener("input", later);
+    // The form's own submit carries every answer; a beacon beside it would only race it.
+    form.addEventListener("submit", function () {
+      clearTimeout(timer);
+      pending = false;
+    });
+    window.addEventListener("pagehide", flush);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") flush();
+    });
   }
 
   var clock = document.querySelector(".timer[data-deadline]");
