@@ -352,6 +352,7 @@ def assignments(slug: str):
                 current_user,
                 due_on=form.due_on.data,
                 user_ids=form.user_ids(),
+                reminders=not form.no_reminders.data,
             )
         except (RuleViolation, Conflict) as error:
             leftover = add_errors(form, error.errors) if error.errors else [error.message]

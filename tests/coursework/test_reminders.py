@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from coursework import mail, tasks
+from coursework.accounts.models import User
 from coursework.extensions import db
 from coursework.mail import OutboxMessage
 from coursework.organisations import reminders
 from coursework.organisations import services as organisations
+from coursework.organisations.models import Assignment, Organisation
 from coursework.progress import services as progress
 from lessons import services as lessons
 from tests.quizzes.test_races import together
@@ -121,7 +123,7 @@ def test_a_person_who_switched_reminders_off_gets_none(app, client, learner, log
     page = client.get("/account/preferences").get_data(as_text=True)
     assert 'value="assignment_reminders" >' in page  # no longer ticked
     assert run_days(DUE - timedelta(days=8), DUE + timedelta(days=2)) == {}
-    client.post("/account/preferences", data={"kinds": ["assignment_reminders", "made-up"]})
+    client.post("/account/preferences", data={"kinds": [*mail.NOTIFICATIONS, "made-up"]})
     assert mail.switched_off(learner.id) == set()
     assert list(run_days(DUE + timedelta(days=3), DUE + timedelta(days=3)).values()) == [
         ["Kitchen Safety is overdue"]
@@ -140,7 +142,7 @@ def test_preferences_need_sign_in_and_a_csrf_token(app, client, learner, login, 
     page = client.get("/account/preferences").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert client.post("/account/preferences", data={"csrf_token": token}).status_code == 302
-    assert mail.switched_off(learner.id) == {"assignment_reminders"}
+    assert mail.switched_off(learner.id) == set(mail.NOTIFICATIONS) >= {"assignment_reminders"}
 
 
 def test_one_click_unsubscribe_from_the_reminder_itself(app, client, learner, csrf_on):
@@ -164,3 +166,42 @@ def test_one_click_unsubscribe_from_the_reminder_itself(app, client, learner, cs
     tampered = path[:-2] + ("AA" if not path.endswith("AA") else "BB")
     assert client.post(tampered).status_code == 404
     assert client.get("/unsubscribe/not-a-token").status_code == 404
+
+
+# ---- the per-assignment switch -----------------------------------------------------------
+
+
+def test_a_manager_can_switch_an_assignments_reminders_off(
+    app, client, learner, login, make_course, monkeypatch
+):
+    boss = db.session.scalar(select(User).where(User.email == "boss@example.com"))
+    org = db.session.scalar(select(Organisation))
+    (assignment,) = db.session.scalars(select(Assignment))
+    assignment.reminders = False
+    db.session.commit()
+    assert run_days(DUE - timedelta(days=8), DUE + timedelta(days=2)) == {}
+    assignment.reminders = True
+    db.session.commit()
+    assert list(run_days(DUE + timedelta(days=3), DUE + timedelta(days=3)).values()) == [
+        ["Kitchen Safety is overdue"]
+    ]
+    # The form's box: ticked, the new assignment sends nothing; a post without it keeps them.
+    login(client, boss)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # as `csrf_on`, after sign-in
+    page = client.get(f"/organisations/{org.slug}/assignments").get_data(as_text=True)
+    assert 'name="no_reminders"' in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    other = make_course(slug="fire-drill")
+    db.session.commit()
+    response = client.post(
+        f"/organisations/{org.slug}/assignments",
+        data={"csrf_token": token, "course": other.id, "audience": "everyone", "no_reminders": "y"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    made = db.session.scalar(select(Assignment).where(Assignment.course_id == other.id))
+    assert made.reminders is False
+    assert "No reminders." in client.get(f"/organisations/{org.slug}/assignments").get_data(
+        as_text=True
+    )
+    assert organisations.assign(org, other.id, boss, user_ids=[learner.id]).reminders is True
