@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from coursework import mail, tasks
 from coursework.accounts.models import User
+from coursework.certificates.models import Certificate
 from coursework.extensions import db
 from coursework.mail import OutboxMessage
 from coursework.organisations import reminders
@@ -205,3 +206,171 @@ def test_a_manager_can_switch_an_assignments_reminders_off(
         as_text=True
     )
     assert organisations.assign(org, other.id, boss, user_ids=[learner.id]).reminders is True
+
+
+# ---- certificates ------------------------------------------------------------------------
+
+
+EXPIRES = DUE + timedelta(days=60)
+
+
+@pytest.fixture
+def certificate(learner, course):
+    for lesson in lessons.current_lessons(course.id):
+        progress.complete_lesson(learner, lesson)
+    db.session.commit()
+    (issued,) = db.session.scalars(select(Certificate).where(Certificate.user_id == learner.id))
+    issued.expires_at = datetime.combine(EXPIRES, datetime.min.time(), UTC) + timedelta(hours=9)
+    db.session.commit()
+    return issued
+
+
+def run_certificate_days(first: date, last: date) -> dict[date, list[str]]:
+    seen: dict[date, list[str]] = {}
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        before = len(subjects_to("lea@example.com"))
+        reminders.send_certificate_reminders(day)
+        reminders.send_certificate_reminders(day)
+        db.session.commit()
+        new = subjects_to("lea@example.com")[before:]
+        if new:
+            seen[day] = new
+    return seen
+
+
+def test_certificate_reminders_fire_once_30_days_before_and_on_expiry(certificate):
+    seen = run_certificate_days(EXPIRES - timedelta(days=40), EXPIRES + timedelta(days=5))
+    assert seen == {
+        EXPIRES - timedelta(days=30): ["Your Kitchen Safety certificate expires in 30 days"],
+        EXPIRES: ["Your Kitchen Safety certificate has expired"],
+    }
+    (message,) = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.subject.endswith("in 30 days"))
+    )
+    assert "/courses/kitchen-safety" in message.body and message.unsubscribe_url
+
+
+def test_a_renewed_or_revoked_certificate_is_not_reminded_of_its_old_date(certificate):
+    assert run_certificate_days(EXPIRES - timedelta(days=30), EXPIRES - timedelta(days=30))
+    # Renewed: the one certificate of the course now runs a year longer.
+    certificate.expires_at += timedelta(days=365)
+    db.session.commit()
+    assert run_certificate_days(EXPIRES - timedelta(days=29), EXPIRES + timedelta(days=2)) == {}
+    certificate.expires_at -= timedelta(days=365)
+    certificate.revoked_at = datetime.now(UTC)
+    db.session.commit()
+    assert run_certificate_days(EXPIRES, EXPIRES) == {}
+
+
+def test_certificate_reminders_respect_the_preferences_and_the_unsubscribe_link(
+    client, certificate, csrf_on
+):
+    run_certificate_days(EXPIRES - timedelta(days=30), EXPIRES - timedelta(days=30))
+    (message,) = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.subject.endswith("in 30 days"))
+    )
+    client.post(urlsplit(message.unsubscribe_url).path, data={"List-Unsubscribe": "One-Click"})
+    assert mail.switched_off(certificate.user_id) == {"certificate_reminders"}
+    assert run_certificate_days(EXPIRES, EXPIRES) == {}
+    mail.set_switched_off(certificate.user_id, set())
+    db.session.commit()
+    assert run_certificate_days(EXPIRES, EXPIRES) != {}
+
+
+def test_the_scheduler_runs_certificate_reminders_hourly(certificate, monkeypatch):
+    at = datetime.combine(EXPIRES, datetime.min.time(), UTC) + timedelta(hours=3, minutes=10)
+    assert "coursework.organisations.reminders.certificate_reminders" in {
+        task.name for task in tasks.huey.read_periodic(at)
+    }
+    monkeypatch.setattr(reminders, "utcnow", lambda: at)
+    reminders.certificate_reminders.call_local()
+    reminders.certificate_reminders.call_local()
+    assert subjects_to("lea@example.com") == ["Your Kitchen Safety certificate has expired"]
+
+
+# ---- the managers' weekly digest ---------------------------------------------------------
+
+
+def digests_to(address: str) -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.to == address, OutboxMessage.subject.endswith("weekly summary")
+            )
+        )
+    )
+
+
+def test_the_digest_numbers_are_the_dashboards(app, client, certificate, make_user, login):
+    from coursework.organisations import report
+
+    org = db.session.scalar(select(Organisation))
+    boss = db.session.scalar(select(User).where(User.email == "boss@example.com"))
+    late = make_user(email="late@example.com")
+    invited = organisations.invite(org, boss, late.email)
+    organisations.accept_invitation(invited.link.rsplit("/", 1)[1], late)
+    db.session.commit()
+    organisations.assign(org, certificate.course_id, boss, due_on=date.today() - timedelta(days=2))
+    certificate.expires_at = datetime.now(UTC) + timedelta(days=10)
+    db.session.commit()
+    today = date.today()
+    numbers = reminders.digest(org, today)
+    headline = report.report(org, report.Filters(), today)
+    # The manager is a member too, so the organisation-wide assignment makes two overdue.
+    assert numbers.overdue == headline.count(report.Status.OVERDUE) == 2
+    assert numbers.completions == sum(report.completions(org, today - timedelta(days=7)).values())
+    assert numbers.completions == 1 and numbers.expiring == 1
+    # The dashboard the link opens lists exactly the overdue people the digest counts.
+    login(client, boss)
+    page = client.get(urlsplit(numbers.dashboard_url).path + "?status=overdue").get_data(
+        as_text=True
+    )
+    assert "late@example.com" in page and "lea@example.com" not in page
+
+    assert reminders.send_digests(today) == 1 and reminders.send_digests(today) == 0
+    db.session.commit()
+    (message,) = digests_to(boss.email)
+    assert "- 1 completed in the last 7 days" in message.body
+    assert "- 2 overdue" in message.body and "- 1 certificates expiring" in message.body
+    assert numbers.dashboard_url in message.body and message.unsubscribe_url
+    assert digests_to(late.email) == digests_to("lea@example.com") == []  # managers only
+    # Next week, another; switched off on the Preferences page, none.
+    assert reminders.send_digests(today + timedelta(days=7)) == 1
+    mail.set_switched_off(boss.id, {"manager_digest"})
+    db.session.commit()
+    assert reminders.send_digests(today + timedelta(days=14)) == 0
+
+
+def test_the_scheduler_sends_the_digest_on_monday_mornings(learner, monkeypatch):
+    monday = date(2026, 12, 7)
+    at = datetime.combine(monday, datetime.min.time(), UTC) + timedelta(hours=7, minutes=15)
+    name = "coursework.organisations.reminders.weekly_digest"
+    assert name in {task.name for task in tasks.huey.read_periodic(at)}
+    assert name not in {task.name for task in tasks.huey.read_periodic(at + timedelta(days=1))}
+    monkeypatch.setattr(reminders, "utcnow", lambda: at)
+    reminders.weekly_digest.call_local()
+    reminders.weekly_digest.call_local()
+    assert len(digests_to("boss@example.com")) == 1
+
+
+@pytest.mark.postgres_only
+def test_workers_sending_digests_and_certificate_reminders_at_once_send_each_once(app, certificate):
+    """Different jobs at the same moment: each kind still meets its own row once."""
+    day = EXPIRES - timedelta(days=30)
+
+    def digests() -> int:
+        sent = reminders.send_digests(day)
+        db.session.commit()
+        return sent
+
+    def expiring() -> int:
+        sent = reminders.send_certificate_reminders(day)
+        db.session.commit()
+        return sent
+
+    results = together(app, [digests, expiring] * 4)
+    assert sorted(results[0::2]) == [0, 0, 0, 1] and sorted(results[1::2]) == [0, 0, 0, 1]
+    assert len(digests_to("boss@example.com")) == 1
+    assert subjects_to("lea@example.com") == ["Your Kitchen Safety certificate expires in 30 days"]
