@@ -220,5 +220,10 @@ class DueDateForm(FlaskForm):
     due_on = DueDateField("Due date", validators=[Optional()])
 
 
+class RemindersForm(FlaskForm):
+    # A button per assignment: it posts "y" to turn reminders on, nothing to turn them off.
+    on = BooleanField("Send due-date reminders")
+
+
 def is_past(day: date | None, today: date) -> bool:
     return day is not None and day < today

@@ -511,6 +511,13 @@ def set_due_date(organisation: Organisation, assignment_id: int, due_on: date | 
     return assignment
 
 
+def set_reminders(organisation: Organisation, assignment_id: int, on: bool) -> Assignment:
+    assignment = get_assignment(organisation, assignment_id)
+    assignment.reminders = on
+    db.session.commit()
+    return assignment
+
+
 def unassign(organisation: Organisation, assignment_id: int) -> None:
     db.session.delete(get_assignment(organisation, assignment_id))
     db.session.commit()

@@ -374,3 +374,45 @@ def test_workers_sending_digests_and_certificate_reminders_at_once_send_each_onc
     assert sorted(results[0::2]) == [0, 0, 0, 1] and sorted(results[1::2]) == [0, 0, 0, 1]
     assert len(digests_to("boss@example.com")) == 1
     assert subjects_to("lea@example.com") == ["Your Kitchen Safety certificate expires in 30 days"]
+
+
+def test_the_assignments_page_turns_an_assignments_reminders_off_and_on(
+    app, client, learner, login, make_user, monkeypatch
+):
+    org = db.session.scalar(select(Organisation))
+    boss = db.session.scalar(select(User).where(User.email == "boss@example.com"))
+    (assignment,) = db.session.scalars(select(Assignment))
+    path = f"/organisations/{org.slug}/assignments/{assignment.id}/reminders"
+    # A member of the organisation, and a manager of another, cannot.
+    login(client, learner)
+    assert client.post(path).status_code in (403, 404)
+    stranger = make_user(email="other@example.com")
+    elsewhere = organisations.create_organisation("Elsewhere", stranger)
+    db.session.commit()
+    client.post("/logout")
+    login(client, stranger)
+    assert client.post(path).status_code == 404
+    assert (
+        client.post(
+            f"/organisations/{elsewhere.slug}/assignments/{assignment.id}/reminders"
+        ).status_code
+        == 404
+    )
+    client.post("/logout")
+    login(client, boss)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # as `csrf_on`, after sign-in
+    assert client.post(path).status_code == 400  # no token
+    db.session.expire_all()
+    assert db.session.get(Assignment, assignment.id).reminders is True
+    page = client.get(f"/organisations/{org.slug}/assignments").get_data(as_text=True)
+    assert "Turn reminders off" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post(path, data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Assignment, assignment.id).reminders is False
+    page = client.get(f"/organisations/{org.slug}/assignments").get_data(as_text=True)
+    assert "Turn reminders on" in page and "No reminders." in page
+    assert run_days(DUE - timedelta(days=8), DUE + timedelta(days=2)) == {}
+    assert client.post(path, data={"csrf_token": token, "on": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Assignment, assignment.id).reminders is True
