@@ -9,6 +9,7 @@ from datetime import date, datetime
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     RadioField,
@@ -198,6 +199,8 @@ class AssignForm(FlaskForm):
         "They can still finish it.",
         validators=[Optional()],
     )
+    # Unticked posts nothing, so the box says "off": a form posted without it keeps reminders.
+    no_reminders = BooleanField("Do not send due-date reminders for this assignment")
 
     def validate_course(self, field) -> None:
         if field.data not in {choice.value for choice in field.choices}:
@@ -215,6 +218,11 @@ class AssignForm(FlaskForm):
 
 class DueDateForm(FlaskForm):
     due_on = DueDateField("Due date", validators=[Optional()])
+
+
+class RemindersForm(FlaskForm):
+    # A button per assignment: it posts "y" to turn reminders on, nothing to turn them off.
+    on = BooleanField("Send due-date reminders")
 
 
 def is_past(day: date | None, today: date) -> bool:

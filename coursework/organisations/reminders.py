@@ -1,17 +1,24 @@
-"""Reminders of assignment due dates: 7 days before, 1 day before, and once overdue.
+"""Reminders of assignment due dates (7 days before, 1 day before, and once overdue), of
+certificates expiring (30 days before, and on the day), and a weekly digest to managers.
 
 Each reminder is sent at most once per person, course, due date and kind (a row in
 `reminders_sent`, inserted with ON CONFLICT DO NOTHING before the mail is composed, so
 two runs at the same moment send one). Finished work cancels them: the organisation's
 report, the same SQL the dashboard shows, says who has not completed. A new due date is
 a new reminder. Runs hourly on the queue's scheduler; "today" is the UTC date (time zones
-per person are not done yet).
+per person are not done yet). A manager can switch an assignment's reminders off.
+
+A certificate reminder is keyed by the certificate's expiry date in the same table: a
+learner holds one certificate per course, and renewing it moves the date, so a renewed
+certificate is never reminded of its old expiry. The digest's numbers are the dashboard's:
+they come from the same report calls.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from huey import crontab
@@ -19,10 +26,13 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coursework import mail, tasks
+from coursework.accounts.models import User
+from coursework.certificates.models import Certificate
 from coursework.db import insert_or_ignore, utcnow
 from coursework.extensions import db
 from coursework.organisations import report
-from coursework.organisations.models import Organisation
+from coursework.organisations.models import Assignment, Membership, Organisation, Role
+from lessons.models import Course
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +40,14 @@ DUE_IN_7_DAYS, DUE_TOMORROW, OVERDUE = "due_in_7_days", "due_tomorrow", "overdue
 ASSIGNMENT_REMINDERS = mail.register_notification(
     "assignment_reminders", "Reminders of courses due soon, and overdue"
 )
+EXPIRES_IN_30_DAYS, EXPIRED = "expires_in_30_days", "expired"
+CERTIFICATE_REMINDERS = mail.register_notification(
+    "certificate_reminders", "Reminders of certificates about to expire, and expired"
+)
+MANAGER_DIGEST = mail.register_notification(
+    "manager_digest", "A weekly summary of your organisation, for managers"
+)
+EXPIRY_WARNING = timedelta(days=30)
 
 
 class ReminderSent(db.Model):
@@ -44,6 +62,34 @@ class ReminderSent(db.Model):
     due_on: Mapped[date]
     kind: Mapped[str] = mapped_column(String(32))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DigestSent(db.Model):
+    """One manager's weekly digest for one organisation, so a week has one."""
+
+    __tablename__ = "digests_sent"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id", "week_of"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    week_of: Mapped[date]  # the Monday
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _muted(organisation: Organisation) -> set[tuple[int | None, int, date | None]]:
+    """(person or None for everyone, course, due date) of assignments switched off."""
+    muted: set[tuple[int | None, int, date | None]] = set()
+    for assignment in db.session.scalars(
+        select(Assignment).where(
+            Assignment.organisation_id == organisation.id, Assignment.reminders.is_(False)
+        )
+    ):
+        key = (assignment.course_id, assignment.due_on)
+        if assignment.everyone:
+            muted.add((None, *key))
+        muted.update((member.user_id, *key) for member in assignment.assignees)
+    return muted
 
 
 def kind_for(row: report.Row, today: date) -> str | None:
@@ -61,9 +107,15 @@ def send_due_reminders(today: date) -> int:
     how many were sent."""
     sent = 0
     for organisation in db.session.scalars(select(Organisation).order_by(Organisation.id)):
+        muted = _muted(organisation)
         for row in report.build_rows(organisation, today):
             kind = kind_for(row, today)
             if kind is None or ASSIGNMENT_REMINDERS in mail.switched_off(row.user_id):
+                continue
+            if {
+                (None, row.course_id, row.due_on),
+                (row.user_id, row.course_id, row.due_on),
+            } & muted:
                 continue
             if not insert_or_ignore(
                 db.session,
@@ -99,3 +151,151 @@ def due_reminders() -> None:
     count = send_due_reminders(utcnow().date())
     db.session.commit()
     log.info("sent %d due-date reminders", count)
+
+
+# ---- certificates ----------------------------------------------------------------------
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def send_certificate_reminders(today: date) -> int:
+    """Remind learners of certificates expiring in 30 days, and on the day they expire; the
+    caller commits. Revoked certificates are not reminded of."""
+    sent = 0
+    found = db.session.execute(
+        select(Certificate, User, Course.slug)
+        .join(User, User.id == Certificate.user_id)
+        .join(Course, Course.id == Certificate.course_id)
+        .where(
+            Certificate.revoked_at.is_(None),
+            Certificate.expires_at >= _start(today),
+            Certificate.expires_at < _start(today + EXPIRY_WARNING + timedelta(days=1)),
+        )
+        .order_by(Certificate.id)
+    )
+    for certificate, user, slug in found:
+        expires_on = certificate.expires_at.astimezone(UTC).date()
+        kind = {EXPIRY_WARNING.days: EXPIRES_IN_30_DAYS, 0: EXPIRED}.get((expires_on - today).days)
+        if kind is None or CERTIFICATE_REMINDERS in mail.switched_off(user.id):
+            continue
+        if not insert_or_ignore(
+            db.session,
+            ReminderSent,
+            user_id=user.id,
+            course_id=certificate.course_id,
+            due_on=expires_on,
+            kind=kind,
+        ):
+            continue
+        _remind_certificate(certificate, user, slug, kind, expires_on)
+        sent += 1
+    return sent
+
+
+def _remind_certificate(
+    certificate: Certificate, user: User, slug: str, kind: str, on: date
+) -> None:
+    url = current_app.config["PUBLIC_URL"].rstrip("/") + f"/courses/{slug}"
+    title = certificate.course_title
+    subject, sentence = {
+        EXPIRES_IN_30_DAYS: (
+            f"Your {title} certificate expires in 30 days",
+            f"expires on {on:%-d %B %Y}",
+        ),
+        EXPIRED: (f"Your {title} certificate has expired", "has expired today"),
+    }[kind]
+    body = (
+        f"Hello {user.display_name},\n\nYour certificate for {title} {sentence}. "
+        f"Take the course again to renew it:\n{url}\n"
+    )
+    mail.notify(user.id, user.email, CERTIFICATE_REMINDERS, subject, body, link=url)
+
+
+@tasks.periodic(crontab(minute="10"))
+def certificate_reminders() -> None:
+    count = send_certificate_reminders(utcnow().date())
+    db.session.commit()
+    log.info("sent %d certificate reminders", count)
+
+
+# ---- the managers' weekly digest -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Digest:
+    completions: int  # certificates of assigned courses issued in the last 7 days
+    overdue: int  # (person, course) rows overdue: the dashboard's "Overdue" number
+    expiring: int  # certificates of assigned courses expiring within 30 days
+    dashboard_url: str
+
+
+def digest(organisation: Organisation, today: date) -> Digest:
+    """The numbers, from the report the dashboard reads."""
+    week_ago = today - timedelta(days=7)
+    completions = sum(report.completions(organisation, week_ago).values())
+    overdue = report.report(organisation, report.Filters(per_page=1), today).count(
+        report.Status.OVERDUE
+    )
+    until = _start(today) + EXPIRY_WARNING
+    expiring = sum(
+        1
+        for row in report.build_rows(organisation, today)
+        if row.certificate_expires_at is not None
+        and _start(today) <= row.certificate_expires_at < until
+    )
+    url = (
+        current_app.config["PUBLIC_URL"].rstrip("/")
+        + f"/organisations/{organisation.slug}/dashboard?status={report.Status.OVERDUE.value}"
+    )
+    return Digest(completions, overdue, expiring, url)
+
+
+def send_digests(today: date) -> int:
+    """Each manager's digest for the week of `today`, once; the caller commits."""
+    week_of = today - timedelta(days=today.weekday())
+    sent = 0
+    for organisation in db.session.scalars(select(Organisation).order_by(Organisation.id)):
+        managers = list(
+            db.session.scalars(
+                select(User)
+                .join(Membership, Membership.user_id == User.id)
+                .where(
+                    Membership.organisation_id == organisation.id,
+                    Membership.role == Role.MANAGER.value,
+                    Membership.removed_at.is_(None),
+                )
+                .order_by(User.id)
+            )
+        )
+        numbers = digest(organisation, today) if managers else None
+        for manager in managers:
+            if MANAGER_DIGEST in mail.switched_off(manager.id) or not insert_or_ignore(
+                db.session,
+                DigestSent,
+                user_id=manager.id,
+                organisation_id=organisation.id,
+                week_of=week_of,
+            ):
+                continue
+            body = (
+                f"Hello {manager.display_name},\n\nThis week at {organisation.name}:\n"
+                f"- {numbers.completions} completed in the last 7 days\n"
+                f"- {numbers.overdue} overdue\n"
+                f"- {numbers.expiring} certificates expiring in the next 30 days\n\n"
+                f"See who is overdue on the dashboard:\n{numbers.dashboard_url}\n"
+            )
+            subject = f"{organisation.name}: your weekly summary"
+            mail.notify(
+                manager.id, manager.email, MANAGER_DIGEST, subject, body, link=numbers.dashboard_url
+            )
+            sent += 1
+    return sent
+
+
+@tasks.periodic(crontab(day_of_week="1", hour="7", minute="15"))
+def weekly_digest() -> None:
+    count = send_digests(utcnow().date())
+    db.session.commit()
+    log.info("sent %d weekly digests", count)

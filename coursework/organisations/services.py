@@ -450,6 +450,7 @@ def assign(
     *,
     due_on: date | None = None,
     user_ids: list[int] | None = None,
+    reminders: bool = True,
 ) -> Assignment:
     """Assign a course to everyone (including people who join later) or to chosen members."""
     if user_ids is not None:
@@ -467,6 +468,7 @@ def assign(
         course_id=course_id,
         everyone=user_ids is None,
         due_on=due_on,
+        reminders=reminders,
         created_by_id=by.id,
     )
     if user_ids is not None:
@@ -505,6 +507,13 @@ def get_assignment(organisation: Organisation, assignment_id: int) -> Assignment
 def set_due_date(organisation: Organisation, assignment_id: int, due_on: date | None) -> Assignment:
     assignment = get_assignment(organisation, assignment_id)
     assignment.due_on = due_on
+    db.session.commit()
+    return assignment
+
+
+def set_reminders(organisation: Organisation, assignment_id: int, on: bool) -> Assignment:
+    assignment = get_assignment(organisation, assignment_id)
+    assignment.reminders = on
     db.session.commit()
     return assignment
 

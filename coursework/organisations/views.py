@@ -35,6 +35,7 @@ from coursework.organisations.forms import (
     DueDateForm,
     InviteForm,
     OrganisationForm,
+    RemindersForm,
     RoleForm,
     add_errors,
     is_past,
@@ -68,6 +69,7 @@ MANAGER_SECTIONS = (
         (
             "organisations.assignments",
             "organisations.set_due_date",
+            "organisations.set_reminders",
             "organisations.remove_assignment",
         ),
     ),
@@ -352,6 +354,7 @@ def assignments(slug: str):
                 current_user,
                 due_on=form.due_on.data,
                 user_ids=form.user_ids(),
+                reminders=not form.no_reminders.data,
             )
         except (RuleViolation, Conflict) as error:
             leftover = add_errors(form, error.errors) if error.errors else [error.message]
@@ -373,6 +376,23 @@ def assignments(slug: str):
         leftover=leftover,
         status=400 if form.errors or leftover else 200,
     )
+
+
+@bp.post("/organisations/<slug>/assignments/<int:assignment_id>/reminders")
+@access("manager")
+def set_reminders(slug: str, assignment_id: int):
+    organisation = services.get_managed(current_user, slug)
+    form = RemindersForm()
+    if not form.validate_on_submit():
+        raise RuleViolation("This form had expired. Please submit it again.")
+    assignment = services.set_reminders(organisation, assignment_id, form.on.data)
+    flash(
+        "Reminders of this assignment's due date are on."
+        if assignment.reminders
+        else "Nobody will be reminded of this assignment's due date.",
+        "success",
+    )
+    return redirect(url_for(".assignments", slug=organisation.slug))
 
 
 @bp.route("/organisations/<slug>/assignments/<int:assignment_id>/due", methods=["POST"])
