@@ -23,6 +23,13 @@ def normalise_database_url(url: str | None) -> str | None:
     return url
 
 
+def public_url(path: str) -> str:
+    """An absolute link on the public site, from `PUBLIC_URL` (never the request's Host)."""
+    from flask import current_app
+
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
+
+
 def public_url_from(environ: Mapping[str, str]) -> str:
     """PUBLIC_URL if set, else where `make run` serves (HOST/PORT), so that every absolute
     link (QR codes, credentials, invitations, xAPI ids) points at the server actually running."""

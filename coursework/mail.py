@@ -25,6 +25,7 @@ from sqlalchemy import ForeignKey, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coursework import tasks
+from coursework.config import public_url
 from coursework.db import insert_or_ignore, utcnow
 from coursework.extensions import db
 from coursework.lengths import fit
@@ -193,7 +194,7 @@ def notify(
     if kind in switched_off(user_id):
         return None
     path = f"/unsubscribe/{unsubscribe_token(user_id, kind)}"
-    url = current_app.config["PUBLIC_URL"].rstrip("/") + path
+    url = public_url(path)
     body += f"\nTo stop these emails ({NOTIFICATIONS[kind].lower()}):\n{url}\n"
     return send(to, subject, body, link=link, unsubscribe_url=url)
 

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +24,7 @@ from coursework.accounts.passwords import (
     verify_dummy,
     verify_password,
 )
+from coursework.config import public_url
 from coursework.db import fold, folded, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
@@ -168,9 +168,9 @@ def register(email: str, display_name: str, password: str, next_path: str = "") 
             f"Hello {existing.display_name},\n\n"
             "Someone (perhaps you) tried to create a Coursework account with this email "
             "address, which already has one. Nothing has changed.\n\n"
-            f"To use your account, log in:\n{_public_url('/login')}\n\n"
+            f"To use your account, log in:\n{public_url('/login')}\n\n"
             f"If you have forgotten your password, set a new one:\n"
-            f"{_public_url('/forgot-password')}\n"
+            f"{public_url('/forgot-password')}\n"
         ),
     )
     db.session.commit()
@@ -337,10 +337,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _public_url(path: str) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + path
-
-
 def _issue(user: User, purpose: TokenPurpose, now: datetime) -> str:
     """A new link secret; earlier unused links of the same kind stop working."""
     db.session.execute(
@@ -408,7 +404,7 @@ def send_verification(user: User, next_path: str = "", now: datetime | None = No
         return
     now = now or utcnow()
     secret = _issue(user, TokenPurpose.VERIFY_EMAIL, now)
-    link = _public_url(f"/verify-email/{secret}")
+    link = public_url(f"/verify-email/{secret}")
     if next_path:
         link += "?" + urlencode({"next": next_path})
     mail.send(
@@ -444,7 +440,7 @@ def request_password_reset(email: str, now: datetime | None = None) -> None:
         return
     now = now or utcnow()
     secret = _issue(user, TokenPurpose.RESET_PASSWORD, now)
-    link = _public_url(f"/reset-password/{secret}")
+    link = public_url(f"/reset-password/{secret}")
     mail.send(
         user.email,
         "Set a new Coursework password",

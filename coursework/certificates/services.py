@@ -24,6 +24,7 @@ from sqlalchemy import select
 from coursework.accounts.models import User
 from coursework.certificates import credentials
 from coursework.certificates.models import Certificate, CertificatePdf
+from coursework.config import public_url
 from coursework.db import insert_or_ignore, upsert, utcnow
 from coursework.errors import NotFound, RuleViolation
 from coursework.extensions import db
@@ -34,11 +35,6 @@ log = logging.getLogger(__name__)
 
 EXPIRES_SOON = timedelta(days=30)
 ISSUER_NAME = "Coursework"
-
-
-def public_url(path: str) -> str:
-    """An absolute URL on the public site, from configuration rather than the request."""
-    return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
 
 def keys_url() -> str:

@@ -20,7 +20,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import current_app
 from huey import crontab
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from coursework import mail, tasks
 from coursework.accounts.models import User
 from coursework.certificates.models import Certificate
+from coursework.config import public_url
 from coursework.db import insert_or_ignore, utcnow
 from coursework.extensions import db
 from coursework.organisations import report
@@ -132,7 +132,7 @@ def send_due_reminders(today: date) -> int:
 
 
 def _remind(row: report.Row, kind: str) -> None:
-    course_url = current_app.config["PUBLIC_URL"].rstrip("/") + f"/courses/{row.course_slug}"
+    course_url = public_url(f"/courses/{row.course_slug}")
     when = f"{row.due_on:%-d %B %Y}"
     subject, sentence = {
         DUE_IN_7_DAYS: (f"{row.course_title} is due in 7 days", f"is due on {when}"),
@@ -197,7 +197,7 @@ def send_certificate_reminders(today: date) -> int:
 def _remind_certificate(
     certificate: Certificate, user: User, slug: str, kind: str, on: date
 ) -> None:
-    url = current_app.config["PUBLIC_URL"].rstrip("/") + f"/courses/{slug}"
+    url = public_url(f"/courses/{slug}")
     title = certificate.course_title
     subject, sentence = {
         EXPIRES_IN_30_DAYS: (
@@ -245,9 +245,8 @@ def digest(organisation: Organisation, today: date) -> Digest:
         if row.certificate_expires_at is not None
         and _start(today) <= row.certificate_expires_at < until
     )
-    url = (
-        current_app.config["PUBLIC_URL"].rstrip("/")
-        + f"/organisations/{organisation.slug}/dashboard?status={report.Status.OVERDUE.value}"
+    url = public_url(
+        f"/organisations/{organisation.slug}/dashboard?status={report.Status.OVERDUE.value}"
     )
     return Digest(completions, overdue, expiring, url)
 

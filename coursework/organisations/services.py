@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +25,7 @@ from coursework.accounts.services import (
     hash_token,
     normalise_email,
 )
+from coursework.config import public_url
 from coursework.db import insert_at_free_slug, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
@@ -273,7 +273,7 @@ def invite(
     )
     db.session.add(invitation)
     db.session.flush()
-    link = current_app.config["PUBLIC_URL"].rstrip("/") + f"/invitations/{token}"
+    link = public_url(f"/invitations/{token}")
     _send_invitation(organisation, by, invitation, link)
     db.session.commit()
     return Invited(invitation, link)
