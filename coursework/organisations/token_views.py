@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import (
     Blueprint,
     Response,
@@ -26,6 +22,7 @@ from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired
 
+from coursework import sealing
 from coursework.errors import RuleViolation
 from coursework.lengths import form_length
 from coursework.organisations import tokens, xapi
@@ -40,6 +37,7 @@ DOWNLOAD_PAGE = 500
 # still holds one (a copied cookie, a tab left open) shows nothing.
 NEW_TOKEN_KEY = "new-api-token"
 SHOW_WITHIN_SECONDS = 300
+SEAL_PURPOSE = "new api token"
 
 
 class TokenForm(FlaskForm):
@@ -101,17 +99,9 @@ def index(slug: str):
     # signed cookie that anyone holding it can read, so the secret rides in it encrypted.
     session[NEW_TOKEN_KEY] = {
         "organisation": organisation.id,
-        "sealed": _sealer().encrypt(created.secret.encode()).decode(),
+        "sealed": sealing.seal(SEAL_PURPOSE, created.secret),
     }
     return redirect(url_for("tokens.index", slug=organisation.slug), code=303)
-
-
-def _sealer() -> Fernet:
-    secret_key = current_app.secret_key
-    if isinstance(secret_key, str):
-        secret_key = secret_key.encode()
-    key = HKDF(algorithm=SHA256(), length=32, salt=None, info=b"coursework new api token")
-    return Fernet(base64.urlsafe_b64encode(key.derive(secret_key)))
 
 
 def _take_new_token(organisation: Organisation) -> tokens.NewToken | None:
@@ -122,13 +112,13 @@ def _take_new_token(organisation: Organisation) -> tokens.NewToken | None:
         return None
     del session[NEW_TOKEN_KEY]
     try:
-        secret = _sealer().decrypt(str(held["sealed"]).encode(), ttl=SHOW_WITHIN_SECONDS)
-    except (InvalidToken, KeyError):
+        secret = sealing.unseal(SEAL_PURPOSE, str(held["sealed"]), ttl=SHOW_WITHIN_SECONDS)
+    except (sealing.Unsealable, KeyError):
         return None
-    token = tokens.find_live_token(secret.decode())
+    token = tokens.find_live_token(secret)
     if token is None or token.organisation_id != organisation.id:
         return None
-    return tokens.NewToken(token, secret.decode())
+    return tokens.NewToken(token, secret)
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
