@@ -200,3 +200,51 @@ def test_the_revocation_list_uses_the_1edtech_member_names(client, certificate, 
     [entry] = listed["revokedCredentials"]
     assert entry["id"] == payload_of(certificate.credential)["id"]
     assert entry["revocationReason"] == "Issued in error"
+
+
+def revoked_by_1edtech_probe(credential: dict, fetch) -> bool:
+    """Whether 1EdTech's own validator reports ``credential`` revoked: a line-for-line
+    reading of ``RevocationListProbe.run`` in 1EdTech/digital-credentials-public-validator
+    (inspector-vc, commit 068a6edb; see data/ob3/SOURCES.md). Kept apart from our verifier
+    so that a renamed member fails here even if both sides of our own code agree."""
+    status = credential.get("credentialStatus")
+    if status is None or str(status.get("type", "")).strip() != "1EdTechRevocationList":
+        return False
+    listed = fetch(str(status["id"]).strip())
+    for item in listed.get("revokedCredentials") or []:
+        revoked = item.get("revoked")
+        if item.get("id") == credential.get("id") and (revoked is None or bool(revoked)):
+            return True
+    return False
+
+
+def test_1edtechs_validator_reads_our_revocation_list(client, certificate, make_user, course):
+    def fetch(url: str) -> dict:
+        answer = client.get(urlsplit(url).path)
+        assert answer.status_code == 200 and answer.mimetype == "application/json"
+        return answer.json
+
+    other = make_user(name="Olu Other")
+    complete_every_lesson(other, course)
+    kept = services.find_for(other.id, course.id)
+
+    revoked = payload_of(certificate.credential)
+    assert not revoked_by_1edtech_probe(revoked, fetch)
+
+    services.revoke(certificate, make_user(is_admin=True), "Issued in error")
+    assert revoked_by_1edtech_probe(revoked, fetch)
+    # One list serves every credential: the other learner's stays good.
+    assert not revoked_by_1edtech_probe(payload_of(kept.credential), fetch)
+
+
+def test_our_status_entry_has_the_shape_of_1edtechs_own_fixture(certificate):
+    # The credentialStatus of 1EdTech's validator fixture ob30/credential-status-revoked.json
+    # (same repository): exactly an id URL and the type, nothing else required.
+    fixture = {
+        "id": "https://dc.1edtech.org/wellspring2022/wellspring-portal/api/revocations/"
+        "da1e96e9-afcc-4eed-b9a2-2ddf7353214c",
+        "type": "1EdTechRevocationList",
+    }
+    ours = payload_of(certificate.credential)["credentialStatus"]
+    assert set(ours) == set(fixture) and ours["type"] == fixture["type"]
+    assert urlsplit(ours["id"]).scheme in {"http", "https"}
