@@ -44,22 +44,34 @@ bp = Blueprint(
 PER_PAGE = 50
 MAX_ATTEMPTS_SHOWN = 500
 
-# The table's columns: (report field or None when not sortable, heading, numeric?)
-COLUMNS: tuple[tuple[str | None, str, bool], ...] = (
-    ("name", "Name", False),
-    ("email", "Email", False),
-    ("course_title", "Course", False),
-    ("due_on", "Due", False),
-    ("status", "Status", False),
-    ("percent", "Done", True),
-    (None, "Lessons", True),
-    ("best_score", "Best score", True),
-    ("latest_score", "Latest score", True),
-    ("attempts", "Attempts", True),
-    ("last_activity", "Last activity", False),
-    ("completed_at", "Completed", False),
-    (None, "Certificate", False),
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    id: str  # in the query string (`col=`)
+    sort: str | None  # the report field a click on the heading sorts by, if any
+    label: str
+    numeric: bool
+    default: bool  # shown until the manager chooses otherwise
+
+
+# The table's columns after the person (name and email, always shown). The defaults fit a
+# 1280-pixel screen without scrolling sideways; the others are a choice away.
+COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("email", "email", "Email", False, False),  # else shown under the name
+    ColumnSpec("course", "course_title", "Course", False, True),
+    ColumnSpec("due", "due_on", "Due", False, True),
+    ColumnSpec("status", "status", "Status", False, True),
+    ColumnSpec("done", "percent", "Done", True, True),
+    ColumnSpec("best", "best_score", "Best score", True, True),
+    ColumnSpec("latest", "latest_score", "Latest score", True, False),
+    ColumnSpec("attempts", "attempts", "Attempts", True, False),
+    ColumnSpec("activity", "last_activity", "Last activity", False, True),
+    ColumnSpec("completed", "completed_at", "Completed", False, False),
+    ColumnSpec("certificate", None, "Certificate", False, True),
 )
+DEFAULT_SHOWN = frozenset(spec.id for spec in COLUMNS if spec.default)
+# Submitted with every choice, so that unticking them all is told apart from not choosing.
+PERSON = "person"
 
 
 # ---- reading the query string ------------------------------------------------------------
@@ -87,10 +99,20 @@ def filters_from(args: Mapping[str, str], per_page: int = PER_PAGE) -> Filters:
     )
 
 
-def query_args(filters: Filters, **changes) -> dict[str, str | int]:
-    """The query string that asks for these filters, leaving out the defaults."""
+def shown_from(args) -> frozenset[str]:
+    """The optional columns asked for by `col=` (repeated), or the defaults."""
+    asked = args.getlist("col") if hasattr(args, "getlist") else args.get("col", [])
+    if not asked:
+        return DEFAULT_SHOWN
+    return frozenset(asked) & {spec.id for spec in COLUMNS}
+
+
+def query_args(
+    filters: Filters, shown: frozenset[str] = DEFAULT_SHOWN, **changes
+) -> dict[str, str | int | list[str]]:
+    """The query string that asks for these filters and columns, leaving out defaults."""
     filters = replace(filters, **changes)
-    args: dict[str, str | int] = {}
+    args: dict[str, str | int | list[str]] = {}
     if filters.course_id is not None:
         args["course"] = filters.course_id
     if filters.status is not None:
@@ -103,34 +125,41 @@ def query_args(filters: Filters, **changes) -> dict[str, str | int]:
         args["dir"] = "desc"
     if filters.page > 1:
         args["page"] = filters.page
+    if shown != DEFAULT_SHOWN:
+        args["col"] = [PERSON, *(spec.id for spec in COLUMNS if spec.id in shown)]
     return args
 
 
 @dataclass(frozen=True)
 class Column:
-    key: str | None
+    id: str
     label: str
     numeric: bool
     href: str | None  # where a click sorts by this column
     aria_sort: str | None  # "ascending" | "descending" | "none" | None (not sortable)
 
 
-def columns(slug: str, filters: Filters) -> list[Column]:
-    result = []
-    for key, label, numeric in COLUMNS:
-        if key is None:
-            result.append(Column(key, label, numeric, None, None))
-            continue
-        active = filters.sort == key
+def columns(slug: str, filters: Filters, shown: frozenset[str]) -> list[Column]:
+    """The headings of the table: the person, then the columns shown, in their order."""
+
+    def heading(id: str, sort: str | None, label: str, numeric: bool) -> Column:
+        if sort is None:
+            return Column(id, label, numeric, None, None)
+        active = filters.sort == sort
         descending = not filters.descending if active else False
         href = url_for(
             "dashboard.overview",
             slug=slug,
-            **query_args(filters, sort=key, descending=descending, page=1),
+            **query_args(filters, shown, sort=sort, descending=descending, page=1),
         )
         state = ("descending" if filters.descending else "ascending") if active else "none"
-        result.append(Column(key, label, numeric, href, state))
-    return result
+        return Column(id, label, numeric, href, state)
+
+    return [heading(PERSON, "name", "Name", False)] + [
+        heading(spec.id, spec.sort, spec.label, spec.numeric)
+        for spec in COLUMNS
+        if spec.id in shown
+    ]
 
 
 # ---- reading the organisation ------------------------------------------------------------
@@ -226,10 +255,11 @@ def certificate_mark(row: Row, now: datetime) -> str | None:
 def overview(slug: str):
     organisation = services.get_managed(current_user, slug)
     filters = filters_from(request.args)
+    shown = shown_from(request.args)
     day = today()
     result = report.report(organisation, filters, day)
     if filters.page > result.pages:
-        args = query_args(filters, page=result.pages)
+        args = query_args(filters, shown, page=result.pages)
         return redirect(url_for("dashboard.overview", slug=organisation.slug, **args))
     by_course = charts.course_counts(result.counts, result.courses)
     weeks = charts.weekly(report.completions(organisation, charts.first_week(day)), day)
@@ -245,9 +275,15 @@ def overview(slug: str):
         weeks=weeks,
         status_svg=charts.status_chart(by_course),
         weekly_svg=charts.weekly_chart(weeks),
-        columns=columns(organisation.slug, filters),
+        columns=columns(organisation.slug, filters, shown),
+        shown=shown,
+        choices=COLUMNS,
+        person_column=PERSON,
+        # The column choice alone, for the forms and links that change everything else.
+        column_args=query_args(Filters(), shown).get("col", []),
+        filter_args=query_args(filters),
         page_url=lambda n: url_for(
-            "dashboard.overview", slug=organisation.slug, **query_args(filters, page=n)
+            "dashboard.overview", slug=organisation.slug, **query_args(filters, shown, page=n)
         ),
         csv_url=url_for("dashboard.csv", slug=organisation.slug, **query_args(filters, page=1)),
         filtered=bool(filters.course_id or filters.status or filters.search),

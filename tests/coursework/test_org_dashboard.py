@@ -19,7 +19,7 @@ from coursework.certificates.services import find_for
 from coursework.db import utcnow
 from coursework.extensions import db
 from coursework.organisations import charts, export, report, services
-from coursework.organisations.dashboard import filters_from, query_args
+from coursework.organisations.dashboard import COLUMNS, filters_from, query_args
 from coursework.organisations.report import Filters, Row, Status
 from coursework.progress import services as progress
 from lessons import services as lessons
@@ -175,7 +175,9 @@ def test_sortable_headers(client, login, org):
         'href="/organisations/acme/dashboard?dir=desc">Name' in body
     )
     assert body.count('aria-sort="ascending"') == 1
-    assert body.count('aria-sort="none"') == 10  # the other sortable columns
+    # The other sortable columns shown by default: course, due, status, done, best score,
+    # last activity (the rest are a choice away, see test_columns_are_chosen_and_kept).
+    assert body.count('aria-sort="none"') == 6
     body = dashboard(client, acme, "?sort=name&dir=desc")
     assert table_names(body) == ["Late", "Late", "Idle", "Done", "Busy", "Boss"]
     assert body.count('aria-sort="descending"') == 1
@@ -573,3 +575,49 @@ def test_query_string_round_trip():
     assert (
         filters_from({"course": "99999999999", "page": "0", "sort": "password_hash"}) == Filters()
     )
+
+
+def test_columns_are_chosen_and_kept(client, login, org):
+    login(client, org["boss"])
+    acme = org["org"]
+    body = dashboard(client, acme)
+    # By default the email sits under the name and the less used columns wait in the chooser.
+    assert re.search(r"</bdi></a><span class=\"dash-table__email\">\w+@example.com</span>", body)
+    headings = re.findall(
+        r'<th scope="col"[^>]*>(?:<a [^>]+>)?([^<]+)', body.split('id="people-caption"')[1]
+    )
+    assert headings == [
+        "Name",
+        "Course",
+        "Due",
+        "Status",
+        "Done",
+        "Best score",
+        "Last activity",
+        "Certificate",
+    ]
+    assert 'name="col" value="attempts">' in body and 'value="attempts" checked' not in body
+
+    chosen = "?col=person&col=email&col=attempts&col=status&col=bogus"
+    body = dashboard(client, acme, chosen + "&sort=attempts&dir=desc")
+    table = body.split('id="people-caption"')[1]
+    headings = re.findall(r'<th scope="col"[^>]*>(?:<a [^>]+>)?([^<]+)', table)
+    assert headings == ["Name", "Email", "Status", "Attempts"]
+    assert "dash-table__email" not in table
+    assert re.search(r'aria-sort="descending"><a class="sort-link" href="[^"]+">Attempts', table)
+    # Sorting, paging, the filter form and the chart links keep the choice; the CSV does not
+    # depend on it.
+    keep = "col=person&amp;col=email&amp;col=status&amp;col=attempts"
+    header = re.search(r'<a class="sort-link" href="([^"]+)">Name', body).group(1)
+    assert keep in header
+    assert body.count('<input type="hidden" name="col" value="') == 4 + 1  # and the chooser's
+    csv_link = re.search(r'href="([^"]+/report.csv[^"]*)"', body).group(1)
+    assert "col=" not in csv_link
+    # Every column at once; nothing chosen at all still shows the names.
+    every = "?col=person" + "".join(f"&col={c.id}" for c in COLUMNS)
+    body = dashboard(client, acme, every)
+    assert body.count('aria-sort="none"') == 10 and "Latest score" in body
+    body = dashboard(client, acme, "?col=person")
+    table = body.split('id="people-caption"')[1]
+    assert re.findall(r'<th scope="col"[^>]*>(?:<a [^>]+>)?([^<]+)', table) == ["Name"]
+    assert len(table_names(body)) == 6
