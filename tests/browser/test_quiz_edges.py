@@ -75,3 +75,44 @@ def test_reloading_the_unanswered_confirmation_keeps_later_answers(
     expect(page.get_by_role("alert")).to_contain_text("5 questions not answered")
     page.get_by_role("button", name="Submit anyway").click()
     expect(page.get_by_role("status").filter(has_text="Not passed")).to_be_visible()
+
+
+LONG_ANSWER = (
+    "Agrees the scope, the budget and the dates with the client, then keeps every "
+    "stakeholder informed as the plan changes week by week"
+)
+
+
+def test_a_long_matching_answer_is_shown_in_full(page: Page, make_user, make_quiz):
+    from quizzes.spec import Kind, Pair, Question
+
+    quiz = make_quiz(
+        questions=(
+            Question(
+                Kind.MATCHING,
+                "Match each role to its work.",
+                pairs=(Pair("Generalist", LONG_ANSWER), Pair("Technical", "Reviews designs")),
+            ),
+        )
+    )
+    log_in(page, make_user().email)
+    start(page, quiz.id)
+    # Every answer is listed once in full, lettered; the drop-downs offer the same letters.
+    bank = page.get_by_role("list", name="Answers to choose from")
+    expect(bank.get_by_role("listitem").filter(has_text=LONG_ANSWER)).to_be_visible()
+    item = bank.get_by_role("listitem").filter(has_text=LONG_ANSWER)
+    assert item.evaluate("e => e.scrollWidth <= e.clientWidth")  # wrapped, not cut off
+    letters = dict(
+        zip(
+            bank.get_by_role("listitem").all_inner_texts(),
+            "AB",
+            strict=True,
+        )
+    )
+    select = page.get_by_label("Generalist")
+    select.select_option(LONG_ANSWER)
+    chosen = select.evaluate("s => s.options[s.selectedIndex].text")
+    assert chosen == f"{letters[LONG_ANSWER]}. {LONG_ANSWER}"
+    page.get_by_label("Technical").select_option("Reviews designs")
+    page.get_by_role("button", name="Submit answers").click()
+    expect(page.get_by_text("100%").first).to_be_visible()
