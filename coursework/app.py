@@ -179,7 +179,8 @@ def import_models() -> None:
     import coursework.progress.models
     import coursework.tasks  # noqa: F401
     import lessons.models  # noqa: F401
-    import quizzes.models  # noqa: F401
+    import quizzes.models
+    import quizzes.practice.models  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:
@@ -228,6 +229,7 @@ def register_blueprints(app: Flask) -> None:
     from quizzes.api import authoring as quiz_authoring_api
     from quizzes.api import taking as quizzes_api
     from quizzes.authoring import bp as authoring_bp
+    from quizzes.practice.views import bp as practice_bp
     from quizzes.views import bp as quizzes_bp
 
     for blueprint in (
@@ -235,6 +237,7 @@ def register_blueprints(app: Flask) -> None:
         lessons_bp,
         quizzes_bp,
         authoring_bp,
+        practice_bp,
         progress_bp,
         certificates_bp,
         dashboard_bp,
@@ -295,12 +298,14 @@ def register_signals() -> None:
     from coursework.progress import signals as progress_signals
     from lessons import signals as lesson_signals
     from quizzes import signals as quiz_signals
+    from quizzes.practice import services as practice
 
     lesson_signals.lesson_retitled.connect(progress.carry_completions)
     quiz_signals.attempt_submitted.connect(progress.record_attempt)
     quiz_signals.attempt_started.connect(progress.record_quiz_start)
     # After the attempt's own events, so "certified" follows "passed".
     quiz_signals.attempt_submitted.connect(certificates.on_attempt_submitted)
+    quiz_signals.attempt_submitted.connect(practice.on_attempt_submitted)
     progress_signals.lesson_completed.connect(certificates.on_lesson_completed)
 
 

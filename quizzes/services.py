@@ -510,17 +510,21 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
 
 def review_level(attempt: Attempt, current: QuizStanding) -> ReviewShows:
     """How much of the marking this learner may see for this attempt now."""
-    quiz = attempt.quiz
     if attempt.is_open:
         raise PermissionDenied("Submit the attempt to see how you did.")
-    shows = quiz.shows
+    return shows_now(attempt.quiz, current)
+
+
+def shows_now(quiz: Quiz, current: QuizStanding) -> ReviewShows:
+    """How much of the quiz's marking its review policy lets this learner see today (the
+    same for practice of its questions, so practice never gives away an answer key)."""
     when = quiz.when
     if when is ReviewWhen.IMMEDIATELY:
-        return shows
+        return quiz.shows
     if when is ReviewWhen.AFTER_PASSING and current.passed:
-        return shows
+        return quiz.shows
     if when is ReviewWhen.AFTER_LAST_ATTEMPT and current.finished:
-        return shows
+        return quiz.shows
     return ReviewShows.SCORE
 
 

@@ -28,6 +28,7 @@ from coursework.policy import access
 from coursework.progress import services
 from lessons import services as lessons
 from lessons.models import Course, Lesson
+from quizzes.practice import services as practice
 
 bp = Blueprint("progress", __name__, template_folder="templates")
 
@@ -160,4 +161,5 @@ def my_learning():
         courses=[progress for progress in enrolled if progress.course.id not in shown],
         earned=earned,
         today=date.today(),
+        practice_due=practice.due_today(current_user.id),
     )

@@ -102,6 +102,8 @@ class QuestionKind(ABC):
     in_gift: ClassVar[bool] = True
     # The quiz's "shuffle choices" setting reorders this kind's choices for each attempt.
     shuffles_choices: ClassVar[bool] = False
+    # Graded without a person, so a missed question can come back in spaced practice.
+    practised: ClassVar[bool] = True
 
     def arrange(self, choice_ids: list[int], shuffle: bool) -> list[int]:
         """The choices' order for one attempt; `shuffle` is the quiz's setting."""

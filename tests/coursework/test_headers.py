@@ -26,6 +26,7 @@ from coursework.progress import services as progress
 from coursework.tasks import FailedJob
 from lessons import services as lessons
 from quizzes import services as quizzes
+from quizzes.practice.models import PracticeCard, PracticeReview
 from tests.conftest import RequestContextClient
 from tests.coursework.test_org_api import join
 
@@ -79,6 +80,20 @@ def world(app: Flask, make_user, make_quiz, course, instructor, login) -> World:
     message = db.session.scalar(select(OutboxMessage.id))
     failed = FailedJob(name="coursework.mail.deliver", arguments=f"[{message}]", error="refused")
     db.session.add(failed)
+    card = db.session.scalars(
+        select(PracticeCard).where(PracticeCard.user_id == learner.id)
+    ).first()
+    practised = PracticeReview(
+        card_id=card.id,
+        user_id=learner.id,
+        quiz_id=quiz.id,
+        question_key=card.question_key,
+        reviewed_on=card.due_on,
+        fraction=0.0,
+        quality=1,
+        next_due_on=card.due_on,
+    )
+    db.session.add(practised)
     db.session.commit()
     values = {
         "slug": "kitchen-safety",
@@ -94,6 +109,8 @@ def world(app: Flask, make_user, make_quiz, course, instructor, login) -> World:
         "token_id": str(token.token.id),
         "message_id": str(message),
         "job_id": str(failed.id),
+        "card_id": str(card.id),
+        "review_id": str(practised.id),
         "filename": "css/site.css",
         "anything": "no/such/thing",
         "kid": "no-such-key",
