@@ -219,6 +219,7 @@ def register_blueprints(app: Flask) -> None:
     from coursework.notification_views import bp as notifications_bp
     from coursework.organisations.api import blp as organisations_api
     from coursework.organisations.dashboard import bp as dashboard_bp
+    from coursework.organisations.question_views import bp as org_questions_bp
     from coursework.organisations.token_views import bp as tokens_bp
     from coursework.organisations.views import bp as organisations_bp
     from coursework.progress.api import blp as progress_api
@@ -241,6 +242,7 @@ def register_blueprints(app: Flask) -> None:
         progress_bp,
         certificates_bp,
         dashboard_bp,
+        org_questions_bp,
         organisations_bp,
         tokens_bp,
         api_docs_bp,

@@ -53,6 +53,7 @@ OUTBOX_SHOWN = 50
 # blueprints; a page whose blueprint is not registered is left out of the navigation.
 MANAGER_SECTIONS = (
     ("dashboard.overview", "Dashboard", ("dashboard",)),
+    ("org_questions.index", "Questions", ("org_questions",)),
     (
         "organisations.people",
         "People",
