@@ -257,5 +257,8 @@ class Response(db.Model):
     fraction: Mapped[float | None]
     points: Mapped[float | None]
     outcome: Mapped[str | None] = mapped_column(String(16))
+    # How sure the learner said they were of this answer (None: they did not say); a right
+    # answer given unsure still goes to their practice deck.
+    sure: Mapped[bool | None]
 
     attempt: Mapped[Attempt] = relationship(back_populates="responses")

@@ -374,11 +374,18 @@ def expire_if_due(attempt: Attempt, now: datetime | None = None) -> bool:
     return False
 
 
-def save_answers(attempt: Attempt, answers: Mapping[int, Any], now: datetime | None = None) -> int:
+def save_answers(
+    attempt: Attempt,
+    answers: Mapping[int, Any],
+    now: datetime | None = None,
+    *,
+    sure: Mapping[int, bool | None] | None = None,
+) -> int:
     """Save typed answers by question key (None clears one; questions left out keep theirs,
     keys the attempt does not have are ignored); returns how many questions now have an
     answer. Refused once the attempt is closed. Read answers with `kinds.answers_from_form`
-    or `kinds.answers_from_json`.
+    or `kinds.answers_from_json`. `sure`, when given, says how sure the learner was of
+    each answer it names (the page's optional question; None: not said).
 
     The attempt's row is locked as in `submit_attempt`, so a save racing the submission
     either lands before the grading (and is graded) or finds the attempt submitted (and is
@@ -398,14 +405,15 @@ def save_answers(attempt: Attempt, answers: Mapping[int, Any], now: datetime | N
             continue
         answer = answers[question.key]
         if answer is not None:
-            answered.append(
-                {
-                    "attempt_id": locked.id,
-                    "question_key": question.key,
-                    "answer": question.kind.to_stored(answer),
-                    "saved_at": now,
-                }
-            )
+            row = {
+                "attempt_id": locked.id,
+                "question_key": question.key,
+                "answer": question.kind.to_stored(answer),
+                "saved_at": now,
+            }
+            if sure is not None:
+                row["sure"] = sure.get(question.key)
+            answered.append(row)
         else:
             cleared.append(question.key)
     upsert(db.session, Response, ("attempt_id", "question_key"), answered)
@@ -413,7 +421,7 @@ def save_answers(attempt: Attempt, answers: Mapping[int, Any], now: datetime | N
         db.session.execute(
             update(Response)
             .where(Response.attempt_id == locked.id, Response.question_key.in_(cleared))
-            .values(answer={}, saved_at=now)
+            .values(answer={}, saved_at=now, sure=None)
         )
     db.session.commit()
     return sum(1 for response in locked.responses if response.answer)

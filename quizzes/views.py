@@ -15,6 +15,7 @@ from lessons import services as lessons
 from lessons.rendering import render_markdown, sanitise_html
 from quizzes import kinds, services
 from quizzes.models import ReviewShows
+from quizzes.practice import schedule
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
 # Templates draw a question through its kind's own template, found in the registry.
@@ -61,7 +62,7 @@ def attempt(attempt_id: int):
         if not form.validate_on_submit():
             abort(400)
         try:
-            services.save_answers(current, _form_answers(current))
+            services.save_answers(current, _form_answers(current), sure=_form_sure(current))
         except Conflict as error:
             flash(error.message, "info")
             return redirect(url_for("quizzes.result", attempt_id=current.id))
@@ -85,6 +86,7 @@ def attempt(attempt_id: int):
         quiz=current.quiz,
         questions=services.shown_questions(current),
         answers=answers,
+        sure={response.question_key: response.sure for response in current.responses},
         confirm_unanswered=confirm_unanswered,
         form=form,
     )
@@ -97,7 +99,7 @@ def autosave(attempt_id: int):
     crash loses nothing."""
     current = services.get_attempt(attempt_id, current_user)
     try:
-        answered = services.save_answers(current, _form_answers(current))
+        answered = services.save_answers(current, _form_answers(current), sure=_form_sure(current))
     except Conflict as error:
         return {"saved": False, "message": error.message}, 409
     return {"saved": True, "answered": answered}
@@ -105,6 +107,14 @@ def autosave(attempt_id: int):
 
 def _form_answers(current) -> dict:
     return kinds.answers_from_form(services.shown_questions(current), request.form)
+
+
+def _form_sure(current) -> dict[int, bool | None]:
+    """The optional "How sure are you?" of each question on the form."""
+    return {
+        q.key: schedule.sure_from(request.form.get(f"{q.name}-sure"))
+        for q in services.shown_questions(current)
+    }
 
 
 @bp.route("/attempts/<int:attempt_id>/result")

@@ -1,4 +1,5 @@
-"""Spaced retrieval practice: each learner's deck of missed questions and their reviews.
+"""Spaced retrieval practice: each learner's deck of missed questions and their reviews,
+and how sure a learner said they were of each quiz answer.
 
 Revision ID: b9a9d0c90909
 Revises: b8a8d0c80908
@@ -18,6 +19,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("quiz_responses", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sure", sa.Boolean(), nullable=True))
     op.create_table(
         "practice_cards",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -70,3 +73,5 @@ def downgrade():
     op.drop_table("practice_reviews")
     op.drop_index("ix_practice_cards_user_due", table_name="practice_cards")
     op.drop_table("practice_cards")
+    with op.batch_alter_table("quiz_responses", schema=None) as batch_op:
+        batch_op.drop_column("sure")

@@ -40,6 +40,14 @@ class Card:
         return self.repetitions >= REMEMBERED_AFTER
 
 
+# The answers to the pages' optional "How sure are you?" (anything else: not said).
+SAID_SURE = {"sure": True, "unsure": False}
+
+
+def sure_from(text: object) -> bool | None:
+    return SAID_SURE.get(text) if isinstance(text, str) else None
+
+
 def quality(fraction: float, sure: bool | None = None) -> int:
     """SM-2's 0 to 5 grade for an answer worth `fraction` of the question: a full answer is 5
     when the learner was sure, 3 when unsure (right, "with serious difficulty"), else 4; a

@@ -37,15 +37,15 @@ def on_attempt_submitted(sender: Any = None, *, attempt: Attempt, **_: Any) -> N
 
 
 def add_missed(attempt: Attempt, day: date | None = None) -> int:
-    """Put each question the attempt did not answer fully right into its learner's deck,
-    due the next day (a card already there starts again); the count added. Questions still
-    waiting for a person's grade are left out until they have one."""
+    """Put each question the attempt did not answer fully right, or answered right but not
+    sure, into its learner's deck, due the next day (a card already there starts again);
+    the count added. Questions still waiting for a person's grade are left out."""
     day = day or today()
     missed = db.session.scalars(
         select(Response.question_key).where(
             Response.attempt_id == attempt.id,
             Response.fraction.is_not(None),
-            Response.fraction < 1,
+            (Response.fraction < 1) | Response.sure.is_(False),
         )
     ).all()
     kinds = {e["key"]: e["spec"]["kind"] for e in attempt.version.snapshot["questions"]}
@@ -186,7 +186,7 @@ def answer(card: PracticeCard, values: Mapping[str, Any], day: date | None = Non
         raise RuleViolation("Answer the question first.", {"answer": ["Answer the question."]})
     stored = q.kind.to_stored(typed)
     graded = q.grade(stored)
-    quality = schedule.quality(graded.fraction)
+    quality = schedule.quality(graded.fraction, schedule.sure_from(values.get(f"{q.name}-sure")))
     moved = schedule.review(
         schedule.Card(
             locked.due_on, locked.interval_days, locked.ease, locked.repetitions, locked.lapses

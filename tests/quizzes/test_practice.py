@@ -229,3 +229,34 @@ def test_a_daily_session_is_short(make_user, make_quiz, clock):
     assert practice.due_today(learner.id, day) == 0
     # The next day the three left wait beside the ten answered today; the session is full.
     assert practice.due_today(learner.id, day + timedelta(days=1)) == practice.SESSION_SIZE
+
+
+def test_a_right_answer_given_unsure_enters_the_deck(client, login, make_user, make_quiz, clock):
+    learner = make_user()
+    quiz = make_quiz(questions=QUESTIONS)
+    login(client, learner)
+    attempt = quizzes.start_attempt(learner, quiz)
+    shown = sorted(quizzes.shown_questions(attempt), key=lambda q: q.key)
+    values = MultiDict()
+    for q, said in zip(shown, ("unsure", "sure"), strict=True):
+        for key, value in form_for(q, right=True).items(multi=True):
+            values.add(key, value)
+        values.add(f"{q.name}-sure", said)
+    # The autosave keeps the answer to "How sure are you?"; the page shows it back.
+    assert client.post(f"/attempts/{attempt.id}/answers", data=values).status_code == 200
+    page = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert f'name="{shown[0].name}-sure" value="unsure" checked' in page
+    assert f'name="{shown[1].name}-sure" value="sure" checked' in page
+    values.add("action", "submit")
+    assert client.post(f"/attempts/{attempt.id}", data=values).status_code == 302
+    db.session.refresh(attempt)
+    assert attempt.percent == 100  # unsure is still right
+    [card] = db.session.scalars(select(PracticeCard)).all()
+    assert card.question_key == shown[0].key
+
+    # Right and sure in practice is SM-2's quality 5.
+    clock["day"] = card.due_on
+    q = practice.serve(card)
+    values = form_for(q, right=True)
+    values.add(f"{q.name}-sure", "sure")
+    assert practice.answer(card, values, card.due_on).quality == 5
