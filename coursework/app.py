@@ -296,6 +296,8 @@ def redis_answers(url: str) -> bool:
 def register_signals() -> None:
     """Higher layers subscribe to what lower layers announce (connecting twice is a no-op)."""
     from coursework.certificates import services as certificates
+    from coursework.certificates import signals as certificate_signals
+    from coursework.certificates import views as certificate_views
     from coursework.progress import services as progress
     from coursework.progress import signals as progress_signals
     from lessons import signals as lesson_signals
@@ -309,6 +311,7 @@ def register_signals() -> None:
     quiz_signals.attempt_submitted.connect(certificates.on_attempt_submitted)
     quiz_signals.attempt_submitted.connect(practice.on_attempt_submitted)
     progress_signals.lesson_completed.connect(certificates.on_lesson_completed)
+    certificate_signals.certificate_issued.connect(certificate_views.announce)
 
 
 def register_token_auth(app: Flask) -> None:

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import current_app, flash, has_request_context, url_for
-from markupsafe import Markup
+from flask import current_app
 from sqlalchemy import select
 
 from coursework.accounts.models import User
-from coursework.certificates import credentials
+from coursework.certificates import credentials, signals
 from coursework.certificates.models import Certificate, CertificatePdf
 from coursework.config import public_url
 from coursework.db import insert_or_ignore, upsert, utcnow
@@ -156,7 +155,7 @@ def issue_if_complete(
     if inserted:
         progress.record_event(user_id, "certified", "course", course_id, {"certificate": code})
         log.info("certificate issued to user %s for course %s", user_id, course_id)
-        _announce(certificate)
+        signals.certificate_issued.send(certificate=certificate)
     return certificate
 
 
@@ -167,19 +166,6 @@ def issue_missing(user_id: int, course_id: int) -> Certificate | None:
     certificate = issue_if_complete(user_id, course_id)
     db.session.commit()
     return certificate
-
-
-def _announce(certificate: Certificate) -> None:
-    # Shown on the page the learner lands on next: the one where they finished.
-    if has_request_context():
-        link = url_for("certificates.show", code=certificate.code)
-        flash(
-            Markup(
-                "You have completed “{}” and earned your certificate. "
-                '<a href="{}">View and download it</a>.'
-            ).format(certificate.course_title, link),
-            "success",
-        )
 
 
 def new_code() -> str:

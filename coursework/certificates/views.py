@@ -13,6 +13,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -297,3 +298,17 @@ def _or_404(code: str):
 
 def _filename(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "certificate"
+
+
+def announce(sender=None, *, certificate, **_) -> None:
+    """Congratulate the learner on the page they land on next, the one where they finished
+    (nothing to say outside a request: a command or a background job)."""
+    if has_request_context():
+        link = url_for("certificates.show", code=certificate.code)
+        flash(
+            Markup(
+                "You have completed “{}” and earned your certificate. "
+                '<a href="{}">View and download it</a>.'
+            ).format(certificate.course_title, link),
+            "success",
+        )
