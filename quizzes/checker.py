@@ -103,124 +103,15 @@ def check_questions(
 _TAG = re.compile(r"<[^>]*>")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Function words, and words any question about any subject may use, are never cues.
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "nor",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "with",
-        "by",
-        "at",
-        "from",
-        "as",
-        "into",
-        "onto",
-        "about",
-        "over",
-        "under",
-        "after",
-        "before",
-        "than",
-        "then",
-        "so",
-        "if",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "am",
-        "it",
-        "its",
-        "it's",
-        "this",
-        "that",
-        "these",
-        "those",
-        "which",
-        "what",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "do",
-        "does",
-        "did",
-        "done",
-        "has",
-        "have",
-        "had",
-        "having",
-        "can",
-        "could",
-        "may",
-        "might",
-        "will",
-        "would",
-        "should",
-        "shall",
-        "must",
-        "not",
-        "no",
-        "yes",
-        "their",
-        "they",
-        "them",
-        "he",
-        "she",
-        "his",
-        "her",
-        "him",
-        "you",
-        "your",
-        "we",
-        "our",
-        "us",
-        "i",
-        "me",
-        "my",
-        "one",
-        "two",
-        "three",
-        "such",
-        "other",
-        "others",
-        "each",
-        "both",
-        "any",
-        "some",
-        "more",
-        "most",
-        "also",
-        "just",
-        "own",
-        "same",
-        "very",
-        "there",
-        "here",
-        "up",
-        "out",
-        "per",
-        "via",
-        "usually",
-        "typically",
-        "often",
-    ]
-)
+_STOPWORD_TEXT = """
+    a an the and or but nor of to in on for with by at from as into onto about over under
+    after before than then so if is are was were be been being am it its it's this that
+    these those which what who whom whose when where why how do does did done has have had
+    having can could may might will would should shall must not no yes their they them he
+    she his her him you your we our us i me my one two three such other others each both any
+    some more most also just own same very there here up out per via usually typically often
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -306,28 +197,11 @@ def _all_or_none(question: Question, context: Context) -> Iterable[Finding]:
             )
 
 
-ABSOLUTE_WORDS = frozenset(
-    [
-        "always",
-        "never",
-        "all",
-        "none",
-        "every",
-        "everyone",
-        "everything",
-        "nothing",
-        "nobody",
-        "only",
-        "must",
-        "completely",
-        "entirely",
-        "totally",
-        "guaranteed",
-        "impossible",
-        "invariably",
-        "absolutely",
-    ]
-)
+_ABSOLUTE_TEXT = """
+    always never all none every everyone everything nothing nobody only must completely
+    entirely totally guaranteed impossible invariably absolutely
+"""
+ABSOLUTE_WORDS = frozenset(_ABSOLUTE_TEXT.split())
 
 
 def _absolutes(text: str) -> list[str]:
