@@ -240,7 +240,8 @@ def _absolute_words(question: Question, context: Context) -> Iterable[Finding]:
             )
 
 
-_NEGATIVE = re.compile(r"\b(not|except|least|cannot|\w+n['\u2019]t)\b", re.IGNORECASE)
+# "at least" is a minimum, not a negative.
+_NEGATIVE = re.compile(r"\b(not|except|(?<!at )least|cannot|\w+n['\u2019]t)\b", re.IGNORECASE)
 # Emphasis an author may give a negative: a tag, or Markdown's ** and __.
 _EMPHASIS = re.compile(
     r"<(strong|b|em|u|mark)\b[^>]*>.*?</\1>|\*\*.+?\*\*|__.+?__", re.IGNORECASE | re.DOTALL

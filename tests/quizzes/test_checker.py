@@ -135,6 +135,7 @@ def test_negatives_in_bold_html_or_markdown_count_as_emphasised():
         "Which planet does NOT have rings?",
     ):
         assert "negative-stem" not in rules_of(single(text, "Mars", "Saturn", "Uranus")), text
+    assert "negative-stem" not in rules_of(statement("It needs at least a telescope.", True))
     for text in ("All of these are planets except which?", "Which planet doesn't have rings?"):
         assert "negative-stem" in rules_of(single(text, "Mars", "Saturn", "Uranus")), text
 
