@@ -200,3 +200,21 @@ def test_a_gift_upload_on_the_page_reports_the_advice(client, instructor, make_q
     assert "Imported 1 question from quiz.gift." in text
     assert "The item-writing checker has 1 suggestion on 1 question, shown below each one." in text
     assert "A negative without emphasis" in text
+
+
+# ---- the command line -----------------------------------------------------------------------
+
+
+def test_a_gift_import_at_the_shell_prints_the_advice_and_succeeds(app, course, tmp_path):
+    source = tmp_path / "knives.gift"
+    source.write_text(
+        "Where do you hold a knife? {=By the handle, with the blade pointing down "
+        "~By the blade ~By the tip}\n\nIs a spoon sharp? {F#No, it is not.#Yes, it is not.}\n"
+    )
+    result = app.test_cli_runner().invoke(
+        args=["quizzes", "import", str(source), "--course", course.slug, "--lesson", "knives"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "The item-writing checker has 1 suggestion on 1 question:" in result.output
+    assert "question 1, choice 1: The right answer is the longest option." in result.output
+    assert "question 2" not in result.output
