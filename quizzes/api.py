@@ -17,6 +17,7 @@ from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.policy import access
 from lessons import services as lessons
 from quizzes import kinds, services
+from quizzes.advice import quiz_advice
 from quizzes.gift import GiftError, check_size, dump_gift, parse_gift
 from quizzes.models import Attempt, Question, Quiz, ReviewShows
 from quizzes.schemas import (
@@ -129,7 +130,8 @@ class Questions(MethodView):
     def get(self, quiz_id: int):
         """The quiz's questions in order, answer key included."""
         quiz = _authored(quiz_id)
-        return [_author_question(question) for question in quiz.questions]
+        advice = quiz_advice(quiz)
+        return [_author_question(question, advice) for question in quiz.questions]
 
     @access("instructor")
     @authoring.arguments(AuthorQuestionInSchema)
@@ -172,7 +174,8 @@ class MoveQuestion(MethodView):
         """Move a question up (-1) or down (1); answers the questions in their new order."""
         question = _question(quiz_id, question_id)
         services.move_question(question, data["offset"], current_user)
-        return [_author_question(q) for q in question.quiz.questions]
+        advice = quiz_advice(question.quiz)
+        return [_author_question(q, advice) for q in question.quiz.questions]
 
 
 @authoring.route("/quizzes/<int:quiz_id>/gift")
@@ -343,14 +346,18 @@ def _quiz_rows(quizzes: list[Quiz]) -> list[dict]:
 
 
 def _quiz_detail(quiz: Quiz) -> dict:
+    advice = quiz_advice(quiz)
     return {
         **_quiz_rows([quiz])[0],
-        "questions": [_author_question(question) for question in quiz.questions],
+        "questions": [_author_question(question, advice) for question in quiz.questions],
     }
 
 
-def _author_question(question: Question) -> dict:
+def _author_question(question: Question, advice: dict | None = None) -> dict:
+    """A question with its answer key and the item-writing checker's advice on it."""
+    advice = quiz_advice(question.quiz) if advice is None else advice
     return {
+        "advice": advice.get(question.id, []),
         **question_to_dict(services.to_spec(question)),
         "id": question.id,
         "position": question.position,

@@ -24,6 +24,7 @@ from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.policy import access
 from lessons import services as lessons
 from quizzes import services, stats
+from quizzes.advice import advice_count, quiz_advice
 from quizzes.forms import (
     GiftUploadForm,
     QuestionForm,
@@ -149,6 +150,7 @@ def _quiz_page(quiz: Quiz, gift_form: GiftUploadForm | None = None, problems=(),
         button=EmptyForm(),
         form=gift_form or GiftUploadForm(formdata=None),
         problems=problems,
+        advice=quiz_advice(quiz),
     ), status
 
 
@@ -222,7 +224,8 @@ def new_question(quiz_id: int):
         except RuleViolation as error:
             form.add_problems(error.errors or {"question": [error.message]})
         else:
-            flash(f"Question {question.position} added.", "success")
+            note = _advice_note(current, question)
+            flash(f"Question {question.position} added.{note}", "success")
             if request.form.get("then") == "another":
                 return redirect(
                     url_for("authoring.new_question", quiz_id=current.id, kind=kind.value)
@@ -230,7 +233,7 @@ def new_question(quiz_id: int):
             return redirect(_question_anchor(current, question.id))
     status = 400 if form.errors else 200
     return render_template(
-        "quizzes/authoring/question.html", quiz=current, form=form, question=None
+        "quizzes/authoring/question.html", quiz=current, form=form, question=None, advice=[]
     ), status
 
 
@@ -248,11 +251,16 @@ def edit_question(quiz_id: int, question_id: int):
         except RuleViolation as error:
             form.add_problems(error.errors or {"question": [error.message]})
         else:
-            flash(f"Question {question.position} saved.", "success")
+            note = _advice_note(current, question)
+            flash(f"Question {question.position} saved.{note}", "success")
             return redirect(_question_anchor(current, question.id))
     status = 400 if form.errors else 200
     return render_template(
-        "quizzes/authoring/question.html", quiz=current, form=form, question=question
+        "quizzes/authoring/question.html",
+        quiz=current,
+        form=form,
+        question=question,
+        advice=quiz_advice(current).get(question.id, []),
     ), status
 
 
@@ -290,6 +298,17 @@ def delete_question(quiz_id: int, question_id: int):
         spec=services.to_spec(question),
         attempts=services.submitted_counts([current.id]).get(current.id, 0),
         form=form,
+    )
+
+
+def _advice_note(quiz: Quiz, question) -> str:
+    """What the item-writing checker says of a question just saved, for the flash message."""
+    count = len(quiz_advice(quiz).get(question.id, []))
+    if not count:
+        return ""
+    return (
+        f" The item-writing checker has {count} suggestion{'' if count == 1 else 's'} for it,"
+        " shown with the question in the quiz's list."
     )
 
 
@@ -355,11 +374,19 @@ def import_gift(quiz_id: int):
                     form.file.errors.append(_not_imported(len(problems)))
                 else:
                     count = len(result.quiz.questions)
+                    advice = advice_count(quiz_advice(result.quiz))
                     flash(
-                        f"Imported {count} question{'' if count == 1 else 's'} from "
-                        f"{form.file.data.filename}."
-                        if result.changed
-                        else "The file has the same questions as the quiz: nothing changed.",
+                        (
+                            f"Imported {count} question{'' if count == 1 else 's'} from "
+                            f"{form.file.data.filename}."
+                            if result.changed
+                            else "The file has the same questions as the quiz: nothing changed."
+                        )
+                        + (
+                            f" The item-writing checker has {advice}, shown below each one."
+                            if advice
+                            else ""
+                        ),
                         "success",
                     )
                     return redirect(url_for("authoring.quiz", quiz_id=current.id) + "#questions")

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from coursework.errors import NotFound, RuleViolation
 from lessons import services as lessons
 from quizzes import services
+from quizzes.advice import advice_count, quiz_advice
 from quizzes.gift import GiftError, dump_gift, read_gift_file
 
 quizzes_cli = AppGroup("quizzes", help="Import and export quizzes (GIFT format).")
@@ -80,6 +81,18 @@ def import_command(file, course_slug, lesson_slug, title, passing_score, publish
     )
     verb = "created" if result.created else "updated" if result.changed else "unchanged"
     click.echo(f"{result.quiz.title}: {verb}, {len(result.quiz.questions)} questions.")
+    _echo_advice(result.quiz)
+
+
+def _echo_advice(quiz) -> None:
+    """The item-writing checker's advice on an imported quiz: printed, never an error."""
+    advice = quiz_advice(quiz)
+    if not (summary := advice_count(advice)):
+        return
+    click.echo(f"The item-writing checker has {summary}:")
+    for number, question in enumerate(quiz.questions, start=1):
+        for finding in advice.get(question.id, []):
+            click.echo(f"  question {number}, {finding.where}: {finding.title}. {finding.message}")
 
 
 @quizzes_cli.command("export")

@@ -261,6 +261,16 @@ class AuthorPairSchema(Schema):
     answer = fields.String(dump_only=True)
 
 
+class AdviceSchema(Schema):
+    """One finding of the item-writing checker: advice, never a reason to refuse."""
+
+    rule = fields.String(dump_only=True, metadata={"description": "The rule's id."})
+    title = fields.String(dump_only=True)
+    where = fields.String(dump_only=True, metadata={"description": "e.g. `choice 2`."})
+    message = fields.String(dump_only=True, metadata={"description": "What the rule saw."})
+    explanation = fields.String(dump_only=True, metadata={"description": "Why it matters."})
+
+
 class AuthorQuestionSchema(Schema):
     id = fields.Integer(dump_only=True)
     position = fields.Integer(dump_only=True)
@@ -278,6 +288,11 @@ class AuthorQuestionSchema(Schema):
     numbers = fields.List(fields.Nested(AuthorNumberSchema), dump_only=True)
     pairs = fields.List(fields.Nested(AuthorPairSchema), dump_only=True)
     distractors = fields.List(fields.String(), dump_only=True)
+    advice = fields.List(
+        fields.Nested(AdviceSchema),
+        dump_only=True,
+        metadata={"description": "The item-writing checker's suggestions (see the README)."},
+    )
 
 
 class QuizDetailSchema(QuizSchema):

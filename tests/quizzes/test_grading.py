@@ -423,7 +423,7 @@ SHIPPED = Path(__file__).resolve().parents[2] / "quizzes" / "course" / "tpm-vs-p
 LESSONS = Path(__file__).resolve().parents[2] / "lessons" / "course" / "tpm-vs-pm"
 # Each shipped short-answer question, and answers worded as its lesson words them.
 LESSON_WORDING = {
-    "Third technical task": [
+    "The third technical task": [
         "Assisting with testing",
         "helping out with testing",
         "helps with testing",
@@ -432,13 +432,19 @@ LESSON_WORDING = {
         "testing support",
         "helping to test the system",
     ],
-    "The third shared quality": ["constant communication", "Communication."],
-    "IT and engineering role": ["technical project manager (TPM)", "TPM"],
-    "Who a TPM keeps on track": ["the engineer (or engineers)", "engineers"],
-    "Other names": ["general", "traditional project manager"],
-    "What TPM stands for": ["technical project manager"],
-    "Field of experience": ["IT", "engineering"],
-    "Mapping a system": ["system architecture diagrams", "architecture diagrams"],
+    "Three projects for a council": [
+        "generalist project manager",
+        "a generalist",
+        "traditional project manager",
+    ],
+    "The minimum degree": ["bachelor's degree", "at least a bachelor's degree", "Bachelor's"],
+    "Rosa's choice": ["a generalist project manager", "generalist"],
+    "Seeing the price": [
+        "cost breakdown or estimate",
+        "cost estimate",
+        "breakdown or cost estimate",
+    ],
+    "Learning the system": ["user manuals", "the user manual"],
 }
 
 
