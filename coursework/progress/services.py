@@ -155,6 +155,14 @@ class CourseProgress:
         return next((q for q in self.quizzes if q.id == self.summary.next_quiz_id), None)
 
     @property
+    def awaiting_grading(self) -> list[Quiz]:
+        """Quizzes with an attempt of this learner that the course's staff have still to
+        grade (essays)."""
+        return [
+            q for q in self.quizzes if self.standings.get(q.id) and self.standings[q.id].awaiting
+        ]
+
+    @property
     def final_quiz(self) -> Quiz | None:
         return next((quiz for quiz in self.quizzes if quiz.is_final), None)
 

@@ -29,7 +29,7 @@ from quizzes import services as quizzes
 from quizzes.models import Quiz
 from quizzes.spec import Choice, Kind, Question
 from tests.conftest import SMALL_COURSE, RequestContextClient
-from tests.quizzes.kit import right_answers
+from tests.quizzes.kit import submitted_with_essay
 from tests.quizzes.test_quiz_api import body_of
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]+)>")
@@ -49,6 +49,7 @@ SECRET_QUESTIONS = (
     Question(
         Kind.SHORT_TEXT, "Name the SECRET-STEM-BETA.", choices=(Choice("SECRET-KEY-TEXT", 1),)
     ),
+    Question(Kind.ESSAY, "Explain the SECRET-STEM-GAMMA.", rubric="SECRET-RUBRIC"),
 )
 MARKERS = (
     "Kitchen Safety",
@@ -58,6 +59,9 @@ MARKERS = (
     "SECRET-FEEDBACK-RIGHT",
     "SECRET-FEEDBACK-WRONG",
     "SECRET-GENERAL",
+    "SECRET-STEM-GAMMA",
+    "SECRET-RUBRIC",
+    "SECRET-ESSAY-ANSWER",
     "SECRET-KEY-TEXT",
 )
 GARDEN = SMALL_COURSE.replace("Kitchen Safety", "Garden Care")
@@ -86,9 +90,8 @@ def first(make_course, make_user, instructor) -> FirstCourse:
     learner = make_user(name="Lee Learner")
     for lesson in lessons.current_lessons(course.id):
         progress.complete_lesson(learner, lesson)
-    attempt = quizzes.start_attempt(learner, quiz)
-    quizzes.save_answers(attempt, right_answers(attempt))
-    quizzes.submit_attempt(attempt)
+    _, (essay,) = submitted_with_essay(quiz, learner, "SECRET-ESSAY-ANSWER")
+    quizzes.grade_essay(quiz, essay.id, 1.0, "Well argued.", instructor)  # completes it
     certificate = certificates.find_for(learner.id, course.id)
     assert certificate is not None  # so the revocation route has something to refuse
     co_instructor = make_user(name="Cora Colleague", is_instructor=True)
@@ -99,6 +102,7 @@ def first(make_course, make_user, instructor) -> FirstCourse:
         "slug": course.slug,
         "user_id": co_instructor.id,
         "code": certificate.code,
+        "response_id": essay.id,
     }
     return FirstCourse(instructor, co_instructor, quiz, values)
 

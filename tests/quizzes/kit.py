@@ -81,3 +81,29 @@ def right_form(attempt) -> MultiDict:
         for item in value if isinstance(value, list) else [value]:
             values.add(q.name, str(item).lower() if isinstance(item, bool) else str(item))
     return values
+
+
+ESSAY = Question(
+    Kind.ESSAY,
+    "Explain why a project needs a sponsor.",
+    title="Sponsor",
+    points=2,
+    rubric="Full marks: names who decides, who funds, and who removes blockers.",
+    general_feedback="A sponsor owns the reason for the project.",
+)
+
+
+def submitted_with_essay(quiz, learner, text: str = "The sponsor decides and funds."):
+    """The learner's attempt, every question answered right and its essays with `text`,
+    submitted (so awaiting grading); returns (attempt, the essays' responses)."""
+    from quizzes.kinds.essay import EssayAnswer
+
+    attempt = services.start_attempt(learner, quiz)
+    answers = right_answers(attempt)
+    for q in services.shown_questions(attempt):
+        if q.kind.graded_by_person:
+            answers[q.key] = EssayAnswer(text)
+    services.save_answers(attempt, answers)
+    attempt = services.submit_attempt(attempt)
+    essays = [r for r in attempt.responses if r.outcome == "pending"]
+    return attempt, sorted(essays, key=lambda r: r.question_key)
