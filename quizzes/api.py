@@ -221,9 +221,11 @@ class QuizAttempts(MethodView):
     @access("learner")
     @taking.response(200, AttemptSummarySchema(many=True))
     def get(self, quiz_id: int):
-        """My attempts at a quiz, oldest first (an open one last)."""
+        """My attempts at a quiz, oldest first (an open one last); an attempt with essays
+        not yet graded has the state `awaiting_grading` and no score."""
         standing = services.standing(current_user, services.get_quiz(quiz_id))
-        return [*standing.attempts, *([standing.open_attempt] if standing.open_attempt else [])]
+        closed = sorted([*standing.attempts, *standing.awaiting], key=lambda a: a.number)
+        return [*closed, *([standing.open_attempt] if standing.open_attempt else [])]
 
     @access("learner")
     @taking.response(201, LearnerAttemptSchema)
@@ -428,6 +430,7 @@ def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list
                 can_start=can_start,
                 reason=reason,
                 open_attempt=standing.open_attempt.id if standing.open_attempt else None,
+                awaiting_grading=len(standing.awaiting),
             )
         )
     return rows
@@ -464,6 +467,8 @@ def _reviewed(item: services.ReviewedQuestion, level: ReviewShows) -> _Seen:
     if level.includes(ReviewShows.FEEDBACK):
         marking["feedback"] = list(item.feedback)
         marking["general_feedback"] = shown.spec.general_feedback
+    if item.grader_feedback:
+        marking["grader_feedback"] = item.grader_feedback
     return _Seen(
         shown,
         awarded=item.points,

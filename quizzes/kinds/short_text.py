@@ -10,7 +10,9 @@ from typing import Any
 from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import (
+    MAX_TYPED,
     Add,
+    AnswerProblem,
     QuestionKind,
     ShownQuestion,
     register,
@@ -40,6 +42,8 @@ class Typed(QuestionKind):
     def from_json(self, q: ShownQuestion, body: Mapping[str, Any]) -> TextAnswer | None:
         if not isinstance(body.get("text"), str):
             raise shape_problem(self)
+        if len(body["text"]) > MAX_TYPED:
+            raise AnswerProblem(f"Keep a typed answer to {MAX_TYPED} characters.")
         text = typed_text(body["text"])
         return TextAnswer(text) if text else None
 

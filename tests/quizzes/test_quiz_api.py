@@ -298,7 +298,9 @@ SINGLE = body_of(EVERY_KIND[0])
         # shapes (the schema)
         ({k: v for k, v in SINGLE.items() if k != "kind"}, "kind"),
         ({k: v for k, v in SINGLE.items() if k != "text"}, "text"),
-        (SINGLE | {"kind": "essay"}, "kind"),
+        (SINGLE | {"kind": "description"}, "kind"),
+        (SINGLE | {"kind": "essay"}, "choices"),  # an essay has no choices
+        ({"kind": "essay", "text": "Why?", "rubric": "x" * 10_001}, "rubric"),
         (SINGLE | {"text": ["a"]}, "text"),
         (SINGLE | {"text": "x" * 200_000}, "text"),
         (SINGLE | {"title": "x" * 201}, "title"),
