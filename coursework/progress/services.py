@@ -198,7 +198,11 @@ def _build(
     steps = [
         (
             quiz.id,
-            bool(standings.get(quiz.id) and standings[quiz.id].attempts),
+            # Submitted counts as attempted, graded or still awaiting grading (essays).
+            bool(
+                standings.get(quiz.id)
+                and (standings[quiz.id].attempts or standings[quiz.id].awaiting)
+            ),
             bool(standings.get(quiz.id) and standings[quiz.id].passed),
         )
         for quiz in ordered

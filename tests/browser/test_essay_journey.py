@@ -74,11 +74,11 @@ def test_an_essay_is_written_awaits_grading_is_graded_and_reviewed(
     expect(page.locator("blockquote")).to_contain_text("They fund it and clear blockers.")
     axe_check(page)
     page.get_by_label("Score").fill("5")
-    page.get_by_role("button", name="Save and grade the next").click()
+    page.get_by_role("button", name="Save the grade").click()
     expect(page.get_by_role("alert")).to_contain_text("Enter a score from 0 to 4.")
     page.get_by_label("Score").fill("3")
     page.get_by_label("Feedback for the learner (optional)").fill("Who funds it? Say so.")
-    page.get_by_role("button", name="Save and grade the next").click()
+    page.get_by_role("button", name="Save the grade").click()
     expect(page.get_by_text("Nothing to grade")).to_be_visible()
     expect(page.get_by_role("cell", name="3 of 4")).to_be_visible()
 
