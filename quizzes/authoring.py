@@ -35,7 +35,7 @@ from quizzes.forms import (
     target_value,
 )
 from quizzes.gift import GiftError, dump_gift, read_gift_file
-from quizzes.kinds import ShownQuestion
+from quizzes.kinds import ShownQuestion, kind_of
 from quizzes.models import Attempt, Quiz
 from quizzes.spec import Kind, question_from_dict, question_to_dict
 
@@ -429,6 +429,19 @@ def _statistics(quiz: Quiz, which: str) -> dict:
         attempts = stats.first_attempts(attempts)
     keys = list(specs)
     results = stats.question_stats(keys, attempts)
+    # Questions a person grades (essays): how the graders' scores spread, in fifths.
+    by_person = [key for key in keys if kind_of(specs[key]["kind"]).graded_by_person]
+    person_scores = {
+        key: stats.score_distribution(
+            (
+                100 * attempt.responses[key].fraction
+                for attempt in attempts
+                if key in attempt.responses and attempt.responses[key].answered
+            ),
+            bins=5,
+        )
+        for key in by_person
+    }
     return {
         "questions": [
             (number, key, question_from_dict(specs[key]), result)
@@ -439,6 +452,7 @@ def _statistics(quiz: Quiz, which: str) -> dict:
         "distribution": stats.score_distribution(attempt.percent for attempt in attempts),
         "changed_since": latest is not None and specs != current_specs,
         "grading": services.grading_counts([quiz.id]).get(quiz.id, services.GradingCounts()),
+        "person_scores": person_scores,
         "current_keys": set(current_specs),
     }
 

@@ -373,6 +373,8 @@ def test_statistics_count_graded_essays_and_their_mean_score(
     assert "Written answers: 2 of 3 graded (66.7%)" in page
     assert "over 2 submitted attempts" in page
     assert "75.0" in page  # the essay's facility: its mean score, (2 + 1) / 4
+    assert "Scores given to written answers" in page
+    assert "0 to 20% 0 20 to 40% 0 40 to 60% 1 60 to 80% 0 80 to 100% 1" in page
 
 
 # ---- the API --------------------------------------------------------------------------------
