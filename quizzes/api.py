@@ -23,8 +23,10 @@ from quizzes.schemas import (
     AttemptSummarySchema,
     AuthorQuestionInSchema,
     AuthorQuestionSchema,
+    EssayToGradeSchema,
     GiftImportSchema,
     GiftInSchema,
+    GradeInSchema,
     LearnerAttemptSchema,
     MoveSchema,
     NewQuizSchema,
@@ -200,6 +202,43 @@ class QuizGift(MethodView):
             quiz.course_id, quiz.lesson_id, questions, services.settings_of(quiz), by=current_user
         )
         return {"changed": imported.changed, "quiz": _quiz_detail(imported.quiz)}
+
+
+# ---- grading essays -------------------------------------------------------------------------
+
+
+@authoring.route("/quizzes/<int:quiz_id>/grading")
+class GradingQueue(MethodView):
+    @access("instructor")
+    @authoring.response(200, EssayToGradeSchema(many=True))
+    def get(self, quiz_id: int):
+        """The quiz's essays awaiting grading, oldest submission first, each with its rubric.
+
+        An attempt with essays is `awaiting_grading` after submit; grading its last essay
+        gives it its grade, and the learner their result, progress and certificate.
+        """
+        return services.grading_queue(_authored(quiz_id), current_user)
+
+
+@authoring.route("/quizzes/<int:quiz_id>/grading/<int:response_id>")
+class GradeEssay(MethodView):
+    @access("instructor")
+    @authoring.response(200, EssayToGradeSchema)
+    def get(self, quiz_id: int, response_id: int):
+        """One answered essay of the quiz, graded or not."""
+        return services.essay_to_grade(_authored(quiz_id), response_id, current_user)
+
+    @access("instructor")
+    @authoring.arguments(GradeInSchema)
+    @authoring.response(200, EssayToGradeSchema)
+    def put(self, data: dict, quiz_id: int, response_id: int):
+        """Grade an essay, or grade it again (the attempt's grade is recomputed).
+
+        A score outside 0 to the question's points is a 422 naming `points`.
+        """
+        quiz = _authored(quiz_id)
+        services.grade_essay(quiz, response_id, data["points"], data["feedback"], current_user)
+        return services.essay_to_grade(quiz, response_id, current_user)
 
 
 # ---- taking -------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from quizzes.grading import GradingMethod, Outcome
 from quizzes.kinds import kind_of
 from quizzes.kinds.essay import MAX_ESSAY, MAX_RUBRIC
 from quizzes.models import AttemptState, ReviewShows, ReviewWhen
+from quizzes.services import MAX_GRADER_FEEDBACK
 from quizzes.validation import MAX_TEXT
 
 KINDS = [kind.value for kind in qspec.Kind]
@@ -319,6 +320,55 @@ class GiftInSchema(Schema):
 class GiftImportSchema(Schema):
     changed = fields.Boolean(dump_only=True)
     quiz = fields.Nested(QuizDetailSchema, dump_only=True)
+
+
+# ---- grading essays (the course's staff) --------------------------------------------------
+
+
+class EssayToGradeSchema(Schema):
+    """One learner's answer to one essay question, with the rubric, as a grader sees it."""
+
+    response_id = fields.Integer(attribute="response.id", dump_only=True)
+    attempt_id = fields.Integer(attribute="attempt.id", dump_only=True)
+    attempt_number = fields.Integer(attribute="attempt.number", dump_only=True)
+    attempt_state = fields.String(
+        attribute="attempt.state", dump_only=True, metadata={"enum": ATTEMPT_STATES}
+    )
+    submitted_at = fields.DateTime(attribute="attempt.submitted_at", dump_only=True)
+    learner = fields.String(dump_only=True, metadata={"description": "The learner's name."})
+    question_key = fields.Integer(attribute="question.key", dump_only=True)
+    question_number = fields.Integer(attribute="question.number", dump_only=True)
+    question_text = fields.String(attribute="question.spec.text", dump_only=True)
+    max_points = fields.Float(attribute="question.spec.points", dump_only=True)
+    rubric = fields.String(attribute="question.spec.rubric", dump_only=True)
+    answer = fields.Function(
+        lambda essay: essay.response.answer.get("text", ""),
+        dump_only=True,
+        metadata={"type": "string", "description": "What the learner wrote."},
+    )
+    graded = fields.Boolean(dump_only=True)
+    points = fields.Function(
+        lambda essay: essay.response.points if essay.graded else None,
+        dump_only=True,
+        metadata={"type": "number", "nullable": True, "description": "null until graded."},
+    )
+    feedback = fields.String(attribute="response.grader_feedback", dump_only=True)
+    graded_at = fields.DateTime(attribute="response.graded_at", dump_only=True, allow_none=True)
+
+
+class GradeInSchema(Schema):
+    """A grader's score for one essay, from 0 to the question's points, and feedback."""
+
+    points = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=1000),
+        metadata={"description": "From 0 to the question's points (max_points)."},
+    )
+    feedback = _text(
+        MAX_GRADER_FEEDBACK,
+        load_default="",
+        metadata={"description": "For the learner, shown with their result."},
+    )
 
 
 # ---- learners: allow-lists ----------------------------------------------------------------

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from coursework.accounts.models import User
 from coursework.certificates import services as certificates
@@ -26,7 +27,7 @@ from coursework.policy import policy_of
 from coursework.progress import services as progress
 from lessons import services as lessons
 from quizzes import services as quizzes
-from quizzes.models import Quiz
+from quizzes.models import Quiz, Response
 from quizzes.spec import Choice, Kind, Question
 from tests.conftest import SMALL_COURSE, RequestContextClient
 from tests.quizzes.kit import submitted_with_essay
@@ -157,6 +158,8 @@ def api_body(method: str, url: str, first: FirstCourse) -> dict | None:
         return None
     if url.endswith("/move"):
         return {"offset": 1}
+    if "/grading/" in url:
+        return {"points": 0, "feedback": "Hacked"}
     if url.endswith("/gift"):
         return {"gift": "::Q:: Hacked? {=Yes ~No}"}
     if re.search(r"/questions(/\d+)?$", url):
@@ -212,6 +215,7 @@ def snapshot(first: FirstCourse) -> dict:
         "lessons": [lesson.slug for lesson in lessons.current_lessons(course.id)],
         "staff": [(m.role, p.id) for m, p in lessons.staff_of(course)],
         "revoked": certificates.get_by_code(str(first.values["code"])).revoked_at,
+        "grades": [(r.points, r.grader_feedback) for r in db.session.scalars(select(Response))],
     }
 
 
@@ -223,6 +227,8 @@ def test_the_walk_covers_quizzes_statistics_courses_staff_and_revocation(app):
         "/api/v1/quizzes/<int:quiz_id>/questions/<int:question_id>",
         "/teach/courses",
         "/teach/courses/<slug>/staff",
+        "/teach/quizzes/<int:quiz_id>/grading/<int:response_id>",
+        "/api/v1/quizzes/<int:quiz_id>/grading/<int:response_id>",
         "/certificates/<code>/revoke",
     ):
         assert expected in rules, expected

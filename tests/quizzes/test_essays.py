@@ -496,3 +496,36 @@ def test_the_essay_pages_are_valid_html(make_quiz, learner, instructor, as_user,
     pages["stats"] = teacher.get(f"/teach/quizzes/{quiz.id}/stats").get_data(as_text=True)
     assert "Fine." in pages["result graded"]
     assert html_validity.nu_errors(pages, tmp_path) == []
+
+
+def test_the_grading_api_lists_grades_and_refuses_bad_scores(
+    make_quiz, learner, instructor, make_user, as_user
+):
+    quiz = make_quiz((ESSAY,))
+    attempt, (essay,) = submitted_with_essay(quiz, learner, "My essay.")
+    author = as_user(instructor)
+    queue = author.get(f"{API}/quizzes/{quiz.id}/grading").json
+    assert [(e["response_id"], e["answer"], e["rubric"], e["graded"]) for e in queue] == [
+        (essay.id, "My essay.", RUBRIC, False)
+    ]
+    assert queue[0]["points"] is None and queue[0]["max_points"] == 2.0
+    url = f"{API}/quizzes/{quiz.id}/grading/{essay.id}"
+    for body, field in (
+        ({"points": 3}, "points"),
+        ({"points": -1}, "points"),
+        ({"points": "two"}, "points"),
+        ({}, "points"),
+        ({"points": 1, "feedback": "x" * 5001}, "feedback"),
+        ({"points": 1, "grade": "A"}, "grade"),
+    ):
+        refused = author.put(url, json=body)
+        assert refused.status_code == 422, (body, refused.json)
+        assert field in refused.json["errors"]["json"], (body, refused.json)
+    assert fresh_attempt(attempt.id).awaiting_grading
+    graded = author.put(url, json={"points": 2, "feedback": "Clear."}).json
+    assert (graded["graded"], graded["points"], graded["attempt_state"]) == (True, 2.0, "submitted")
+    assert author.get(f"{API}/quizzes/{quiz.id}/grading").json == []
+    assert author.get(url).json["feedback"] == "Clear."
+    for stranger in (learner, make_user(is_instructor=True)):
+        assert as_user(stranger).put(url, json={"points": 0}).status_code == 403
+    assert author.get(f"{API}/quizzes/{quiz.id}/grading/{10**6}").status_code == 404
