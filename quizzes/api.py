@@ -263,8 +263,7 @@ class QuizAttempts(MethodView):
         """My attempts at a quiz, oldest first (an open one last); an attempt with essays
         not yet graded has the state `awaiting_grading` and no score."""
         standing = services.standing(current_user, services.get_quiz(quiz_id))
-        closed = sorted([*standing.attempts, *standing.awaiting], key=lambda a: a.number)
-        return [*closed, *([standing.open_attempt] if standing.open_attempt else [])]
+        return [*standing.submitted, *([standing.open_attempt] if standing.open_attempt else [])]
 
     @access("learner")
     @taking.response(201, LearnerAttemptSchema)

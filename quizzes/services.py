@@ -222,6 +222,11 @@ class QuizStanding:
         return len(self.attempts) + len(self.awaiting) + (1 if self.open_attempt else 0)
 
     @property
+    def submitted(self) -> list[Attempt]:
+        """Every submitted attempt, graded or awaiting grading, oldest first."""
+        return sorted([*self.attempts, *self.awaiting], key=lambda attempt: attempt.number)
+
+    @property
     def grade(self) -> float | None:
         return grading.overall_percent([a.percent or 0.0 for a in self.attempts], self.quiz.method)
 

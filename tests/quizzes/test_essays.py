@@ -283,6 +283,8 @@ def test_the_journey_through_the_pages_with_csrf_on(
     done = pupil.post(attempt_url, data={**form, "action": "submit"})
     result = pupil.get(done.headers["Location"])
     assert "Awaiting grading" in text_of(result) and RUBRIC not in result.get_data(as_text=True)
+    overview = text_of(pupil.get(f"/quizzes/{quiz.id}"))
+    assert "Your grade Awaiting grading" in overview and "No score yet Awaiting grading" in overview
     learning = text_of(pupil.get("/my-learning"))
     assert "Awaiting grading" in learning and quiz.title in learning
 
