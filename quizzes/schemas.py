@@ -175,16 +175,7 @@ class AuthorPairInSchema(Schema):
 
 
 # The fields only some kinds have; each kind says which of them it uses.
-_SPECIFIC = (
-    "choices",
-    "answer",
-    "feedback_true",
-    "feedback_false",
-    "numbers",
-    "pairs",
-    "distractors",
-    "rubric",
-)
+_SPECIFIC = qspec.KIND_FIELDS
 
 
 def _article(word: str) -> str:

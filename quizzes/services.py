@@ -82,18 +82,10 @@ def apply_spec(question: Question, source: qspec.Question) -> None:
     question.points = source.points
     question.general_feedback = source.general_feedback
     question.category = source.category
-    question.details = {
+    question.details = {  # the choices have rows of their own
         key: data[key]
-        for key in (
-            "answer",
-            "feedback_true",
-            "feedback_false",
-            "numbers",
-            "pairs",
-            "distractors",
-            "rubric",
-        )
-        if data.get(key) not in (None, "", [])
+        for key in qspec.KIND_FIELDS
+        if key != "choices" and data.get(key) not in (None, "", [])
     }
     question.choices = [
         Choice(position=i, text=c.text, weight=c.weight, feedback=c.feedback)

@@ -133,6 +133,19 @@ class Question:
         return tuple(seen)
 
 
+# The fields of Question that only some kinds have (each kind names those it uses).
+KIND_FIELDS = (
+    "choices",
+    "answer",
+    "feedback_true",
+    "feedback_false",
+    "numbers",
+    "pairs",
+    "distractors",
+    "rubric",
+)
+
+
 @dataclass(frozen=True)
 class QuizSpec:
     """A whole quiz as read from a file: its questions, and any settings the file gives."""

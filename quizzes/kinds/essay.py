@@ -7,19 +7,11 @@ is "awaiting grading" after submit until a grader has scored every such essay.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from quizzes import spec as qspec
-from quizzes.kinds.base import (
-    Add,
-    AnswerProblem,
-    QuestionKind,
-    ShownQuestion,
-    register,
-    shape_problem,
-)
+from quizzes.kinds.base import Add, AnswerProblem, ShownQuestion, register
+from quizzes.kinds.short_text import TextAnswer, Typed
 
 # The longest essay kept, in characters (answers are JSON, so the limit is ours, not a
 # column's); the page's counter and maxlength say the same.
@@ -28,59 +20,34 @@ MAX_ESSAY = 10_000
 MAX_RUBRIC = 10_000
 
 
-@dataclass(frozen=True)
-class EssayAnswer:
-    text: str
-
-
-def essay_text(value: Any) -> str | None:
-    """An essay as kept: trimmed, None when blank; AnswerProblem when too long (an essay is
-    refused rather than cut, so nothing the learner wrote is silently lost)."""
-    if not isinstance(value, str):
-        return None
-    text = value.replace("\r\n", "\n").strip()
-    if len(text) > MAX_ESSAY:
-        raise AnswerProblem(f"Keep the essay to {MAX_ESSAY:,} characters; it has {len(text):,}.")
-    return text or None
-
-
 @register
-class Essay(QuestionKind):
+class Essay(Typed):
     kind = qspec.Kind.ESSAY
-    answer_type = EssayAnswer
     template = "quizzes/kinds/essay.html"
     json_shape = '{"text": "..."}'
     spec_fields = frozenset({"rubric"})
     graded_by_person = True
     max_length = MAX_ESSAY
 
-    def from_form(self, q: ShownQuestion, values: Mapping[str, Any]) -> EssayAnswer | None:
-        text = essay_text(values.get(q.name))
-        return EssayAnswer(text) if text else None
-
-    def from_json(self, q: ShownQuestion, body: Mapping[str, Any]) -> EssayAnswer | None:
-        if not isinstance(body.get("text"), str):
-            raise shape_problem(self)
-        text = essay_text(body["text"])
-        return EssayAnswer(text) if text else None
-
-    def from_stored(self, q: ShownQuestion, stored: dict) -> EssayAnswer | None:
-        text = stored.get("text")
-        return EssayAnswer(text) if isinstance(text, str) and text else None
-
-    def public(self, q: ShownQuestion, answer: EssayAnswer) -> dict:
-        return {"text": answer.text}
-
-    def grader_input(self, q: ShownQuestion, answer: EssayAnswer | None) -> str | None:
-        return answer.text if answer is not None else None
+    def text_of(self, value: Any, *, sent_as_json: bool) -> str | None:
+        """Trimmed, line ends as typed; an essay over MAX_ESSAY characters is refused from
+        the page as from JSON, never cut, so nothing the learner wrote is silently lost."""
+        if not isinstance(value, str):
+            return None
+        text = value.replace("\r\n", "\n").strip()
+        if len(text) > MAX_ESSAY:
+            raise AnswerProblem(
+                f"Keep the essay to {MAX_ESSAY:,} characters; it has {len(text):,}."
+            )
+        return text
 
     def answer_key(self, q: ShownQuestion) -> dict:
         # The rubric is for graders: a learner's review never carries it.
         return {}
 
-    def right_answer(self, q: ShownQuestion) -> EssayAnswer:
+    def right_answer(self, q: ShownQuestion) -> TextAnswer:
         # No text earns marks by itself; this one is answered, so a grader will read it.
-        return EssayAnswer("An answer written for the grader to read.")
+        return TextAnswer("An answer written for the grader to read.")
 
     def wrong_answer(self, q: ShownQuestion) -> None:
         return None

@@ -3,10 +3,6 @@ are recorded once and its certificate is issued once."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from sqlalchemy import func, select
 
@@ -19,31 +15,11 @@ from lessons import services as lessons
 from quizzes import services
 from quizzes.models import Attempt
 from quizzes.spec import Kind, Question
-from tests.quizzes.kit import ESSAY, submitted_with_essay
+from tests.quizzes.kit import ESSAY, submitted_with_essay, together
 
 pytestmark = pytest.mark.postgres_only
 
 GRADERS = 12
-
-
-def together(app, works: list[Callable[[], object]]) -> list[object]:
-    """Each of `works` in a thread of its own, released at once by a barrier; their results
-    or the exceptions they raised, in order."""
-    barrier = threading.Barrier(len(works))
-
-    def run(work: Callable[[], object]) -> object:
-        with app.app_context():
-            barrier.wait(timeout=30)
-            try:
-                return work()
-            except Exception as error:  # collected and asserted on by the test
-                db.session.rollback()
-                return error
-            finally:
-                db.session.remove()
-
-    with ThreadPoolExecutor(len(works)) as pool:
-        return [f.result(timeout=120) for f in [pool.submit(run, work) for work in works]]
 
 
 def grading(quiz_id: int, response_id: int, grader_id: int, points: float):
