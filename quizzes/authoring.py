@@ -72,7 +72,12 @@ def index():
     )
     form = QuizSettingsForm(meta={"csrf": False})
     form.target.choices = _target_choices(list(courses.values()), lesson_map, quizzes)
-    return render_template("quizzes/authoring/index.html", rows=rows, form=form)
+    to_grade = {
+        quiz_id: counts.pending
+        for quiz_id, counts in services.grading_counts([quiz.id for quiz in quizzes]).items()
+        if counts.pending
+    }
+    return render_template("quizzes/authoring/index.html", rows=rows, form=form, to_grade=to_grade)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -292,6 +292,7 @@ def test_the_journey_through_the_pages_with_csrf_on(
     teacher = signed_in_with_csrf(app, instructor)
     quiz_page = text_of(teacher.get(f"/teach/quizzes/{quiz.id}"))
     assert "Grade written answers (1 to grade, 0 graded)" in quiz_page
+    assert "Grade (1) written answers of Check" in text_of(teacher.get("/teach/quizzes"))
     queue = teacher.get(f"/teach/quizzes/{quiz.id}/grading")
     assert "Lea Learner" in text_of(queue)
     essay = db.session.scalars(select(Response).where(Response.outcome == "pending")).one()
