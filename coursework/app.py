@@ -310,6 +310,8 @@ def register_signals() -> None:
     # After the attempt's own events, so "certified" follows "passed".
     quiz_signals.attempt_submitted.connect(certificates.on_attempt_submitted)
     quiz_signals.attempt_submitted.connect(practice.on_attempt_submitted)
+    # An essay regraded up to a pass may complete the course (issuing is idempotent).
+    quiz_signals.attempt_regraded.connect(certificates.on_attempt_submitted)
     progress_signals.lesson_completed.connect(certificates.on_lesson_completed)
     certificate_signals.certificate_issued.connect(certificate_views.announce)
 

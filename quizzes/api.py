@@ -24,8 +24,10 @@ from quizzes.schemas import (
     AttemptSummarySchema,
     AuthorQuestionInSchema,
     AuthorQuestionSchema,
+    EssayToGradeSchema,
     GiftImportSchema,
     GiftInSchema,
+    GradeInSchema,
     LearnerAttemptSchema,
     MoveSchema,
     NewQuizSchema,
@@ -205,6 +207,43 @@ class QuizGift(MethodView):
         return {"changed": imported.changed, "quiz": _quiz_detail(imported.quiz)}
 
 
+# ---- grading essays -------------------------------------------------------------------------
+
+
+@authoring.route("/quizzes/<int:quiz_id>/grading")
+class GradingQueue(MethodView):
+    @access("instructor")
+    @authoring.response(200, EssayToGradeSchema(many=True))
+    def get(self, quiz_id: int):
+        """The quiz's essays awaiting grading, oldest submission first, each with its rubric.
+
+        An attempt with essays is `awaiting_grading` after submit; grading its last essay
+        gives it its grade, and the learner their result, progress and certificate.
+        """
+        return services.grading_queue(_authored(quiz_id), current_user)
+
+
+@authoring.route("/quizzes/<int:quiz_id>/grading/<int:response_id>")
+class GradeEssay(MethodView):
+    @access("instructor")
+    @authoring.response(200, EssayToGradeSchema)
+    def get(self, quiz_id: int, response_id: int):
+        """One answered essay of the quiz, graded or not."""
+        return services.essay_to_grade(_authored(quiz_id), response_id, current_user)
+
+    @access("instructor")
+    @authoring.arguments(GradeInSchema)
+    @authoring.response(200, EssayToGradeSchema)
+    def put(self, data: dict, quiz_id: int, response_id: int):
+        """Grade an essay, or grade it again (the attempt's grade is recomputed).
+
+        A score outside 0 to the question's points is a 422 naming `points`.
+        """
+        quiz = _authored(quiz_id)
+        services.grade_essay(quiz, response_id, data["points"], data["feedback"], current_user)
+        return services.essay_to_grade(quiz, response_id, current_user)
+
+
 # ---- taking -------------------------------------------------------------------------------
 
 
@@ -224,9 +263,10 @@ class QuizAttempts(MethodView):
     @access("learner")
     @taking.response(200, AttemptSummarySchema(many=True))
     def get(self, quiz_id: int):
-        """My attempts at a quiz, oldest first (an open one last)."""
+        """My attempts at a quiz, oldest first (an open one last); an attempt with essays
+        not yet graded has the state `awaiting_grading` and no score."""
         standing = services.standing(current_user, services.get_quiz(quiz_id))
-        return [*standing.attempts, *([standing.open_attempt] if standing.open_attempt else [])]
+        return [*standing.submitted, *([standing.open_attempt] if standing.open_attempt else [])]
 
     @access("learner")
     @taking.response(201, LearnerAttemptSchema)
@@ -435,6 +475,7 @@ def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list
                 can_start=can_start,
                 reason=reason,
                 open_attempt=standing.open_attempt.id if standing.open_attempt else None,
+                awaiting_grading=len(standing.awaiting),
             )
         )
     return rows
@@ -471,6 +512,8 @@ def _reviewed(item: services.ReviewedQuestion, level: ReviewShows) -> _Seen:
     if level.includes(ReviewShows.FEEDBACK):
         marking["feedback"] = list(item.feedback)
         marking["general_feedback"] = shown.spec.general_feedback
+    if item.grader_feedback:
+        marking["grader_feedback"] = item.grader_feedback
     return _Seen(
         shown,
         awarded=item.points,

@@ -27,6 +27,7 @@ from quizzes import services, stats
 from quizzes.advice import advice_count, quiz_advice
 from quizzes.forms import (
     GiftUploadForm,
+    GradeForm,
     QuestionForm,
     QuizSettingsForm,
     add_errors,
@@ -35,7 +36,7 @@ from quizzes.forms import (
     target_value,
 )
 from quizzes.gift import GiftError, dump_gift, read_gift_file
-from quizzes.kinds import ShownQuestion
+from quizzes.kinds import ShownQuestion, kind_of
 from quizzes.models import Attempt, Quiz
 from quizzes.spec import Kind, question_from_dict, question_to_dict
 
@@ -72,7 +73,12 @@ def index():
     )
     form = QuizSettingsForm(meta={"csrf": False})
     form.target.choices = _target_choices(list(courses.values()), lesson_map, quizzes)
-    return render_template("quizzes/authoring/index.html", rows=rows, form=form)
+    to_grade = {
+        quiz_id: counts.pending
+        for quiz_id, counts in services.grading_counts([quiz.id for quiz in quizzes]).items()
+        if counts.pending
+    }
+    return render_template("quizzes/authoring/index.html", rows=rows, form=form, to_grade=to_grade)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -146,6 +152,7 @@ def _quiz_page(quiz: Quiz, gift_form: GiftUploadForm | None = None, problems=(),
         lesson=lesson,
         questions=[(question, services.to_spec(question)) for question in quiz.questions],
         attempts=services.submitted_counts([quiz.id]).get(quiz.id, 0),
+        grading=services.grading_counts([quiz.id]).get(quiz.id, services.GradingCounts()),
         kinds=list(Kind),
         button=EmptyForm(),
         form=gift_form or GiftUploadForm(formdata=None),
@@ -454,6 +461,19 @@ def _statistics(quiz: Quiz, which: str) -> dict:
         attempts = stats.first_attempts(attempts)
     keys = list(specs)
     results = stats.question_stats(keys, attempts)
+    # Questions a person grades (essays): how the graders' scores spread, in fifths.
+    by_person = [key for key in keys if kind_of(specs[key]["kind"]).graded_by_person]
+    person_scores = {
+        key: stats.score_distribution(
+            (
+                100 * attempt.responses[key].fraction
+                for attempt in attempts
+                if key in attempt.responses and attempt.responses[key].answered
+            ),
+            bins=5,
+        )
+        for key in by_person
+    }
     return {
         "questions": [
             (number, key, question_from_dict(specs[key]), result)
@@ -463,6 +483,8 @@ def _statistics(quiz: Quiz, which: str) -> dict:
         "learners": len({attempt.learner for attempt in attempts}),
         "distribution": stats.score_distribution(attempt.percent for attempt in attempts),
         "changed_since": latest is not None and specs != current_specs,
+        "grading": services.grading_counts([quiz.id]).get(quiz.id, services.GradingCounts()),
+        "person_scores": person_scores,
         "current_keys": set(current_specs),
     }
 
@@ -553,3 +575,60 @@ def statistics_csv(quiz_id: int):
         "Content-Disposition", "attachment", filename=_file_name(current.title, suffix)
     )
     return response
+
+
+# ---- grading essays -------------------------------------------------------------------------
+
+
+@bp.route("/<int:quiz_id>/grading")
+@access("instructor")
+def grading_queue(quiz_id: int):
+    current = _get(quiz_id)
+    return render_template(
+        "quizzes/authoring/grading.html",
+        quiz=current,
+        queue=services.grading_queue(current, current_user),
+        graded=services.graded_essays(current, current_user),
+        counts=services.grading_counts([current.id]).get(current.id, services.GradingCounts()),
+    )
+
+
+@bp.route("/<int:quiz_id>/grading/<int:response_id>", methods=["GET", "POST"])
+@access("instructor")
+def grade(quiz_id: int, response_id: int):
+    current = _get(quiz_id)
+    essay = services.essay_to_grade(current, response_id, current_user)
+    data = None
+    if request.method == "GET" and essay.graded:
+        data = {"points": essay.response.points, "feedback": essay.response.grader_feedback}
+    form = GradeForm(data=data, top=essay.question.spec.points)
+    leftover: list[str] = []
+    if form.validate_on_submit():
+        try:
+            attempt = services.grade_essay(
+                current, essay.response.id, form.points.data, form.feedback.data or "", current_user
+            )
+        except RuleViolation as error:
+            leftover = add_errors(form, error.errors) or ([] if error.errors else [error.message])
+        else:
+            top = essay.question.spec.points
+            message = f"Saved: {form.points.data:g} of {top:g} points for {essay.learner}."
+            if not attempt.awaiting_grading and not essay.graded:
+                message += f" Their attempt is graded: {attempt.percent:g}%."
+            flash(message, "success")
+            following = services.next_essay(current, current_user, after=essay.response.id)
+            if following is None:
+                return redirect(url_for("authoring.grading_queue", quiz_id=current.id))
+            return redirect(
+                url_for("authoring.grade", quiz_id=current.id, response_id=following.response.id)
+            )
+    status = 400 if form.errors or leftover else 200
+    queue = services.grading_queue(current, current_user)
+    return render_template(
+        "quizzes/authoring/grade.html",
+        quiz=current,
+        essay=essay,
+        form=form,
+        leftover=leftover,
+        left=len([e for e in queue if e.response.id != essay.response.id]),
+    ), status

@@ -299,6 +299,13 @@ class QuestionForm(FlaskForm):
     distractors = FieldList(
         StringField("Extra answer", filters=[strip]), min_entries=DISTRACTOR_ROWS
     )
+    rubric = TextAreaField(
+        "Rubric or model answer (optional)",
+        filters=[strip],
+        description="What a good answer says and how to score it. Graders see it beside each "
+        "answer; learners never do.",
+        render_kw={"rows": 6},
+    )
 
     def __init__(self, *args, kind: Kind, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -378,6 +385,8 @@ class QuestionForm(FlaskForm):
             "general_feedback": self.general_feedback.data or "",
             "text_format": self.text_format.data or "plain",
         }
+        if kind is Kind.ESSAY:
+            return Question(**common, rubric=self.rubric.data or "")
         if kind is Kind.ORDERING:
             # The items in their right order; each is simply one of them (worth is unused).
             items = [row["text"] or "" for row in self.choices.data if row["text"]]
@@ -471,9 +480,39 @@ def question_form_data(question: Question) -> dict:
         "pairs": _padded(
             [{"prompt": p.prompt, "answer": p.answer} for p in question.pairs], PAIR_ROWS
         ),
+        "rubric": question.rubric,
         "distractors": list(question.distractors)
         + [""] * (max(DISTRACTOR_ROWS, len(question.distractors) + 1) - len(question.distractors)),
     }
+
+
+# ---- grading essays -----------------------------------------------------------------------
+
+
+class GradeForm(FlaskForm):
+    """A grader's score and feedback for one essay; the score's range is the service's rule
+    (0 to the question's points), asked again here so the message sits beside the field."""
+
+    points = NumberField(
+        "Score",
+        validators=[InputRequired("Enter a score.")],
+    )
+    feedback = TextAreaField(
+        "Feedback for the learner (optional)",
+        filters=[strip],
+        description="The learner reads it with their result.",
+        validators=[Length(max=services.MAX_GRADER_FEEDBACK)],
+        render_kw={"rows": 5},
+    )
+
+    def __init__(self, *args, top: float, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.top = top
+        self.points.description = f"From 0 to {top:g} points; part points such as 1.5 are fine."
+
+    def validate_points(self, field: NumberField) -> None:
+        if field.data is not None and not 0 <= field.data <= self.top:
+            raise ValidationError(f"Enter a score from 0 to {self.top:g}.")
 
 
 # ---- GIFT -------------------------------------------------------------------------------

@@ -153,7 +153,7 @@ def parse_gift(text: str) -> QuizSpec:
     """Read a GIFT file into a quiz.
 
     Raises GiftError listing every problem found (with line numbers) if there is any at all,
-    including questions of kinds the model has no place for (essays, descriptions). Never
+    including questions of kinds the model has no place for (descriptions). Never
     raises anything else, whatever the input.
     """
     if _MASK in text:
@@ -326,9 +326,9 @@ def _read_question(
     answers = inner.strip()
 
     if not answers.live:
-        problem(start, "essay questions ({}) are not supported")
-        return None
-    if answers.live.startswith("#"):
+        # An essay: `{}`, or `{####general feedback}`. GIFT has no place for a rubric.
+        fields = {"kind": Kind.ESSAY}
+    elif answers.live.startswith("#"):
         fields = _read_numeric(answers[1:], start, problems)
     elif "~" in answers.live:
         fields = _read_choices(answers, start, problems)
@@ -792,6 +792,9 @@ def _write_block(question: Question, inline: bool) -> str:
 
     general = f"####{text(question.general_feedback)}" if question.general_feedback else ""
     kind = question.kind
+    if kind is Kind.ESSAY:
+        # Moodle writes an essay as an empty block; its rubric has no GIFT syntax.
+        return "{" + general + "}"
     if kind is Kind.TRUE_FALSE:
         if question.answer is None:
             raise ValueError("a true-false question needs an answer")

@@ -18,6 +18,9 @@ learner's answer and returns a Grade. The rules, one line each:
 - ordering: the share of adjacent pairs in the learner's order that are also adjacent, in
   that order, in the right one (n items make n - 1 pairs): all in order scores 1, exactly
   reversed scores 0, one item moved elsewhere loses the pairs it broke and made.
+- essay: graded by a person. At submit an answered essay is pending (0 points so far) and
+  an unanswered one scores 0; the grader's score, from 0 to the question's points, is the
+  fraction `mark` turns it into.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class Outcome(StrEnum):
     PARTIAL = "partial"
     INCORRECT = "incorrect"
     UNANSWERED = "unanswered"
+    PENDING = "pending"  # waiting for a person to grade it (essays)
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,20 @@ def grade_ordering(question: Question, answer: Any, **_: Any) -> Grade:
     return _grade(question, kept / (size - 1))
 
 
+def grade_essay(question: Question, answer: Any, **_: Any) -> Grade:
+    """`answer` is the essay's text. Only a person can grade it: pending until they do."""
+    if not isinstance(answer, str) or not answer.strip():
+        return _unanswered()
+    return Grade(0.0, 0.0, Outcome.PENDING)
+
+
+def mark(question: Question, points: float) -> Grade:
+    """A grader's score for a question (an essay): from 0 to its points, as a Grade."""
+    if not (math.isfinite(points) and 0 <= points <= question.points):
+        raise ValueError(f"a score from 0 to {question.points:g}")
+    return _grade(question, points / question.points)
+
+
 Grader = Callable[..., Grade]
 
 GRADERS: dict[Kind, Grader] = {
@@ -217,6 +235,7 @@ GRADERS: dict[Kind, Grader] = {
     Kind.NUMERIC: grade_numeric,
     Kind.MATCHING: grade_matching,
     Kind.ORDERING: grade_ordering,
+    Kind.ESSAY: grade_essay,
 }
 
 

@@ -62,7 +62,13 @@ class ReviewWhen(StrEnum):
 
 
 class AttemptState(StrEnum):
+    """in_progress -> submitted (graded); or in_progress -> awaiting_grading -> submitted when
+    it has essays, which a person grades after the learner submits. An attempt awaiting
+    grading takes no answers, counts as used, and has no grade until the last essay is
+    graded; only then do its grade, pass/fail, progress and certificate follow."""
+
     IN_PROGRESS = "in_progress"
+    AWAITING_GRADING = "awaiting_grading"
     SUBMITTED = "submitted"
     ABANDONED = "abandoned"
 
@@ -213,6 +219,13 @@ class Attempt(db.Model):
         UniqueConstraint("quiz_id", "user_id", "number"),
         Index("ix_quiz_attempts_user_quiz", "user_id", "quiz_id"),
         CheckConstraint("number > 0", name="number_positive"),
+        # The grading queues: a quiz's attempts awaiting grading, without a scan.
+        Index(
+            "ix_quiz_attempts_awaiting",
+            "quiz_id",
+            sqlite_where=text("state = 'awaiting_grading'"),
+            postgresql_where=text("state = 'awaiting_grading'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -243,6 +256,10 @@ class Attempt(db.Model):
     def is_open(self) -> bool:
         return self.state == AttemptState.IN_PROGRESS.value
 
+    @property
+    def awaiting_grading(self) -> bool:
+        return self.state == AttemptState.AWAITING_GRADING.value
+
 
 class Response(db.Model):
     __tablename__ = "quiz_responses"
@@ -260,5 +277,9 @@ class Response(db.Model):
     # How sure the learner said they were of this answer (None: they did not say); a right
     # answer given unsure still goes to their practice deck.
     sure: Mapped[bool | None]
+    # A person's grading (essays): who, when, and what they wrote to the learner.
+    graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    graded_at: Mapped[datetime | None]
+    grader_feedback: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     attempt: Mapped[Attempt] = relationship(back_populates="responses")

@@ -27,9 +27,11 @@ from marshmallow import (
 from coursework.lengths import schema_length
 from quizzes import models
 from quizzes import spec as qspec
-from quizzes.grading import GradingMethod
+from quizzes.grading import GradingMethod, Outcome
 from quizzes.kinds import kind_of
-from quizzes.models import ReviewShows, ReviewWhen
+from quizzes.kinds.essay import MAX_ESSAY, MAX_RUBRIC
+from quizzes.models import AttemptState, ReviewShows, ReviewWhen
+from quizzes.services import MAX_GRADER_FEEDBACK
 from quizzes.validation import MAX_TEXT
 
 KINDS = [kind.value for kind in qspec.Kind]
@@ -40,6 +42,7 @@ MAX_ANSWER = 500  # what a learner types (the services keep 500 characters)
 # Above the request's own cap: GIFT_MAX_BYTES (config) is checked in the view, with a message.
 MAX_GIFT = 4 * 1024 * 1024
 MAX_ITEMS = 50
+ATTEMPT_STATES = [state.value for state in AttemptState if state is not AttemptState.ABANDONED]
 
 
 class StrictBoolean(fields.Boolean):
@@ -172,15 +175,11 @@ class AuthorPairInSchema(Schema):
 
 
 # The fields only some kinds have; each kind says which of them it uses.
-_SPECIFIC = (
-    "choices",
-    "answer",
-    "feedback_true",
-    "feedback_false",
-    "numbers",
-    "pairs",
-    "distractors",
-)
+_SPECIFIC = qspec.KIND_FIELDS
+
+
+def _article(word: str) -> str:
+    return "An" if word[:1].lower() in "aeiou" else "A"
 
 
 class AuthorQuestionInSchema(Schema):
@@ -188,7 +187,8 @@ class AuthorQuestionInSchema(Schema):
 
     single, multiple: `choices` with weights; short_text: `choices` are the accepted
     answers; true_false: `answer`; numeric: `numbers`; matching: `pairs` and `distractors`;
-    ordering: `choices` are the items in their right order.
+    ordering: `choices` are the items in their right order; essay: `rubric` (optional), the
+    rubric or model answer graders read beside each answer and learners never see.
     """
 
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
@@ -207,13 +207,18 @@ class AuthorQuestionInSchema(Schema):
     numbers = _list(fields.Nested(AuthorNumberInSchema), load_default=list)
     pairs = _list(fields.Nested(AuthorPairInSchema), load_default=list)
     distractors = _list(_text(MAX_SHORT), load_default=list)
+    rubric = _text(
+        MAX_RUBRIC,
+        load_default="",
+        metadata={"description": "essay: the rubric or model answer, for graders only."},
+    )
 
     @validates_schema
     def only_fields_of_its_kind(self, data: dict, **kwargs) -> None:
         kind = qspec.Kind(data["kind"])
         used = kind_of(kind).spec_fields
         errors = {
-            name: [f"A {kind.label.lower()} question has no {name}."]
+            name: [f"{_article(kind.label)} {kind.label.lower()} question has no {name}."]
             for name in _SPECIFIC
             if data.get(name) not in (None, "", []) and name not in used
         }
@@ -235,6 +240,7 @@ class AuthorQuestionInSchema(Schema):
             numbers=tuple(qspec.NumericAnswer(**number) for number in data["numbers"]),
             pairs=tuple(qspec.Pair(**pair) for pair in data["pairs"]),
             distractors=tuple(data["distractors"]),
+            rubric=data["rubric"],
             text_format=data["text_format"],
             category=data["category"],
         )
@@ -293,6 +299,7 @@ class AuthorQuestionSchema(Schema):
         dump_only=True,
         metadata={"description": "The item-writing checker's suggestions (see the README)."},
     )
+    rubric = fields.String(dump_only=True, metadata={"description": "essay: for graders only."})
 
 
 class QuizDetailSchema(QuizSchema):
@@ -319,6 +326,55 @@ class GiftInSchema(Schema):
 class GiftImportSchema(Schema):
     changed = fields.Boolean(dump_only=True)
     quiz = fields.Nested(QuizDetailSchema, dump_only=True)
+
+
+# ---- grading essays (the course's staff) --------------------------------------------------
+
+
+class EssayToGradeSchema(Schema):
+    """One learner's answer to one essay question, with the rubric, as a grader sees it."""
+
+    response_id = fields.Integer(attribute="response.id", dump_only=True)
+    attempt_id = fields.Integer(attribute="attempt.id", dump_only=True)
+    attempt_number = fields.Integer(attribute="attempt.number", dump_only=True)
+    attempt_state = fields.String(
+        attribute="attempt.state", dump_only=True, metadata={"enum": ATTEMPT_STATES}
+    )
+    submitted_at = fields.DateTime(attribute="attempt.submitted_at", dump_only=True)
+    learner = fields.String(dump_only=True, metadata={"description": "The learner's name."})
+    question_key = fields.Integer(attribute="question.key", dump_only=True)
+    question_number = fields.Integer(attribute="question.number", dump_only=True)
+    question_text = fields.String(attribute="question.spec.text", dump_only=True)
+    max_points = fields.Float(attribute="question.spec.points", dump_only=True)
+    rubric = fields.String(attribute="question.spec.rubric", dump_only=True)
+    answer = fields.Function(
+        lambda essay: essay.response.answer.get("text", ""),
+        dump_only=True,
+        metadata={"type": "string", "description": "What the learner wrote."},
+    )
+    graded = fields.Boolean(dump_only=True)
+    points = fields.Function(
+        lambda essay: essay.response.points if essay.graded else None,
+        dump_only=True,
+        metadata={"type": "number", "nullable": True, "description": "null until graded."},
+    )
+    feedback = fields.String(attribute="response.grader_feedback", dump_only=True)
+    graded_at = fields.DateTime(attribute="response.graded_at", dump_only=True, allow_none=True)
+
+
+class GradeInSchema(Schema):
+    """A grader's score for one essay, from 0 to the question's points, and feedback."""
+
+    points = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=1000),
+        metadata={"description": "From 0 to the question's points (max_points)."},
+    )
+    feedback = _text(
+        MAX_GRADER_FEEDBACK,
+        load_default="",
+        metadata={"description": "For the learner, shown with their result."},
+    )
 
 
 # ---- learners: allow-lists ----------------------------------------------------------------
@@ -383,7 +439,13 @@ class AnswerInSchema(Schema):
     choice = fields.Integer(strict=True, metadata={"description": "single: an option id."})
     choices = _list(fields.Integer(strict=True), metadata={"description": "multiple: option ids."})
     value = StrictBoolean(metadata={"description": "true_false."})
-    text = _text(MAX_ANSWER, metadata={"description": "short_text and numeric."})
+    text = _text(
+        MAX_ESSAY,
+        metadata={
+            "description": f"short_text and numeric (the first {MAX_ANSWER} characters are "
+            f"kept); essay (at most {MAX_ESSAY:,} characters)."
+        },
+    )
     order = _list(
         fields.Integer(strict=True),
         metadata={"description": "ordering: every option id, in the learner's order."},
@@ -426,7 +488,7 @@ class LearnerAttemptSchema(Schema):
     id = fields.Integer(dump_only=True)
     quiz_id = fields.Integer(dump_only=True)
     number = fields.Integer(dump_only=True)
-    state = fields.String(dump_only=True, metadata={"enum": ["in_progress", "submitted"]})
+    state = fields.String(dump_only=True, metadata={"enum": ATTEMPT_STATES})
     started_at = fields.DateTime(dump_only=True)
     deadline_at = fields.DateTime(dump_only=True, allow_none=True)
     submitted_at = fields.DateTime(dump_only=True, allow_none=True)
@@ -444,7 +506,14 @@ class LearnerAttemptSchema(Schema):
 class AttemptSummarySchema(Schema):
     id = fields.Integer(dump_only=True)
     number = fields.Integer(dump_only=True)
-    state = fields.String(dump_only=True)
+    state = fields.String(
+        dump_only=True,
+        metadata={
+            "enum": ATTEMPT_STATES,
+            "description": "awaiting_grading: submitted, with written answers the course's "
+            "staff have still to grade; points, percent and passed are null until then.",
+        },
+    )
     started_at = fields.DateTime(dump_only=True)
     submitted_at = fields.DateTime(dump_only=True, allow_none=True)
     auto_submitted = fields.Boolean(dump_only=True)
@@ -475,6 +544,10 @@ class QuizStandingSchema(Schema):
     can_start = fields.Boolean(dump_only=True)
     reason = fields.String(dump_only=True, metadata={"description": "Why I cannot start."})
     open_attempt = fields.Integer(dump_only=True, allow_none=True)
+    awaiting_grading = fields.Integer(
+        dump_only=True,
+        metadata={"description": "My submitted attempts whose essays are still to be graded."},
+    )
 
 
 class AcceptedNumberSchema(Schema):
@@ -499,7 +572,11 @@ class ResultQuestionSchema(LearnerQuestionSchema):
 
     awarded = fields.Float(dump_only=True)
     outcome = fields.String(
-        dump_only=True, metadata={"enum": ["correct", "partial", "incorrect", "unanswered"]}
+        dump_only=True,
+        metadata={
+            "enum": [outcome.value for outcome in Outcome],
+            "description": "pending: an essay the course's staff have still to grade.",
+        },
     )
     your_answer = fields.Nested(AnswerSchema, dump_only=True)
     correct = fields.Nested(
@@ -509,6 +586,9 @@ class ResultQuestionSchema(LearnerQuestionSchema):
         fields.String(), dump_only=True, metadata={"description": "review 'feedback' only."}
     )
     general_feedback = fields.String(dump_only=True)
+    grader_feedback = fields.String(
+        dump_only=True, metadata={"description": "essay: the grader's feedback, once graded."}
+    )
 
 
 class ResultSchema(AttemptSummarySchema):

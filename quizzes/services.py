@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, load_only, undefer
 
@@ -66,6 +66,7 @@ def to_spec(question: Question) -> qspec.Question:
         numbers=tuple(qspec.NumericAnswer(**n) for n in details.get("numbers", [])),
         pairs=tuple(qspec.Pair(p["prompt"], p["answer"]) for p in details.get("pairs", [])),
         distractors=tuple(details.get("distractors", [])),
+        rubric=details.get("rubric", ""),
         text_format=question.text_format,
         category=question.category,
     )
@@ -81,10 +82,10 @@ def apply_spec(question: Question, source: qspec.Question) -> None:
     question.points = source.points
     question.general_feedback = source.general_feedback
     question.category = source.category
-    question.details = {
+    question.details = {  # the choices have rows of their own
         key: data[key]
-        for key in ("answer", "feedback_true", "feedback_false", "numbers", "pairs", "distractors")
-        if data[key] not in (None, "", [])
+        for key in qspec.KIND_FIELDS
+        if key != "choices" and data.get(key) not in (None, "", [])
     }
     question.choices = [
         Choice(position=i, text=c.text, weight=c.weight, feedback=c.feedback)
@@ -202,13 +203,20 @@ class QuizStanding:
     """Where a learner stands on one quiz, from their submitted attempts."""
 
     quiz: Quiz
-    attempts: tuple[Attempt, ...]  # submitted, oldest first
+    attempts: tuple[Attempt, ...]  # submitted and graded, oldest first
     open_attempt: Attempt | None
     last_number: int = 0  # of any attempt, whatever its state
+    # Submitted, with essays a person has still to grade: used, but no grade yet.
+    awaiting: tuple[Attempt, ...] = ()
 
     @property
     def used(self) -> int:
-        return len(self.attempts) + (1 if self.open_attempt else 0)
+        return len(self.attempts) + len(self.awaiting) + (1 if self.open_attempt else 0)
+
+    @property
+    def submitted(self) -> list[Attempt]:
+        """Every submitted attempt, graded or awaiting grading, oldest first."""
+        return sorted([*self.attempts, *self.awaiting], key=lambda attempt: attempt.number)
 
     @property
     def grade(self) -> float | None:
@@ -296,7 +304,8 @@ def standings(user_id: int, quizzes: list[Quiz], *, fresh: bool = False) -> dict
         submitted = tuple(a for a in attempts if a.state == AttemptState.SUBMITTED.value)
         open_attempt = next((a for a in attempts if a.is_open), None)
         last = max((a.number for a in attempts), default=0)
-        result[quiz.id] = QuizStanding(quiz, submitted, open_attempt, last)
+        awaiting = tuple(a for a in attempts if a.awaiting_grading)
+        result[quiz.id] = QuizStanding(quiz, submitted, open_attempt, last, awaiting)
     return result
 
 
@@ -453,7 +462,9 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
     second tab) changes nothing and returns the same result.
 
     The attempt row is locked first, so concurrent submissions queue behind each other
-    and find it already submitted; all of it happens in one transaction.
+    and find it already submitted; all of it happens in one transaction. An attempt with
+    an answered essay is closed as awaiting grading: its other answers are graded now, and
+    `complete_attempt` gives it its grade once a person has graded the last essay.
     """
     now = now or utcnow()
     locked = lock_attempt(attempt)
@@ -472,7 +483,7 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
             .execution_options(populate_existing=True)
         )
     }
-    total = 0.0
+    pending = False
     for question in shown_questions(locked):
         response = responses.get(question.key)
         if response is None:
@@ -487,30 +498,63 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
         response.fraction = result.fraction
         response.points = result.points
         response.outcome = result.outcome.value
-        total += result.points
-    changed = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == locked.id, Attempt.state == AttemptState.IN_PROGRESS.value)
-        .values(
-            state=AttemptState.SUBMITTED.value,
-            submitted_at=now,
-            auto_submitted=auto,
-            points=round(total, 6),
-            percent=grading.percent(total, locked.max_points),
-            passed=grading.percent(total, locked.max_points) >= locked.quiz.passing_score,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed != 1:
+        pending = pending or result.outcome is grading.Outcome.PENDING
+    closed = {"submitted_at": now, "auto_submitted": auto}
+    if pending:
+        db.session.flush()
+        changed = _move(locked, AttemptState.IN_PROGRESS, AttemptState.AWAITING_GRADING, closed)
+    else:
+        changed = complete_attempt(locked, AttemptState.IN_PROGRESS, closed)
+    if not changed:
         db.session.rollback()
         db.session.refresh(attempt)
         return attempt
-    db.session.flush()
-    db.session.refresh(locked)
-    signals.attempt_submitted.send(attempt=locked)
     db.session.commit()
-    log.info("attempt %s submitted: %s%%", locked.id, locked.percent)
+    log.info("attempt %s submitted: %s", locked.id, locked.state)
     return locked
+
+
+def _move(attempt: Attempt, before: AttemptState, after: AttemptState, values: dict) -> bool:
+    """One conditional UPDATE from one state to the next: True for the one request that
+    made the move, False for any other that raced it."""
+    changed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.state == before.value)
+        .values(state=after.value, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed == 1:
+        db.session.flush()
+        db.session.refresh(attempt)
+    return changed == 1
+
+
+def _totals(attempt: Attempt) -> dict:
+    """The attempt's points, percent and pass from its responses' points, as stored."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(Response.points), 0.0)).where(
+            Response.attempt_id == attempt.id
+        )
+    )
+    percent = grading.percent(total, attempt.max_points)
+    return {
+        "points": round(total, 6),
+        "percent": percent,
+        "passed": percent >= attempt.quiz.passing_score,
+    }
+
+
+def complete_attempt(locked: Attempt, before: AttemptState, values: dict | None = None) -> bool:
+    """Give a locked attempt whose every response is graded its grade, and tell the layers
+    above (learning events, progress, certificate): at submit for a quiz graded by the
+    machine, or once the last essay is graded. The conditional UPDATE makes it happen once
+    whoever races it. The caller commits."""
+    db.session.flush()
+    if not _move(locked, before, AttemptState.SUBMITTED, {**(values or {}), **_totals(locked)}):
+        return False
+    signals.attempt_submitted.send(attempt=locked)
+    log.info("attempt %s graded: %s%%", locked.id, locked.percent)
+    return True
 
 
 # ---- review -----------------------------------------------------------------------------
@@ -543,6 +587,8 @@ class ReviewedQuestion:
     points: float
     outcome: str
     feedback: tuple[str, ...]
+    # A grader's feedback to the learner (essays), once graded.
+    grader_feedback: str = ""
 
 
 def review(attempt: Attempt) -> list[ReviewedQuestion]:
@@ -562,6 +608,7 @@ def review(attempt: Attempt) -> list[ReviewedQuestion]:
                 response.points if response and response.points is not None else 0.0,
                 response.outcome if response and response.outcome else graded.outcome.value,
                 graded.feedback,
+                response.grader_feedback or "" if response and response.graded_at else "",
             )
         )
     return result
@@ -834,3 +881,187 @@ def latest_version(quiz: Quiz) -> QuizVersion | None:
 def settings_of(quiz: Quiz) -> QuizSettings:
     """A quiz's current settings, as the services take them."""
     return QuizSettings(**{f.name: getattr(quiz, f.name) for f in fields(QuizSettings)})
+
+
+# ---- grading essays, for the course's staff ----------------------------------------------
+
+MAX_GRADER_FEEDBACK = 5000
+
+
+@dataclass(frozen=True)
+class EssayToGrade:
+    """One learner's answer to one essay question, as a grader sees it."""
+
+    response: Response
+    attempt: Attempt
+    question: ShownQuestion
+    learner: str  # the learner's display name
+
+    @property
+    def graded(self) -> bool:
+        return self.response.graded_at is not None
+
+
+@dataclass(frozen=True)
+class GradingCounts:
+    """A quiz's essays: answered ones still to grade, and ones graded."""
+
+    pending: int = 0
+    graded: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.graded
+
+    @property
+    def graded_share(self) -> float | None:
+        return round(100 * self.graded / self.total, 1) if self.total else None
+
+
+def grading_counts(quiz_ids: list[int]) -> dict[int, GradingCounts]:
+    """Essays to grade and graded per quiz, in one query whatever the number of quizzes."""
+    if not quiz_ids:
+        return {}
+    pending = func.sum(case((Response.outcome == grading.Outcome.PENDING.value, 1), else_=0))
+    graded = func.sum(case((Response.graded_at.is_not(None), 1), else_=0))
+    rows = db.session.execute(
+        select(Attempt.quiz_id, pending, graded)
+        .join(Response, Response.attempt_id == Attempt.id)
+        .where(
+            Attempt.quiz_id.in_(quiz_ids),
+            Attempt.state.in_([AttemptState.AWAITING_GRADING.value, AttemptState.SUBMITTED.value]),
+            or_(
+                Response.outcome == grading.Outcome.PENDING.value,
+                Response.graded_at.is_not(None),
+            ),
+        )
+        .group_by(Attempt.quiz_id)
+    )
+    return {quiz_id: GradingCounts(int(p or 0), int(g or 0)) for quiz_id, p, g in rows}
+
+
+def _essays(quiz: Quiz, condition, order, limit: int | None = None) -> list[EssayToGrade]:
+    query = (
+        select(Response, Attempt, User.display_name)
+        .join(Attempt, Attempt.id == Response.attempt_id)
+        .join(User, User.id == Attempt.user_id)
+        .where(Attempt.quiz_id == quiz.id, condition)
+        .order_by(*order)
+        .options(lazyload(Attempt.responses))
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    result = []
+    for response, attempt, name in db.session.execute(query):
+        by_key = {q.key: q for q in shown_questions(attempt)}
+        if response.question_key in by_key:
+            result.append(EssayToGrade(response, attempt, by_key[response.question_key], name))
+    return result
+
+
+def grading_queue(quiz: Quiz, by: Actor) -> list[EssayToGrade]:
+    """The quiz's answered essays still to grade, oldest submission first: its course's
+    staff only."""
+    lessons.require_staff(quiz.course_id, by)
+    return _essays(
+        quiz,
+        (Response.outcome == grading.Outcome.PENDING.value)
+        & (Attempt.state == AttemptState.AWAITING_GRADING.value),
+        (Attempt.submitted_at, Attempt.id, Response.question_key),
+    )
+
+
+def graded_essays(quiz: Quiz, by: Actor, limit: int = 50) -> list[EssayToGrade]:
+    """The quiz's graded essays, most recently graded first (to regrade one)."""
+    lessons.require_staff(quiz.course_id, by)
+    return _essays(
+        quiz, Response.graded_at.is_not(None), (Response.graded_at.desc(), Response.id), limit
+    )
+
+
+def essay_to_grade(quiz: Quiz, response_id: int, by: Actor) -> EssayToGrade:
+    """One answered essay of the quiz, graded or not; NotFound for anything else."""
+    lessons.require_staff(quiz.course_id, by)
+    found = _essays(quiz, Response.id == response_id, (Response.id,))
+    if not found or not found[0].question.kind.graded_by_person or not found[0].response.answer:
+        raise NotFound("This quiz has no such answer to grade.")
+    if found[0].attempt.state not in (
+        AttemptState.AWAITING_GRADING.value,
+        AttemptState.SUBMITTED.value,
+    ):
+        raise NotFound("This quiz has no such answer to grade.")
+    return found[0]
+
+
+def grade_essay(
+    quiz: Quiz,
+    response_id: int,
+    points: float,
+    feedback: str,
+    by: User,
+    now: datetime | None = None,
+) -> Attempt:
+    """Score one essay (0 to its question's points) with feedback for the learner. Grading
+    the last essay of an attempt completes it, through the same `complete_attempt` as a
+    machine-graded submit; grading an essay again recomputes an attempt already complete.
+
+    The attempt's row is locked first, as for saving and submitting, so two graders saving
+    at once queue: whichever grades last finds nothing left pending and completes it, once.
+    """
+    now = now or utcnow()
+    essay = essay_to_grade(quiz, response_id, by)
+    errors: dict[str, list[str]] = {}
+    try:
+        result = grading.mark(essay.question.spec, points)
+    except ValueError:
+        top = f"{essay.question.spec.points:g}"
+        errors["points"] = [f"Enter a score from 0 to {top}."]
+    if len(feedback) > MAX_GRADER_FEEDBACK:
+        errors["feedback"] = [f"Keep the feedback under {MAX_GRADER_FEEDBACK:,} characters."]
+    if errors:
+        raise RuleViolation("The grade was not saved.", errors)
+    locked = lock_attempt(essay.attempt)
+    if locked is None:
+        raise NotFound("This quiz has no such answer to grade.")
+    db.session.execute(
+        update(Response)
+        .where(Response.id == response_id)
+        .values(
+            fraction=result.fraction,
+            points=result.points,
+            outcome=result.outcome.value,
+            graded_by_id=by.id,
+            graded_at=now,
+            grader_feedback=feedback,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(essay.response)
+    left = db.session.scalar(
+        select(func.count(Response.id)).where(
+            Response.attempt_id == locked.id,
+            Response.outcome == grading.Outcome.PENDING.value,
+        )
+    )
+    if locked.awaiting_grading and not left:
+        complete_attempt(locked, AttemptState.AWAITING_GRADING)
+    elif locked.state == AttemptState.SUBMITTED.value:
+        # A regrade of a complete attempt: its grade follows, and so may a certificate.
+        before = locked.passed
+        db.session.execute(
+            update(Attempt)
+            .where(Attempt.id == locked.id)
+            .values(**_totals(locked))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.refresh(locked)
+        signals.attempt_regraded.send(attempt=locked, passed_before=before)
+    db.session.commit()
+    log.info("user %s graded response %s of attempt %s", by.id, response_id, locked.id)
+    return locked
+
+
+def next_essay(quiz: Quiz, by: Actor, after: int | None = None) -> EssayToGrade | None:
+    """The next essay to grade after the one just saved (the queue's first otherwise)."""
+    queue = grading_queue(quiz, by)
+    return next((e for e in queue if e.response.id != after), None)

@@ -8,3 +8,6 @@ _signals = Namespace()
 attempt_submitted = _signals.signal("attempt-submitted")
 # Sent when an attempt starts; receivers get `attempt=`.
 attempt_started = _signals.signal("attempt-started")
+# Sent when a grader changes an essay's score in an attempt already graded; receivers get
+# `attempt=` (its new grade) and `passed_before=`.
+attempt_regraded = _signals.signal("attempt-regraded")

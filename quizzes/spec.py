@@ -21,6 +21,7 @@ class Kind(StrEnum):
     NUMERIC = "numeric"  # number within a tolerance or a range
     MATCHING = "matching"  # pair each prompt with an answer; extra answers distract
     ORDERING = "ordering"  # put items in order; `choices` hold them in the right order
+    ESSAY = "essay"  # a written answer, graded by the course's staff against `rubric`
 
     @property
     def label(self) -> str:
@@ -32,6 +33,7 @@ class Kind(StrEnum):
             "numeric": "Numeric",
             "matching": "Matching",
             "ordering": "Ordering",
+            "essay": "Essay",
         }[self.value]
 
 
@@ -116,6 +118,8 @@ class Question:
     # matching
     pairs: tuple[Pair, ...] = ()
     distractors: tuple[str, ...] = ()
+    # essay: the rubric or model answer, for graders only (never shown to learners)
+    rubric: str = ""
     # presentation, as the author wrote it: "plain", "markdown" or "html"
     text_format: str = "plain"
     category: str = ""
@@ -127,6 +131,19 @@ class Question:
         for answer in [pair.answer for pair in self.pairs] + list(self.distractors):
             seen.setdefault(answer, None)
         return tuple(seen)
+
+
+# The fields of Question that only some kinds have (each kind names those it uses).
+KIND_FIELDS = (
+    "choices",
+    "answer",
+    "feedback_true",
+    "feedback_false",
+    "numbers",
+    "pairs",
+    "distractors",
+    "rubric",
+)
 
 
 @dataclass(frozen=True)
@@ -166,6 +183,9 @@ def question_to_dict(question: Question) -> dict:
         "distractors": list(question.distractors),
         "text_format": question.text_format,
         "category": question.category,
+        # Only when there is one, so that the snapshots (and version hashes) of questions
+        # written before essays existed stay as they were.
+        **({"rubric": question.rubric} if question.rubric else {}),
     }
 
 
@@ -186,6 +206,7 @@ def question_from_dict(data: dict) -> Question:
         numbers=tuple(NumericAnswer(**n) for n in data.get("numbers", [])),
         pairs=tuple(Pair(p["prompt"], p["answer"]) for p in data.get("pairs", [])),
         distractors=tuple(data.get("distractors", [])),
+        rubric=data.get("rubric", ""),
         text_format=data.get("text_format", "plain"),
         category=data.get("category", ""),
     )

@@ -155,6 +155,14 @@ class CourseProgress:
         return next((q for q in self.quizzes if q.id == self.summary.next_quiz_id), None)
 
     @property
+    def awaiting_grading(self) -> list[Quiz]:
+        """Quizzes with an attempt of this learner that the course's staff have still to
+        grade (essays)."""
+        return [
+            q for q in self.quizzes if self.standings.get(q.id) and self.standings[q.id].awaiting
+        ]
+
+    @property
     def final_quiz(self) -> Quiz | None:
         return next((quiz for quiz in self.quizzes if quiz.is_final), None)
 
@@ -190,7 +198,11 @@ def _build(
     steps = [
         (
             quiz.id,
-            bool(standings.get(quiz.id) and standings[quiz.id].attempts),
+            # Submitted counts as attempted, graded or still awaiting grading (essays).
+            bool(
+                standings.get(quiz.id)
+                and (standings[quiz.id].attempts or standings[quiz.id].awaiting)
+            ),
             bool(standings.get(quiz.id) and standings[quiz.id].passed),
         )
         for quiz in ordered

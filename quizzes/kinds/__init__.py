@@ -11,6 +11,7 @@ one module here plus its template.
 from __future__ import annotations
 
 from quizzes.kinds import (  # noqa: F401
+    essay,
     matching,
     multiple,
     numeric,

@@ -102,8 +102,8 @@ class QuestionKind(ABC):
     in_gift: ClassVar[bool] = True
     # The quiz's "shuffle choices" setting reorders this kind's choices for each attempt.
     shuffles_choices: ClassVar[bool] = False
-    # Graded without a person, so a missed question can come back in spaced practice.
-    practised: ClassVar[bool] = True
+    # A person grades it after submit (essays): the attempt waits for them.
+    graded_by_person: ClassVar[bool] = False
 
     def arrange(self, choice_ids: list[int], shuffle: bool) -> list[int]:
         """The choices' order for one attempt; `shuffle` is the quiz's setting."""
@@ -197,8 +197,20 @@ def _mentions(q: ShownQuestion, values: Mapping[str, Any]) -> bool:
 
 def answers_from_form(questions: Iterable[ShownQuestion], values: Mapping[str, Any]) -> dict:
     """Question key -> typed answer (None to clear it) for each question the form names;
-    questions it does not name are left out, so they keep their saved answers."""
-    return {q.key: q.kind.from_form(q, values) for q in questions if _mentions(q, values)}
+    questions it does not name are left out, so they keep their saved answers. An answer
+    the page would never send (an essay over its limit) is a RuleViolation naming it."""
+    answers: dict[int, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for q in questions:
+        if not _mentions(q, values):
+            continue
+        try:
+            answers[q.key] = q.kind.from_form(q, values)
+        except AnswerProblem as problem:
+            errors[q.name] = [f"Question {q.number}: {problem}"]
+    if errors:
+        raise RuleViolation("Some answers do not fit their questions.", {"answers": errors})
+    return answers
 
 
 def answers_from_json(questions: Iterable[ShownQuestion], body: Mapping[str, Any]) -> dict:

@@ -10,7 +10,9 @@ from typing import Any
 from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import (
+    MAX_TYPED,
     Add,
+    AnswerProblem,
     QuestionKind,
     ShownQuestion,
     register,
@@ -29,18 +31,25 @@ def full(weight: float) -> bool:
 
 
 class Typed(QuestionKind):
-    """A kind whose answer is a line the learner types (short text, numeric)."""
+    """A kind whose answer is text the learner types (short text, numeric, essay)."""
 
     answer_type = TextAnswer
 
+    def text_of(self, value: Any, *, sent_as_json: bool) -> str | None:
+        """The answer's text as kept: a line is trimmed and cut at MAX_TYPED characters, as
+        the page's input cuts it; a JSON body longer than that is refused instead."""
+        if sent_as_json and len(value) > MAX_TYPED:
+            raise AnswerProblem(f"Keep a typed answer to {MAX_TYPED} characters.")
+        return typed_text(value)
+
     def from_form(self, q: ShownQuestion, values: Mapping[str, Any]) -> TextAnswer | None:
-        text = typed_text(values.get(q.name))
+        text = self.text_of(values.get(q.name), sent_as_json=False)
         return TextAnswer(text) if text else None
 
     def from_json(self, q: ShownQuestion, body: Mapping[str, Any]) -> TextAnswer | None:
         if not isinstance(body.get("text"), str):
             raise shape_problem(self)
-        text = typed_text(body["text"])
+        text = self.text_of(body["text"], sent_as_json=True)
         return TextAnswer(text) if text else None
 
     def from_stored(self, q: ShownQuestion, stored: dict) -> TextAnswer | None:

@@ -49,7 +49,7 @@ def add_missed(attempt: Attempt, day: date | None = None) -> int:
         )
     ).all()
     kinds = {e["key"]: e["spec"]["kind"] for e in attempt.version.snapshot["questions"]}
-    keys = [key for key in missed if kind_of(kinds[key]).practised]
+    keys = [key for key in missed if not kind_of(kinds[key]).graded_by_person]
     card = schedule.missed(day)
     upsert(
         db.session,

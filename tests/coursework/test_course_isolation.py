@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from coursework.accounts.models import User
 from coursework.certificates import services as certificates
@@ -26,10 +27,10 @@ from coursework.policy import policy_of
 from coursework.progress import services as progress
 from lessons import services as lessons
 from quizzes import services as quizzes
-from quizzes.models import Quiz
+from quizzes.models import Quiz, Response
 from quizzes.spec import Choice, Kind, Question
 from tests.conftest import SMALL_COURSE, RequestContextClient
-from tests.quizzes.kit import right_answers
+from tests.quizzes.kit import submitted_with_essay
 from tests.quizzes.test_quiz_api import body_of
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]+)>")
@@ -49,6 +50,7 @@ SECRET_QUESTIONS = (
     Question(
         Kind.SHORT_TEXT, "Name the SECRET-STEM-BETA.", choices=(Choice("SECRET-KEY-TEXT", 1),)
     ),
+    Question(Kind.ESSAY, "Explain the SECRET-STEM-GAMMA.", rubric="SECRET-RUBRIC"),
 )
 MARKERS = (
     "Kitchen Safety",
@@ -58,6 +60,9 @@ MARKERS = (
     "SECRET-FEEDBACK-RIGHT",
     "SECRET-FEEDBACK-WRONG",
     "SECRET-GENERAL",
+    "SECRET-STEM-GAMMA",
+    "SECRET-RUBRIC",
+    "SECRET-ESSAY-ANSWER",
     "SECRET-KEY-TEXT",
 )
 GARDEN = SMALL_COURSE.replace("Kitchen Safety", "Garden Care")
@@ -86,9 +91,8 @@ def first(make_course, make_user, instructor) -> FirstCourse:
     learner = make_user(name="Lee Learner")
     for lesson in lessons.current_lessons(course.id):
         progress.complete_lesson(learner, lesson)
-    attempt = quizzes.start_attempt(learner, quiz)
-    quizzes.save_answers(attempt, right_answers(attempt))
-    quizzes.submit_attempt(attempt)
+    _, (essay,) = submitted_with_essay(quiz, learner, "SECRET-ESSAY-ANSWER")
+    quizzes.grade_essay(quiz, essay.id, 1.0, "Well argued.", instructor)  # completes it
     certificate = certificates.find_for(learner.id, course.id)
     assert certificate is not None  # so the revocation route has something to refuse
     co_instructor = make_user(name="Cora Colleague", is_instructor=True)
@@ -99,6 +103,7 @@ def first(make_course, make_user, instructor) -> FirstCourse:
         "slug": course.slug,
         "user_id": co_instructor.id,
         "code": certificate.code,
+        "response_id": essay.id,
     }
     return FirstCourse(instructor, co_instructor, quiz, values)
 
@@ -153,6 +158,8 @@ def api_body(method: str, url: str, first: FirstCourse) -> dict | None:
         return None
     if url.endswith("/move"):
         return {"offset": 1}
+    if "/grading/" in url:
+        return {"points": 0, "feedback": "Hacked"}
     if url.endswith("/gift"):
         return {"gift": "::Q:: Hacked? {=Yes ~No}"}
     if re.search(r"/questions(/\d+)?$", url):
@@ -208,6 +215,7 @@ def snapshot(first: FirstCourse) -> dict:
         "lessons": [lesson.slug for lesson in lessons.current_lessons(course.id)],
         "staff": [(m.role, p.id) for m, p in lessons.staff_of(course)],
         "revoked": certificates.get_by_code(str(first.values["code"])).revoked_at,
+        "grades": [(r.points, r.grader_feedback) for r in db.session.scalars(select(Response))],
     }
 
 
@@ -219,6 +227,8 @@ def test_the_walk_covers_quizzes_statistics_courses_staff_and_revocation(app):
         "/api/v1/quizzes/<int:quiz_id>/questions/<int:question_id>",
         "/teach/courses",
         "/teach/courses/<slug>/staff",
+        "/teach/quizzes/<int:quiz_id>/grading/<int:response_id>",
+        "/api/v1/quizzes/<int:quiz_id>/grading/<int:response_id>",
         "/certificates/<code>/revoke",
     ):
         assert expected in rules, expected

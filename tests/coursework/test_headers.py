@@ -101,6 +101,7 @@ def world(app: Flask, make_user, make_quiz, course, instructor, login) -> World:
         "quiz_id": str(quiz.id),
         "question_id": str(quiz.questions[0].id),
         "attempt_id": str(attempt.id),
+        "response_id": str(attempt.responses[0].id),
         "code": code or "none",
         "token": invited.link.rsplit("/", 1)[1],
         "user_id": str(learner.id),

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 from werkzeug.datastructures import MultiDict
 
+from coursework.extensions import db
 from quizzes import services
+from quizzes.kinds.short_text import TextAnswer
 from quizzes.spec import Choice, Kind, NumericAnswer, Pair, Question
 
 EVERY_KIND = (
@@ -81,3 +87,47 @@ def right_form(attempt) -> MultiDict:
         for item in value if isinstance(value, list) else [value]:
             values.add(q.name, str(item).lower() if isinstance(item, bool) else str(item))
     return values
+
+
+ESSAY = Question(
+    Kind.ESSAY,
+    "Explain why a project needs a sponsor.",
+    title="Sponsor",
+    points=2,
+    rubric="Full marks: names who decides, who funds, and who removes blockers.",
+    general_feedback="A sponsor owns the reason for the project.",
+)
+
+
+def submitted_with_essay(quiz, learner, text: str = "The sponsor decides and funds."):
+    """The learner's attempt, every question answered right and its essays with `text`,
+    submitted (so awaiting grading); returns (attempt, the essays' responses)."""
+    attempt = services.start_attempt(learner, quiz)
+    answers = right_answers(attempt)
+    for q in services.shown_questions(attempt):
+        if q.kind.graded_by_person:
+            answers[q.key] = TextAnswer(text)
+    services.save_answers(attempt, answers)
+    attempt = services.submit_attempt(attempt)
+    essays = [r for r in attempt.responses if r.outcome == "pending"]
+    return attempt, sorted(essays, key=lambda r: r.question_key)
+
+
+def together(app, works: list[Callable[[], object]]) -> list[object]:
+    """Run each of `works` in a thread of its own, all released at once by a barrier;
+    return their results or the exceptions they raised, in order."""
+    barrier = threading.Barrier(len(works))
+
+    def run(work: Callable[[], object]) -> object:
+        with app.app_context():
+            barrier.wait(timeout=30)
+            try:
+                return work()
+            except Exception as error:  # collected and asserted on by the test
+                db.session.rollback()
+                return error
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(len(works)) as pool:
+        return [f.result(timeout=120) for f in [pool.submit(run, work) for work in works]]

@@ -21,7 +21,13 @@ from quizzes.authoring import bp
 from quizzes.gift import parse_gift
 from quizzes.models import Attempt, Quiz
 from quizzes.spec import Choice, Kind, NumericAnswer, Question
-from tests.quizzes.kit import EVERY_KIND, right_answers, wrong_answers
+from tests.quizzes.kit import (
+    ESSAY,
+    EVERY_KIND,
+    right_answers,
+    submitted_with_essay,
+    wrong_answers,
+)
 
 # ---- helpers ------------------------------------------------------------------------------
 
@@ -137,14 +143,15 @@ def base(quiz) -> str:
 # ---- who may use the pages ----------------------------------------------------------------
 
 
-def authoring_requests(app, quiz) -> list[tuple[str, str]]:
-    """Every (method, URL) of the authoring blueprint, filled in for this quiz."""
+def authoring_requests(app, quiz, response_id: int = 0) -> list[tuple[str, str]]:
+    """Every (method, URL) of the authoring blueprint, filled in for this quiz (and one of
+    its essays' answers, for the grading page)."""
     question = quiz.questions[0]
     found = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith(f"{bp.name}."):
             continue
-        values = {"quiz_id": quiz.id, "question_id": question.id}
+        values = {"quiz_id": quiz.id, "question_id": question.id, "response_id": response_id}
         url = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
         if rule.endpoint == "authoring.new_question":
             url += "?kind=single"
@@ -156,8 +163,9 @@ def authoring_requests(app, quiz) -> list[tuple[str, str]]:
 def test_every_authoring_page_is_for_the_courses_staff_and_admins_only(
     app, client, make_user, login, make_quiz, course, instructor
 ):
-    quiz = make_quiz()
-    requests = authoring_requests(app, quiz)
+    quiz = make_quiz((*EVERY_KIND, ESSAY))
+    _, (essay,) = submitted_with_essay(quiz, make_user())
+    requests = authoring_requests(app, quiz, essay.id)
     assert len(requests) >= 18  # the list above really walked the blueprint
 
     for method, url in requests:
@@ -189,7 +197,7 @@ def test_every_authoring_page_is_for_the_courses_staff_and_admins_only(
             if method == "GET":
                 assert client.get(url).status_code == 200, (person, url)
         client.post("/logout")
-    assert len(fresh(quiz.id).questions) == len(EVERY_KIND)  # nothing was changed on the way
+    assert len(fresh(quiz.id).questions) == len(EVERY_KIND) + 1  # nothing was changed on the way
 
 
 def test_the_nav_shows_quizzes_to_instructors_only(client, make_user, login):

@@ -53,7 +53,7 @@ def test_import_then_export_gives_back_the_same_questions(app, course, tmp_path:
 
 def test_a_malformed_file_imports_nothing_and_names_the_lines(app, course, tmp_path: Path):
     bad = tmp_path / "bad.gift"
-    bad.write_text(GOOD + "\n::Broken:: Unclosed {=yes ~no\n\n::Essay:: Tell me more. {}\n")
+    bad.write_text(GOOD + "\n::Broken:: Unclosed {=yes ~no\n\n::Unmarked:: Which? {~a ~b}\n")
     result = app.test_cli_runner().invoke(
         args=["quizzes", "import", str(bad), "--course", course.slug, "--lesson", "knives"]
     )

@@ -328,7 +328,6 @@ def test_short_answer_feedback_may_contain_an_arrow():
 @pytest.mark.parametrize(
     ("source", "line", "message"),
     [
-        ("// intro\n\nWrite about it. {}", 3, "essay"),
         ("// a description only\nThe next questions are about maths.", 2, "description"),
         ("Q {=a ~b\n~c\n\nR {T}", 1, "never closed"),
         ("Q?\nmore text {=a ~b\n~c", 2, "never closed"),
@@ -385,7 +384,7 @@ def test_every_problem_in_the_file_is_reported_and_nothing_is_returned():
     source = (
         "::Good:: Fine? {=yes ~no}\n"  # 1
         "\n"
-        "Essay. {}\n"  # 3
+        "Q? {~a ~b ~c}\n"  # 3
         "\n"
         "Q? {\n"  # 5
         "  ~%200%a\n"  # 6
@@ -401,8 +400,10 @@ def test_every_problem_in_the_file_is_reported_and_nothing_is_returned():
     with pytest.raises(GiftError) as caught:
         parse_gift(source)
     assert [problem.line for problem in caught.value.problems] == [3, 6, 7, 10, 14]
-    assert str(caught.value).startswith("line 3: essay")
-    assert caught.value.problems[0] == Problem(3, "essay questions ({}) are not supported")
+    assert str(caught.value).startswith("line 3: no answer is marked right")
+    assert caught.value.problems[0] == Problem(
+        3, "no answer is marked right: use =, or weights such as ~%50%"
+    )
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -595,6 +596,8 @@ def questions(draw):
         fields["answer"] = draw(st.booleans())
         fields["feedback_true"] = draw(optional_texts)
         fields["feedback_false"] = draw(optional_texts)
+    elif kind is Kind.ESSAY:
+        pass  # an empty block; GIFT has no place for a rubric
     elif kind is Kind.NUMERIC:
         numbers = draw(st.lists(numeric_answers(), min_size=1, max_size=3))
         numbers[0] = replace(numbers[0], weight=1.0)  # something earns credit
@@ -838,3 +841,30 @@ def test_utf16_without_a_byte_order_mark_may_mix_scripts():
     for encoding in ("utf-16-le", "utf-16-be"):
         questions = read_gift_file(text.replace("\n", "\n\n").encode(encoding), 1 << 20).questions
         assert [q.title for q in questions] == ["Ā"] * 3
+
+
+# --- essays --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "general"),
+    [
+        ("// intro\n\nWrite about it. {}", "Write about it.", ""),
+        ("::Sponsor:: Why a sponsor? {\n}", "Why a sponsor?", ""),
+        ("Why? {####A sponsor owns the reason.}", "Why?", "A sponsor owns the reason."),
+        ("A project needs {} to start.", "A project needs _____ to start.", ""),
+    ],
+)
+def test_an_empty_block_is_an_essay_and_writes_back_as_one(source, text, general):
+    (question,) = parse_gift(source).questions
+    assert question.kind is Kind.ESSAY
+    assert (question.text, question.general_feedback, question.rubric) == (text, general, "")
+    written = dump_gift([question])
+    assert "{}" in written or "{####" in written
+    assert parse_gift(written).questions == (question,)
+
+
+def test_an_essays_rubric_has_no_gift_syntax_so_export_leaves_it_out():
+    question = Question(Kind.ESSAY, "Why a sponsor?", rubric="Names who decides.")
+    assert dump_gift([question]) == "Why a sponsor? {}\n"
+    assert parse_gift(dump_gift([question])).questions[0].rubric == ""

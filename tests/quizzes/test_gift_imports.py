@@ -28,9 +28,8 @@ GOOD = "::Capital:: Capital of France? {=Paris ~Lyon}\n\nSpider legs? {#8}\n"
 NEGATIVE = "Pick one. {\n=right\n~%-33.33333%wrong#That costs a third\n~%0%other\n}\n"
 
 
-def moodle_without_the_essay(name: str) -> str:
-    lines = (MOODLE / name).read_text(encoding="utf-8").split("\n")
-    return "\n" * 3 + "\n".join(lines[3:])  # the essay is lines 1-3; lines stay numbered
+def moodle(name: str) -> str:
+    return (MOODLE / name).read_text(encoding="utf-8")
 
 
 def cli_import(app, course, path: Path, *extra: str):
@@ -46,24 +45,29 @@ def quiz_count() -> int:
 # ---- the command line ---------------------------------------------------------------------
 
 
-def test_cli_refuses_moodles_essay_by_line_without_a_traceback(app, course):
+def test_cli_imports_moodles_file_with_its_essay_and_exports_it_back(app, course, tmp_path):
     result = cli_import(app, course, MOODLE / "questions.gift.txt")
-    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
-    assert (
-        "questions.gift.txt was not imported:\n  line 2: essay questions ({}) are not supported"
-        in result.output
+    assert result.exit_code == 0, result.output
+    assert "created, 9 questions" in result.output and quiz_count() == 1
+    essay = db.session.scalars(select(QuestionRow).order_by(QuestionRow.id)).first()
+    assert (essay.kind, essay.title, essay.text) == ("essay", "Q8", "How are you?")
+    out = tmp_path / "out.gift"
+    exported = app.test_cli_runner().invoke(
+        args=["quizzes", "export", "--course", course.slug, "--lesson", "knives", "-o", str(out)]
     )
-    assert "Traceback" not in result.output and quiz_count() == 0
+    assert exported.exit_code == 0, exported.output
+    assert out.read_text().startswith("::Q8::How are you? {}\n")
+    assert parse_gift(out.read_text()) == parse_gift(moodle("questions.gift.txt"))
 
 
 def test_cli_imports_negative_marks_and_any_other_answer_and_exports_them_back(
     app, course, tmp_path
 ):
     source = tmp_path / "moodle.gift"
-    source.write_text(moodle_without_the_essay("exporter_output.gift.txt") + "\n\n" + NEGATIVE)
+    source.write_text(moodle("exporter_output.gift.txt") + "\n\n" + NEGATIVE)
     result = cli_import(app, course, source)
     assert result.exit_code == 0, result.output
-    assert "created, 5 questions" in result.output
+    assert "created, 6 questions" in result.output
     out = tmp_path / "out.gift"
     exported = app.test_cli_runner().invoke(
         args=["quizzes", "export", "--course", course.slug, "--lesson", "knives", "-o", str(out)]
@@ -184,7 +188,7 @@ def test_upload_reads_utf16(client, teacher_page, encoding):
 
 def test_upload_takes_moodles_exporter_output(client, teacher_page):
     quiz, token = teacher_page
-    text = moodle_without_the_essay("exporter_output.gift.txt")
+    text = moodle("exporter_output.gift.txt")
     response = upload(client, quiz, token, text.encode())
     assert response.status_code == 302, page_text(response)
     db.session.expire_all()
@@ -208,11 +212,13 @@ def test_upload_over_the_cap_is_refused_with_the_limit(app, client, teacher_page
     assert upload(client, quiz, token, GOOD.encode().ljust(4096, b"\n")).status_code == 302
 
 
-def test_upload_of_moodles_essay_names_its_line(client, teacher_page):
+def test_upload_of_moodles_file_takes_its_essay(client, teacher_page):
     quiz, token = teacher_page
     response = upload(client, quiz, token, (MOODLE / "questions.gift.txt").read_bytes())
-    assert response.status_code == 400
-    assert "Line 2: essay questions ({}) are not supported" in page_text(response)
+    assert response.status_code == 302, page_text(response)
+    db.session.expire_all()
+    first = services.to_spec(db.session.get(Quiz, quiz.id).questions[0])
+    assert (first.kind, first.text, first.rubric) == (Kind.ESSAY, "How are you?", "")
 
 
 # ---- the API --------------------------------------------------------------------------------

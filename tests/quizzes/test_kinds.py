@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 import quizzes
 from quizzes import kinds
+from quizzes.grading import Outcome
 from quizzes.kinds import KINDS, AnswerProblem, QuestionKind, ShownQuestion, kind_of
 from quizzes.spec import Choice, Kind, Question
 from quizzes.validation import question_problems
@@ -35,7 +36,12 @@ ORDERING = Question(
     "Put the planets in order from the Sun.",
     choices=(Choice("Mercury", 1), Choice("Venus", 1), Choice("Earth", 1), Choice("Mars", 1)),
 )
-EXAMPLES = {question.kind: question for question in (*EVERY_KIND, ORDERING)}
+ESSAY = Question(
+    Kind.ESSAY,
+    "Explain why a project needs a sponsor.",
+    rubric="Names who decides, who funds, and who removes blockers.",
+)
+EXAMPLES = {question.kind: question for question in (*EVERY_KIND, ORDERING, ESSAY)}
 
 
 def test_every_kind_is_registered_once_under_its_own_kind():
@@ -86,7 +92,11 @@ def test_a_kinds_answer_survives_storing_and_the_json_round_trip(kind):
     stored = q.kind.to_stored(right)
     assert q.read(stored) == right
     assert q.kind.from_json(q, q.kind.public(q, right)) == right
-    assert q.grade(stored).fraction == 1.0
+    if q.kind.graded_by_person:
+        # No text earns marks by itself: an answered essay waits for a grader.
+        assert q.grade(stored).outcome is Outcome.PENDING
+    else:
+        assert q.grade(stored).fraction == 1.0
     wrong = q.kind.wrong_answer(q)
     if wrong is not None:
         assert q.grade(q.kind.to_stored(wrong)).fraction == 0.0
@@ -112,6 +122,11 @@ def test_validation_asks_the_kind(kind):
     empty = dataclasses.replace(
         EXAMPLES[kind], choices=(), pairs=(), numbers=(), answer=None, distractors=()
     )
+    if kind is Kind.ESSAY:
+        # An essay needs nothing beyond its text (GIFT's `{}` carries no rubric); a rubric
+        # over its limit is what the kind refuses.
+        assert question_problems(empty) == {}
+        empty = dataclasses.replace(empty, rubric="x" * 10_001)
     assert question_problems(empty)
 
 

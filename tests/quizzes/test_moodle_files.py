@@ -10,22 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from quizzes.gift import GiftError, Problem, dump_gift, parse_gift
+from quizzes.gift import dump_gift, parse_gift
 from quizzes.spec import BLANK, Choice, Kind, NumericAnswer, Pair, Question
 
 MOODLE = Path(__file__).parent / "data" / "moodle"
 FILES = sorted(MOODLE.glob("*.txt"))
-ESSAY = [Problem(2, "essay questions ({}) are not supported")]
+# Both files open with Moodle's essay, `{}`: an essay graded by the course's staff.
+ESSAY = Question(Kind.ESSAY, "How are you?", title="Q8")
 
 
 def read(name: str) -> str:
     return (MOODLE / name).read_text(encoding="utf-8")
-
-
-def without_the_essay(text: str) -> str:
-    """The file with its first question (an essay, lines 1-3) blanked, lines kept in place."""
-    lines = text.split("\n")
-    return "\n" * 3 + "\n".join(lines[3:])
 
 
 def test_the_sources_note_names_every_file_and_its_licence():
@@ -35,12 +30,10 @@ def test_the_sources_note_names_every_file_and_its_licence():
 
 
 @pytest.mark.parametrize("name", ["questions.gift.txt", "exporter_output.gift.txt"])
-def test_an_essay_refuses_the_whole_file_with_its_line(name):
-    # Essays are not a kind yet; import stays all or nothing, as the README promises.
-    with pytest.raises(GiftError) as caught:
-        parse_gift(read(name))
-    assert caught.value.problems == ESSAY
-    assert str(caught.value) == "line 2: essay questions ({}) are not supported"
+def test_the_essay_imports_and_writes_back_as_an_empty_block(name):
+    questions = parse_gift(read(name)).questions
+    assert questions[0] == ESSAY
+    assert dump_gift(questions).startswith("::Q8::How are you? {}\n")
 
 
 ACTIVITIES = (
@@ -69,8 +62,9 @@ def spectrum(title: str) -> Question:
 
 
 def test_questions_gift_txt():
-    questions = parse_gift(without_the_essay(read("questions.gift.txt"))).questions
+    questions = parse_gift(read("questions.gift.txt")).questions
     assert questions == (
+        ESSAY,
         Question(
             Kind.MATCHING,
             "Match the <b>activity</b> to the description.",
@@ -130,8 +124,9 @@ def test_questions_gift_txt():
 
 def test_exporter_output_gift_txt():
     """What Moodle's own GIFT exporter writes (giftformat_test.php's expected output)."""
-    questions = parse_gift(without_the_essay(read("exporter_output.gift.txt"))).questions
+    questions = parse_gift(read("exporter_output.gift.txt")).questions
     assert questions == (
+        ESSAY,
         Question(
             Kind.MATCHING,
             "Match the <b>activity</b> to the description.",
@@ -203,6 +198,7 @@ def test_examples_txt():
         Kind.NUMERIC: 8,
         Kind.MATCHING: 3,
         Kind.ORDERING: 0,  # GIFT has no syntax for it
+        Kind.ESSAY: 0,  # none in this file
     }
     assert {question.text_format for question in questions} == {"plain", "markdown"}
     hometown = next(q for q in questions if q.title == "Jesus' hometown" and q.kind is Kind.SINGLE)
@@ -218,10 +214,7 @@ def test_examples_txt():
 
 @pytest.mark.parametrize("path", FILES[1:], ids=lambda path: path.name)
 def test_every_moodle_file_survives_a_round_trip(path):
-    text = path.read_text(encoding="utf-8")
-    if "{}" in text:
-        text = without_the_essay(text)
-    questions = parse_gift(text).questions
+    questions = parse_gift(path.read_text(encoding="utf-8")).questions
     assert parse_gift(dump_gift(questions)).questions == questions
 
 

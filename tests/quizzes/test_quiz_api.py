@@ -80,7 +80,7 @@ def api_routes(app: Flask) -> list[tuple[str, str, str]]:
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith(BLUEPRINTS):
             continue
-        path = re.sub(r"<int[^:>]*:(quiz_id|question_id|attempt_id)>", "1", rule.rule)
+        path = re.sub(r"<int[^:>]*:(quiz_id|question_id|attempt_id|response_id)>", "1", rule.rule)
         path = path.replace("<slug>", "kitchen-safety")
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             routes.append((method, path, policy_of(app, rule.endpoint, method)))
@@ -92,7 +92,7 @@ def api_routes(app: Flask) -> list[tuple[str, str, str]]:
 
 def test_every_quiz_api_route_declares_a_policy_and_anonymous_gets_401(app, client, course):
     routes = api_routes(app)
-    assert len(routes) == 21
+    assert len(routes) == 24  # 21, and the grading queue's three
     assert {policy for *_, policy in routes} == {"instructor", "learner"}
     for method, path, _ in routes:
         response = client.open(path, method=method, json={})
@@ -299,7 +299,9 @@ SINGLE = body_of(EVERY_KIND[0])
         # shapes (the schema)
         ({k: v for k, v in SINGLE.items() if k != "kind"}, "kind"),
         ({k: v for k, v in SINGLE.items() if k != "text"}, "text"),
-        (SINGLE | {"kind": "essay"}, "kind"),
+        (SINGLE | {"kind": "description"}, "kind"),
+        (SINGLE | {"kind": "essay"}, "choices"),  # an essay has no choices
+        ({"kind": "essay", "text": "Why?", "rubric": "x" * 10_001}, "rubric"),
         (SINGLE | {"text": ["a"]}, "text"),
         (SINGLE | {"text": "x" * 200_000}, "text"),
         (SINGLE | {"title": "x" * 201}, "title"),

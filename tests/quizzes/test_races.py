@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
@@ -16,30 +14,11 @@ from coursework.progress.models import LearningEvent
 from lessons import services as lessons
 from quizzes import services
 from quizzes.models import Attempt, Response
+from tests.quizzes.kit import together
 
 pytestmark = pytest.mark.postgres_only
 
 WORKERS = 20
-
-
-def together(app, works: list[Callable[[], object]]) -> list[object]:
-    """Run each of `works` in a thread of its own, all released at once by a barrier;
-    return their results or the exceptions they raised, in order."""
-    barrier = threading.Barrier(len(works))
-
-    def run(work: Callable[[], object]) -> object:
-        with app.app_context():
-            barrier.wait(timeout=30)
-            try:
-                return work()
-            except Exception as error:  # collected and asserted on by the test
-                db.session.rollback()
-                return error
-            finally:
-                db.session.remove()
-
-    with ThreadPoolExecutor(len(works)) as pool:
-        return [f.result(timeout=120) for f in [pool.submit(run, work) for work in works]]
 
 
 def all_at_once(app, work: Callable[[], object]) -> list[object]:
