@@ -177,6 +177,7 @@ def import_models() -> None:
     import coursework.organisations.models
     import coursework.organisations.reminders
     import coursework.progress.models
+    import coursework.search.models
     import coursework.tasks  # noqa: F401
     import lessons.models  # noqa: F401
     import quizzes.models  # noqa: F401
@@ -293,6 +294,7 @@ def register_signals() -> None:
     from coursework.certificates import services as certificates
     from coursework.progress import services as progress
     from coursework.progress import signals as progress_signals
+    from coursework.search import index as search_index
     from lessons import signals as lesson_signals
     from quizzes import signals as quiz_signals
 
@@ -302,6 +304,8 @@ def register_signals() -> None:
     # After the attempt's own events, so "certified" follows "passed".
     quiz_signals.attempt_submitted.connect(certificates.on_attempt_submitted)
     progress_signals.lesson_completed.connect(certificates.on_lesson_completed)
+    # Search documents follow every flush that adds or edits a lesson or question.
+    search_index.keep_in_step()
 
 
 def register_token_auth(app: Flask) -> None:
