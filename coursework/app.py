@@ -223,6 +223,8 @@ def register_blueprints(app: Flask) -> None:
     from coursework.organisations.views import bp as organisations_bp
     from coursework.progress.api import blp as progress_api
     from coursework.progress.views import bp as progress_bp
+    from coursework.search.api import blp as search_api
+    from coursework.search.views import bp as search_bp
     from coursework.task_views import bp as tasks_bp
     from lessons.api import blp as lessons_api
     from lessons.views import bp as lessons_bp
@@ -244,6 +246,7 @@ def register_blueprints(app: Flask) -> None:
         api_docs_bp,
         tasks_bp,
         notifications_bp,
+        search_bp,
     ):
         app.register_blueprint(blueprint)
     for blueprint in (
@@ -253,6 +256,7 @@ def register_blueprints(app: Flask) -> None:
         quizzes_api,
         certificates_api,
         organisations_api,
+        search_api,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 

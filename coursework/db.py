@@ -124,9 +124,7 @@ def include_in_migrations(obj, name, type_: str, reflected: bool, compare_to) ->
         return False
     if type_ == "column" and reflected and (obj.table.name, name) in HAND_MADE_COLUMNS:
         return False
-    if type_ == "index" and reflected and name == "ix_search_documents_search_vector":
-        return False
-    return True
+    return not (type_ == "index" and reflected and name == "ix_search_documents_search_vector")
 
 
 def render_migration_item(type_: str, obj, autogen_context) -> str | bool:

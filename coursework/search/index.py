@@ -22,7 +22,9 @@ from quizzes.models import Question, Quiz
 TAG = re.compile(r"<[^>]*>")
 # The characters that mark matches in snippets; content never carries them.
 MARK_START, MARK_END = "\ue000", "\ue001"
-MARKERS = re.compile(f"[{MARK_START}{MARK_END}]")
+# Stand-ins for "<" and ">" while PostgreSQL cuts a snippet (its parser skips tag-like text).
+LESS, GREATER = "\ue002", "\ue003"
+MARKERS = re.compile("[\ue000-\ue003]")
 
 # PostgreSQL's text search configurations by language code; any other language uses
 # `simple` (no stemming, no stop words), which still finds exact words.

@@ -26,7 +26,7 @@ from sqlalchemy.orm import defer
 from coursework.accounts.models import User
 from coursework.errors import RuleViolation
 from coursework.extensions import db
-from coursework.search.index import MARK_END, MARK_START
+from coursework.search.index import GREATER, LESS, MARK_END, MARK_START
 from coursework.search.models import SearchDocument
 from lessons import services as lessons
 from lessons.models import Course, Lesson
@@ -84,9 +84,15 @@ def _bad(message: str) -> RuleViolation:
     return RuleViolation(message, {"q": [message]})
 
 
+def _restore(snippet: str) -> str:
+    for stand_in, character in ((LESS, "<"), (GREATER, ">")):
+        snippet = snippet.replace(f" {stand_in} ", character).replace(stand_in, character)
+    return snippet
+
+
 def highlight(snippet: str) -> Markup:
     """Escape the snippet, then mark the matches."""
-    escaped = str(escape(snippet))
+    escaped = str(escape(_restore(snippet)))
     # An unpaired marker (a snippet cut between them) would leave a <mark> open.
     if escaped.count(MARK_START) != escaped.count(MARK_END):
         escaped = escaped.replace(MARK_START, "").replace(MARK_END, "")
@@ -173,9 +179,12 @@ def _postgres(query: str):
     )
     own_query = func.websearch_to_tsquery(cast(document.config, REGCONFIG), query)
     order = func.ts_rank_cd(vector, own_query).desc()  # weights: title A, body B
+    # "<" and ">" become spaced stand-ins, as the vector read them as spaces; `_restore`
+    # turns them back before escaping.
+    body = func.replace(func.replace(document.body, "<", f" {LESS} "), ">", f" {GREATER} ")
     snippet = func.ts_headline(
         cast(document.config, REGCONFIG),
-        document.body,
+        body,
         own_query,
         f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, "
         'MinWords=10, MaxFragments=2, FragmentDelimiter=" … "',
@@ -203,8 +212,8 @@ def _hits(rows) -> list[Hit]:
     }
     question_ids = {d.question_id for d in documents if d.question_id}
     quiz_of = {
-        question_id: quiz_id
-        for question_id, quiz_id in db.session.execute(
+        row.id: row.quiz_id
+        for row in db.session.execute(
             select(Question.id, Question.quiz_id).where(Question.id.in_(question_ids))
         )
     }

@@ -50,9 +50,10 @@ POSTGRES_UP = [
     "ALTER TABLE search_documents ADD COLUMN search_vector tsvector",
     """CREATE FUNCTION search_documents_vector() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        -- The default parser reads "<b>" in text as a tag and skips the words inside it.
         NEW.search_vector :=
-            setweight(to_tsvector(NEW.config::regconfig, coalesce(NEW.title, '')), 'A')
-            || setweight(to_tsvector(NEW.config::regconfig, coalesce(NEW.body, '')), 'B');
+            setweight(to_tsvector(NEW.config::regconfig, translate(NEW.title, '<>', '  ')), 'A')
+            || setweight(to_tsvector(NEW.config::regconfig, translate(NEW.body, '<>', '  ')), 'B');
         RETURN NEW;
     END $$""",
     """CREATE TRIGGER search_documents_vector BEFORE INSERT OR UPDATE OF title, body, config
@@ -67,7 +68,7 @@ POSTGRES_DOWN = [
 ]
 
 TAG = re.compile(r"<[^>]*>")
-MARKERS = re.compile("[\ue000\ue001]")
+MARKERS = re.compile("[\ue000-\ue003]")
 
 
 def _plain(markup: str) -> str:
