@@ -221,6 +221,7 @@ def register_blueprints(app: Flask) -> None:
     from coursework.organisations.dashboard import bp as dashboard_bp
     from coursework.organisations.token_views import bp as tokens_bp
     from coursework.organisations.views import bp as organisations_bp
+    from coursework.privacy.views import bp as privacy_bp
     from coursework.progress.api import blp as progress_api
     from coursework.progress.views import bp as progress_bp
     from coursework.search.api import blp as search_api
@@ -247,6 +248,7 @@ def register_blueprints(app: Flask) -> None:
         tasks_bp,
         notifications_bp,
         search_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
     for blueprint in (

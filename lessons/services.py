@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from flask import current_app
-from sqlalchemy import exists, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -442,3 +442,31 @@ def remove_staff(course: Course, user_id: int, by: Actor) -> None:
     db.session.delete(member)
     db.session.commit()
     log.info("user %s removed from course %s by %s", user_id, course.id, by.id)
+
+
+def owned_courses(user: User) -> list[Course]:
+    """The courses `user` owns: someone must take them over before the account goes."""
+    return list(
+        db.session.scalars(
+            select(Course)
+            .join(CourseStaff, CourseStaff.course_id == Course.id)
+            .where(CourseStaff.user_id == user.id, CourseStaff.role == StaffRole.OWNER.value)
+            .order_by(Course.title)
+        )
+    )
+
+
+def taught_by(user: User) -> list[tuple[Course, str]]:
+    """Each course `user` is on the staff of, with their role."""
+    rows = db.session.execute(
+        select(Course, CourseStaff.role)
+        .join(CourseStaff, CourseStaff.course_id == Course.id)
+        .where(CourseStaff.user_id == user.id)
+        .order_by(Course.title)
+    )
+    return list(rows.tuples())
+
+
+def leave_staff(user: User) -> None:
+    """Take `user` off every course's staff (as a co-instructor). Does not commit."""
+    db.session.execute(delete(CourseStaff).where(CourseStaff.user_id == user.id))
