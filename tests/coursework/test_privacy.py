@@ -174,7 +174,7 @@ def test_deleting_an_account_end_to_end(client, login, world, csrf_on):
 
     db.session.expire_all()
     gone = db.session.get(User, lena.id)
-    assert gone.email == "deleted-%d@deleted.invalid" % lena.id
+    assert gone.email == f"deleted-{lena.id}@deleted.invalid"
     assert gone.display_name == "Deleted account" and gone.is_disabled
     assert db.session.scalar(select(AccountToken).where(AccountToken.user_id == lena.id)) is None
     assert (
