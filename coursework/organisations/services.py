@@ -78,20 +78,22 @@ def _insert_with_free_slug(name: str, base: str) -> Organisation:
     return organisation
 
 
+def _managed_by(user: User):
+    return (
+        select(Organisation)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(
+            Membership.user_id == user.id,
+            Membership.role == Role.MANAGER.value,
+            Membership.removed_at.is_(None),
+        )
+        .order_by(Organisation.name)
+    )
+
+
 def managed_by(user: User) -> list[Organisation]:
     """The organisations this person manages now."""
-    return list(
-        db.session.scalars(
-            select(Organisation)
-            .join(Membership, Membership.organisation_id == Organisation.id)
-            .where(
-                Membership.user_id == user.id,
-                Membership.role == Role.MANAGER.value,
-                Membership.removed_at.is_(None),
-            )
-            .order_by(Organisation.name)
-        )
-    )
+    return list(db.session.scalars(_managed_by(user)))
 
 
 def get_managed(user: User, slug: str) -> Organisation:
@@ -572,26 +574,17 @@ def assigned_to(user: User) -> list[AssignedCourse]:
 def sole_managed(user: User) -> list[Organisation]:
     """The organisations that would be left with no manager if `user` left."""
     other = aliased(Membership)
-    return list(
-        db.session.scalars(
-            select(Organisation)
-            .join(Membership, Membership.organisation_id == Organisation.id)
-            .where(
-                Membership.user_id == user.id,
-                Membership.role == Role.MANAGER.value,
-                Membership.removed_at.is_(None),
-                ~select(other.id)
-                .where(
-                    other.organisation_id == Organisation.id,
-                    other.user_id != user.id,
-                    other.role == Role.MANAGER.value,
-                    other.removed_at.is_(None),
-                )
-                .exists(),
-            )
-            .order_by(Organisation.name)
+    another_manager = (
+        select(other.id)
+        .where(
+            other.organisation_id == Organisation.id,
+            other.user_id != user.id,
+            other.role == Role.MANAGER.value,
+            other.removed_at.is_(None),
         )
+        .exists()
     )
+    return list(db.session.scalars(_managed_by(user).where(~another_manager)))
 
 
 def leave_everything(user: User, anonymous_email: str) -> list[Organisation]:

@@ -12,20 +12,14 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-PASSWORD = "correct horse battery"  # tests/conftest.py PASSWORD, make_user's default
-
-
-def log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+from tests.browser.test_learner_journey import PASSWORD, log_in
 
 
 def test_a_learner_downloads_their_data_then_deletes_their_account(
     page: Page, make_user, axe_check
 ):
     learner = make_user(email="dora@example.com", name="Dora Data")
+    page.goto("/login")
     log_in(page, learner.email)
     page.get_by_role("link", name="Dora Data").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
@@ -50,6 +44,7 @@ def test_a_learner_downloads_their_data_then_deletes_their_account(
     expect(page.get_by_role("status")).to_contain_text("Your account has been deleted")
     expect(page.get_by_role("banner")).to_contain_text("Log in")
 
+    page.goto("/login")
     log_in(page, learner.email)
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.get_by_role("banner")).not_to_contain_text("Dora")

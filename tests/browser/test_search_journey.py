@@ -11,14 +11,7 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-PASSWORD = "correct horse battery"  # tests/conftest.py PASSWORD, make_user's default
-
-
-def log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+from tests.browser.test_learner_journey import log_in
 
 
 def search_from_header(page: Page, words: str) -> None:
@@ -33,6 +26,7 @@ def test_a_learner_searches_from_the_header_and_opens_the_lesson(
 ):
     learner = make_user(email=f"sam{width}@example.com", name="Sam Searcher")
     page = new_page(width=width, height=900)
+    page.goto("/login")
     log_in(page, learner.email)
     search_from_header(page, "certifications")  # the lessons say "certification"
     expect(page).to_have_url(re.compile(r"/search\?q=certifications$"))
