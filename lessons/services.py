@@ -444,6 +444,29 @@ def remove_staff(course: Course, user_id: int, by: Actor) -> None:
     log.info("user %s removed from course %s by %s", user_id, course.id, by.id)
 
 
+def hand_over(course: Course, user_id: int, by: Actor) -> None:
+    """Make a co-instructor the course's owner; the owner before stays as a co-instructor.
+    The owner does this (before leaving, say), or an admin."""
+    if not can_manage_staff(course, by):
+        raise PermissionDenied("Only the course's owner can change its staff.")
+    member = db.session.get(CourseStaff, (course.id, user_id))
+    if member is None:
+        raise NotFound("This person does not teach this course.")
+    if member.is_owner:
+        return
+    owner = db.session.scalar(
+        select(CourseStaff).where(
+            CourseStaff.course_id == course.id, CourseStaff.role == StaffRole.OWNER.value
+        )
+    )
+    if owner is not None:
+        owner.role = StaffRole.CO_INSTRUCTOR.value
+        db.session.flush()  # one owner at a time: the unique index checks each row
+    member.role = StaffRole.OWNER.value
+    db.session.commit()
+    log.info("course %s handed over to user %s by %s", course.id, user_id, by.id)
+
+
 def owned_courses(user: User) -> list[Course]:
     """The courses `user` owns: someone must take them over before the account goes."""
     return list(

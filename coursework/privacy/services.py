@@ -202,7 +202,8 @@ def blockers(user: User) -> list[str]:
         for organisation in organisations.sole_managed(user)
     ]
     problems += [
-        f"You own the course {course.title}. Ask an admin to give it another owner first."
+        f"You own the course {course.title}. Make one of its co-instructors the owner "
+        "first, on the course's staff page."
         for course in lessons.owned_courses(user)
     ]
     return problems

@@ -247,7 +247,7 @@ def test_the_only_manager_must_hand_over_first(client, login, world, make_user, 
 def test_a_course_owner_must_hand_over_first(client, login, instructor, course):
     login(client, instructor)
     page = client.get("/account/delete").get_data(as_text=True)
-    assert "You own the course Kitchen Safety" in page
+    assert "You own the course Kitchen Safety. Make one of its co-instructors" in page
     assert 'name="password"' not in page
     response = client.post("/account/delete", data={"password": PASSWORD})
     assert response.status_code == 409
@@ -267,3 +267,24 @@ def test_the_account_page_offers_both(client, login, make_user):
     page = client.get("/account").get_data(as_text=True)
     assert 'href="/account/data"' in page and "Download my data" in page
     assert 'href="/account/delete"' in page
+
+
+def test_an_owner_hands_the_course_over_then_may_go(client, login, make_user, course, instructor):
+    helper = make_user(name="Hana Helper", is_instructor=True)
+    lessons.add_staff(course, helper.email, instructor)
+    stranger = make_user(is_instructor=True)
+    login(client, stranger)
+    assert client.post(f"/teach/courses/{course.slug}/staff/{helper.id}/owner").status_code == 403
+    client.post("/logout")
+
+    login(client, instructor)
+    page = client.get(f"/teach/courses/{course.slug}/staff").get_data(as_text=True)
+    assert "Make owner" in page
+    handed = client.post(f"/teach/courses/{course.slug}/staff/{helper.id}/owner")
+    assert handed.status_code == 302
+    assert [c.title for c in lessons.owned_courses(db.session.get(User, helper.id))] == [
+        "Kitchen Safety"
+    ]
+    assert lessons.owned_courses(db.session.get(User, instructor.id)) == []
+    assert client.post("/account/delete", data={"password": PASSWORD}).status_code == 302
+    assert [person.display_name for _, person in lessons.staff_of(course)] == ["Hana Helper"]
