@@ -16,7 +16,7 @@ from tests.browser.test_learner_journey import log_in
 
 def search_from_header(page: Page, words: str) -> None:
     header = page.get_by_role("banner")
-    header.get_by_label("Search lessons").fill(words)
+    header.get_by_label("Search", exact=True).fill(words)
     header.get_by_role("button", name="Search").click()
 
 

@@ -273,7 +273,7 @@ def test_nul_and_bad_pages_are_refused(projects, learner_client):
 def test_the_header_has_a_labelled_search_box(learner_client):
     html = learner_client.get("/").get_data(as_text=True)
     assert 'role="search"' in html
-    assert '<label class="visually-hidden" for="site-search-q">Search lessons</label>' in html
+    assert '<label class="visually-hidden" for="site-search-q">Search</label>' in html
     assert 'action="/search"' in html
 
 
