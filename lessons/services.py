@@ -430,13 +430,19 @@ def add_staff(
     return member
 
 
-def remove_staff(course: Course, user_id: int, by: Actor) -> None:
-    """Take a co-instructor off the course's staff; the owner stays."""
+def _managed_member(course: Course, user_id: int, by: Actor) -> CourseStaff:
+    """A member of the course's staff, for the owner (or an admin) to change."""
     if not can_manage_staff(course, by):
         raise PermissionDenied("Only the course's owner can change its staff.")
     member = db.session.get(CourseStaff, (course.id, user_id))
     if member is None:
         raise NotFound("This person does not teach this course.")
+    return member
+
+
+def remove_staff(course: Course, user_id: int, by: Actor) -> None:
+    """Take a co-instructor off the course's staff; the owner stays."""
+    member = _managed_member(course, user_id, by)
     if member.is_owner:
         raise Conflict("The owner stays on the course's staff.")
     db.session.delete(member)
@@ -447,11 +453,7 @@ def remove_staff(course: Course, user_id: int, by: Actor) -> None:
 def hand_over(course: Course, user_id: int, by: Actor) -> None:
     """Make a co-instructor the course's owner; the owner before stays as a co-instructor.
     The owner does this (before leaving, say), or an admin."""
-    if not can_manage_staff(course, by):
-        raise PermissionDenied("Only the course's owner can change its staff.")
-    member = db.session.get(CourseStaff, (course.id, user_id))
-    if member is None:
-        raise NotFound("This person does not teach this course.")
+    member = _managed_member(course, user_id, by)
     if member.is_owner:
         return
     owner = db.session.scalar(
