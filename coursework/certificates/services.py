@@ -372,7 +372,8 @@ def withhold_names(user_id: int) -> int:
     certificates = for_learner(user_id)
     for certificate in certificates:
         certificate.learner_name = NAME_WITHHELD
-        certificate.credential = _signed_without_name(certificate)
+        if certificate.credential:
+            certificate.credential = _signed_without_name(certificate)
         pdf = db.session.get(CertificatePdf, certificate.id)
         if pdf is not None:
             db.session.delete(pdf)
