@@ -177,6 +177,7 @@ def import_models() -> None:
     import coursework.organisations.models
     import coursework.organisations.reminders
     import coursework.progress.models
+    import coursework.search.models
     import coursework.tasks  # noqa: F401
     import lessons.models  # noqa: F401
     import quizzes.models
@@ -222,8 +223,11 @@ def register_blueprints(app: Flask) -> None:
     from coursework.organisations.question_views import bp as org_questions_bp
     from coursework.organisations.token_views import bp as tokens_bp
     from coursework.organisations.views import bp as organisations_bp
+    from coursework.privacy.views import bp as privacy_bp
     from coursework.progress.api import blp as progress_api
     from coursework.progress.views import bp as progress_bp
+    from coursework.search.api import blp as search_api
+    from coursework.search.views import bp as search_bp
     from coursework.task_views import bp as tasks_bp
     from lessons.api import blp as lessons_api
     from lessons.views import bp as lessons_bp
@@ -248,6 +252,8 @@ def register_blueprints(app: Flask) -> None:
         api_docs_bp,
         tasks_bp,
         notifications_bp,
+        search_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
     for blueprint in (
@@ -257,6 +263,7 @@ def register_blueprints(app: Flask) -> None:
         quizzes_api,
         certificates_api,
         organisations_api,
+        search_api,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
@@ -300,6 +307,7 @@ def register_signals() -> None:
     from coursework.certificates import views as certificate_views
     from coursework.progress import services as progress
     from coursework.progress import signals as progress_signals
+    from coursework.search import index as search_index
     from lessons import signals as lesson_signals
     from quizzes import signals as quiz_signals
     from quizzes.practice import services as practice
@@ -314,6 +322,8 @@ def register_signals() -> None:
     quiz_signals.attempt_regraded.connect(certificates.on_attempt_submitted)
     progress_signals.lesson_completed.connect(certificates.on_lesson_completed)
     certificate_signals.certificate_issued.connect(certificate_views.announce)
+    # Search documents follow every flush that adds or edits a lesson or question.
+    search_index.keep_in_step()
 
 
 def register_token_auth(app: Flask) -> None:

@@ -111,6 +111,22 @@ def upsert(session, model: type[Model], key: tuple[str, ...], rows: list[dict]) 
     session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=changes), rows)
 
 
+# Full-text structures that migrations create by hand and no model describes: SQLite's FTS5
+# table with its shadow tables, and PostgreSQL's tsvector column (see coursework.search).
+HAND_MADE_TABLE_PREFIX = "search_documents_fts"
+HAND_MADE_COLUMNS = {("search_documents", "search_vector")}
+
+
+def include_in_migrations(obj, name, type_: str, reflected: bool, compare_to) -> bool:
+    """Alembic's `include_object`: leave the hand-made full-text structures alone, so
+    autogenerate neither drops them nor reports them as differences."""
+    if type_ == "table" and name and name.startswith(HAND_MADE_TABLE_PREFIX):
+        return False
+    if type_ == "column" and reflected and (obj.table.name, name) in HAND_MADE_COLUMNS:
+        return False
+    return not (type_ == "index" and reflected and name == "ix_search_documents_search_vector")
+
+
 def render_migration_item(type_: str, obj, autogen_context) -> str | bool:
     """Alembic autogenerate: write our UTC column type as the plain type it stores."""
     if type_ == "type" and isinstance(obj, UTCDateTime):

@@ -9,11 +9,16 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from coursework.db import Model, render_migration_item
+from coursework.db import Model, include_in_migrations, render_migration_item
 from coursework.openapi import DocumentedApi
 
 db = SQLAlchemy(model_class=Model)
-migrate = Migrate(compare_type=True, render_as_batch=True, render_item=render_migration_item)
+migrate = Migrate(
+    compare_type=True,
+    render_as_batch=True,
+    render_item=render_migration_item,
+    include_object=include_in_migrations,
+)
 api = DocumentedApi()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -232,3 +232,19 @@ def _smtp_send(mail_url: str, message: OutboxMessage) -> None:
         if parts.username:
             server.login(parts.username, parts.password or "")
         server.send_message(email)
+
+
+def messages_to(address: str) -> list[OutboxMessage]:
+    """Every message sent (or waiting) to one address, oldest first."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.to == address).order_by(OutboxMessage.id)
+        )
+    )
+
+
+def forget(user_id: int, address: str) -> None:
+    """Drop the mail kept for one address and one person's notification choices (their
+    account is being deleted). Does not commit."""
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.to == address))
+    db.session.execute(delete(NotificationOptOut).where(NotificationOptOut.user_id == user_id))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from flask import current_app
-from sqlalchemy import exists, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -430,15 +430,68 @@ def add_staff(
     return member
 
 
-def remove_staff(course: Course, user_id: int, by: Actor) -> None:
-    """Take a co-instructor off the course's staff; the owner stays."""
+def _managed_member(course: Course, user_id: int, by: Actor) -> CourseStaff:
+    """A member of the course's staff, for the owner (or an admin) to change."""
     if not can_manage_staff(course, by):
         raise PermissionDenied("Only the course's owner can change its staff.")
     member = db.session.get(CourseStaff, (course.id, user_id))
     if member is None:
         raise NotFound("This person does not teach this course.")
+    return member
+
+
+def remove_staff(course: Course, user_id: int, by: Actor) -> None:
+    """Take a co-instructor off the course's staff; the owner stays."""
+    member = _managed_member(course, user_id, by)
     if member.is_owner:
         raise Conflict("The owner stays on the course's staff.")
     db.session.delete(member)
     db.session.commit()
     log.info("user %s removed from course %s by %s", user_id, course.id, by.id)
+
+
+def hand_over(course: Course, user_id: int, by: Actor) -> None:
+    """Make a co-instructor the course's owner; the owner before stays as a co-instructor.
+    The owner does this (before leaving, say), or an admin."""
+    member = _managed_member(course, user_id, by)
+    if member.is_owner:
+        return
+    owner = db.session.scalar(
+        select(CourseStaff).where(
+            CourseStaff.course_id == course.id, CourseStaff.role == StaffRole.OWNER.value
+        )
+    )
+    if owner is not None:
+        owner.role = StaffRole.CO_INSTRUCTOR.value
+        db.session.flush()  # one owner at a time: the unique index checks each row
+    member.role = StaffRole.OWNER.value
+    db.session.commit()
+    log.info("course %s handed over to user %s by %s", course.id, user_id, by.id)
+
+
+def owned_courses(user: User) -> list[Course]:
+    """The courses `user` owns: someone must take them over before the account goes."""
+    return list(
+        db.session.scalars(
+            select(Course)
+            .join(CourseStaff, CourseStaff.course_id == Course.id)
+            .where(CourseStaff.user_id == user.id, CourseStaff.role == StaffRole.OWNER.value)
+            .order_by(Course.title)
+        )
+    )
+
+
+def taught_by(user: User) -> list[tuple[Course, str]]:
+    """Each course `user` is on the staff of, with their role."""
+    rows = db.session.execute(
+        select(Course, CourseStaff.role)
+        .join(CourseStaff, CourseStaff.course_id == Course.id)
+        .where(CourseStaff.user_id == user.id)
+        .order_by(Course.title)
+    )
+    return list(rows.tuples())
+
+
+def leave_staff(user: User) -> None:
+    """Take `user` off every course's staff (as a co-instructor). Does not commit."""
+    db.session.execute(delete(CourseStaff).where(CourseStaff.user_id == user.id))

@@ -122,3 +122,14 @@ def remove_staff(slug: str, user_id: int):
     else:
         flash("Removed from the course's staff.", "success")
     return redirect(url_for("lessons.staff", slug=course.slug))
+
+
+@bp.route("/courses/<slug>/staff/<int:user_id>/owner", methods=["POST"])
+@access("instructor")
+def hand_over(slug: str, user_id: int):
+    course = _staffed_course(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.hand_over(course, user_id, current_user)
+    flash("The course has a new owner.", "success")
+    return redirect(url_for("lessons.staff", slug=course.slug))

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coursework import mail
@@ -473,3 +473,26 @@ def reset_password(secret: str, password: str, now: datetime | None = None) -> U
         raise
     log.info("password reset by link for user %s", user.id)
     return user
+
+
+def anonymous_email(user: User) -> str:
+    """The address a deleted account keeps: unique, and one no mail can reach."""
+    return f"deleted-{user.id}@deleted.invalid"
+
+
+DELETED_NAME = "Deleted account"
+
+
+def anonymise(user: User) -> None:
+    """Remove what identifies the person from their account and close it for good: no
+    sign-in (no usable password, disabled), every session ended, no links outstanding.
+    Their learning record stays, under this anonymous account. Does not commit."""
+    user.email = anonymous_email(user)
+    user.display_name = DELETED_NAME
+    # Not a hash of any password: nothing can sign in with it.
+    user.password_hash = "!deleted"
+    user.is_instructor = user.is_admin = False
+    user.email_verified_at = user.last_login_at = None
+    user.disabled_at = utcnow()
+    user.session_version = User.session_version + 1
+    db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))

@@ -13,8 +13,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from coursework import mail
 from coursework.accounts.models import User
@@ -77,20 +78,22 @@ def _insert_with_free_slug(name: str, base: str) -> Organisation:
     return organisation
 
 
+def _managed_by(user: User):
+    return (
+        select(Organisation)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(
+            Membership.user_id == user.id,
+            Membership.role == Role.MANAGER.value,
+            Membership.removed_at.is_(None),
+        )
+        .order_by(Organisation.name)
+    )
+
+
 def managed_by(user: User) -> list[Organisation]:
     """The organisations this person manages now."""
-    return list(
-        db.session.scalars(
-            select(Organisation)
-            .join(Membership, Membership.organisation_id == Organisation.id)
-            .where(
-                Membership.user_id == user.id,
-                Membership.role == Role.MANAGER.value,
-                Membership.removed_at.is_(None),
-            )
-            .order_by(Organisation.name)
-        )
-    )
+    return list(db.session.scalars(_managed_by(user)))
 
 
 def get_managed(user: User, slug: str) -> Organisation:
@@ -563,3 +566,42 @@ def assigned_to(user: User) -> list[AssignedCourse]:
                 assignment.course_id, organisation, assignment.due_on
             )
     return sorted(by_course.values(), key=lambda a: (a.due_on is None, a.due_on or date.max))
+
+
+# ---- a person who deletes their account ---------------------------------------------------
+
+
+def sole_managed(user: User) -> list[Organisation]:
+    """The organisations that would be left with no manager if `user` left."""
+    other = aliased(Membership)
+    another_manager = (
+        select(other.id)
+        .where(
+            other.organisation_id == Organisation.id,
+            other.user_id != user.id,
+            other.role == Role.MANAGER.value,
+            other.removed_at.is_(None),
+        )
+        .exists()
+    )
+    return list(db.session.scalars(_managed_by(user).where(~another_manager)))
+
+
+def leave_everything(user: User, anonymous_email: str) -> list[Organisation]:
+    """End every membership of `user` (their tokens revoked), take them off assignments,
+    and rewrite invitations addressed to them. Does not commit; returns the organisations
+    left, whose statement logs the caller brings up to date once this is committed (which
+    voids the person's statements in each feed)."""
+    left = []
+    for membership, organisation in memberships_of(user):
+        membership.removed_at = utcnow()
+        _revoke_tokens_of(membership)
+        left.append(organisation)
+    db.session.execute(delete(AssignmentMember).where(AssignmentMember.user_id == user.id))
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.email == user.email)
+        .values(email=anonymous_email, name="")
+        .execution_options(synchronize_session=False)
+    )
+    return left

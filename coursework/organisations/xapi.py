@@ -517,3 +517,19 @@ def _describe(rows: list[tuple[LearningEvent, str]], public_url: str) -> list[Ev
             )
         )
     return described
+
+
+def statements_about(user_id: int, public_url: str) -> list[dict[str, Any]]:
+    """Every statement about one person, whatever organisation sees it, in the order the
+    events happened: their own copy, for the export of their data."""
+    rows = (
+        db.session.execute(
+            select(LearningEvent, User.display_name)
+            .join(User, User.id == LearningEvent.actor_id)
+            .where(LearningEvent.actor_id == user_id)
+            .order_by(LearningEvent.id)
+        )
+        .tuples()
+        .all()
+    )
+    return [statement(event, public_url) for event in _describe(rows, public_url)]

@@ -58,6 +58,8 @@ NOT_FROM_INPUT = {
     "quizzes.grading_method": "one of the grading methods",
     "quizzes.review_shows": "one of the review levels",
     "quizzes.review_when": "one of the review times",
+    "search_documents.kind": "lesson or question, set by the indexer",
+    "search_documents.config": "a text search configuration from a fixed list",
     "quiz_questions.kind": "one of the kinds",
     "quiz_questions.text_format": "one of the formats",
     "quiz_versions.content_hash": "a hash",

@@ -1,0 +1,238 @@
+"""Everything held about one person, as one JSON document, and deleting their account.
+
+This reads across every package (it is the highest tracking layer, beside the factory):
+the export is an allow-list of fields per kind of record, so a secret (password hash,
+token hashes, live links in mail) or another person's data never enters it by accident.
+
+Deleting keeps the learning record (progress, attempts, learning events) under an
+anonymous account, so organisations' totals and quiz statistics stay true, and removes
+or rewrites everything that names the person: account, memberships, invitations, mail,
+preferences. Certificates stay verifiable as issued, without the name.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from coursework import mail
+from coursework.accounts import services as accounts
+from coursework.accounts.models import User
+from coursework.accounts.passwords import verify_password
+from coursework.certificates import services as certificates
+from coursework.config import public_url
+from coursework.db import utcnow
+from coursework.errors import Conflict, RuleViolation
+from coursework.extensions import db
+from coursework.organisations import services as organisations
+from coursework.organisations import xapi
+from coursework.progress.models import Enrolment, LessonProgress
+from lessons import services as lessons
+from lessons.models import Course, Lesson
+from quizzes import services as quizzes
+from quizzes.models import Attempt, ReviewShows
+
+log = logging.getLogger(__name__)
+
+FORMAT = "coursework-personal-data/1"
+
+
+def _when(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def export(user: User) -> dict[str, Any]:
+    """Everything held about `user`, and nothing about anyone else."""
+    return {
+        "format": FORMAT,
+        "exported_at": _when(utcnow()),
+        "profile": {
+            "id": user.id,
+            "email": user.email,
+            "display_name": user.display_name,
+            "is_instructor": user.is_instructor,
+            "is_admin": user.is_admin,
+            "created_at": _when(user.created_at),
+            "last_login_at": _when(user.last_login_at),
+            "email_verified_at": _when(user.email_verified_at),
+        },
+        "preferences": {"notifications_switched_off": sorted(mail.switched_off(user.id))},
+        "memberships": [
+            {
+                "organisation": organisation.name,
+                "organisation_slug": organisation.slug,
+                "role": membership.role,
+                "joined_at": _when(membership.joined_at),
+            }
+            for membership, organisation in organisations.memberships_of(user)
+        ],
+        "assigned_courses": [
+            {
+                "organisation": assigned.organisation.name,
+                "course_id": assigned.course_id,
+                "due_on": assigned.due_on.isoformat() if assigned.due_on else None,
+            }
+            for assigned in organisations.assigned_to(user)
+        ],
+        "teaching": [
+            {"course": course.title, "course_slug": course.slug, "role": role}
+            for course, role in lessons.taught_by(user)
+        ],
+        "enrolments": _enrolments(user),
+        "lesson_progress": _lesson_progress(user),
+        "attempts": _attempts(user),
+        "certificates": [
+            {
+                "course": certificate.course_title,
+                "name_as_issued": certificate.learner_name,
+                "issued_at": _when(certificate.issued_at),
+                "expires_at": _when(certificate.expires_at),
+                "score": certificate.score,
+                "status": certificate.status(utcnow()),
+                "verify_url": public_url(f"/certificates/{certificate.code}"),
+            }
+            for certificate in certificates.for_learner(user.id)
+        ],
+        "statements": xapi.statements_about(user.id, public_url("")),
+        "notifications": [
+            {
+                "subject": message.subject,
+                "state": message.state,
+                "created_at": _when(message.created_at),
+                "sent_at": _when(message.sent_at),
+            }
+            # Subjects and dates only: bodies may hold live sign-in or reset links.
+            for message in mail.messages_to(user.email)
+        ],
+    }
+
+
+def _enrolments(user: User) -> list[dict]:
+    rows = db.session.execute(
+        select(Enrolment, Course.slug, Course.title)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id == user.id)
+        .order_by(Enrolment.enrolled_at)
+    )
+    return [
+        {
+            "course": title,
+            "course_slug": slug,
+            "enrolled_at": _when(enrolment.enrolled_at),
+            "last_activity_at": _when(enrolment.last_activity_at),
+        }
+        for enrolment, slug, title in rows
+    ]
+
+
+def _lesson_progress(user: User) -> list[dict]:
+    rows = db.session.execute(
+        select(LessonProgress, Lesson.slug, Lesson.title, Course.slug)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .join(Course, Course.id == Lesson.course_id)
+        .where(LessonProgress.user_id == user.id)
+        .order_by(LessonProgress.started_at)
+    )
+    return [
+        {
+            "course_slug": course_slug,
+            "lesson": title,
+            "lesson_slug": slug,
+            "started_at": _when(progress.started_at),
+            "completed_at": _when(progress.completed_at),
+        }
+        for progress, slug, title, course_slug in rows
+    ]
+
+
+def _attempts(user: User) -> list[dict]:
+    attempts = list(
+        db.session.scalars(
+            select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.started_at)
+        )
+    )
+    standing = quizzes.standings(user.id, list({a.quiz_id: a.quiz for a in attempts}.values()))
+    return [_attempt(attempt, standing[attempt.quiz_id]) for attempt in attempts]
+
+
+def _attempt(attempt: Attempt, standing) -> dict:
+    # Which answers were right only once the quiz lets this learner see it (its review
+    # settings), exactly as the result page would: never an answer key.
+    marked = not attempt.is_open and quizzes.review_level(attempt, standing).includes(
+        ReviewShows.CORRECTNESS
+    )
+    questions = {
+        entry["key"]: entry["spec"].get("text")
+        for entry in (attempt.version.snapshot or {}).get("questions", [])
+    }
+    return {
+        "quiz": attempt.quiz.title,
+        "quiz_id": attempt.quiz_id,
+        "number": attempt.number,
+        "state": attempt.state,
+        "started_at": _when(attempt.started_at),
+        "submitted_at": _when(attempt.submitted_at),
+        "points": attempt.points,
+        "max_points": attempt.max_points,
+        "percent": attempt.percent,
+        "passed": attempt.passed,
+        "answers": [
+            {
+                "question": questions.get(response.question_key),
+                "answer": response.answer,
+                "saved_at": _when(response.saved_at),
+                **({"points": response.points, "outcome": response.outcome} if marked else {}),
+            }
+            for response in sorted(attempt.responses, key=lambda r: r.question_key)
+        ],
+    }
+
+
+# ---- deleting an account ---------------------------------------------------------------
+
+
+def blockers(user: User) -> list[str]:
+    """What must be handed over before the account can go, as sentences."""
+    problems = [
+        f"You are the only manager of {organisation.name}. Make someone else a manager "
+        "first, on the organisation's people page."
+        for organisation in organisations.sole_managed(user)
+    ]
+    problems += [
+        f"You own the course {course.title}. Make one of its co-instructors the owner "
+        "first, on the course's staff page."
+        for course in lessons.owned_courses(user)
+    ]
+    return problems
+
+
+def delete_account(user: User, password: str) -> None:
+    """Delete the person's account once their password confirms it is them.
+
+    Refused (Conflict) while they are an organisation's only manager or own a course.
+    """
+    if not verify_password(user.password_hash, password or ""):
+        message = "Your password is not right."
+        raise RuleViolation(message, {"password": [message]})
+    problems = blockers(user)
+    if problems:
+        raise Conflict(" ".join(problems))
+    address = user.email
+    left = organisations.leave_everything(user, accounts.anonymous_email(user))
+    lessons.leave_staff(user)
+    certified = certificates.withhold_names(user.id)
+    mail.forget(user.id, address)
+    accounts.anonymise(user)
+    db.session.commit()
+    for organisation in left:
+        # Each feed now voids the person's statements (they are no longer a member).
+        xapi.sync_log(organisation)
+    log.info(
+        "user %s deleted their account (%d organisations left, %d certificates kept)",
+        user.id,
+        len(left),
+        certified,
+    )

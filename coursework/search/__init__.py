@@ -1,0 +1,1 @@
+"""Full-text search across lessons and, for a course's staff, its question bank."""
