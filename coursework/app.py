@@ -218,6 +218,7 @@ def register_blueprints(app: Flask) -> None:
     from coursework.notification_views import bp as notifications_bp
     from coursework.organisations.api import blp as organisations_api
     from coursework.organisations.dashboard import bp as dashboard_bp
+    from coursework.organisations.settings_views import bp as org_settings_bp
     from coursework.organisations.token_views import bp as tokens_bp
     from coursework.organisations.views import bp as organisations_bp
     from coursework.progress.api import blp as progress_api
@@ -240,6 +241,7 @@ def register_blueprints(app: Flask) -> None:
         dashboard_bp,
         organisations_bp,
         tokens_bp,
+        org_settings_bp,
         api_docs_bp,
         tasks_bp,
         notifications_bp,
@@ -290,7 +292,9 @@ def redis_answers(url: str) -> bool:
 
 def register_signals() -> None:
     """Higher layers subscribe to what lower layers announce (connecting twice is a no-op)."""
+    from coursework import timezones
     from coursework.certificates import services as certificates
+    from coursework.organisations import services as organisations
     from coursework.progress import services as progress
     from coursework.progress import signals as progress_signals
     from lessons import signals as lesson_signals
@@ -302,6 +306,8 @@ def register_signals() -> None:
     # After the attempt's own events, so "certified" follows "passed".
     quiz_signals.attempt_submitted.connect(certificates.on_attempt_submitted)
     progress_signals.lesson_completed.connect(certificates.on_lesson_completed)
+    # A person who chose no time zone follows their organisation's.
+    timezones.set_default_provider(organisations.member_time_zones)
 
 
 def register_token_auth(app: Flask) -> None:

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from coursework import mail
+from coursework import mail, timezones
 from coursework.accounts.models import User
 from coursework.accounts.services import (
     checked_email,
@@ -563,3 +563,29 @@ def assigned_to(user: User) -> list[AssignedCourse]:
                 assignment.course_id, organisation, assignment.due_on
             )
     return sorted(by_course.values(), key=lambda a: (a.due_on is None, a.due_on or date.max))
+
+
+# ---- time zones ---------------------------------------------------------------------------
+
+
+def set_time_zone(organisation: Organisation, name: str, by: User) -> None:
+    """The organisation's time zone, its members' default; the caller commits."""
+    if not timezones.is_zone(name):
+        message = "Choose a time zone from the list."
+        raise RuleViolation(message, {"time_zone": [message]})
+    organisation.time_zone = name
+    log.info("organisation %s time zone set by user %s", organisation.id, by.id)
+
+
+def member_time_zones(user_ids) -> dict[int, str]:
+    """{user id: the time zone of the organisation they joined first} for members of any;
+    the default zone of people who chose none (see coursework.timezones)."""
+    found: dict[int, str] = {}
+    for user_id, zone in db.session.execute(
+        select(Membership.user_id, Organisation.time_zone)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.user_id.in_(list(user_ids)), Membership.removed_at.is_(None))
+        .order_by(Membership.joined_at, Membership.id)
+    ):
+        found.setdefault(user_id, zone)
+    return found
