@@ -24,9 +24,7 @@ _default_provider: DefaultProvider | None = None
 @cache
 def names() -> tuple[str, ...]:
     """Every zone name this system knows, sorted (the "posix/" and "right/" copies left out)."""
-    return tuple(
-        sorted(n for n in available_timezones() if not n.startswith(("posix/", "right/")))
-    )
+    return tuple(sorted(n for n in available_timezones() if not n.startswith(("posix/", "right/"))))
 
 
 def is_zone(name: object) -> bool:
@@ -58,7 +56,7 @@ def default_names(user_ids: Iterable[int]) -> dict[int, str]:
 
 def zones_of(people: Iterable[tuple[int, str | None]]) -> dict[int, ZoneInfo]:
     """{user id: zone} for (user id, chosen zone or None) pairs, defaults read at once."""
-    chosen = dict(people)
+    chosen = {user_id: name for user_id, name in people}
     defaults = default_names(uid for uid, name in chosen.items() if not is_zone(name))
     return {uid: zone(name if is_zone(name) else defaults[uid]) for uid, name in chosen.items()}
 

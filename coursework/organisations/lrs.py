@@ -100,9 +100,7 @@ def status(organisation: Organisation) -> Status:
     waiting = db.session.scalar(
         select(func.count())
         .select_from(StatementLogEntry)
-        .where(
-            StatementLogEntry.organisation_id == organisation.id, StatementLogEntry.id > after
-        )
+        .where(StatementLogEntry.organisation_id == organisation.id, StatementLogEntry.id > after)
     )
     return Status(forwarding, waiting or 0)
 
@@ -190,7 +188,9 @@ def configure(
 
 def remove(organisation: Organisation, by: User) -> None:
     """Forget the LRS and its credentials; the caller commits."""
-    db.session.execute(delete(LrsForwarding).where(LrsForwarding.organisation_id == organisation.id))
+    db.session.execute(
+        delete(LrsForwarding).where(LrsForwarding.organisation_id == organisation.id)
+    )
     log.info("LRS forwarding of organisation %s removed by user %s", organisation.id, by.id)
 
 

@@ -56,7 +56,9 @@ class LrsForm(FlaskForm):
 
 
 def _settings_page(organisation: Organisation, form: TimeZoneForm, status: int = 200):
-    return render_template("organisations/settings.html", organisation=organisation, form=form), status
+    return render_template(
+        "organisations/settings.html", organisation=organisation, form=form
+    ), status
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -146,5 +148,7 @@ def remove(slug: str):
     organisation = organisation_from_request(slug)
     lrs.remove(organisation, current_user)
     db.session.commit()
-    flash("The LRS settings and credentials are deleted. Nothing more will be forwarded.", "success")
+    flash(
+        "The LRS settings and credentials are deleted. Nothing more will be forwarded.", "success"
+    )
     return redirect(url_for(".forwarding", slug=organisation.slug), code=303)
