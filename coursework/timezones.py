@@ -56,7 +56,8 @@ def default_names(user_ids: Iterable[int]) -> dict[int, str]:
 
 def zones_of(people: Iterable[tuple[int, str | None]]) -> dict[int, ZoneInfo]:
     """{user id: zone} for (user id, chosen zone or None) pairs, defaults read at once."""
-    chosen = {user_id: name for user_id, name in people}
+    # Not dict(people): a SQLAlchemy result has keys() and would be taken for a mapping.
+    chosen = {user_id: name for user_id, name in people}  # noqa: C416
     defaults = default_names(uid for uid, name in chosen.items() if not is_zone(name))
     return {uid: zone(name if is_zone(name) else defaults[uid]) for uid, name in chosen.items()}
 

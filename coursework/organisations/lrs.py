@@ -112,7 +112,7 @@ def check_endpoint(text: str) -> str:
     if problem is None:
         parts = urlsplit(endpoint)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            problem = "Enter the LRS’s xAPI address, starting with https://."
+            problem = "Enter the LRS's xAPI address, starting with https://."
         elif parts.username is not None or parts.password is not None:
             problem = "Leave the key and secret out of the address: enter them below."
         elif parts.query or parts.fragment:
@@ -287,7 +287,7 @@ def test_statement(organisation: Organisation) -> dict:
             "objectType": "Activity",
             "id": f"{base}/organisations/{organisation.slug}/lrs",
             "definition": {
-                "name": {"en-US": f"{organisation.name}’s learning record store"},
+                "name": {"en-US": f"{organisation.name}'s learning record store"},
                 "description": {"en-US": "A test statement sent from Coursework's LRS settings."},
             },
         },

@@ -45,7 +45,7 @@ class LrsForm(FlaskForm):
         description="As your LRS gives it, such as https://lrs.example.com/xAPI. Statements "
         "are sent to its /statements resource.",
         filters=[strip],
-        validators=[InputRequired("Enter the LRS’s xAPI address.")],
+        validators=[InputRequired("Enter the LRS's xAPI address.")],
     )
     key = StringField(
         "Key (Basic authentication user name)",
