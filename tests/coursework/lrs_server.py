@@ -1,5 +1,6 @@
 """A real learning record store for the tests: Ralph (ralph-malph) with its file-system
-backend, started with `ralph runserver` on a free local port.
+backend, served on a free local port as `ralph runserver -b fs` serves it (by
+`lrs/serve.py`, which makes the backend append, see there).
 
 Ralph's command line needs click<8.2.1, which our own lock does not allow, so it lives in
 a virtual environment of its own, made once under the user's cache folder
@@ -22,6 +23,7 @@ from pathlib import Path
 import requests
 
 REQUIREMENTS = Path(__file__).parent / "lrs" / "requirements.txt"
+SERVE = Path(__file__).parent / "lrs" / "serve.py"
 KEY, SECRET = "coursework-key", "a secret of 24 characters"
 
 
@@ -96,23 +98,12 @@ class Ralph:
         (self.folder / "statements").mkdir(exist_ok=True)
         self.log = open(self.folder / "ralph.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [
-                str(self.venv / "bin" / "ralph"),
-                "runserver",
-                "-b",
-                "fs",
-                "--fs-default-directory-path",
-                str(self.folder / "statements"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-            ],
+            [str(self.venv / "bin" / "python"), str(SERVE), "127.0.0.1", str(self.port)],
             env=self.env,
             cwd=self.folder,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # its reloader and server form one group, ended together
+            start_new_session=True,  # a group of its own, ended as one
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
