@@ -302,7 +302,8 @@ def test_two_workers_at_once_send_each_batch_once(app, acme, course, lrs_server)
     forwarding(org).delivered_through = 0
     db.session.commit()
     lrs_server.clear()
-    results = together(app, [lambda: lrs.deliver(org.id)] * 6)
+    org_id = org.id
+    results = together(app, [lambda: lrs.deliver(org_id)] * 6)
     assert sorted(results)[:-1] == [0] * 5, results
     stored = Counter(s["id"] for s in lrs_server.statements())
     assert set(stored.values()) == {1}
