@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 REQUIREMENTS = Path(__file__).parent / "lrs" / "requirements.txt"
@@ -149,3 +150,21 @@ class Ralph:
     def clear(self) -> None:
         if self.store.exists():
             self.store.write_text("")
+
+
+@pytest.fixture(scope="module")
+def ralph(tmp_path_factory):
+    """A Ralph LRS for the module's tests; a test may stop it (the next starts it again)."""
+    server = Ralph(tmp_path_factory.mktemp("ralph"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def lrs_server(ralph):
+    """The module's Ralph, running and empty."""
+    if ralph.process is None:
+        ralph.start()
+    ralph.clear()
+    return ralph

@@ -21,24 +21,12 @@ from coursework.organisations import services as organisations
 from coursework.organisations.models import LrsForwarding, Organisation
 from coursework.progress import services as progress
 from lessons import services as lessons
+from tests.coursework import lrs_server as lrs_fixtures
 from tests.coursework.lrs_server import KEY, SECRET, Ralph
 from tests.quizzes.test_races import together
 
-
-@pytest.fixture(scope="module")
-def ralph(tmp_path_factory):
-    server = Ralph(tmp_path_factory.mktemp("ralph"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def lrs_server(ralph):
-    if ralph.process is None:  # a test stopped it
-        ralph.start()
-    ralph.clear()
-    return ralph
+# The LRS fixtures (a module's Ralph, emptied for each test).
+ralph, lrs_server = lrs_fixtures.ralph, lrs_fixtures.lrs_server
 
 
 @pytest.fixture
