@@ -47,10 +47,7 @@ class LrsForm(FlaskForm):
         filters=[strip],
         validators=[InputRequired("Enter the LRS's xAPI address.")],
     )
-    key = StringField(
-        "Key (Basic authentication user name)",
-        description="Leave the key and secret blank to keep the saved ones.",
-    )
+    key = StringField("Key (Basic authentication user name)")
     secret = PasswordField("Secret (Basic authentication password)")
     enabled = BooleanField("Forward new statements to this LRS", default=True)
 
@@ -85,11 +82,14 @@ def settings(slug: str):
 def _lrs_page(organisation: Organisation, form: LrsForm, status: int = 200):
     # What was typed as credentials is never sent back, saved or not.
     form.key.data = form.secret.data = ""
+    state = lrs.status(organisation)
+    if state.forwarding is not None:
+        form.key.description = "Leave the key and secret blank to keep the saved ones."
     body = render_template(
         "organisations/lrs.html",
         organisation=organisation,
         form=form,
-        state=lrs.status(organisation),
+        state=state,
         button=EmptyForm(),
     )
     return body, status, {"Cache-Control": "no-store"}
