@@ -13,12 +13,12 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
 from playwright.sync_api import expect
 
 from coursework.extensions import db
-from coursework.organisations import services as organisations
 from coursework.progress import services as progress
 from lessons import services as lessons
 from tests.browser.test_organisation_journey import log_in, notice
 from tests.coursework import lrs_server as lrs_fixtures
 from tests.coursework.lrs_server import KEY, SECRET
+from tests.coursework.orgkit import organisation_with_learner
 
 # The LRS fixtures (a module's Ralph, emptied for each test).
 ralph, lrs_server = lrs_fixtures.ralph, lrs_fixtures.lrs_server
@@ -27,12 +27,7 @@ ralph, lrs_server = lrs_fixtures.ralph, lrs_fixtures.lrs_server
 def test_a_manager_forwards_statements_to_their_lrs(
     page, make_user, course, lrs_server, axe_check, new_page
 ):
-    boss = make_user(email="boss@example.com", name="Bo Manager")
-    lea = make_user(email="lea@example.com", name="Lea Learner")
-    org = organisations.create_organisation("Harbour", boss)
-    invited = organisations.invite(org, boss, lea.email)
-    organisations.accept_invitation(invited.link.rsplit("/", 1)[1], lea)
-    organisations.assign(org, course.id, boss, user_ids=[lea.id])
+    org, boss, lea = organisation_with_learner(make_user, course, "Harbour")
     for lesson in lessons.current_lessons(course.id):
         progress.complete_lesson(lea, lesson)
     db.session.commit()

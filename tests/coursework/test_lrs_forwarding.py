@@ -23,6 +23,7 @@ from coursework.progress import services as progress
 from lessons import services as lessons
 from tests.coursework import lrs_server as lrs_fixtures
 from tests.coursework.lrs_server import KEY, SECRET, Ralph
+from tests.coursework.orgkit import organisation_with_learner
 from tests.quizzes.test_races import together
 
 # The LRS fixtures (a module's Ralph, emptied for each test).
@@ -31,14 +32,7 @@ ralph, lrs_server = lrs_fixtures.ralph, lrs_fixtures.lrs_server
 
 @pytest.fixture
 def acme(make_user, course):
-    boss = make_user(email="boss@example.com", name="Boss")
-    lea = make_user(email="lea@example.com", name="Lea")
-    org = organisations.create_organisation("Acme", boss)
-    invited = organisations.invite(org, boss, lea.email)
-    organisations.accept_invitation(invited.link.rsplit("/", 1)[1], lea)
-    organisations.assign(org, course.id, boss, user_ids=[lea.id])
-    db.session.commit()
-    return org, boss, lea
+    return organisation_with_learner(make_user, course)
 
 
 def connect(org: Organisation, boss, server: Ralph, secret: str = SECRET) -> None:

@@ -19,20 +19,14 @@ from coursework.organisations import reminders
 from coursework.organisations import services as organisations
 from coursework.progress import services as progress
 from lessons import services as lessons
+from tests.coursework.orgkit import organisation_with_learner
 
 DUE = date(2027, 3, 20)
 
 
 @pytest.fixture
 def acme(make_user, course):
-    boss = make_user(email="boss@example.com", name="Boss")
-    lea = make_user(email="lea@example.com", name="Lea")
-    org = organisations.create_organisation("Acme", boss)
-    invited = organisations.invite(org, boss, lea.email)
-    organisations.accept_invitation(invited.link.rsplit("/", 1)[1], lea)
-    organisations.assign(org, course.id, boss, due_on=DUE, user_ids=[lea.id])
-    db.session.commit()
-    return org, boss, lea
+    return organisation_with_learner(make_user, course, due_on=DUE)
 
 
 def subjects() -> list[str]:
