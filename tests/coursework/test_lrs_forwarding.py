@@ -289,3 +289,26 @@ def test_two_workers_at_once_send_each_batch_once(app, acme, course, lrs_server)
     assert sorted(results)[:-1] == [0] * 5, results
     stored = Counter(s["id"] for s in lrs_server.statements())
     assert set(stored.values()) == {1}
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://127.0.0.1:9/xAPI",
+        "http://10.1.2.3/xAPI",
+        "http://[::1]:9/xAPI",
+        "http://localhost/x",
+    ],
+)
+def test_private_network_addresses_are_refused_unless_allowed(
+    app, acme, course, endpoint, monkeypatch
+):
+    org, boss, lea = acme
+    monkeypatch.setitem(app.config, "LRS_ALLOW_PRIVATE_NETWORK", False)
+    lrs.configure(org, boss, endpoint=endpoint, key=KEY, secret=SECRET, enabled=True)
+    db.session.commit()
+    problem = lrs.check_connection(org)
+    assert problem is not None and "private network address" in problem
+    progress.record_event(lea.id, "started", "course", course.id)
+    db.session.commit()
+    assert "private network address" in forwarding(org).last_error
