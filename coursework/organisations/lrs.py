@@ -47,6 +47,7 @@ from coursework.extensions import db
 from coursework.lengths import too_long
 from coursework.organisations import xapi
 from coursework.organisations.models import (
+    Assignment,
     LrsForwarding,
     Membership,
     Organisation,
@@ -479,12 +480,19 @@ def forward_due() -> None:
 
 
 @event.listens_for(Session, "after_flush")
-def _nudge_after_learning_events(session: Session, flush_context) -> None:
-    """A learning event was written: once its transaction commits, forward it."""
+def _nudge_after_changes(session: Session, flush_context) -> None:
+    """Once the transaction commits, forward what it adds to statement logs: a learner's
+    new learning events, and the voiding statements of a member removed or a course
+    unassigned (the minute's job would find them too, a little later)."""
     learners = {item.actor_id for item in session.new if isinstance(item, LearningEvent)}
-    if not learners:
+    organisations = {
+        item.organisation_id
+        for item in session.dirty
+        if isinstance(item, Membership) and item.removed_at is not None
+    } | {item.organisation_id for item in session.deleted if isinstance(item, Assignment)}
+    if not learners and not organisations:
         return
     pending = session.info.setdefault(tasks.PENDING, [])
-    for user_id in sorted(learners):
-        if (forward_for_learner, (user_id,)) not in pending:
-            pending.append((forward_for_learner, (user_id,)))
+    wanted = [(forward_for_learner, (user_id,)) for user_id in sorted(learners)]
+    wanted += [(forward, (organisation_id,)) for organisation_id in sorted(organisations)]
+    pending.extend(job for job in wanted if job not in pending)

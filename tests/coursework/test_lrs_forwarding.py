@@ -125,13 +125,22 @@ def test_voiding_statements_are_forwarded_too(app, client, login, acme, course, 
     connect(org, boss, lrs_server)
     learn(lea, course)
     first = lrs_server.statements()
-    organisations.remove_member(org, lea.id, boss)
-    db.session.commit()
-    lrs.forward_due.call_local()
+    organisations.remove_member(org, lea.id, boss)  # commits; the nudge forwards at once
     voided = [s for s in lrs_server.statements() if s["verb"]["id"].endswith("/voided")]
     assert sorted(s["object"]["id"] for s in voided) == sorted(s["id"] for s in first)
     statements = export(client, login, boss, org)
     assert [s["id"] for s in lrs_server.statements()] == [s["id"] for s in statements]
+
+
+def test_unassigning_a_course_forwards_its_voiding_statements_at_once(acme, course, lrs_server):
+    org, boss, lea = acme
+    connect(org, boss, lrs_server)
+    learn(lea, course)
+    first = [s["id"] for s in lrs_server.statements()]
+    (assignment,) = organisations.assignments(org)
+    organisations.unassign(org, assignment.id)  # commits; no minute's wait
+    voided = [s["object"]["id"] for s in lrs_server.statements()[len(first) :]]
+    assert sorted(voided) == sorted(first)
 
 
 def test_wrong_credentials_show_in_the_delivery_log(
