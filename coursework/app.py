@@ -221,6 +221,7 @@ def register_blueprints(app: Flask) -> None:
     from coursework.organisations.api import blp as organisations_api
     from coursework.organisations.dashboard import bp as dashboard_bp
     from coursework.organisations.question_views import bp as org_questions_bp
+    from coursework.organisations.settings_views import bp as org_settings_bp
     from coursework.organisations.token_views import bp as tokens_bp
     from coursework.organisations.views import bp as organisations_bp
     from coursework.privacy.views import bp as privacy_bp
@@ -249,6 +250,7 @@ def register_blueprints(app: Flask) -> None:
         org_questions_bp,
         organisations_bp,
         tokens_bp,
+        org_settings_bp,
         api_docs_bp,
         tasks_bp,
         notifications_bp,
@@ -302,9 +304,11 @@ def redis_answers(url: str) -> bool:
 
 def register_signals() -> None:
     """Higher layers subscribe to what lower layers announce (connecting twice is a no-op)."""
+    from coursework import timezones
     from coursework.certificates import services as certificates
     from coursework.certificates import signals as certificate_signals
     from coursework.certificates import views as certificate_views
+    from coursework.organisations import services as organisations
     from coursework.progress import services as progress
     from coursework.progress import signals as progress_signals
     from coursework.search import index as search_index
@@ -324,6 +328,8 @@ def register_signals() -> None:
     certificate_signals.certificate_issued.connect(certificate_views.announce)
     # Search documents follow every flush that adds or edits a lesson or question.
     search_index.keep_in_step()
+    # A person who chose no time zone follows their organisation's.
+    timezones.set_default_provider(organisations.member_time_zones)
 
 
 def register_token_auth(app: Flask) -> None:

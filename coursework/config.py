@@ -98,11 +98,15 @@ class Base:
     QUEUE_IMMEDIATE = os.environ.get("QUEUE_IMMEDIATE") == "1"
     # Huey's name for the queue (its Redis keys, its SQLite table): one per deployment.
     QUEUE_NAME = os.environ.get("QUEUE_NAME", "coursework")
+    # Whether an organisation's LRS may be on a loopback or private address ("1"): refused in
+    # production unless set, so a manager cannot aim the server at its own network.
+    LRS_ALLOW_PRIVATE_NETWORK = os.environ.get("LRS_ALLOW_PRIVATE_NETWORK") == "1"
 
 
 class Development(Base):
     ENV = "development"
     DEMO_ACCOUNTS = True
+    LRS_ALLOW_PRIVATE_NETWORK = os.environ.get("LRS_ALLOW_PRIVATE_NETWORK", "1") == "1"
 
 
 class Testing(Base):
@@ -117,6 +121,7 @@ class Testing(Base):
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_CHEAP = True
     QUEUE_IMMEDIATE = True
+    LRS_ALLOW_PRIVATE_NETWORK = True  # the tests' LRS listens on 127.0.0.1
 
 
 class Production(Base):

@@ -1,12 +1,12 @@
-"""Preferences (which notifications a person gets) and the one-click unsubscribe link that
-every notification carries."""
+"""Preferences (which notifications a person gets, and their time zone) and the one-click
+unsubscribe link that every notification carries."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from coursework import mail
+from coursework import mail, timezones
 from coursework.extensions import db
 from coursework.policy import access, csrf_exempt
 
@@ -16,16 +16,30 @@ bp = Blueprint("notifications", __name__)
 @bp.route("/account/preferences", methods=["GET", "POST"])
 @access("learner")
 def preferences():
+    zone_error = None
     if request.method == "POST":  # CSRF is checked for every unsafe request
-        wanted = set(request.form.getlist("kinds"))
-        mail.set_switched_off(current_user.id, set(mail.NOTIFICATIONS) - wanted)
-        db.session.commit()
-        flash("Your preferences are saved.", "success")
-        return redirect(url_for(".preferences"))
+        # No field: the zone is left as it is; empty: follow the organisation's.
+        zone = request.form.get("time_zone")
+        if zone and not timezones.is_zone(zone):
+            zone_error = "Choose a time zone from the list."
+        else:
+            wanted = set(request.form.getlist("kinds"))
+            mail.set_switched_off(current_user.id, set(mail.NOTIFICATIONS) - wanted)
+            if zone is not None:
+                current_user.time_zone = zone or None
+            db.session.commit()
+            flash("Your preferences are saved.", "success")
+            return redirect(url_for(".preferences"))
     off = mail.switched_off(current_user.id)
     return render_template(
-        "preferences.html", kinds=sorted(mail.NOTIFICATIONS.items()), switched_off=off
-    )
+        "preferences.html",
+        kinds=sorted(mail.NOTIFICATIONS.items()),
+        switched_off=off,
+        zones=timezones.names(),
+        chosen_zone=current_user.time_zone or "",
+        default_zone=timezones.default_names([current_user.id])[current_user.id],
+        zone_error=zone_error,
+    ), (400 if zone_error else 200)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

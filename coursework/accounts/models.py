@@ -30,6 +30,8 @@ class User(UserMixin, db.Model):
     email_verified_at: Mapped[datetime | None]
     # Set by an admin: no sign-in, no session, no API token works while it is.
     disabled_at: Mapped[datetime | None]
+    # An IANA zone name chosen on the Preferences page; None follows the organisation's.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def is_verified(self) -> bool:

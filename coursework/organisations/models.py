@@ -3,7 +3,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text, true
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coursework.db import utcnow
@@ -22,6 +31,8 @@ class Organisation(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # IANA name; the default time zone of its members (their reminders' "today").
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
 
 class Membership(db.Model):
@@ -166,3 +177,33 @@ class StatementLogEntry(db.Model):
     appearance: Mapped[int]
     voided: Mapped[bool] = mapped_column(default=False)
     logged_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LrsForwarding(db.Model):
+    """Where an organisation's statement log is forwarded: its learning record store, the
+    credentials (sealed, never shown back) and how far delivery has got.
+
+    `delivered_through` is the statement log id up to which the LRS has everything; it only
+    moves forward, by the worker holding the lease (`lease_id` until `lease_until`), after
+    the LRS acknowledged the batch."""
+
+    __tablename__ = "lrs_forwarding"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    endpoint: Mapped[str] = mapped_column(String(500))
+    # JSON {"key": …, "secret": …} sealed with coursework.sealing ("lrs credentials").
+    credentials: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    delivered_through: Mapped[int] = mapped_column(default=0)
+    delivered_count: Mapped[int] = mapped_column(default=0)
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_error_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(default=0)  # in a row, for the backoff
+    retry_at: Mapped[datetime | None]
+    lease_id: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -5,10 +5,13 @@ Each reminder is sent at most once per person, course, due date and kind (a row 
 `reminders_sent`, inserted with ON CONFLICT DO NOTHING before the mail is composed, so
 two runs at the same moment send one). Finished work cancels them: the organisation's
 report, the same SQL the dashboard shows, says who has not completed. A new due date is
-a new reminder. Runs hourly on the queue's scheduler; "today" is the UTC date (time zones
-per person are not done yet). A manager can switch an assignment's reminders off.
+a new reminder. Runs hourly on the queue's scheduler; "today" is the learner's own date:
+in the time zone they chose on their Preferences page, else their organisation's, else UTC
+(`coursework.timezones`), so a reminder goes out in the first hourly run after their local
+midnight. A manager can switch an assignment's reminders off.
 
-A certificate reminder is keyed by the certificate's expiry date in the same table: a
+A certificate reminder is keyed by the certificate's expiry date (in UTC, so a change of
+time zone never makes a second one) in the same table: a
 learner holds one certificate per course, and renewing it moves the date, so a renewed
 certificate is never reminded of its old expiry. The digest's numbers are the dashboard's:
 they come from the same report calls.
@@ -19,12 +22,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from huey import crontab
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coursework import mail, tasks
+from coursework import mail, tasks, timezones
 from coursework.accounts.models import User
 from coursework.certificates.models import Certificate
 from coursework.config import public_url
@@ -102,14 +106,27 @@ def kind_for(row: report.Row, today: date) -> str | None:
     return {7: DUE_IN_7_DAYS, 1: DUE_TOMORROW}.get(days)
 
 
-def send_due_reminders(today: date) -> int:
-    """Send every reminder due `today` that has not gone out; the caller commits. Returns
-    how many were sent."""
+def _zones(user_ids: set[int]) -> dict[int, ZoneInfo]:
+    """Each person's time zone, read at once."""
+    if not user_ids:
+        return {}
+    return timezones.zones_of(
+        db.session.execute(select(User.id, User.time_zone).where(User.id.in_(user_ids))).tuples()
+    )
+
+
+def send_due_reminders(now: datetime) -> int:
+    """Send every reminder due at `now` (each learner's own date) that has not gone out;
+    the caller commits. Returns how many were sent."""
     sent = 0
     for organisation in db.session.scalars(select(Organisation).order_by(Organisation.id)):
         muted = _muted(organisation)
-        for row in report.build_rows(organisation, today):
-            kind = kind_for(row, today)
+        rows = report.build_rows(organisation, now.astimezone(UTC).date())
+        zones = _zones({row.user_id for row in rows if row.due_on is not None})
+        for row in rows:
+            if row.due_on is None:
+                continue
+            kind = kind_for(row, timezones.local_date(now, zones[row.user_id]))
             if kind is None or ASSIGNMENT_REMINDERS in mail.switched_off(row.user_id):
                 continue
             if {
@@ -148,7 +165,7 @@ def _remind(row: report.Row, kind: str) -> None:
 
 @tasks.periodic(crontab(minute="5"))
 def due_reminders() -> None:
-    count = send_due_reminders(utcnow().date())
+    count = send_due_reminders(utcnow())
     db.session.commit()
     log.info("sent %d due-date reminders", count)
 
@@ -160,24 +177,29 @@ def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def send_certificate_reminders(today: date) -> int:
-    """Remind learners of certificates expiring in 30 days, and on the day they expire; the
-    caller commits. Revoked certificates are not reminded of."""
+def send_certificate_reminders(now: datetime) -> int:
+    """Remind learners of certificates expiring in 30 days, and on the day they expire, by
+    their own calendar; the caller commits. Revoked certificates are not reminded of."""
     sent = 0
+    today = now.astimezone(UTC).date()
     found = db.session.execute(
         select(Certificate, User, Course.slug)
         .join(User, User.id == Certificate.user_id)
         .join(Course, Course.id == Certificate.course_id)
         .where(
             Certificate.revoked_at.is_(None),
-            Certificate.expires_at >= _start(today),
-            Certificate.expires_at < _start(today + EXPIRY_WARNING + timedelta(days=1)),
+            # A day either side of the UTC window: zones run from UTC-12 to UTC+14.
+            Certificate.expires_at >= _start(today - timedelta(days=1)),
+            Certificate.expires_at < _start(today + EXPIRY_WARNING + timedelta(days=2)),
         )
         .order_by(Certificate.id)
-    )
+    ).all()
+    zones = _zones({user.id for _, user, _ in found})
     for certificate, user, slug in found:
-        expires_on = certificate.expires_at.astimezone(UTC).date()
-        kind = {EXPIRY_WARNING.days: EXPIRES_IN_30_DAYS, 0: EXPIRED}.get((expires_on - today).days)
+        zone = zones[user.id]
+        expires_on = timezones.local_date(certificate.expires_at, zone)
+        days = (expires_on - timezones.local_date(now, zone)).days
+        kind = {EXPIRY_WARNING.days: EXPIRES_IN_30_DAYS, 0: EXPIRED}.get(days)
         if kind is None or CERTIFICATE_REMINDERS in mail.switched_off(user.id):
             continue
         if not insert_or_ignore(
@@ -185,7 +207,7 @@ def send_certificate_reminders(today: date) -> int:
             ReminderSent,
             user_id=user.id,
             course_id=certificate.course_id,
-            due_on=expires_on,
+            due_on=certificate.expires_at.astimezone(UTC).date(),
             kind=kind,
         ):
             continue
@@ -215,7 +237,7 @@ def _remind_certificate(
 
 @tasks.periodic(crontab(minute="10"))
 def certificate_reminders() -> None:
-    count = send_certificate_reminders(utcnow().date())
+    count = send_certificate_reminders(utcnow())
     db.session.commit()
     log.info("sent %d certificate reminders", count)
 

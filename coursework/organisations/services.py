@@ -17,7 +17,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from coursework import mail
+from coursework import mail, timezones
 from coursework.accounts.models import User
 from coursework.accounts.services import (
     checked_email,
@@ -605,3 +605,29 @@ def leave_everything(user: User, anonymous_email: str) -> list[Organisation]:
         .execution_options(synchronize_session=False)
     )
     return left
+
+
+# ---- time zones ---------------------------------------------------------------------------
+
+
+def set_time_zone(organisation: Organisation, name: str, by: User) -> None:
+    """The organisation's time zone, its members' default; the caller commits."""
+    if not timezones.is_zone(name):
+        message = "Choose a time zone from the list."
+        raise RuleViolation(message, {"time_zone": [message]})
+    organisation.time_zone = name
+    log.info("organisation %s time zone set by user %s", organisation.id, by.id)
+
+
+def member_time_zones(user_ids) -> dict[int, str]:
+    """{user id: the time zone of the organisation they joined first} for members of any;
+    the default zone of people who chose none (see coursework.timezones)."""
+    found: dict[int, str] = {}
+    for user_id, zone in db.session.execute(
+        select(Membership.user_id, Organisation.time_zone)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.user_id.in_(list(user_ids)), Membership.removed_at.is_(None))
+        .order_by(Membership.joined_at, Membership.id)
+    ):
+        found.setdefault(user_id, zone)
+    return found

@@ -75,6 +75,8 @@ MANAGER_SECTIONS = (
         ),
     ),
     ("tokens.index", "API tokens", ("tokens",)),
+    ("org_settings.forwarding", "LRS", ("org_settings.forwarding", "org_settings.check")),
+    ("org_settings.settings", "Settings", ("org_settings.settings",)),
 )
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import distinct, func, select
 
+from coursework import timezones
+from coursework.accounts.models import User
 from coursework.db import upsert, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
@@ -25,8 +27,12 @@ from quizzes.practice.models import PracticeCard, PracticeReview
 SESSION_SIZE = 10
 
 
-def today() -> date:
-    return utcnow().date()
+def today(user_id: int | None = None) -> date:
+    """The learner's own date, in their time zone (UTC without a learner)."""
+    if user_id is None:
+        return utcnow().date()
+    user = db.session.get(User, user_id)
+    return timezones.local_date(utcnow(), timezones.zone_of(user))
 
 
 # ---- entering the deck ------------------------------------------------------------------
@@ -40,7 +46,7 @@ def add_missed(attempt: Attempt, day: date | None = None) -> int:
     """Put each question the attempt did not answer fully right, or answered right but not
     sure, into its learner's deck, due the next day (a card already there starts again);
     the count added. Questions still waiting for a person's grade are left out."""
-    day = day or today()
+    day = day or today(attempt.user_id)
     missed = db.session.scalars(
         select(Response.question_key).where(
             Response.attempt_id == attempt.id,
@@ -102,7 +108,7 @@ def _due(user_id: int, day: date):
 
 def due_today(user_id: int, day: date | None = None) -> int:
     """How many questions are left to practise today (what the session still has room for)."""
-    day = day or today()
+    day = day or today(user_id)
     due = db.session.scalar(select(func.count()).select_from(_due(user_id, day).subquery()))
     return max(0, min(due, SESSION_SIZE - reviewed_today(user_id, day)))
 
@@ -112,7 +118,7 @@ def next_card(user_id: int, day: date | None = None) -> PracticeCard | None:
     if due_today(user_id, day) == 0:
         return None
     return db.session.scalars(
-        _due(user_id, day or today()).order_by(PracticeCard.due_on, PracticeCard.id).limit(1)
+        _due(user_id, day or today(user_id)).order_by(PracticeCard.due_on, PracticeCard.id).limit(1)
     ).first()
 
 
@@ -170,7 +176,7 @@ def serve(card: PracticeCard) -> ShownQuestion:
 
 def answer(card: PracticeCard, values: Mapping[str, Any], day: date | None = None):
     """Grade an answer from the practice form and move the card on in the schedule."""
-    day = day or today()
+    day = day or today(card.user_id)
     # Locked, so a second click of the same button finds the card already moved on.
     locked = db.session.scalars(
         select(PracticeCard).where(PracticeCard.id == card.id).with_for_update()

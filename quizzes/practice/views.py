@@ -17,7 +17,7 @@ bp = Blueprint("practice", __name__)
 @bp.get("/practice")
 @access("learner")
 def index():
-    day = services.today()
+    day = services.today(current_user.id)
     card = services.next_card(current_user.id, day)
     return _page(card, day)
 
@@ -48,7 +48,7 @@ def answer(card_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     card = services.get_card(current_user.id, card_id)
-    day = services.today()
+    day = services.today(current_user.id)
     try:
         review = services.answer(card, request.form, day)
     except Conflict as error:

@@ -22,7 +22,7 @@ def test_practise_a_missed_question(page: Page, app, make_user, make_quiz, monke
     with app.app_context():
         quiz = make_quiz(questions=QUESTIONS[:1])
         take(learner, quiz, right=set())
-    monkeypatch.setattr(practice, "today", lambda: date(2099, 1, 1))
+    monkeypatch.setattr(practice, "today", lambda user_id=None: date(2099, 1, 1))
 
     log_in(page, learner.email)
     page.goto("/my-learning")

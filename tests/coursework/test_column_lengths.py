@@ -18,7 +18,7 @@ from coursework.extensions import db
 from coursework.lengths import fit, max_length, too_long
 from coursework.mail import OutboxMessage
 from coursework.organisations import services as organisations
-from coursework.organisations.models import ApiToken, Invitation, Organisation
+from coursework.organisations.models import ApiToken, Invitation, LrsForwarding, Organisation
 from lessons.models import Course, CourseAsset, Lesson
 from quizzes.models import Question, Quiz
 from tests.conftest import PASSWORD
@@ -65,6 +65,9 @@ NOT_FROM_INPUT = {
     "quiz_versions.content_hash": "a hash",
     "quiz_attempts.state": "one of the states",
     "quiz_responses.outcome": "one of the outcomes",
+    "users.time_zone": "only names from zoneinfo.available_timezones() (at most 32) are kept",
+    "organisations.time_zone": "only names from zoneinfo.available_timezones() are kept",
+    "lrs_forwarding.lease_id": "generated",
 }
 
 
@@ -126,6 +129,15 @@ def organisations_name(w: World) -> None:
     assert "Keep the name to 200 characters or fewer." in response.get_data(as_text=True)
     with pytest.raises(organisations.RuleViolation):  # the service checks it too
         organisations.create_organisation(_too_long(Organisation.name), w.admin)
+
+
+def lrs_forwarding_endpoint(w: World) -> None:
+    endpoint = "https://lrs.example.com/" + "x" * (max_length(LrsForwarding.endpoint) - 23)
+    form = {"endpoint": endpoint, "key": "k", "secret": "s", "enabled": "y"}
+    response = w.client.post(f"/organisations/{w.org_slug}/lrs", data=form)
+    _refused(response)
+    assert "Use at most 500 characters" in response.get_data(as_text=True)
+    assert _count(LrsForwarding) == 0
 
 
 def invitations_email(w: World) -> None:
@@ -276,6 +288,7 @@ INPUTS: dict[str, Callable[[World], None]] = {
     "invitations.email": invitations_email,
     "invitations.name": invitations_name,
     "api_tokens.name": api_tokens_name,
+    "lrs_forwarding.endpoint": lrs_forwarding_endpoint,
     "courses.title": courses_title,
     "courses.summary": courses_summary,
     "lessons.title": lessons_title,

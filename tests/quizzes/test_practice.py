@@ -38,7 +38,7 @@ DAY = date(2026, 12, 1)
 def clock(monkeypatch):
     """The practice day, moved by hand."""
     now = {"day": DAY}
-    monkeypatch.setattr(practice, "today", lambda: now["day"])
+    monkeypatch.setattr(practice, "today", lambda user_id=None: now["day"])
     return now
 
 
@@ -260,3 +260,15 @@ def test_a_right_answer_given_unsure_enters_the_deck(client, login, make_user, m
     values = form_for(q, right=True)
     values.add(f"{q.name}-sure", "sure")
     assert practice.answer(card, values, card.due_on).quality == 5
+
+
+def test_the_practice_day_is_the_learners_own(make_user, monkeypatch):
+    from datetime import UTC, datetime
+
+    late_evening_utc = datetime(2026, 12, 1, 22, 30, tzinfo=UTC)
+    monkeypatch.setattr(practice, "utcnow", lambda: late_evening_utc)
+    auckland = make_user()
+    auckland.time_zone = "Pacific/Auckland"  # already 2 December there
+    db.session.commit()
+    assert practice.today(auckland.id) == date(2026, 12, 2)
+    assert practice.today() == date(2026, 12, 1)
