@@ -74,6 +74,7 @@ MANAGER_SECTIONS = (
         ),
     ),
     ("tokens.index", "API tokens", ("tokens",)),
+    ("lti_admin.platforms", "LMS (LTI)", ("lti_admin",)),
 )
 
 
