@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from coursework import frames
-from coursework.errors import NotFound, RuleViolation
+from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
 from coursework.lti import services, tool
 from coursework.lti.forms import PlatformForm
@@ -155,7 +155,7 @@ def platforms(slug: str):
         if form.validate():
             try:
                 platform = services.register_platform(organisation, form.fields())
-            except RuleViolation as error:
+            except (RuleViolation, Conflict) as error:
                 summary = add_errors(form, error.errors)
             else:
                 flash(f"{platform.name} is registered. Paste these details into it.", "success")
@@ -189,7 +189,7 @@ def platform(slug: str, platform_id: int):
         if form.validate():
             try:
                 services.update_platform(registered, form.fields())
-            except RuleViolation as error:
+            except (RuleViolation, Conflict) as error:
                 summary = add_errors(form, error.errors)
             else:
                 flash("The registration is saved.", "success")
