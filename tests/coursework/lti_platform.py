@@ -258,10 +258,12 @@ class Platform:
 class RunningPlatform:
     """A Platform served on 127.0.0.1 from a thread, until `stop`."""
 
-    def __init__(self, platform: Platform, host: str = "127.0.0.1") -> None:
+    def __init__(self, platform: Platform, name: str = "127.0.0.1") -> None:
+        """`name` is the host the platform calls itself: "localhost" makes it another
+        site than a tool served on 127.0.0.1, as an LMS is."""
         self.platform = platform
-        self.server = make_server(host, 0, platform.wsgi(), threaded=True)
-        platform.base = f"http://{host}:{self.server.server_port}"
+        self.server = make_server("127.0.0.1", 0, platform.wsgi(), threaded=True)
+        platform.base = f"http://{name}:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
