@@ -64,6 +64,7 @@ MAX_CLAIM = 255  # the LTI spec's limit for sub, resource link and context ids
 # A host (name, IPv4 or bracketed IPv6) and port: origins go into the CSP header as given.
 HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 DEPLOYMENTS_MAX = 50
+ROSTER_PAGES = 100
 
 
 # ---- registration ---------------------------------------------------------------------
@@ -621,6 +622,19 @@ class RosterResult:
     skipped: int  # inactive or without a user id
 
 
+def _all_members(service: NamesRolesProvisioningService, url: str) -> list[dict]:
+    """The roster's pages, up to ROSTER_PAGES of them (a platform cannot keep us reading
+    for ever)."""
+    members: list[dict] = []
+    next_url: str | None = url
+    for _ in range(ROSTER_PAGES):
+        if not next_url:
+            break
+        page, next_url = service.get_members_page(next_url)
+        members.extend(member for member in page if isinstance(member, dict))
+    return members
+
+
 def sync_roster(platform: Platform, context: Context) -> RosterResult:
     """Fill the organisation's people from the LMS course's roster: accounts made or found
     by the platform's user id (never by email), each a member once. Commits."""
@@ -631,7 +645,7 @@ def sync_roster(platform: Platform, context: Context) -> RosterResult:
         connector, {"context_memberships_url": context.memberships_url}
     )
     try:
-        members = service.get_members()
+        members = _all_members(service, context.memberships_url)
     except (LtiServiceException, requests.RequestException, ValueError) as error:
         raise RuleViolation(f"The LMS did not send the roster ({_describe(error)}).") from None
     created = linked = unchanged = skipped = 0
