@@ -10,7 +10,7 @@ from wtforms.validators import Length
 from coursework.accounts.forms import strip
 from coursework.lengths import form_length
 from coursework.lti.models import Platform
-from coursework.lti.services import PlatformFields
+from coursework.lti.services import PLATFORM_COLUMNS, PlatformFields
 
 
 def _text(label: str, column, description: str = "") -> StringField:
@@ -51,25 +51,11 @@ class PlatformForm(FlaskForm):
 
     def fields(self) -> PlatformFields:
         return PlatformFields(
-            name=self.name.data or "",
-            issuer=self.issuer.data or "",
-            client_id=self.client_id.data or "",
-            auth_login_url=self.auth_login_url.data or "",
-            access_token_url=self.access_token_url.data or "",
-            key_set_url=self.key_set_url.data or "",
+            **{name: getattr(self, name).data or "" for name in PLATFORM_COLUMNS},
             deployment_ids=tuple((self.deployment_ids.data or "").splitlines()),
-            frame_origin=self.frame_origin.data or "",
         )
 
     def fill(self, platform: Platform) -> None:
-        for name in (
-            "name",
-            "issuer",
-            "client_id",
-            "auth_login_url",
-            "access_token_url",
-            "key_set_url",
-            "frame_origin",
-        ):
+        for name in PLATFORM_COLUMNS:
             getattr(self, name).data = getattr(platform, name)
         self.deployment_ids.data = "\n".join(d.deployment_id for d in platform.deployments)

@@ -70,6 +70,18 @@ ROSTER_PAGES = 100
 # ---- registration ---------------------------------------------------------------------
 
 
+# What a manager enters of a registration, besides its deployments.
+PLATFORM_COLUMNS = (
+    "name",
+    "issuer",
+    "client_id",
+    "auth_login_url",
+    "access_token_url",
+    "key_set_url",
+    "frame_origin",
+)
+
+
 @dataclass(frozen=True)
 class PlatformFields:
     name: str
@@ -187,15 +199,7 @@ def register_platform(organisation: Organisation, fields: PlatformFields) -> Pla
 def update_platform(platform: Platform, fields: PlatformFields) -> Platform:
     """Change a registration's details and deployments (the tool key stays). Commits."""
     fields = check_fields(fields)
-    for name in (
-        "name",
-        "issuer",
-        "client_id",
-        "auth_login_url",
-        "access_token_url",
-        "key_set_url",
-        "frame_origin",
-    ):
+    for name in PLATFORM_COLUMNS:
         setattr(platform, name, getattr(fields, name))
     kept = {d.deployment_id: d for d in platform.deployments}
     platform.deployments = [

@@ -144,6 +144,17 @@ def _organisation(slug: str) -> Organisation:
     return organisation_from_request(slug)
 
 
+def _submit(form: PlatformForm, save) -> tuple[object | None, list[str]]:
+    """Validate the form and hand its fields to `save`: (what it saved, None) or (None,
+    the messages for the error summary)."""
+    if not form.validate():
+        return None, []
+    try:
+        return save(form.fields()), []
+    except (RuleViolation, Conflict) as error:
+        return None, add_errors(form, error.errors)
+
+
 @admin_bp.route("", methods=["GET", "POST"])
 @access("manager")
 def platforms(slug: str):
@@ -152,16 +163,14 @@ def platforms(slug: str):
     summary: list[str] = []
     status = 200
     if form.is_submitted():
-        if form.validate():
-            try:
-                platform = services.register_platform(organisation, form.fields())
-            except (RuleViolation, Conflict) as error:
-                summary = add_errors(form, error.errors)
-            else:
-                flash(f"{platform.name} is registered. Paste these details into it.", "success")
-                return redirect(
-                    url_for(".platform", slug=organisation.slug, platform_id=platform.id), code=303
-                )
+        platform, summary = _submit(
+            form, lambda fields: services.register_platform(organisation, fields)
+        )
+        if platform is not None:
+            flash(f"{platform.name} is registered. Paste these details into it.", "success")
+            return redirect(
+                url_for(".platform", slug=organisation.slug, platform_id=platform.id), code=303
+            )
         status = 400
     return (
         render_template(
@@ -186,14 +195,10 @@ def platform(slug: str, platform_id: int):
     summary: list[str] = []
     status = 200
     if form.is_submitted():
-        if form.validate():
-            try:
-                services.update_platform(registered, form.fields())
-            except (RuleViolation, Conflict) as error:
-                summary = add_errors(form, error.errors)
-            else:
-                flash("The registration is saved.", "success")
-                return redirect(url_for(".platform", slug=slug, platform_id=platform_id), code=303)
+        saved, summary = _submit(form, lambda fields: services.update_platform(registered, fields))
+        if saved is not None:
+            flash("The registration is saved.", "success")
+            return redirect(url_for(".platform", slug=slug, platform_id=platform_id), code=303)
         status = 400
     else:
         form.fill(registered)

@@ -29,18 +29,7 @@ def lms(app, live_server, make_user) -> Iterator[Platform]:
     fake = server.platform
     manager = make_user()
     organisation = organisations.create_organisation("Acme", manager)
-    lti.register_platform(
-        organisation,
-        lti.PlatformFields(
-            name="Test LMS",
-            issuer=fake.issuer,
-            client_id=fake.client_id,
-            auth_login_url=f"{fake.base}/auth",
-            access_token_url=f"{fake.base}/token",
-            key_set_url=f"{fake.base}/jwks",
-            deployment_ids=(fake.deployment_id,),
-        ),
-    )
+    lti.register_platform(organisation, fake.registration())
     fake.tool_keys = lti.tool_key_set()
     yield fake
     server.stop()

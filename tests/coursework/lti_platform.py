@@ -147,6 +147,20 @@ class Platform:
         header = {"alg": "RS256", "kid": signer.kid, "typ": "JWT"}
         return jwt.encode(header, body, signer)
 
+    def registration(self, name: str = "Test LMS"):
+        """What a manager enters in Coursework for this platform."""
+        from coursework.lti.services import PlatformFields
+
+        return PlatformFields(
+            name=name,
+            issuer=self.issuer,
+            client_id=self.client_id,
+            auth_login_url=f"{self.base}/auth",
+            access_token_url=f"{self.base}/token",
+            key_set_url=f"{self.base}/jwks",
+            deployment_ids=(self.deployment_id,),
+        )
+
     def login_parameters(self, hint: str, login_hint: str = "user") -> dict[str, str]:
         """Third-party initiated login (Core 5.1.1 / OIDC 4)."""
         return {

@@ -55,15 +55,7 @@ def running() -> Iterator[FakeLms]:
 
 
 def register(running: FakeLms, organisation, **changes) -> Platform:
-    fields = lti.PlatformFields(
-        name="Test LMS",
-        issuer=running.issuer,
-        client_id=running.client_id,
-        auth_login_url=f"{running.base}/auth",
-        access_token_url=f"{running.base}/token",
-        key_set_url=f"{running.base}/jwks",
-        deployment_ids=(running.deployment_id,),
-    )
+    fields = running.registration()
     for name, value in changes.items():
         fields = dataclasses.replace(fields, **{name: value})
     row = lti.register_platform(organisation, fields)
