@@ -29,6 +29,12 @@ def framing_origin() -> str | None:
     return origin if isinstance(origin, str) and origin else None
 
 
+def _cookie_framed() -> bool:
+    """Whether the session cookie is (or was, when this request came) a framed one: logging
+    out empties the session, and deleting a partitioned cookie needs the same attributes."""
+    return framing_origin() is not None or bool(g.get("_framed_session"))
+
+
 def allow_form_action(origin: str) -> None:
     """Let this response's form post to `origin` (an LMS's deep-linking return)."""
     g.form_action_origin = origin
@@ -41,11 +47,17 @@ def form_action_origin() -> str | None:
 class FramedSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, written for a frame when the session began in one."""
 
+    def open_session(self, app: Flask, request):
+        opened = super().open_session(app, request)
+        if opened is not None and opened.get(FRAME_ORIGIN):
+            g._framed_session = True
+        return opened
+
     def get_cookie_samesite(self, app: Flask) -> str | None:
-        return "None" if framing_origin() else super().get_cookie_samesite(app)
+        return "None" if _cookie_framed() else super().get_cookie_samesite(app)
 
     def get_cookie_secure(self, app: Flask) -> bool:
-        return True if framing_origin() else super().get_cookie_secure(app)
+        return True if _cookie_framed() else super().get_cookie_secure(app)
 
     def get_cookie_partitioned(self, app: Flask) -> bool:
-        return True if framing_origin() else super().get_cookie_partitioned(app)
+        return True if _cookie_framed() else super().get_cookie_partitioned(app)

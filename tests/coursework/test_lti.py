@@ -244,6 +244,11 @@ def test_a_launch_signs_in_a_new_member_and_opens_the_linked_lesson(lms, client,
     again = launch(client, lms.fake, message)
     assert again.status_code == 303 and signed_in(client).id == user.id
     assert db.session.scalar(select(func.count(LinkedAccount.id))) == 1
+    # Logging out in the frame replaces the partitioned cookie, with the same attributes.
+    gone = client.post("/logout")
+    (written,) = [c for c in gone.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert "Partitioned" in written and "SameSite=None" in written
+    assert signed_in(client) is None
 
 
 def test_everything_else_keeps_its_cookie_and_frame_rules(lms, client, make_user, login):
