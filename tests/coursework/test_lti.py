@@ -5,7 +5,7 @@ was down), rosters through NRPS, and the frame-only cookie and CSP."""
 
 from __future__ import annotations
 
-import dataclasses
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,11 +54,8 @@ def running() -> Iterator[FakeLms]:
     server.stop()
 
 
-def register(running: FakeLms, organisation, **changes) -> Platform:
-    fields = running.registration()
-    for name, value in changes.items():
-        fields = dataclasses.replace(fields, **{name: value})
-    row = lti.register_platform(organisation, fields)
+def register(running: FakeLms, organisation) -> Platform:
+    row = lti.register_platform(organisation, running.registration())
     running.tool_keys = lti.tool_key_set()
     return row
 
@@ -209,6 +206,19 @@ def test_login_initiation_sends_the_browser_to_the_platform_with_state_and_nonce
     assert params["nonce"][0] and params["state"][0].startswith("state-")
     cookie = response.headers["Set-Cookie"]
     assert "SameSite=None" in cookie and "Secure" in cookie and "Partitioned" in cookie
+
+
+def test_the_lms_posts_without_a_csrf_token_but_our_own_forms_need_one(
+    lms, client, course, csrf_on
+):
+    response = launch(client, lms.fake, lms.fake.deep_linking(TEACHER))
+    assert response.status_code == 303  # login initiation and launch carry no token of ours
+    picker = client.get(response.location).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', picker).group(1)
+    choice = {"resource": f"course:{course.id}"}
+    assert client.post(response.location, data=choice).status_code == 400
+    chosen = client.post(response.location, data={**choice, "csrf_token": token})
+    assert chosen.status_code == 200 and 'name="JWT"' in chosen.get_data(as_text=True)
 
 
 def test_login_from_an_unknown_issuer_is_refused(lms, client):
