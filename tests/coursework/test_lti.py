@@ -32,6 +32,7 @@ from tests.coursework.lti_platform import (
     new_key,
 )
 from tests.coursework.lti_platform import Platform as FakeLms
+from tests.coursework.test_html_validity import JAR, JAVA, nu_errors
 from tests.quizzes.kit import right_answers
 
 TOOL = "http://localhost"
@@ -481,3 +482,25 @@ def test_a_roster_the_platform_cannot_send_is_a_message(lms, client, login, cour
     url = f"/organisations/acme/lti/{lms.row.id}/contexts/{context_id}/roster"
     page = client.post(url, follow_redirects=True).get_data(as_text=True)
     assert "The LMS did not send the roster (HTTP 401)" in page
+
+
+# ---- the pages ------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not JAVA or JAR is None or not JAR.exists(), reason="needs Java and vnu.jar")
+def test_the_lti_pages_are_valid_html(lms, client, fresh_client, login, make_quiz, tmp_path):
+    quiz = make_quiz()
+    teacher = fresh_client()
+    picker_url = launch(teacher, lms.fake, lms.fake.deep_linking(TEACHER)).location
+    pages = {
+        "picker": teacher.get(picker_url),
+        "picker, nothing chosen": teacher.post(picker_url, data={}),
+        "return to the LMS": teacher.post(picker_url, data={"resource": f"quiz:{quiz.id}"}),
+        "refused launch": fresh_client().post("/lti/launch", data={"state": "x"}),
+    }
+    login(client, lms.manager)
+    pages["registrations"] = client.get("/organisations/acme/lti")
+    pages["registration errors"] = client.post("/organisations/acme/lti", data={})
+    pages["checklist"] = client.get(f"/organisations/acme/lti/{lms.row.id}")
+    html = {name: response.get_data(as_text=True) for name, response in pages.items()}
+    assert nu_errors(html, tmp_path) == []
