@@ -56,7 +56,7 @@ def login():
     try:
         response = tool.oidc_login(tool_conf).redirect(services.tool_urls()["launch"])
     except (OIDCException, LtiException) as error:
-        log.warning("LTI login initiation refused: %s", error)
+        log.info("LTI login initiation refused: %s", error)
         db.session.rollback()
         return _refused(
             "This LMS is not registered with Coursework, or the request was incomplete. "
@@ -79,7 +79,7 @@ def launch():
         outcome = services.complete_launch(message, tool_conf.platform)
     except (LtiException, KeyError, ValueError, TypeError) as error:
         db.session.rollback()
-        log.warning("LTI launch refused: %s", error)
+        log.info("LTI launch refused: %s", error)
         return _refused(f"The launch was refused: {error}")
     except IntegrityError:
         db.session.rollback()
