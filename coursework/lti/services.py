@@ -82,6 +82,17 @@ PLATFORM_COLUMNS = (
 )
 
 
+# What each required field is called in its message ("Enter the client id.").
+REQUIRED = {
+    "name": "LMS's name",
+    "issuer": "platform issuer",
+    "client_id": "client id",
+    "auth_login_url": "authentication request URL",
+    "access_token_url": "access token URL",
+    "key_set_url": "public key set URL",
+}
+
+
 @dataclass(frozen=True)
 class PlatformFields:
     name: str
@@ -123,7 +134,7 @@ def check_fields(fields: PlatformFields) -> PlatformFields:
         values[name] = getattr(fields, name).strip()
     for name, value in values.items():
         if name != "frame_origin" and not value:
-            errors.setdefault(name, []).append("Enter this from your LMS.")
+            errors.setdefault(name, []).append(f"Enter the {REQUIRED[name]}.")
         elif message := too_long(value, getattr(Platform, name)):
             errors.setdefault(name, []).append(message)
     for name in ("issuer", "auth_login_url", "access_token_url", "key_set_url", "frame_origin"):

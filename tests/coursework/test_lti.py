@@ -145,7 +145,7 @@ def test_a_manager_registers_a_platform_and_sees_what_to_paste(client, make_user
         ("auth_login_url", "not a url", "Enter a full address"),
         ("key_set_url", "https://evil;script-src", "plain host name"),
         ("deployment_ids", "  \n ", "at least one deployment id"),
-        ("client_id", "", "Enter this from your LMS."),
+        ("client_id", "", "Enter the client id."),
     ],
 )
 def test_bad_registrations_are_refused_with_the_field_named(
