@@ -22,6 +22,7 @@ from coursework.lti import services as lti
 from coursework.lti.models import Context, GradeTarget, LinkedAccount, Platform
 from coursework.organisations import services as organisations
 from coursework.organisations.models import Membership
+from coursework.tasks import FailedJob
 from lessons import services as lessons
 from quizzes import services as quizzes
 from tests.conftest import PASSWORD, RequestContextClient
@@ -411,6 +412,7 @@ def test_a_passed_quiz_sends_its_score_to_the_grade_book_and_retries_when_it_is_
     lms.fake.down = True
     _pass(user, quiz)
     assert lms.fake.scores == []  # the job failed; the queue retries it
+    assert db.session.scalars(select(FailedJob)).all() == []  # attempts are left
     target = db.session.scalar(select(GradeTarget))
     assert target.last_sent_at is None
     lms.fake.down = False
