@@ -50,8 +50,16 @@ class FramedSessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request):
         opened = super().open_session(app, request)
         if opened is not None and opened.get(FRAME_ORIGIN):
-            g._framed_session = True
+            g._framed_session = opened[FRAME_ORIGIN]
         return opened
+
+    def save_session(self, app: Flask, session, response) -> None:
+        # Logging out empties the session; in the frame it stays a framed one, so the page
+        # the person lands on still shows inside the LMS.
+        origin = g.get("_framed_session")
+        if origin and FRAME_ORIGIN not in session:
+            session[FRAME_ORIGIN] = origin
+        super().save_session(app, session, response)
 
     def get_cookie_samesite(self, app: Flask) -> str | None:
         return "None" if _cookie_framed() else super().get_cookie_samesite(app)

@@ -261,6 +261,8 @@ def test_a_launch_signs_in_a_new_member_and_opens_the_linked_lesson(lms, client,
     (written,) = [c for c in gone.headers.getlist("Set-Cookie") if c.startswith("session=")]
     assert "Partitioned" in written and "SameSite=None" in written
     assert signed_in(client) is None
+    after = client.get(gone.location)  # still inside the LMS's frame, signed out
+    assert f"frame-ancestors {lms.fake.base}" in after.headers["Content-Security-Policy"]
 
 
 def test_everything_else_keeps_its_cookie_and_frame_rules(lms, client, make_user, login):
