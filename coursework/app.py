@@ -22,6 +22,7 @@ from coursework.errors import (
     register_error_handlers,
 )
 from coursework.extensions import api, csrf, db, limiter, login_manager, migrate
+from coursework.frames import FramedSessionInterface
 from coursework.headers import register_security_headers
 from coursework.logs import register_logging
 from coursework.openapi import AccessPolicyPlugin, require_json_body
@@ -45,6 +46,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=os.environ.get("COURSEWORK_INSTANCE", os.path.join(ROOT, "instance")),
     )
     env = (config or {}).get("ENV")
+    # Signed-cookie sessions, written for a frame only for a session that began in one.
+    app.session_interface = FramedSessionInterface()
     app.config.from_object(configuration.config_class(env))
     if config:
         app.config.update(config)
@@ -173,6 +176,7 @@ def import_models() -> None:
     """Every table, so that migrations and `db.metadata` see them all."""
     import coursework.accounts.models
     import coursework.certificates.models
+    import coursework.lti.models
     import coursework.mail
     import coursework.organisations.models
     import coursework.organisations.reminders
@@ -217,6 +221,8 @@ def register_blueprints(app: Flask) -> None:
     from coursework.api_docs import bp as api_docs_bp
     from coursework.certificates.api import blp as certificates_api
     from coursework.certificates.views import bp as certificates_bp
+    from coursework.lti.views import admin_bp as lti_admin_bp
+    from coursework.lti.views import bp as lti_bp
     from coursework.notification_views import bp as notifications_bp
     from coursework.organisations.api import blp as organisations_api
     from coursework.organisations.dashboard import bp as dashboard_bp
@@ -256,6 +262,8 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         search_bp,
         privacy_bp,
+        lti_bp,
+        lti_admin_bp,
     ):
         app.register_blueprint(blueprint)
     for blueprint in (
@@ -308,6 +316,7 @@ def register_signals() -> None:
     from coursework.certificates import services as certificates
     from coursework.certificates import signals as certificate_signals
     from coursework.certificates import views as certificate_views
+    from coursework.lti import services as lti
     from coursework.organisations import services as organisations
     from coursework.progress import services as progress
     from coursework.progress import signals as progress_signals
@@ -330,6 +339,9 @@ def register_signals() -> None:
     search_index.keep_in_step()
     # A person who chose no time zone follows their organisation's.
     timezones.set_default_provider(organisations.member_time_zones)
+    # After certificates, so a course's grade goes to an LMS once the course is complete.
+    quiz_signals.attempt_submitted.connect(lti.on_attempt_submitted)
+    progress_signals.lesson_completed.connect(lti.on_lesson_completed)
 
 
 def register_token_auth(app: Flask) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, request, session
 
+from coursework.frames import form_action_origin, framing_origin
 from coursework.policy import authenticated_by_token
 
 # No inline script or style anywhere: every page loads its CSS and JavaScript from /static.
@@ -46,17 +47,26 @@ def is_private_response() -> bool:
 
 
 def content_security_policy() -> str:
-    """Images come from the app itself, plus any hosts lessons may show images from."""
+    """Images come from the app itself, plus any hosts lessons may show images from. A
+    session that began in an LMS frame may be framed by that LMS alone (`coursework.frames`),
+    and a page returning a choice to it may post its form there."""
+    policy = CONTENT_SECURITY_POLICY
+    if origin := framing_origin():
+        policy = policy.replace("frame-ancestors 'none'", f"frame-ancestors {origin}")
+    if origin := form_action_origin():
+        policy = policy.replace("form-action 'self'", f"form-action 'self' {origin}")
     hosts = current_app.config.get("LESSON_IMAGE_HOSTS") or ()
     if not hosts:
-        return CONTENT_SECURITY_POLICY
-    return CONTENT_SECURITY_POLICY + "; img-src 'self' " + " ".join(f"https://{h}" for h in hosts)
+        return policy
+    return policy + "; img-src 'self' " + " ".join(f"https://{h}" for h in hosts)
 
 
 def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", content_security_policy())
+    framed = framing_origin() is not None
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        if not (framed and name == "X-Frame-Options"):  # DENY would override the CSP
+            response.headers.setdefault(name, value)
     hsts = current_app.config.get("STRICT_TRANSPORT_SECURITY")
     if hsts:
         response.headers["Strict-Transport-Security"] = hsts

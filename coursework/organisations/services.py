@@ -221,6 +221,24 @@ def _join(organisation_id: int, user: User, role: str) -> Membership:
     return membership
 
 
+def join_from_platform(organisation_id: int, user: User) -> str:
+    """Make a person known to the organisation's LMS a member: "joined" when they became
+    one now, "member" when they were one, "removed" when a manager removed them (an LMS
+    launch or roster never undoes that). Does not commit."""
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.organisation_id == organisation_id, Membership.user_id == user.id
+        )
+    )
+    if membership is None:
+        db.session.add(
+            Membership(organisation_id=organisation_id, user_id=user.id, role=Role.MEMBER.value)
+        )
+        db.session.flush()
+        return "joined"
+    return "removed" if membership.removed_at is not None else "member"
+
+
 # ---- invitations ------------------------------------------------------------------------
 
 

@@ -77,6 +77,7 @@ MANAGER_SECTIONS = (
     ("tokens.index", "API tokens", ("tokens",)),
     ("org_settings.forwarding", "LRS", ("org_settings.forwarding", "org_settings.check")),
     ("org_settings.settings", "Settings", ("org_settings.settings",)),
+    ("lti_admin.platforms", "LMS (LTI)", ("lti_admin",)),
 )
 
 

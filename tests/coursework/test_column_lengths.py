@@ -68,6 +68,9 @@ NOT_FROM_INPUT = {
     "users.time_zone": "only names from zoneinfo.available_timezones() (at most 32) are kept",
     "organisations.time_zone": "only names from zoneinfo.available_timezones() are kept",
     "lrs_forwarding.lease_id": "generated",
+    "lti_platforms.tool_key_id": "a key's thumbprint",
+    "lti_resource_links.kind": "one of the resource kinds",
+    "lti_launch_state.key": "composed by pylti1p3 from our ids; a longer state is refused",
 }
 
 
@@ -281,7 +284,47 @@ def quiz_questions_category(w: World) -> None:
     _gift(w, f"$CATEGORY: {category}\n\nWater is wet. {{T}}\n", 3, "category")
 
 
+LTI_FIELDS = {
+    "name": "Moodle",
+    "issuer": "https://lms.example.com",
+    "client_id": "abc",
+    "deployment_ids": "1",
+    "auth_login_url": "https://lms.example.com/auth",
+    "access_token_url": "https://lms.example.com/token",
+    "key_set_url": "https://lms.example.com/jwks",
+    "frame_origin": "",
+}
+
+
+def _lti_registration(field: str, column) -> Callable[[World], None]:
+    def post(w: World) -> None:
+        value = _too_long(column)
+        if field != "name" and field != "client_id" and field != "deployment_ids":
+            value = "https://" + value[8:]
+        response = w.client.post(
+            f"/organisations/{w.org_slug}/lti", data={**LTI_FIELDS, field: value}
+        )
+        _refused(response)
+
+    return post
+
+
+def _lti_inputs() -> dict[str, Callable[[World], None]]:
+    from coursework.lti.models import Deployment, Platform
+
+    inputs = {
+        f"lti_platforms.{name}": _lti_registration(name, getattr(Platform, name))
+        for name in LTI_FIELDS
+        if name != "deployment_ids"
+    }
+    inputs["lti_deployments.deployment_id"] = _lti_registration(
+        "deployment_ids", Deployment.deployment_id
+    )
+    return inputs
+
+
 INPUTS: dict[str, Callable[[World], None]] = {
+    **_lti_inputs(),
     "users.display_name": users_display_name,
     "users.email": users_email,
     "organisations.name": organisations_name,

@@ -18,6 +18,7 @@ from coursework import create_app
 from coursework.certificates.models import Certificate
 from coursework.extensions import db
 from coursework.headers import CONTENT_SECURITY_POLICY
+from coursework.lti import services as lti
 from coursework.mail import OutboxMessage
 from coursework.organisations import services as organisations
 from coursework.organisations import tokens
@@ -76,6 +77,18 @@ def world(app: Flask, make_user, make_quiz, course, instructor, login) -> World:
     assignment = organisations.assign(org, course.id, manager)
     invited = organisations.invite(org, manager, "new@example.com")
     token = tokens.create_token(org, manager, "feed")
+    platform = lti.register_platform(
+        org,
+        lti.PlatformFields(
+            "Moodle",
+            "https://lms.example.com",
+            "client",
+            "https://lms.example.com/auth",
+            "https://lms.example.com/token",
+            "https://lms.example.com/jwks",
+            ("1",),
+        ),
+    )
     code = db.session.scalar(select(Certificate.code))
     message = db.session.scalar(select(OutboxMessage.id))
     failed = FailedJob(name="coursework.mail.deliver", arguments=f"[{message}]", error="refused")
@@ -112,6 +125,9 @@ def world(app: Flask, make_user, make_quiz, course, instructor, login) -> World:
         "job_id": str(failed.id),
         "card_id": str(card.id),
         "review_id": str(practised.id),
+        "platform_id": str(platform.id),
+        "context_id": "1",
+        "launch_id": "lti1p3-launch-none",
         "filename": "css/site.css",
         "anything": "no/such/thing",
         "kid": "no-such-key",

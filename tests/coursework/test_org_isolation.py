@@ -19,6 +19,8 @@ from sqlalchemy import select
 from coursework.accounts.models import User
 from coursework.certificates.models import Certificate
 from coursework.extensions import db
+from coursework.lti import services as lti
+from coursework.lti.models import Context as LtiContext
 from coursework.mail import OutboxMessage
 from coursework.organisations import services, tokens
 from coursework.organisations.models import (
@@ -93,6 +95,26 @@ def build_side(make_user, course, letter: str, surname: str, domain: str) -> Sid
         select(OutboxMessage).where(OutboxMessage.invitation_id == pending.id)
     )
     code = db.session.scalar(select(Certificate.code).where(Certificate.user_id == members[0].id))
+    platform = lti.register_platform(
+        org,
+        lti.PlatformFields(
+            f"{surname} Moodle",
+            f"https://lms.{domain}",
+            f"{surname}-client",
+            f"https://lms.{domain}/auth",
+            f"https://lms.{domain}/token",
+            f"https://lms.{domain}/jwks",
+            ("1",),
+        ),
+    )
+    context = LtiContext(
+        platform_id=platform.id,
+        context_id="c1",
+        title=f"{surname} LMS course",
+        memberships_url=f"https://lms.{domain}/members",
+    )
+    db.session.add(context)
+    db.session.commit()
     ids = {
         "user_id": members[0].id,
         "member_id": members[0].id,
@@ -103,6 +125,8 @@ def build_side(make_user, course, letter: str, surname: str, domain: str) -> Sid
         "token_id": write.token.id,
         "message_id": message.id,
         "course_id": course.id,
+        "platform_id": platform.id,
+        "context_id": context.id,
     }
     markers = [
         f"{surname} Works",
@@ -113,6 +137,8 @@ def build_side(make_user, course, letter: str, surname: str, domain: str) -> Sid
         code,
         write.token.prefix,
         read.token.prefix,
+        f"{surname} Moodle",
+        f"lms.{domain}",
     ]
     assert everyone.id != chosen.id
     return Side(org, manager, members, ids, write.secret, read.secret, markers)
@@ -238,6 +264,7 @@ def snapshot(side: Side) -> dict:
         "assignments": sorted(
             (x.id, x.course_id, x.due_on, x.everyone) for x in services.assignments(side.org)
         ),
+        "lms": sorted((p.id, p.name, len(p.deployments)) for p in lti.platforms_of(side.org)),
         "tokens": sorted(
             (t.id, t.revoked_at is None)
             for t in db.session.scalars(
