@@ -25,8 +25,8 @@ from markupsafe import Markup
 from coursework import jobs
 from coursework.accounts.forms import EmptyForm
 from coursework.extensions import db
-from coursework.policy import access
 from coursework.job_schemas import JobSchema
+from coursework.policy import access
 
 bp = Blueprint("jobs", __name__)
 blp = ApiBlueprint("jobs-api", __name__, description="Progress of work you started.")
