@@ -241,9 +241,7 @@ def take_notices(user_id: int) -> tuple[list[Job], bool]:
         job.noticed_at = utcnow()
     waiting = (
         db.session.scalar(
-            select(Job.id)
-            .where(Job.user_id == user_id, Job.state.in_((QUEUED, RUNNING)))
-            .limit(1)
+            select(Job.id).where(Job.user_id == user_id, Job.state.in_((QUEUED, RUNNING))).limit(1)
         )
         is not None
     )
