@@ -185,9 +185,12 @@ def start(
     total: int = 0,
     params: dict[str, Any] | None = None,
     data: bytes | None = None,
+    link: str = "",
+    link_label: str = "",
 ) -> Job:
     """Record a job and queue it to run once the caller's transaction commits; the caller
-    commits."""
+    commits. `link` is where its page sends the person once it has finished (the quiz, the
+    people page), unless the handler's result names another."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind of job {kind!r}")
     job = Job(
@@ -198,6 +201,8 @@ def start(
         params=json.dumps(params or {}),
         data=data,
         message="Waiting for a worker to start it.",
+        result_url=link,
+        result_label=fit(link_label, Job.result_label),
     )
     db.session.add(job)
     db.session.flush()
@@ -357,7 +362,8 @@ def _finish(
     if result is not None:
         problems = result.problems
         job.done = max(job.done, job.total)
-        job.result_url, job.result_label = result.url, fit(result.label, Job.result_label)
+        if result.url:
+            job.result_url, job.result_label = result.url, fit(result.label, Job.result_label)
         job.data = None  # the upload has served its purpose
         if result.file is not None:
             job.file, job.file_size = result.file, len(result.file)

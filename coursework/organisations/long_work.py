@@ -51,8 +51,10 @@ def start_bulk_invite(
         by.id,
         f"Inviting {rows:,} people to {organisation.name}",
         total=rows,
-        params={"organisation_id": organisation.id, "result_url": result_url},
+        params={"organisation_id": organisation.id},
         data=text.encode(),
+        link=result_url,
+        link_label="Go to People and the outbox",
     )
     db.session.commit()
     return job
@@ -78,12 +80,7 @@ def _bulk_invite(job: jobs.Job) -> jobs.Result:
     message = f"{invited:,} of {len(rows):,} people invited."
     if problems:
         message += " The rows listed below were not: correct them and invite them again."
-    return jobs.Result(
-        message,
-        url=job.arguments["result_url"],
-        label="Go to People and the outbox",
-        problems=problems,
-    )
+    return jobs.Result(message, problems=problems)
 
 
 # ---- the report CSV of a very large organisation ----------------------------------------
@@ -103,8 +100,9 @@ def start_report_csv(
             "organisation_id": organisation.id,
             "filters": values,
             "day": day.isoformat(),
-            "result_url": result_url,
         },
+        link=result_url,
+        link_label="Back to the dashboard",
     )
     db.session.commit()
     return job
@@ -130,8 +128,6 @@ def _report_csv(job: jobs.Job) -> jobs.Result:
             jobs.report(job.id, number, f"Written {number:,} of {total:,} rows.")
     return jobs.Result(
         f"The CSV is ready: {total:,} rows.",
-        url=job.arguments["result_url"],
-        label="Back to the dashboard",
         file=buffer.getvalue(),
         file_name=export.filename(organisation.slug, day),
         file_type="text/csv; charset=utf-8",
