@@ -265,6 +265,11 @@ def retry(job: Job) -> None:
 # ---- running -------------------------------------------------------------------------------
 
 
+def path_for(endpoint: str, **values: Any) -> str:
+    """`url_for` for a job, which runs with no request: the path of a page of this app."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 def checkpoint(job: Job, done: int, message: str | None = None) -> None:
     """Commit a batch's work together with the count of what is done. The count moves on
     only from the value this run last saw; when another run moved it first, this batch is
