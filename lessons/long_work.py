@@ -11,6 +11,7 @@ from coursework.accounts.models import User
 from coursework.extensions import db
 from lessons import services
 from lessons.builder import DocumentError, read_document
+from lessons.cli import describe
 
 IMPORT_COURSE = "lessons.import_course"
 
@@ -65,25 +66,7 @@ def _import_course(job: jobs.Job) -> jobs.Result:
             "already at this address” and upload the document again."
         )
     report = services.import_course(source, author)
-    counts = [
-        f"{len(names)} {label}"
-        for label, names in (
-            ("added", report.added),
-            ("updated", report.updated),
-            ("restored", report.restored),
-            ("moved", report.moved),
-            ("retired", report.retired),
-            ("unchanged", report.unchanged),
-        )
-        if names
-    ]
-    state = "created" if report.created else "updated" if report.changed else "already up to date"
-    message = f"{report.course.title} {state}: lessons " + ", ".join(counts) + "."
-    if report.address_taken:
-        message += (
-            f" Another course is at the address {report.address_taken}, so this one is at "
-            f"{report.course.slug}."
-        )
+    message = describe(report)
     return jobs.Result(
         message,
         url=jobs.path_for("progress.course", slug=report.course.slug),

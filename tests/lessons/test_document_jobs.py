@@ -63,7 +63,7 @@ def test_a_large_document_becomes_a_course_through_a_job(client, teacher, app, m
     assert lesson_count() == SECTIONS
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "Importing garden.md as a course" in page
-    assert "Garden Basics created: lessons 12 added." in page
+    assert "Garden Basics (garden-basics) created: lessons 12 added." in page
     assert 'href="/courses/garden-basics">View the course</a>' in page
     progress = client.get(f"/api/v1/jobs/{job.id}").get_json()
     assert progress["state"] == "done" and progress["done"] == progress["total"] == SECTIONS
@@ -85,7 +85,9 @@ def test_importing_again_asks_for_replace_then_changes_nothing(client, teacher):
     assert 'href="/teach/courses">Back to your courses</a>' in page
     replaced = job_of(teach_upload(client, document(), slug="garden-basics", replace="y"))
     assert replaced.state == jobs.DONE
-    assert replaced.message == "Garden Basics already up to date: lessons 12 unchanged."
+    assert replaced.message == (
+        "Garden Basics (garden-basics): already up to date, nothing changed."
+    )
     assert db.session.scalar(select(func.count(Course.id))) == 1 and lesson_count() == SECTIONS
 
 
