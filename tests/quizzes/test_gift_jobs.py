@@ -103,10 +103,12 @@ def test_running_the_import_again_changes_nothing(client, teacher_page):  # noqa
     assert [question.id for question in db.session.get_one(Quiz, quiz.id).questions] == ids
 
 
-def test_only_its_starter_sees_the_job(app, client, teacher_page, make_user, login, monkeypatch):  # noqa: F811
+def test_only_its_starter_sees_the_job(app, client, teacher_page, make_user, login):  # noqa: F811
     quiz, token = teacher_page
     job = job_of(upload(client, quiz, token, gift()))
-    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    # Off for the other people's sign-ins; `csrf_on` leaves it off after the test (a
+    # monkeypatch set up before that fixture would turn it back on for later tests).
+    app.config["WTF_CSRF_ENABLED"] = False
     for person in (make_user(is_instructor=True), make_user()):
         other = app.test_client()
         login(other, person)
