@@ -24,6 +24,7 @@ from coursework.errors import (
 from coursework.extensions import api, csrf, db, limiter, login_manager, migrate
 from coursework.frames import FramedSessionInterface
 from coursework.headers import register_security_headers
+from coursework.job_views import announce_finished_jobs
 from coursework.logs import register_logging
 from coursework.openapi import AccessPolicyPlugin, require_json_body
 from coursework.policy import (
@@ -76,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(enforce_access)
     app.before_request(protect_from_forgery)
     app.before_request(require_json_body)
+    app.before_request(announce_finished_jobs)
     check_every_route_has_a_policy(app)
     if app.config["PROXY_COUNT"] > 0:
         # Only then are X-Forwarded-* believed (client address for limits and logs, scheme),
@@ -176,6 +178,7 @@ def import_models() -> None:
     """Every table, so that migrations and `db.metadata` see them all."""
     import coursework.accounts.models
     import coursework.certificates.models
+    import coursework.jobs
     import coursework.lti.models
     import coursework.mail
     import coursework.organisations.models
@@ -221,6 +224,8 @@ def register_blueprints(app: Flask) -> None:
     from coursework.api_docs import bp as api_docs_bp
     from coursework.certificates.api import blp as certificates_api
     from coursework.certificates.views import bp as certificates_bp
+    from coursework.job_views import blp as jobs_api
+    from coursework.job_views import bp as jobs_bp
     from coursework.lti.views import admin_bp as lti_admin_bp
     from coursework.lti.views import bp as lti_bp
     from coursework.notification_views import bp as notifications_bp
@@ -264,6 +269,7 @@ def register_blueprints(app: Flask) -> None:
         privacy_bp,
         lti_bp,
         lti_admin_bp,
+        jobs_bp,
     ):
         app.register_blueprint(blueprint)
     for blueprint in (
@@ -274,6 +280,7 @@ def register_blueprints(app: Flask) -> None:
         certificates_api,
         organisations_api,
         search_api,
+        jobs_api,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 

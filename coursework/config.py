@@ -101,6 +101,17 @@ class Base:
     # Whether an organisation's LRS may be on a loopback or private address ("1"): refused in
     # production unless set, so a manager cannot aim the server at its own network.
     LRS_ALLOW_PRIVATE_NETWORK = os.environ.get("LRS_ALLOW_PRIVATE_NETWORK") == "1"
+    # Long work runs as a job with a progress page above these sizes (below them, in the
+    # request): people in one bulk invitation, bytes of an uploaded GIFT file or course
+    # document, people in an organisation whose CSV is asked for.
+    JOB_INVITATIONS_OVER = int(os.environ.get("JOB_INVITATIONS_OVER", "50"))
+    JOB_GIFT_BYTES_OVER = int(os.environ.get("JOB_GIFT_BYTES_OVER", str(128 * 1024)))
+    JOB_DOCUMENT_BYTES_OVER = int(os.environ.get("JOB_DOCUMENT_BYTES_OVER", str(64 * 1024)))
+    JOB_CSV_PEOPLE_OVER = int(os.environ.get("JOB_CSV_PEOPLE_OVER", "2000"))
+    # How many items a job does between two commits (and two progress updates).
+    JOB_BATCH = int(os.environ.get("JOB_BATCH", "25"))
+    # How long a file a job made (a large CSV) can be downloaded.
+    JOB_FILE_HOURS = int(os.environ.get("JOB_FILE_HOURS", "24"))
 
 
 class Development(Base):

@@ -17,8 +17,9 @@ from flask_login import current_user
 
 from coursework.accounts.forms import EmptyForm
 from coursework.errors import Conflict, PermissionDenied, RuleViolation
+from coursework.job_views import follow
 from coursework.policy import access
-from lessons import services
+from lessons import long_work, services
 from lessons.builder import DocumentError, read_document
 from lessons.forms import ImportCourseForm, StaffForm
 from lessons.models import StaffRole
@@ -34,10 +35,24 @@ def courses():
     status = 200
     if form.validate_on_submit():
         upload = form.document.data
+        data = upload.read()
+        limit = current_app.config["COURSE_DOCUMENT_MAX_BYTES"]
+        if current_app.config["JOB_DOCUMENT_BYTES_OVER"] < len(data) <= limit:
+            # A large document is stored and imported in the background, with a page to
+            # follow; who may use the address is checked there.
+            job = long_work.start_course_import(
+                current_user,
+                data,
+                upload.filename or "document.txt",
+                slug=form.slug.data or None,
+                replace=form.replace.data,
+                back_url=url_for("lessons.courses"),
+            )
+            return follow(job)
         try:
             source = read_document(
                 upload.filename or "document.txt",
-                upload.read(),
+                data,
                 slug=form.slug.data or None,
                 max_bytes=current_app.config["COURSE_DOCUMENT_MAX_BYTES"],
             )

@@ -21,9 +21,10 @@ from wtforms.fields.choices import SelectChoice
 
 from coursework.accounts.forms import EmptyForm
 from coursework.errors import Conflict, NotFound, RuleViolation
+from coursework.job_views import follow
 from coursework.policy import access
 from lessons import services as lessons
-from quizzes import services, stats
+from quizzes import long_work, services, stats
 from quizzes.advice import advice_count, quiz_advice
 from quizzes.forms import (
     GiftUploadForm,
@@ -37,6 +38,7 @@ from quizzes.forms import (
 )
 from quizzes.gift import GiftError, dump_gift, read_gift_file
 from quizzes.kinds import ShownQuestion, kind_of
+from quizzes.long_work import gift_problems, not_imported, question_problems_of
 from quizzes.models import Attempt, Quiz
 from quizzes.spec import Kind, question_from_dict, question_to_dict
 
@@ -358,12 +360,23 @@ def import_gift(quiz_id: int):
     problems: list[tuple[str, str]] = []
     if form.validate_on_submit():
         limit = current_app.config["GIFT_MAX_BYTES"]
+        # Reading one byte past the limit is enough to refuse a file before parsing it.
+        data = form.file.data.read(limit + 1)
+        if current_app.config["JOB_GIFT_BYTES_OVER"] < len(data) <= limit:
+            # A large file is stored and imported in the background, with a page to follow.
+            job = long_work.start_gift_import(
+                current,
+                current_user,
+                data,
+                form.file.data.filename or "the file",
+                url_for("authoring.quiz", quiz_id=current.id) + "#questions",
+            )
+            return follow(job)
         try:
-            # Reading one byte past the limit is enough to refuse a file before parsing it.
-            questions = list(read_gift_file(form.file.data.read(limit + 1), limit).questions)
+            questions = list(read_gift_file(data, limit).questions)
         except GiftError as error:
-            problems = [(f"Line {p.line}" if p.line else "File", p.message) for p in error.problems]
-            form.file.errors.append(_not_imported(len(problems)))
+            problems = gift_problems(error)
+            form.file.errors.append(not_imported(len(problems)))
         else:
             if not questions:
                 form.file.errors.append("The file has no questions. Nothing was changed.")
@@ -377,8 +390,8 @@ def import_gift(quiz_id: int):
                         by=current_user,
                     )
                 except RuleViolation as error:
-                    problems = _question_problems(error, questions)
-                    form.file.errors.append(_not_imported(len(problems)))
+                    problems = question_problems_of(error, questions)
+                    form.file.errors.append(not_imported(len(problems)))
                 else:
                     count = len(result.quiz.questions)
                     advice = advice_count(quiz_advice(result.quiz))
@@ -398,26 +411,6 @@ def import_gift(quiz_id: int):
                     )
                     return redirect(url_for("authoring.quiz", quiz_id=current.id) + "#questions")
     return _quiz_page(current, gift_form=form, problems=problems, status=400)
-
-
-def _not_imported(count: int) -> str:
-    return (
-        f"The file was not imported: fix the {count} problem{'' if count == 1 else 's'} "
-        "listed below and upload it again. Nothing was changed."
-    )
-
-
-def _question_problems(error: RuleViolation, questions) -> list[tuple[str, str]]:
-    """`import_quiz`'s problems ("question 3": ["choices: ..."]) with each question's start."""
-    problems = []
-    for key, messages in error.errors.items():
-        label = key.capitalize()
-        number = key.removeprefix("question ").strip()
-        if number.isdigit() and 0 < int(number) <= len(questions):
-            text = " ".join(questions[int(number) - 1].text.split())
-            label += f" (“{text[:50]}{'…' if len(text) > 50 else ''}”)"
-        problems.extend((label, message) for message in messages)
-    return problems or [("File", error.message)]
 
 
 def _file_name(title: str, suffix: str) -> str:

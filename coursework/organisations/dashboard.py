@@ -16,6 +16,7 @@ from datetime import date, datetime
 from flask import (
     Blueprint,
     Response,
+    current_app,
     redirect,
     render_template,
     request,
@@ -26,12 +27,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from coursework.accounts import services as accounts
+from coursework.accounts.forms import EmptyForm
 from coursework.certificates import services as certificates
 from coursework.certificates.models import Certificate
 from coursework.db import utcnow
-from coursework.errors import NotFound
+from coursework.errors import NotFound, RuleViolation
 from coursework.extensions import db
-from coursework.organisations import charts, export, report, services
+from coursework.job_views import follow
+from coursework.organisations import charts, export, long_work, report, services
 from coursework.organisations.models import Assignment, Membership, Organisation
 from coursework.organisations.report import SORTABLE, Filters, Row, Status
 from coursework.policy import access
@@ -286,6 +289,7 @@ def overview(slug: str):
             "dashboard.overview", slug=organisation.slug, **query_args(filters, shown, page=n)
         ),
         csv_url=url_for("dashboard.csv", slug=organisation.slug, **query_args(filters, page=1)),
+        csv_by_job=csv_by_job(organisation),
         filtered=bool(filters.course_id or filters.status or filters.search),
         certificate_mark=certificate_mark,
         now=utcnow(),
@@ -320,12 +324,27 @@ def person(slug: str, user_id: int):
     )
 
 
+def csv_by_job(organisation: Organisation) -> bool:
+    """Whether the organisation is so large that its CSV is built by a job, into a file."""
+    return member_count(organisation) > current_app.config["JOB_CSV_PEOPLE_OVER"]
+
+
 @bp.get("/report.csv", endpoint="csv")
 @access("manager")
 def report_csv(slug: str):
     organisation = services.get_managed(current_user, slug)
     filters = filters_from(request.args)
     day = today()
+    if csv_by_job(organisation):
+        # A GET starts nothing: the page offers to build the file, by a POST.
+        return render_template(
+            "organisations/dashboard/csv_job.html",
+            organisation=organisation,
+            people=member_count(organisation),
+            filtered=bool(filters.course_id or filters.status or filters.search),
+            action=url_for("dashboard.csv_job", slug=organisation.slug, **query_args(filters)),
+            form=EmptyForm(),
+        )
     rows = report.stream_rows(organisation, filters, day)
 
     def certificate_url(code: str) -> str:
@@ -340,3 +359,20 @@ def report_csv(slug: str):
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.post("/report.csv", endpoint="csv_job")
+@access("manager")
+def report_csv_job(slug: str):
+    organisation = services.get_managed(current_user, slug)
+    if not EmptyForm().validate_on_submit():
+        raise RuleViolation("This form had expired. Please submit it again.")
+    filters = filters_from(request.args)
+    job = long_work.start_report_csv(
+        organisation,
+        current_user,
+        filters,
+        today(),
+        url_for("dashboard.overview", slug=organisation.slug, **query_args(filters, page=1)),
+    )
+    return follow(job)

@@ -257,6 +257,20 @@ def invite(
     now: datetime | None = None,
 ) -> Invited:
     """Invite one person; a newer invitation to the same address replaces a pending one."""
+    invited = _invite(organisation, by, email, name, role, now)
+    db.session.commit()
+    return invited
+
+
+def _invite(
+    organisation: Organisation,
+    by: User,
+    email: str,
+    name: str = "",
+    role: Role = Role.MEMBER,
+    now: datetime | None = None,
+) -> Invited:
+    """`invite` without the commit: the caller commits (a batch of a bulk invitation)."""
     now = now or utcnow()
     address = checked_email(email)
     name = checked_name(name, "name", required=False)
@@ -296,7 +310,6 @@ def invite(
     db.session.flush()
     link = public_url(f"/invitations/{token}")
     _send_invitation(organisation, by, invitation, link)
-    db.session.commit()
     return Invited(invitation, link)
 
 
@@ -351,9 +364,8 @@ def parse_invitation_list(text: str) -> list[tuple[int, str, str]]:
     return rows
 
 
-def bulk_invite(organisation: Organisation, by: User, text: str) -> list[RowResult]:
-    """Invite everyone on the list; bad rows are reported by number and the good ones
-    still go through."""
+def check_invitation_list(text: str) -> list[tuple[int, str, str]]:
+    """The rows of a list to invite, refused whole when it has none or too many."""
     rows = parse_invitation_list(text)
     if not rows:
         raise RuleViolation(
@@ -362,8 +374,24 @@ def bulk_invite(organisation: Organisation, by: User, text: str) -> list[RowResu
     if len(rows) > MAX_BULK_ROWS:
         message = f"Invite at most {MAX_BULK_ROWS} people at a time ({len(rows)} given)."
         raise RuleViolation(message, {"people": [message]})
+    return rows
+
+
+def bulk_invite(organisation: Organisation, by: User, text: str) -> list[RowResult]:
+    """Invite everyone on the list; bad rows are reported by number and the good ones
+    still go through."""
+    results = invite_rows(organisation, by, check_invitation_list(text), seen=set())
+    db.session.commit()
+    return results
+
+
+def invite_rows(
+    organisation: Organisation, by: User, rows: list[tuple[int, str, str]], *, seen: set[str]
+) -> list[RowResult]:
+    """Invite each row (without committing: the caller commits, a batch at a time); a bad
+    row is rolled back alone and reported. `seen` holds the addresses of earlier rows, so a
+    repeat is reported rather than invited twice."""
     results = []
-    seen: set[str] = set()
     for number, email, name in rows:
         key = email.strip().lower()
         if key in seen:
@@ -373,13 +401,28 @@ def bulk_invite(organisation: Organisation, by: User, text: str) -> list[RowResu
             continue
         seen.add(key)
         try:
-            invite(organisation, by, email, name)
+            with db.session.begin_nested():
+                _invite(organisation, by, email, name)
         except (RuleViolation, Conflict) as error:
-            db.session.rollback()
             results.append(RowResult(number, email, False, error.message))
         else:
             results.append(RowResult(number, email, True, "Invited."))
     return results
+
+
+def manages(user: User, organisation_id: int) -> bool:
+    """Whether this person manages this organisation now."""
+    return (
+        db.session.scalar(
+            select(Membership.id).where(
+                Membership.organisation_id == organisation_id,
+                Membership.user_id == user.id,
+                Membership.role == Role.MANAGER.value,
+                Membership.removed_at.is_(None),
+            )
+        )
+        is not None
+    )
 
 
 def invitations(organisation: Organisation) -> list[Invitation]:

@@ -28,7 +28,8 @@ from coursework.accounts import services as accounts
 from coursework.accounts.forms import EmptyForm
 from coursework.db import utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
-from coursework.organisations import services
+from coursework.job_views import follow
+from coursework.organisations import long_work, services
 from coursework.organisations.forms import (
     AssignForm,
     BulkInviteForm,
@@ -213,11 +214,22 @@ def bulk_invite(slug: str):
     if form.validate_on_submit():
         text = form.list_text()
         try:
-            results = services.bulk_invite(organisation, current_user, text)
+            rows = services.check_invitation_list(text)
         except RuleViolation as error:
             target = "file" if form.file.data and form.file.data.filename else "people"
             add_errors(form, {target: error.errors.get("people", [error.message])})
         else:
+            if len(rows) > current_app.config["JOB_INVITATIONS_OVER"]:
+                # A long list is invited in the background, with a page to follow it.
+                job = long_work.start_bulk_invite(
+                    organisation,
+                    current_user,
+                    text,
+                    len(rows),
+                    url_for(".people", slug=organisation.slug),
+                )
+                return follow(job)
+            results = services.bulk_invite(organisation, current_user, text)
             # The rows that did not go through stay in the box, to correct and send again.
             retry = _failed_lines(text, results)
             fresh = BulkInviteForm(prefix="bulk", formdata=None, people=retry)

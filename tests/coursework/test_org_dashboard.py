@@ -431,8 +431,14 @@ def test_every_dashboard_route_declares_the_manager_policy(app):
     endpoints = [
         r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("dashboard.")
     ]
-    assert sorted(endpoints) == ["dashboard.csv", "dashboard.overview", "dashboard.person"]
+    assert sorted(endpoints) == [
+        "dashboard.csv",
+        "dashboard.csv_job",
+        "dashboard.overview",
+        "dashboard.person",
+    ]
     assert all(policy_of(app, e, "GET") == "manager" for e in endpoints)
+    assert policy_of(app, "dashboard.csv_job", "POST") == "manager"
 
 
 # ---- pure pieces ---------------------------------------------------------------------------
