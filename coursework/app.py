@@ -177,6 +177,7 @@ def import_models() -> None:
     import coursework.organisations.models
     import coursework.organisations.reminders
     import coursework.progress.models
+    import coursework.sso.models
     import coursework.tasks  # noqa: F401
     import lessons.models  # noqa: F401
     import quizzes.models  # noqa: F401
