@@ -74,6 +74,7 @@ MANAGER_SECTIONS = (
         ),
     ),
     ("tokens.index", "API tokens", ("tokens",)),
+    ("sso.checklist", "Single sign-on", ("sso",)),
 )
 
 
