@@ -229,7 +229,9 @@ def join_through_sign_on(organisation_id: int, user: User) -> Membership | None:
     )
     if exists is not None:
         return None
-    membership = Membership(organisation_id=organisation_id, user_id=user.id, role=Role.MEMBER.value)
+    membership = Membership(
+        organisation_id=organisation_id, user_id=user.id, role=Role.MEMBER.value
+    )
     db.session.add(membership)
     return membership
 

@@ -15,7 +15,7 @@ class OrganisationSignInForm(FlaskForm):
     email = EmailField(
         "Your work email address",
         filters=[strip],
-        description="We use its domain to find your organisation’s sign-in page.",
+        description="We use its domain to find your organisation's sign-in page.",
         validators=[
             InputRequired("Enter your work email address."),
             Email("Enter an email address in the right format, like name@example.com."),
@@ -31,7 +31,7 @@ class SettingsForm(FlaskForm):
         description="From your provider, such as https://login.example.com/realms/staff. "
         "We read its /.well-known/openid-configuration.",
         validators=[
-            InputRequired("Enter your provider’s issuer URL."),
+            InputRequired("Enter your provider's issuer URL."),
             form_length(IdentityProvider.issuer),
         ],
     )
@@ -51,7 +51,7 @@ class SettingsForm(FlaskForm):
     )
     domains = TextAreaField(
         "Email domains",
-        description="The domains of your people’s addresses, one a line, such as example.com. "
+        description="The domains of your people's addresses, one a line, such as example.com. "
         "A site admin confirms each domain before it is used.",
         validators=[Length(max=6000, message="List fewer domains.")],
     )

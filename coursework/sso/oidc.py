@@ -201,9 +201,7 @@ class Client:
     redirect_uri: str
 
     def session(self, metadata: dict[str, Any]) -> OAuth2Session:
-        methods = metadata.get("token_endpoint_auth_methods_supported") or [
-            "client_secret_basic"
-        ]
+        methods = metadata.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
         method = "client_secret_basic" if "client_secret_basic" in methods else "client_secret_post"
         return OAuth2Session(
             self.client_id,

@@ -45,18 +45,18 @@ MAX_SECRET_LENGTH = 1000
 MAX_DOMAINS = 20
 
 UNVERIFIED = (
-    "Your organisation’s sign-in did not confirm that your email address is verified, so we "
-    "cannot use it to find or create your account. Ask your organisation’s administrator."
+    "Your organisation's sign-in did not confirm that your email address is verified, so we "
+    "cannot use it to find or create your account. Ask your organisation's administrator."
 )
 NO_EMAIL = (
-    "Your organisation’s sign-in did not tell us your email address. Ask your organisation’s "
+    "Your organisation's sign-in did not tell us your email address. Ask your organisation's "
     "administrator to release the email claim to Coursework."
 )
 OTHER_DOMAIN = (
-    "Your organisation’s sign-in vouched for an address outside the domains it has "
-    "registered with Coursework, so we cannot use it. Ask your organisation’s manager."
+    "Your organisation's sign-in vouched for an address outside the domains it has "
+    "registered with Coursework, so we cannot use it. Ask your organisation's manager."
 )
-DISABLED = "This account is disabled. Ask the site’s administrators if you think it should not be."
+DISABLED = "This account is disabled. Ask the site's administrators if you think it should not be."
 
 
 class SignInRefused(Exception):
@@ -152,9 +152,7 @@ def save_settings(organisation: Organisation, by: User, settings: Settings) -> I
     _refuse_domains_of_others(domains, provider)
 
     changed = provider is None or (
-        provider.issuer != issuer
-        or provider.client_id != client_id
-        or bool(settings.client_secret)
+        provider.issuer != issuer or provider.client_id != client_id or bool(settings.client_secret)
     )
     if settings.require_sso and (changed or provider is None or provider.tested_at is None):
         message = "Run a test sign-in that succeeds before you require single sign-on."
@@ -195,7 +193,7 @@ def _refuse_domains_of_others(domains: list[str], provider: IdentityProvider | N
     if taken:
         message = (
             f"Another organisation has already claimed {', '.join(sorted(taken))}. "
-            "Ask the site’s administrators if it is yours."
+            "Ask the site's administrators if it is yours."
         )
         raise Conflict(message, {"domains": [message]})
 
@@ -223,7 +221,9 @@ def confirm_domain(organisation: Organisation, domain_id: int, by: User) -> Emai
     if item.confirmed_at is None:
         item.confirmed_at = utcnow()
         db.session.commit()
-        log.info("domain %s of organisation %s confirmed by user %s", item.id, organisation.id, by.id)
+        log.info(
+            "domain %s of organisation %s confirmed by user %s", item.id, organisation.id, by.id
+        )
     return item
 
 
@@ -265,7 +265,10 @@ def record_test(provider: IdentityProvider, claims: dict[str, Any]) -> None:
     provider.discovery_checked_at = provider.discovery_checked_at or utcnow()
     provider.discovery_error = None
     db.session.commit()
-    log.info("test sign-in through the provider of organisation %s passed", provider.organisation_id)
+    log.info(
+        "test sign-in through the provider of organisation %s passed",
+        provider.organisation_id,
+    )
 
 
 def get_provider(provider_id: int) -> IdentityProvider | None:

@@ -42,12 +42,12 @@ PENDING_KEY = "sso-pending"
 PENDING_SECONDS = 600  # time to sign in at the provider and come back
 NO_PROVIDER = (
     "We could not find an organisation sign-in for this address. Log in with your password, "
-    "or ask your organisation’s manager whether it uses single sign-on."
+    "or ask your organisation's manager whether it uses single sign-on."
 )
-UNREACHABLE = "Your organisation’s sign-in cannot be reached just now. Try again in a few minutes."
+UNREACHABLE = "Your organisation's sign-in cannot be reached just now. Try again in a few minutes."
 FAILED = (
-    "Your organisation’s sign-in answered in a way we could not check, so you are not signed "
-    "in. Try again; if it keeps happening, tell your organisation’s manager."
+    "Your organisation's sign-in answered in a way we could not check, so you are not signed "
+    "in. Try again; if it keeps happening, tell your organisation's manager."
 )
 EXPIRED = "This sign-in has expired or has already been used. Start again."
 
@@ -85,8 +85,11 @@ def _send_to_provider(provider: IdentityProvider, purpose: str, hint: str, next_
     try:
         url, pending = oidc.authorization_request(services.client_for(provider), hint)
     except oidc.SignInFailed as error:
-        log.warning("single sign-on could not start for organisation %s: %s",
-                    provider.organisation_id, error.reason)
+        log.warning(
+            "single sign-on could not start for organisation %s: %s",
+            provider.organisation_id,
+            error.reason,
+        )
         return _failed(UNREACHABLE, 503)
     session[PENDING_KEY] = {
         "provider": provider.id,
@@ -131,24 +134,28 @@ def callback():
     try:
         claims = oidc.finish(services.client_for(provider), waiting, returned)
     except oidc.ProviderUnreachable as error:
-        log.warning("single sign-on failed for organisation %s: %s",
-                    provider.organisation_id, error.reason)
+        log.warning(
+            "single sign-on failed for organisation %s: %s", provider.organisation_id, error.reason
+        )
         return _test_result(provider, pending, error.reason) or _failed(UNREACHABLE, 503)
     except oidc.SignInFailed as error:
-        log.warning("single sign-on refused for organisation %s: %s",
-                    provider.organisation_id, error.reason)
+        log.warning(
+            "single sign-on refused for organisation %s: %s", provider.organisation_id, error.reason
+        )
         return _test_result(provider, pending, error.reason) or _failed(FAILED, 400)
     if pending["purpose"] == "test":
         return _test_result(provider, pending, None, claims)
     try:
         user = services.sign_in(provider, claims)
     except services.SignInRefused as error:
-        log.warning("single sign-on refused for organisation %s: %s",
-                    provider.organisation_id, error.reason)
+        log.warning(
+            "single sign-on refused for organisation %s: %s", provider.organisation_id, error.reason
+        )
         return _failed(error.message, 403)
     except oidc.SignInFailed as error:
-        log.warning("single sign-on refused for organisation %s: %s",
-                    provider.organisation_id, error.reason)
+        log.warning(
+            "single sign-on refused for organisation %s: %s", provider.organisation_id, error.reason
+        )
         return _failed(FAILED, 400)
     start_session(user)
     log.info("sign-in succeeded through single sign-on: user %s", user.id)
@@ -279,10 +286,12 @@ def check_discovery(slug: str):
     organisation = _organisation(slug)
     provider = services.check_discovery(_provider_or_back(organisation))
     if provider.discovery_ok:
-        flash("Your provider’s discovery document and keys can be read.", "success")
+        flash("Your provider's discovery document and keys can be read.", "success")
     else:
-        flash(f"Your provider’s discovery document could not be used: {provider.discovery_error}.",
-              "error")
+        flash(
+            f"Your provider's discovery document could not be used: {provider.discovery_error}.",
+            "error",
+        )
     return redirect(url_for("sso.checklist", slug=organisation.slug))
 
 
@@ -300,7 +309,7 @@ def confirm_domain(slug: str, domain_id: int):
     organisation = _organisation(slug)
     _provider_or_back(organisation)
     item = services.confirm_domain(organisation, domain_id, current_user._get_current_object())
-    flash(f"{item.domain} is confirmed as {organisation.name}’s.", "success")
+    flash(f"{item.domain} is confirmed as {organisation.name}'s.", "success")
     return redirect(url_for("sso.checklist", slug=organisation.slug))
 
 
