@@ -237,15 +237,21 @@ def authenticate(email: str, password: str) -> User | None:
 
 def check_credentials(email: str, password: str) -> SignIn:
     """Check credentials. Every failure looks alike to the caller's caller and takes the
-    time of a real check; `outcome` is for the log only."""
+    time of a real check; `outcome` is for the log only.
+
+    Where the address's organisation requires single sign-on, every answer but a site
+    admin's success carries `sso_required` (admins are never locked out of their site)."""
+    required = sso_required_for(email)
     user = find_by_email(email)
     if user is None:
         verify_dummy(password)
-        return SignIn(None, "unknown")
+        return SignIn(None, "unknown", sso_required=required)
     if not verify_password(user.password_hash, password):
-        return SignIn(None, "wrong-password", user.id)
+        return SignIn(None, "wrong-password", user.id, required)
     if user.is_disabled:
-        return SignIn(None, "disabled", user.id)
+        return SignIn(None, "disabled", user.id, required)
+    if required and not user.is_admin:
+        return SignIn(None, "sso-required", user.id, required)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
