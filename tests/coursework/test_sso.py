@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from coursework.accounts import services as accounts
 from coursework.accounts.models import User
 from coursework.extensions import db
+from coursework.logs import redact
 from coursework.organisations import services as organisations
 from coursework.organisations.models import Membership
 from coursework.sso import oidc, services
@@ -620,3 +621,13 @@ def test_removing_sso_lets_passwords_work_again(acme, idp, make_user):
     assert accounts.authenticate("uma@acme.org", PASSWORD) is None
     services.remove_provider(acme, acme.boss)
     assert accounts.authenticate("uma@acme.org", PASSWORD) is not None
+
+
+def test_the_authorization_code_is_redacted_from_logs():
+    line = '"GET /login/organisation/callback?state=abc&code=s3cr3t-code&x=1 HTTP/1.1" 302'
+    assert redact(line) == (
+        '"GET /login/organisation/callback?state=abc&code=[redacted]&x=1 HTTP/1.1" 302'
+    )
+    assert redact("/login/organisation/callback?code=abc") == (
+        "/login/organisation/callback?code=[redacted]"
+    )
