@@ -271,6 +271,19 @@ def record_test(provider: IdentityProvider, claims: dict[str, Any]) -> None:
     )
 
 
+def every_provider() -> list[tuple[Organisation, IdentityProvider]]:
+    """Every organisation's provider (with its domains), those with a domain waiting for a
+    site admin's confirmation first, then by organisation name."""
+    rows = db.session.execute(
+        select(Organisation, IdentityProvider)
+        .join(IdentityProvider, IdentityProvider.organisation_id == Organisation.id)
+        .order_by(Organisation.name, Organisation.id)
+    ).tuples()
+    return sorted(
+        rows, key=lambda row: all(item.confirmed_at is not None for item in row[1].domains)
+    )
+
+
 def get_provider(provider_id: int) -> IdentityProvider | None:
     return db.session.get(IdentityProvider, provider_id)
 

@@ -313,6 +313,12 @@ def confirm_domain(slug: str, domain_id: int):
     return redirect(url_for("sso.checklist", slug=organisation.slug))
 
 
+@bp.get("/admin/sso")
+@access("admin")
+def every_organisation():
+    return render_template("sso/admin.html", rows=services.every_provider())
+
+
 @bp.post("/organisations/<slug>/sso/remove")
 @access("manager")
 def remove(slug: str):

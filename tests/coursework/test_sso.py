@@ -631,3 +631,18 @@ def test_the_authorization_code_is_redacted_from_logs():
     assert redact("/login/organisation/callback?code=abc") == (
         "/login/organisation/callback?code=[redacted]"
     )
+
+
+def test_site_admins_see_every_organisations_sign_on_and_what_waits_for_them(
+    app, client, acme, idp, admin, login
+):
+    services.save_settings(acme, acme.boss, settings(idp, "acme.org labs.acme.org", secret=""))
+    login(client, admin)
+    page = client.get("/admin/sso")
+    assert page.status_code == 200
+    assert f'href="/organisations/{acme.slug}/sso"' in page.text
+    assert "labs.acme.org" in page.text and "Waiting" in page.text
+    assert idp.client.client_secret not in page.text
+    manager = new_client(app)
+    login(manager, acme.boss)
+    assert manager.get("/admin/sso").status_code == 403
