@@ -125,7 +125,8 @@ def callback():
     pending = _take_pending()
     returned = {key: request.args.get(key, "")[:2048] for key in ("state", "code", "error")}
     if pending is None or returned["state"] != pending["state"]:
-        log.warning("single sign-on return refused: no matching sign-in in this session")
+        # Routine (a tab left open, the back button): not worth a warning.
+        log.info("single sign-on return refused: no matching sign-in in this session")
         return _failed(EXPIRED, 400)
     provider = services.get_provider(int(pending["provider"]))
     if provider is None:
