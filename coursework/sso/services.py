@@ -212,19 +212,24 @@ def _set_domains(provider: IdentityProvider, domains: list[str], *, confirmed: b
             )
 
 
-def confirm_domain(organisation: Organisation, domain_id: int, by: User) -> EmailDomain:
-    """A site admin confirms that the organisation owns a domain it claims."""
-    provider = provider_of(organisation)
-    item = db.session.get(EmailDomain, domain_id)
-    if provider is None or item is None or item.provider_id != provider.id:
-        raise NotFound("This organisation has not claimed that domain.")
+def confirm_domain(domain_id: int, by: User) -> tuple[EmailDomain, Organisation]:
+    """A site admin confirms that an organisation owns a domain it claims."""
+    row = db.session.execute(
+        select(EmailDomain, Organisation)
+        .join(IdentityProvider, IdentityProvider.id == EmailDomain.provider_id)
+        .join(Organisation, Organisation.id == IdentityProvider.organisation_id)
+        .where(EmailDomain.id == domain_id)
+    ).first()
+    if row is None:
+        raise NotFound("No organisation has claimed that domain.")
+    item, organisation = row
     if item.confirmed_at is None:
         item.confirmed_at = utcnow()
         db.session.commit()
         log.info(
             "domain %s of organisation %s confirmed by user %s", item.id, organisation.id, by.id
         )
-    return item
+    return item, organisation
 
 
 def remove_provider(organisation: Organisation, by: User) -> None:

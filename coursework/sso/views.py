@@ -304,12 +304,13 @@ def test_sign_in(slug: str):
     return _send_to_provider(provider, "test", "", "")
 
 
-@bp.post("/organisations/<slug>/sso/domains/<int:domain_id>/confirm")
+@bp.post("/admin/sso/domains/<int:domain_id>/confirm")
 @access("admin")
-def confirm_domain(slug: str, domain_id: int):
-    organisation = _organisation(slug)
-    _provider_or_back(organisation)
-    item = services.confirm_domain(organisation, domain_id, current_user._get_current_object())
+def confirm_domain(domain_id: int):
+    """An admin's action, at an admin's address: no organisation's manager pages hold it."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    item, organisation = services.confirm_domain(domain_id, current_user._get_current_object())
     flash(f"{item.domain} is confirmed as {organisation.name}'s.", "success")
     return redirect(url_for("sso.checklist", slug=organisation.slug))
 

@@ -518,8 +518,7 @@ def test_a_manager_of_another_organisation_cannot_see_or_change_these_settings(
             )
             assert response.status_code == 404, path
         domain = services.provider_of(acme).domains[0]
-        confirm = f"/organisations/{acme.slug}/sso/domains/{domain.id}/confirm"
-        assert intruder.post(confirm).status_code == 403
+        assert intruder.post(f"/admin/sso/domains/{domain.id}/confirm").status_code == 403
     db.session.expire_all()
     provider = services.provider_of(acme)
     assert provider is not None and provider.client_id == idp.client.client_id
@@ -541,8 +540,9 @@ def test_a_managers_domains_wait_for_a_site_admin(app, client, acme, idp, admin,
     admin_client = new_client(app)
     login(admin_client, admin)
     assert admin_client.get(f"/organisations/{acme.slug}/sso").status_code == 200
-    confirm = f"/organisations/{acme.slug}/sso/domains/{labs.id}/confirm"
-    assert admin_client.post(confirm).status_code == 302
+    confirm = admin_client.post(f"/admin/sso/domains/{labs.id}/confirm")
+    assert confirm.headers["Location"] == f"/organisations/{acme.slug}/sso"
+    assert admin_client.post("/admin/sso/domains/999999/confirm").status_code == 404
     assert services.provider_for_email("x@labs.acme.org") is not None
 
 
