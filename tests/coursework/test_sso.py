@@ -646,3 +646,12 @@ def test_site_admins_see_every_organisations_sign_on_and_what_waits_for_them(
     manager = new_client(app)
     login(manager, acme.boss)
     assert manager.get("/admin/sso").status_code == 403
+
+
+def test_a_discovery_document_naming_another_issuer_is_refused(acme, idp):
+    provider = services.provider_of(acme)
+    assert services.check_discovery(provider).discovery_ok
+    provider.issuer = idp.issuer + "/"  # the document names the issuer without the slash
+    db.session.commit()
+    checked = services.check_discovery(provider)
+    assert not checked.discovery_ok and "names the issuer" in checked.discovery_error
