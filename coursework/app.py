@@ -72,6 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_signals()
     register_token_auth(app)
+    register_sso_gate(app)
     app.before_request(refuse_nul_characters)
     app.before_request(refuse_deeply_nested_json)
     app.before_request(enforce_access)
@@ -185,6 +186,7 @@ def import_models() -> None:
     import coursework.organisations.reminders
     import coursework.progress.models
     import coursework.search.models
+    import coursework.sso.models
     import coursework.tasks  # noqa: F401
     import lessons.models  # noqa: F401
     import quizzes.models
@@ -240,6 +242,7 @@ def register_blueprints(app: Flask) -> None:
     from coursework.progress.views import bp as progress_bp
     from coursework.search.api import blp as search_api
     from coursework.search.views import bp as search_bp
+    from coursework.sso.views import bp as sso_bp
     from coursework.task_views import bp as tasks_bp
     from lessons.api import blp as lessons_api
     from lessons.views import bp as lessons_bp
@@ -270,6 +273,7 @@ def register_blueprints(app: Flask) -> None:
         lti_bp,
         lti_admin_bp,
         jobs_bp,
+        sso_bp,
     ):
         app.register_blueprint(blueprint)
     for blueprint in (
@@ -357,6 +361,15 @@ def register_token_auth(app: Flask) -> None:
     from coursework.organisations import tokens
 
     app.extensions[TOKEN_AUTHENTICATOR] = tokens.authenticate
+
+
+def register_sso_gate(app: Flask) -> None:
+    """Password sign-in asks the single sign-on package who must use their organisation's
+    sign-in instead (the accounts package, lower down, does not import it)."""
+    from coursework.accounts.services import SSO_GATE
+    from coursework.sso.services import sso_required_organisation
+
+    app.extensions[SSO_GATE] = sso_required_organisation
 
 
 def register_commands(app: Flask) -> None:

@@ -22,11 +22,14 @@ _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # What a log line must never show, each kept up to its first group. Invitation links carry
 # their secret in the path (emails already sent keep working) and a sign-in redirect copies
 # it into `next=`; API tokens (`cw_` and 7 characters are their public prefix) and bearer
-# credentials could reach a line through a message that quotes a header.
+# credentials could reach a line through a message that quotes a header; a provider's
+# authorization code rides in the single sign-on return's query.
 _SECRETS = (
     re.compile(r"(invitations(?:/|%2F))[A-Za-z0-9_-]{16,}", re.IGNORECASE),
     re.compile(r"(cw_[A-Za-z0-9_-]{7})[A-Za-z0-9_-]{16,}"),
     re.compile(r"(Bearer\s+)(?!\[redacted\])\S+", re.IGNORECASE),
+    # The authorization code an identity provider sends back to the single sign-on return.
+    re.compile(r"(organisation/callback\?(?:[^\s\"&]*&)*code=)[^&\s\"]+"),
 )
 REDACTED = "[redacted]"
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -42,6 +43,10 @@ EMAIL_FORMAT = "Enter an email address in the right format, like name@example.co
 # Control and format characters (bidi overrides, zero-width joiners…) and line or paragraph
 # separators: a name printed on a public certificate must read as it looks.
 UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+# Who must sign in through their organisation's identity provider rather than a password:
+# a callable from a normalised address to that organisation's name (or None), registered
+# by the single sign-on package in create_app (this layer does not import it).
+SSO_GATE = "coursework.sso_gate"
 
 
 # ---- addresses and names -----------------------------------------------------------------
@@ -166,6 +171,31 @@ def create_linked_account(email: str, display_name: str, *, placeholder: str) ->
     return user
 
 
+def create_external_user(email: str, display_name: str) -> User:
+    """An account for someone an identity provider vouches for: the address is verified
+    by the provider, and the password is a random one nobody knows (a reset link can set
+    one, where the organisation allows passwords). The caller commits."""
+    user = User(
+        email=checked_email(email),
+        display_name=checked_name(display_name),
+        password_hash=hash_password(secrets.token_urlsafe(32)),
+        email_verified_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def take_over_unverified(user: User) -> None:
+    """An identity provider proved this address, which the account never did: whoever
+    signed up with it may not be its owner, so their password and sessions stop working.
+    The caller commits."""
+    user.email_verified_at = utcnow()
+    user.password_hash = hash_password(secrets.token_urlsafe(32))
+    user.session_version = User.session_version + 1
+    log.info("unverified account of user %s taken over by its verified owner", user.id)
+
+
 def register(email: str, display_name: str, password: str, next_path: str = "") -> None:
     """Sign-up. A new address gets an account and a link to verify it; an address that
     already has an account gets a note telling its owner. The caller cannot tell which
@@ -201,11 +231,27 @@ def register(email: str, display_name: str, password: str, next_path: str = "") 
     log.info("sign-up attempted for the existing account of user %s", existing.id)
 
 
+def sso_message(organisation: str) -> str:
+    return (
+        f"{organisation} asks its people to sign in through its own sign-in, not with a "
+        "password. Use “Sign in with your organisation”."
+    )
+
+
+def sso_required_for(email: str) -> str | None:
+    """The organisation whose sign-in people with this address must use, or None. It
+    depends on the address's domain alone, so it says nothing about who has an account."""
+    gate = current_app.extensions.get(SSO_GATE)
+    return gate(normalise_email(email)) if gate is not None else None
+
+
 @dataclass(frozen=True)
 class SignIn:
     user: User | None  # only when the sign-in succeeded
-    outcome: str  # "success", "unknown", "wrong-password", "disabled"
+    outcome: str  # "success", "unknown", "wrong-password", "disabled", "sso-required"
     account_id: int | None = None  # whose account was tried, for the log
+    # The organisation whose sign-in this address must use instead of a password.
+    sso_required: str | None = None
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -215,15 +261,21 @@ def authenticate(email: str, password: str) -> User | None:
 
 def check_credentials(email: str, password: str) -> SignIn:
     """Check credentials. Every failure looks alike to the caller's caller and takes the
-    time of a real check; `outcome` is for the log only."""
+    time of a real check; `outcome` is for the log only.
+
+    Where the address's organisation requires single sign-on, every answer but a site
+    admin's success carries `sso_required` (admins are never locked out of their site)."""
+    required = sso_required_for(email)
     user = find_by_email(email)
     if user is None:
         verify_dummy(password)
-        return SignIn(None, "unknown")
+        return SignIn(None, "unknown", sso_required=required)
     if not verify_password(user.password_hash, password):
-        return SignIn(None, "wrong-password", user.id)
+        return SignIn(None, "wrong-password", user.id, required)
     if user.is_disabled:
-        return SignIn(None, "disabled", user.id)
+        return SignIn(None, "disabled", user.id, required)
+    if required and not user.is_admin:
+        return SignIn(None, "sso-required", user.id, required)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -462,6 +514,9 @@ def request_password_reset(email: str, now: datetime | None = None) -> None:
     if user is None or user.is_disabled:
         log.info("password reset asked for an address without a working account")
         return
+    if sso_required_for(user.email) and not user.is_admin:
+        log.info("password reset refused for user %s: single sign-on required", user.id)
+        return
     now = now or utcnow()
     secret = _issue(user, TokenPurpose.RESET_PASSWORD, now)
     link = public_url(f"/reset-password/{secret}")
@@ -487,6 +542,10 @@ def reset_password(secret: str, password: str, now: datetime | None = None) -> U
     problem = password_problem(password)
     if problem:  # before the link is used up, so the person can try again
         raise RuleViolation(problem, {"password": [problem]})
+    holder = db.session.get(User, _live_link(secret, TokenPurpose.RESET_PASSWORD, now).user_id)
+    if (organisation := sso_required_for(holder.email)) and not holder.is_admin:
+        message = sso_message(organisation)
+        raise RuleViolation(message, {"password": [message]})
     user = _redeem(secret, TokenPurpose.RESET_PASSWORD, now)
     if user.email_verified_at is None:
         user.email_verified_at = now

@@ -161,6 +161,14 @@ def login():
             result.account_id or "-",
             _request_id(),
         )
+        if result.sso_required:
+            return render_template(
+                "accounts/login.html",
+                form=form,
+                failed=True,
+                message=services.sso_message(result.sso_required),
+                sso_email=form.email.data,
+            ), 400
     status = 400 if form.errors or failed else 200
     return render_template(
         "accounts/login.html", form=form, failed=failed, message=LOGIN_FAILED
@@ -263,6 +271,10 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
+        if organisation := services.sso_required_for(form.email.data):
+            # Said of the domain, whoever asks: it tells nothing about who has an account.
+            flash(services.sso_message(organisation), "info")
+            return redirect(url_for("accounts.login"))
         # The same answer whether or not the address has an account.
         flash(
             f"If {form.email.data} has an account, we have sent it a link to set a new "

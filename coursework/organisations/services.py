@@ -239,6 +239,24 @@ def join_from_platform(organisation_id: int, user: User) -> str:
     return "removed" if membership.removed_at is not None else "member"
 
 
+def join_through_sign_on(organisation_id: int, user: User) -> Membership | None:
+    """Make someone the organisation's identity provider signed in a member, unless they
+    have a membership already; one a manager removed stays removed (the provider does not
+    overrule the manager). The caller commits."""
+    exists = db.session.scalar(
+        select(Membership.id).where(
+            Membership.organisation_id == organisation_id, Membership.user_id == user.id
+        )
+    )
+    if exists is not None:
+        return None
+    membership = Membership(
+        organisation_id=organisation_id, user_id=user.id, role=Role.MEMBER.value
+    )
+    db.session.add(membership)
+    return membership
+
+
 # ---- invitations ------------------------------------------------------------------------
 
 

@@ -79,6 +79,7 @@ MANAGER_SECTIONS = (
     ("org_settings.forwarding", "LRS", ("org_settings.forwarding", "org_settings.check")),
     ("org_settings.settings", "Settings", ("org_settings.settings",)),
     ("lti_admin.platforms", "LMS (LTI)", ("lti_admin",)),
+    ("sso.checklist", "Single sign-on", ("sso",)),
 )
 
 

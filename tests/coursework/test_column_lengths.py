@@ -19,6 +19,7 @@ from coursework.lengths import fit, max_length, too_long
 from coursework.mail import OutboxMessage
 from coursework.organisations import services as organisations
 from coursework.organisations.models import ApiToken, Invitation, LrsForwarding, Organisation
+from coursework.sso.models import EmailDomain, IdentityProvider
 from lessons.models import Course, CourseAsset, Lesson
 from quizzes.models import Question, Quiz
 from tests.conftest import PASSWORD
@@ -77,6 +78,10 @@ NOT_FROM_INPUT = {
     "lti_platforms.tool_key_id": "a key's thumbprint",
     "lti_resource_links.kind": "one of the resource kinds",
     "lti_launch_state.key": "composed by pylti1p3 from our ids; a longer state is refused",
+    "sso_providers.discovery_error": "composed by us and fitted",
+    "sso_identities.issuer": "copied from sso_providers.issuer",
+    "sso_identities.subject": "an identity provider's sub claim; a longer one is refused at "
+    "sign-in (tests/coursework/test_sso.py)",
 }
 
 
@@ -199,6 +204,36 @@ def api_tokens_name(w: World) -> None:
     )
     _refused(response)
     assert "Use at most 120 characters for the name." in response.get_data(as_text=True)
+
+
+def _sso_settings(w: World, **changes: str) -> str:
+    form = {
+        "issuer": "https://login.example.com",
+        "client_id": "coursework",
+        "client_secret": "secret",
+        "domains": "example.com",
+        **changes,
+    }
+    response = w.client.post(f"/organisations/{w.org_slug}/sso/settings", data=form)
+    _refused(response)
+    assert db.session.scalar(select(func.count()).select_from(IdentityProvider)) == 0
+    return response.get_data(as_text=True)
+
+
+def sso_providers_issuer(w: World) -> None:
+    issuer = "https://login.example.com/" + "x" * (max_length(IdentityProvider.issuer) - 25)
+    assert "Use at most 255 characters" in _sso_settings(w, issuer=issuer)
+
+
+def sso_providers_client_id(w: World) -> None:
+    page = _sso_settings(w, client_id=_too_long(IdentityProvider.client_id))
+    assert "Use at most 255 characters" in page
+
+
+def sso_domains_domain(w: World) -> None:
+    domain = "a" * 60 + "." + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + ".example.com"
+    assert len(domain) > max_length(EmailDomain.domain)
+    assert "too long" in _sso_settings(w, domains=domain)
 
 
 def _import_course(w: World, text: str) -> str:
@@ -345,6 +380,9 @@ INPUTS: dict[str, Callable[[World], None]] = {
     "quizzes.title": quizzes_title,
     "quiz_questions.title": quiz_questions_title,
     "quiz_questions.category": quiz_questions_category,
+    "sso_providers.issuer": sso_providers_issuer,
+    "sso_providers.client_id": sso_providers_client_id,
+    "sso_domains.domain": sso_domains_domain,
 }
 
 

@@ -136,6 +136,7 @@ def world(app: Flask, make_user, make_quiz, course, instructor, login) -> World:
         "assignment_id": str(assignment.id),
         "invitation_id": str(invited.invitation.id),
         "token_id": str(token.token.id),
+        "domain_id": "1",
         "message_id": str(message),
         "job_id": str(failed.id),
         "card_id": str(card.id),
