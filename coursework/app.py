@@ -293,6 +293,7 @@ def register_signals() -> None:
     from coursework.certificates import services as certificates
     from coursework.progress import services as progress
     from coursework.progress import signals as progress_signals
+    from coursework.progress import summary
     from lessons import signals as lesson_signals
     from quizzes import signals as quiz_signals
 
@@ -302,6 +303,9 @@ def register_signals() -> None:
     # After the attempt's own events, so "certified" follows "passed".
     quiz_signals.attempt_submitted.connect(certificates.on_attempt_submitted)
     progress_signals.lesson_completed.connect(certificates.on_lesson_completed)
+    # Every flush and ORM statement on progress, attempts, lessons and quizzes keeps the
+    # report's per-(person, course) summary exact in the same transaction.
+    summary.register(db.session)
 
 
 def register_token_auth(app: Flask) -> None:
