@@ -319,11 +319,10 @@ def _lock(connection: Connection, marks: Marks) -> None:
 def settle(session: Session) -> None:
     """Write the rows this transaction's changes call for, now (the report calls this so
     that it reads its own transaction's changes too; commit calls it anyway)."""
-    marks = session.info.get(_KEY)
+    session.flush()  # what is still pending marks too
+    marks = session.info.pop(_KEY, None)
     if not marks:
         return
-    session.flush()  # may mark more
-    session.info.pop(_KEY)
     connection = session.connection()
     if marks.everything:
         _upsert(connection, _course_targets(None))
