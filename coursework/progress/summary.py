@@ -316,6 +316,27 @@ def _lock(connection: Connection, marks: Marks) -> None:
         )
 
 
+# Past this many marked (person, lesson or quiz) pairs, a bulk load recomputes their whole
+# courses instead: one set-based statement, not a list of pairs longer than a statement's
+# parameters allow.
+MANY = 500
+
+
+def _whole_courses(session: Session, marks: Marks) -> None:
+    lesson_ids = sorted({key for _, key in marks.lessons})
+    quiz_ids = sorted({key for _, key in marks.quizzes})
+    marks.courses.update(
+        session.scalars(
+            union(
+                select(Lesson.course_id).where(Lesson.id.in_(lesson_ids)),
+                select(Quiz.course_id).where(Quiz.id.in_(quiz_ids)),
+            )
+        )
+    )
+    marks.lessons.clear()
+    marks.quizzes.clear()
+
+
 def settle(session: Session) -> None:
     """Write the rows this transaction's changes call for, now (the report calls this so
     that it reads its own transaction's changes too; commit calls it anyway)."""
@@ -327,6 +348,8 @@ def settle(session: Session) -> None:
     if marks.everything:
         _upsert(connection, _course_targets(None))
         return
+    if len(marks.lessons) + len(marks.quizzes) > MANY:
+        _whole_courses(session, marks)
     _lock(connection, marks)
     targets = _pair_targets(marks)
     if marks.courses:

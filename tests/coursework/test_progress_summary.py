@@ -361,3 +361,24 @@ def test_a_lesson_retired_while_a_learner_completes_it_stays_exact(
         assert results == [True, True], results
         db.session.expire_all()
         assert stored() == from_scratch()
+
+
+def test_a_bulk_load_recomputes_whole_courses(app, make_user, course):
+    """More pairs than a statement should list: the courses are recomputed instead."""
+    current = lessons.current_lessons(course.id)
+    learners = [
+        User(email=f"bulk{n}@example.com", display_name="B", password_hash="x")
+        for n in range(summary.MANY // len(current) + 2)
+    ]
+    db.session.add_all(learners)
+    db.session.flush()
+    rows = [
+        {"user_id": learner.id, "lesson_id": lesson.id, "started_at": T0}
+        for learner in learners
+        for lesson in current
+    ]
+    assert len(rows) > summary.MANY
+    db.session.execute(insert(LessonProgress), rows)
+    db.session.commit()
+    assert len(stored()) == len(learners)
+    assert stored() == from_scratch()
