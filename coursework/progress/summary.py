@@ -396,14 +396,16 @@ def _after_flush(session: Session, flush_context) -> None:
             marks.courses.update(_values(obj, "course_id"))
 
 
-def _on_statement(state) -> None:
-    """ORM `insert`/`update`/`delete` statements skip the flush: read what they touch."""
+def _on_statement(state):
+    """ORM `insert`/`update`/`delete` statements skip the flush: read what they touch.
+    Returns the statement's result when it had to run it (to see whether it inserted),
+    else None, and the session runs it."""
     if not (state.is_insert or state.is_update or state.is_delete):
-        return
+        return None
     mapper = state.bind_mapper
     model = mapper.class_ if mapper is not None else None
     if model not in _PAIR_TABLES and model not in _COURSE_TABLES:
-        return
+        return None
     session, statement = state.session, state.statement
     marks = _marks(session)
     if model in _PAIR_TABLES:
@@ -413,24 +415,38 @@ def _on_statement(state) -> None:
         columns = ("course_id",)
     if state.is_insert:
         rows = state.parameters
-        if not rows:
-            compiled = statement.compile(dialect=session.get_bind().dialect)
-            rows = compiled.params
-        for row in [rows] if isinstance(rows, dict) else rows:
-            if not all(row.get(name) is not None for name in columns):
-                log.warning("progress summary: an insert into %s it cannot read", model)
-                marks.everything = True
-                return
+        one = not rows
+        if one:
+            rows = statement.compile(dialect=session.get_bind().dialect).params
+        rows = [rows] if isinstance(rows, dict) else rows
+        if not all(row.get(name) is not None for row in rows for name in columns):
+            log.warning("progress summary: an insert into %s it cannot read", model)
+            marks.everything = True
+            return None
+        result = None
+        if one:
+            # "Insert unless there" (opening a lesson again) usually inserts nothing, and
+            # then there is nothing to recompute.
+            result = state.invoke_statement()
+            if statement._returning:
+                result = result.freeze()
+                inserted = bool(result.data)
+                result = result()
+            else:
+                inserted = result.rowcount != 0
+            if not inserted:
+                return result
+        for row in rows:
             if model in _PAIR_TABLES:
                 marks.pair(model, row["user_id"], row[key])
             else:
                 marks.courses.add(row["course_id"])
-        return
+        return result
     if state.is_update:
         changed = {getattr(c, "key", c) for c in statement._values or ()}
         if changed & set(columns):
             marks.everything = True  # rows moved between people or courses: rare
-            return
+            return None
     table = mapper.class_
     found = session.execute(
         select(*(getattr(table, name) for name in columns)).where(statement.whereclause)
@@ -442,6 +458,7 @@ def _on_statement(state) -> None:
             marks.pair(model, row[0], row[1])
         else:
             marks.courses.add(row[0])
+    return None
 
 
 def _before_commit(session: Session) -> None:

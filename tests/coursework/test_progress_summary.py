@@ -382,3 +382,24 @@ def test_a_bulk_load_recomputes_whole_courses(app, make_user, course):
     db.session.commit()
     assert len(stored()) == len(learners)
     assert stored() == from_scratch()
+
+
+def test_opening_a_lesson_again_recomputes_nothing(app, make_user, course):
+    from sqlalchemy import event
+
+    learner = make_user()
+    lesson = lessons.current_lessons(course.id)[0]
+    progress.open_lesson(learner, lesson)
+    written: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        if "progress_summaries" in statement or "advisory" in statement:
+            written.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        progress.open_lesson(learner, lesson)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert written == []
+    assert stored() == from_scratch() != []
