@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 
 from coursework.accounts.models import User
 from coursework.extensions import db
@@ -59,6 +59,22 @@ def from_scratch() -> list[tuple]:
     attempt_pairs = select(Attempt.user_id, Quiz.course_id).join(Quiz, Quiz.id == Attempt.quiz_id)
     rows = db.session.execute(summary.computed(progress_pairs.union(attempt_pairs)))
     return sorted(tuple(row) for row in rows if not _nothing(tuple(row)))
+
+
+def summary_statements(work) -> list[str]:
+    """The statements `work()` sent that write the summary or take its locks."""
+    written: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        if "progress_summaries" in statement or "advisory" in statement:
+            written.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        work()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return written
 
 
 # ---- random steps after a random organisation ------------------------------------------------
@@ -215,21 +231,9 @@ def test_a_rolled_back_step_leaves_nothing_to_write(app, make_user, course):
 
 def test_a_step_writes_one_upsert(app, make_user, course):
     """Completing a lesson adds one statement on SQLite (two on PostgreSQL: the lock)."""
-    from sqlalchemy import event
-
     learner = make_user()
     lesson = lessons.current_lessons(course.id)[0]
-    written: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:
-        if "progress_summaries" in statement or "advisory" in statement:
-            written.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        progress.complete_lesson(learner, lesson)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    written = summary_statements(lambda: progress.complete_lesson(learner, lesson))
     assert len(written) == (2 if db.engine.dialect.name == "postgresql" else 1)
     row = db.session.get(ProgressSummary, (learner.id, course.id))
     assert (row.lessons_opened, row.lessons_done) == (1, 1)
@@ -244,20 +248,21 @@ def _user(user_id: int) -> User:
     return db.session.get(User, user_id)
 
 
+def _complete(learner_id: int, lesson_id: int):
+    def work() -> bool:
+        return progress.complete_lesson(_user(learner_id), db.session.get(Lesson, lesson_id))
+
+    return work
+
+
 @pytest.mark.postgres_only
 def test_two_lessons_completed_at_once_both_count(app, make_user, course):
     current = lessons.current_lessons(course.id)
     learner_ids = [make_user().id for _ in range(ROUNDS)]
 
-    def complete(learner_id: int, lesson_id: int):
-        def work() -> bool:
-            return progress.complete_lesson(_user(learner_id), db.session.get(Lesson, lesson_id))
-
-        return work
-
     for learner_id in learner_ids:
         results = together(
-            app, [complete(learner_id, current[0].id), complete(learner_id, current[1].id)]
+            app, [_complete(learner_id, current[0].id), _complete(learner_id, current[1].id)]
         )
         assert results == [True, True], results
     db.session.expire_all()
@@ -312,12 +317,6 @@ def test_a_lesson_and_a_quiz_at_once_both_count(app, make_user, course, make_qui
         quizzes.save_answers(attempt, right_answers(attempt))
         learners.append((learner.id, attempt.id))
 
-    def complete(learner_id: int):
-        def work() -> bool:
-            return progress.complete_lesson(_user(learner_id), db.session.get(Lesson, lesson_id))
-
-        return work
-
     def submit(learner_id: int, attempt_id: int):
         def work() -> bool:
             return quizzes.submit_attempt(quizzes.get_attempt(attempt_id, _user(learner_id))).passed
@@ -325,7 +324,7 @@ def test_a_lesson_and_a_quiz_at_once_both_count(app, make_user, course, make_qui
         return work
 
     for learner_id, attempt_id in learners:
-        results = together(app, [complete(learner_id), submit(learner_id, attempt_id)])
+        results = together(app, [_complete(learner_id, lesson_id), submit(learner_id, attempt_id)])
         assert results == [True, True], results
     db.session.expire_all()
     for learner_id, _ in learners:
@@ -335,17 +334,9 @@ def test_a_lesson_and_a_quiz_at_once_both_count(app, make_user, course, make_qui
 
 
 @pytest.mark.postgres_only
-def test_a_lesson_retired_while_a_learner_completes_it_stays_exact(
-    app, make_user, course, instructor
-):
+def test_a_lesson_retired_while_a_learner_completes_it_stays_exact(app, make_user, course):
     current = lessons.current_lessons(course.id)
     learner_ids = [make_user().id for _ in range(ROUNDS)]
-
-    def complete(learner_id: int, lesson_id: int):
-        def work() -> bool:
-            return progress.complete_lesson(_user(learner_id), db.session.get(Lesson, lesson_id))
-
-        return work
 
     def toggle(lesson_id: int, retire: bool):
         def work() -> bool:
@@ -357,7 +348,7 @@ def test_a_lesson_retired_while_a_learner_completes_it_stays_exact(
 
     for n, learner_id in enumerate(learner_ids):
         target = current[1].id
-        results = together(app, [complete(learner_id, target), toggle(target, n % 2 == 0)])
+        results = together(app, [_complete(learner_id, target), toggle(target, n % 2 == 0)])
         assert results == [True, True], results
         db.session.expire_all()
         assert stored() == from_scratch()
@@ -385,21 +376,8 @@ def test_a_bulk_load_recomputes_whole_courses(app, make_user, course):
 
 
 def test_opening_a_lesson_again_recomputes_nothing(app, make_user, course):
-    from sqlalchemy import event
-
     learner = make_user()
     lesson = lessons.current_lessons(course.id)[0]
     progress.open_lesson(learner, lesson)
-    written: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:
-        if "progress_summaries" in statement or "advisory" in statement:
-            written.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        progress.open_lesson(learner, lesson)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert written == []
+    assert summary_statements(lambda: progress.open_lesson(learner, lesson)) == []
     assert stored() == from_scratch() != []
