@@ -327,7 +327,7 @@ _FIELDS = tuple(name for name in Row.__dataclass_fields__ if name != "status")
 WORK_MEM = "64MB"
 
 
-def _room_to_sort() -> None:
+def room_to_sort() -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
 
@@ -351,7 +351,7 @@ def build_rows(
 def stream_rows(organisation: Organisation, filters: Filters, today: date) -> Iterator[Row]:
     """The rows matching the filters, in order, not paged (the CSV takes all), fetched from
     a server-side cursor `BATCH` at a time, so memory stays flat however many there are."""
-    _room_to_sort()
+    room_to_sort()
     rows = _rows_statement(organisation.id, today, search=filters.search).subquery("rows")
     result = db.session.execute(
         _filtered(rows, filters).execution_options(stream_results=True, yield_per=BATCH)
@@ -384,15 +384,26 @@ def select_rows(rows: list[Row], filters: Filters) -> list[Row]:
     return sorted(present, key=key, reverse=filters.descending) + missing
 
 
-def page(organisation: Organisation, filters: Filters, today: date) -> tuple[list[Row], int]:
-    """One page of the rows matching the filters, in the order asked, and how many match:
-    one statement (two when the page is past the end)."""
+def _paged(organisation: Organisation, filters: Filters, today: date):
     per_page = max(1, min(filters.per_page, 500))
-    _room_to_sort()
     rows = _rows_statement(organisation.id, today, search=filters.search).subquery("rows")
     matching = _filtered(rows, filters).subquery("matching")
     counted = select(matching, func.count().over().label("total")).limit(per_page)
-    found = db.session.execute(counted.offset((max(1, filters.page) - 1) * per_page)).all()
+    return counted.offset((max(1, filters.page) - 1) * per_page), matching
+
+
+def page_statement(organisation: Organisation, filters: Filters, today: date) -> Select:
+    """The report's main statement: one page of the rows matching the filters, in the
+    order asked, each with how many match (`benchmarks/explain.py` shows its plan)."""
+    return _paged(organisation, filters, today)[0]
+
+
+def page(organisation: Organisation, filters: Filters, today: date) -> tuple[list[Row], int]:
+    """One page of the rows matching the filters, in the order asked, and how many match:
+    one statement (two when the page is past the end)."""
+    room_to_sort()
+    statement, matching = _paged(organisation, filters, today)
+    found = db.session.execute(statement).all()
     if found:
         return [_row(values) for values in found], found[0].total
     return [], db.session.scalar(select(func.count()).select_from(matching))
