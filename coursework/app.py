@@ -331,6 +331,7 @@ def register_signals() -> None:
     from coursework.organisations import services as organisations
     from coursework.progress import services as progress
     from coursework.progress import signals as progress_signals
+    from coursework.progress import summary
     from coursework.search import index as search_index
     from lessons import signals as lesson_signals
     from quizzes import signals as quiz_signals
@@ -353,6 +354,9 @@ def register_signals() -> None:
     # After certificates, so a course's grade goes to an LMS once the course is complete.
     quiz_signals.attempt_submitted.connect(lti.on_attempt_submitted)
     progress_signals.lesson_completed.connect(lti.on_lesson_completed)
+    # Every flush and ORM statement on progress, attempts, lessons and quizzes keeps the
+    # report's per-(person, course) summary exact in the same transaction.
+    summary.register(db.session)
 
 
 def register_token_auth(app: Flask) -> None:

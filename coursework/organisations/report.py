@@ -2,7 +2,7 @@
 dashboard, the CSV, the API and the person page.
 
 The database does the work: status, percentages and scores per (person, course) come from
-one statement of aggregates and window functions over the organisation's people, so a page
+one statement over the organisation's people and their progress summaries, so a page
 reads one page of rows, the headline numbers and charts are counts, and the CSV streams
 through a server-side cursor. The rules are the ones `progress.rules.summarise` and
 `quizzes.grading.overall_percent` apply to one learner; the property test in
@@ -35,10 +35,9 @@ from coursework.certificates.models import Certificate
 from coursework.db import fold, folded
 from coursework.extensions import db
 from coursework.organisations.models import Assignment, AssignmentMember, Membership, Organisation
-from coursework.progress.models import Enrolment, LessonProgress
-from lessons.models import Course, Lesson
-from quizzes.grading import GradingMethod
-from quizzes.models import Attempt, AttemptState, Quiz
+from coursework.progress import summary
+from coursework.progress.models import Enrolment, ProgressSummary
+from lessons.models import Course
 
 # Rows the CSV fetches from the server-side cursor at a time.
 BATCH = 1000
@@ -216,144 +215,36 @@ def _rows_statement(
 ) -> Select:
     """One row per (current member, assigned course), with every column of `Row`.
 
-    Built from common table expressions, each a plain aggregate the database can hash or
-    index: who has which course and the earliest due date; the current lessons and the
-    quizzes that count (published, on a current lesson or final); per person and course,
-    lessons opened and completed (on the lesson's current content); per person and quiz,
-    the grade by the quiz's grading method; then the status.
+    Who has which course and the earliest due date, joined to each pair's progress
+    summary (kept exact in every step's transaction, `coursework.progress.summary`) and
+    the courses' step counts (current lessons, required quizzes that count); then the
+    status, which depends on today and the due date, so is decided here.
     """
-    members, pairs = _pairs(organisation_id, user_ids, search)
+    summary.settle(db.session)
+    _, pairs = _pairs(organisation_id, user_ids, search)
     courses = select(Assignment.course_id).where(Assignment.organisation_id == organisation_id)
-    current = (
-        select(Lesson.id, Lesson.course_id, Lesson.content_hash)
-        .where(Lesson.course_id.in_(courses), Lesson.retired_at.is_(None))
-        .cte("current_lessons")
-    )
+    current = summary.current_lessons(courses).cte("current_lessons")
     lesson_totals = (
         select(current.c.course_id, func.count().label("n"))
         .group_by(current.c.course_id)
         .cte("lesson_totals")
     )
-    done = and_(
-        LessonProgress.completed_at.is_not(None),
-        LessonProgress.completed_hash == current.c.content_hash,
-    )
-    lesson_stats = (
-        select(
-            LessonProgress.user_id,
-            current.c.course_id,
-            func.count().label("opened"),
-            func.sum(case((done, 1), else_=0)).label("done"),
-        )
-        .join(current, current.c.id == LessonProgress.lesson_id)
-        .join(members, members.c.user_id == LessonProgress.user_id)
-        .group_by(LessonProgress.user_id, current.c.course_id)
-        .cte("lesson_stats")
-    )
-    # The quizzes that are steps of a course: published, on a current lesson or final.
-    steps = (
-        select(
-            Quiz.id,
-            Quiz.course_id,
-            Quiz.required,
-            Quiz.passing_score,
-            Quiz.grading_method,
-        )
-        .where(
-            Quiz.course_id.in_(courses),
-            Quiz.published.is_(True),
-            or_(Quiz.lesson_id.is_(None), Quiz.lesson_id.in_(select(current.c.id))),
-        )
-        .cte("steps")
-    )
+    steps = summary.quiz_steps(courses, current).cte("steps")
     required_totals = (
         select(steps.c.course_id, func.count().label("n"))
         .where(steps.c.required.is_(True))
         .group_by(steps.c.course_id)
         .cte("required_totals")
     )
-    score = func.coalesce(Attempt.percent, 0.0)  # an ungraded attempt counts as 0
-    # One sort of the attempts: each one's place among the learner's tries at the quiz.
-    tries = (Attempt.user_id, Attempt.quiz_id)
-    ranked = (
-        select(
-            Attempt.id,
-            Attempt.user_id,
-            Attempt.quiz_id,
-            steps.c.course_id,
-            steps.c.required,
-            steps.c.passing_score,
-            steps.c.grading_method,
-            Attempt.submitted_at,
-            Attempt.percent,
-            score.label("score"),
-            func.row_number()
-            .over(partition_by=tries, order_by=(Attempt.submitted_at, Attempt.id))
-            .label("nth"),
-            func.count().over(partition_by=tries).label("tries"),
-        )
-        .join(steps, steps.c.id == Attempt.quiz_id)
-        .join(members, members.c.user_id == Attempt.user_id)
-        .where(Attempt.state == AttemptState.SUBMITTED.value)
-        .cte("ranked_attempts")
-    )
-    r = ranked.c
-    last = r.nth == r.tries
-    grade = case(
-        (r.grading_method == GradingMethod.HIGHEST.value, func.max(r.score)),
-        (r.grading_method == GradingMethod.LATEST.value, func.max(case((last, r.score)))),
-        (r.grading_method == GradingMethod.FIRST.value, func.max(case((r.nth == 1, r.score)))),
-        else_=func.avg(r.score),
-    )
-    # The course's latest attempt is the latest of its quizzes' latest ones.
-    newest_quiz = func.row_number().over(
-        partition_by=(r.user_id, r.course_id),
-        order_by=(func.max(r.submitted_at).desc(), func.max(case((last, r.id))).desc()),
-    )
-    quiz_stats = (
-        select(
-            r.user_id,
-            r.course_id,
-            r.required,
-            func.count().label("attempts"),
-            func.max(r.score).label("best"),
-            func.max(case((last, r.percent))).label("latest"),
-            newest_quiz.label("newest"),
-            (grade >= r.passing_score).label("passed"),
-        )
-        .group_by(r.user_id, r.quiz_id, r.course_id, r.required, r.passing_score, r.grading_method)
-        .subquery("quiz_stats")
-    )
-    q = quiz_stats.c
-    course_quiz_stats = (
-        select(
-            q.user_id,
-            q.course_id,
-            func.sum(q.attempts).label("attempts"),
-            func.max(q.best).label("best"),
-            func.max(case((q.newest == 1, q.latest))).label("latest"),
-            func.sum(case((and_(q.required, q.passed), 1), else_=0)).label("passed"),
-            func.sum(case((q.required, 1), else_=0)).label("tried"),
-        )
-        .group_by(q.user_id, q.course_id)
-        .cte("quiz_course_stats")
-    )
-
-    p, lt, rt, ls, qs = (
-        pairs.c,
-        lesson_totals.c,
-        required_totals.c,
-        lesson_stats.c,
-        course_quiz_stats.c,
-    )
+    p, lt, rt, s = pairs.c, lesson_totals.c, required_totals.c, ProgressSummary
     total = _zero(lt.n) + _zero(rt.n)
-    finished = _zero(ls.done) + _zero(qs.passed)
+    finished = _zero(s.lessons_done) + _zero(s.quizzes_passed)
     completed = or_(Certificate.id.is_not(None), and_(total > 0, finished == total))
     status = case(
         (completed, literal(Status.COMPLETED.value)),
         (p.due_on < today, literal(Status.OVERDUE.value)),
         (
-            or_(_zero(ls.opened) > 0, _zero(qs.tried) > 0, Enrolment.id.is_not(None)),
+            or_(_zero(s.lessons_opened) > 0, _zero(s.quizzes_tried) > 0, Enrolment.id.is_not(None)),
             literal(Status.IN_PROGRESS.value),
         ),
         else_=literal(Status.NOT_STARTED.value),
@@ -371,11 +262,11 @@ def _rows_statement(
             p.due_on,
             status.label("status"),
             percent.label("percent"),
-            _zero(ls.done).label("lessons_done"),
+            _zero(s.lessons_done).label("lessons_done"),
             _zero(lt.n).label("lessons_total"),
-            qs.best.label("best_score"),
-            qs.latest.label("latest_score"),
-            _zero(qs.attempts).label("attempts"),
+            s.best_score,
+            s.latest_score,
+            _zero(s.attempts).label("attempts"),
             Enrolment.last_activity_at.label("last_activity"),
             Certificate.issued_at.label("completed_at"),
             Certificate.code.label("certificate_code"),
@@ -386,8 +277,7 @@ def _rows_statement(
         .join(Course, Course.id == p.course_id)
         .outerjoin(lesson_totals, lt.course_id == p.course_id)
         .outerjoin(required_totals, rt.course_id == p.course_id)
-        .outerjoin(lesson_stats, and_(ls.user_id == p.user_id, ls.course_id == p.course_id))
-        .outerjoin(course_quiz_stats, and_(qs.user_id == p.user_id, qs.course_id == p.course_id))
+        .outerjoin(s, and_(s.user_id == p.user_id, s.course_id == p.course_id))
         .outerjoin(
             Enrolment, and_(Enrolment.user_id == p.user_id, Enrolment.course_id == p.course_id)
         )
@@ -437,7 +327,7 @@ _FIELDS = tuple(name for name in Row.__dataclass_fields__ if name != "status")
 WORK_MEM = "64MB"
 
 
-def _room_to_sort() -> None:
+def room_to_sort() -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
 
@@ -461,7 +351,7 @@ def build_rows(
 def stream_rows(organisation: Organisation, filters: Filters, today: date) -> Iterator[Row]:
     """The rows matching the filters, in order, not paged (the CSV takes all), fetched from
     a server-side cursor `BATCH` at a time, so memory stays flat however many there are."""
-    _room_to_sort()
+    room_to_sort()
     rows = _rows_statement(organisation.id, today, search=filters.search).subquery("rows")
     result = db.session.execute(
         _filtered(rows, filters).execution_options(stream_results=True, yield_per=BATCH)
@@ -494,15 +384,26 @@ def select_rows(rows: list[Row], filters: Filters) -> list[Row]:
     return sorted(present, key=key, reverse=filters.descending) + missing
 
 
-def page(organisation: Organisation, filters: Filters, today: date) -> tuple[list[Row], int]:
-    """One page of the rows matching the filters, in the order asked, and how many match:
-    one statement (two when the page is past the end)."""
+def _paged(organisation: Organisation, filters: Filters, today: date):
     per_page = max(1, min(filters.per_page, 500))
-    _room_to_sort()
     rows = _rows_statement(organisation.id, today, search=filters.search).subquery("rows")
     matching = _filtered(rows, filters).subquery("matching")
     counted = select(matching, func.count().over().label("total")).limit(per_page)
-    found = db.session.execute(counted.offset((max(1, filters.page) - 1) * per_page)).all()
+    return counted.offset((max(1, filters.page) - 1) * per_page), matching
+
+
+def page_statement(organisation: Organisation, filters: Filters, today: date) -> Select:
+    """The report's main statement: one page of the rows matching the filters, in the
+    order asked, each with how many match (`benchmarks/explain.py` shows its plan)."""
+    return _paged(organisation, filters, today)[0]
+
+
+def page(organisation: Organisation, filters: Filters, today: date) -> tuple[list[Row], int]:
+    """One page of the rows matching the filters, in the order asked, and how many match:
+    one statement (two when the page is past the end)."""
+    room_to_sort()
+    statement, matching = _paged(organisation, filters, today)
+    found = db.session.execute(statement).all()
     if found:
         return [_row(values) for values in found], found[0].total
     return [], db.session.scalar(select(func.count()).select_from(matching))

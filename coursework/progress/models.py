@@ -37,6 +37,33 @@ class LessonProgress(db.Model):
     completed_hash: Mapped[str | None] = mapped_column(String(64))
 
 
+class ProgressSummary(db.Model):
+    """Where one learner stands on one course's steps, kept exact by
+    `coursework.progress.summary` in the transaction of every change it depends on, so the
+    organisation report reads one narrow row per (person, course) instead of every lesson
+    and attempt. A row may be missing or all zeros: both mean "nothing done yet"."""
+
+    __tablename__ = "progress_summaries"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # Of the course's current lessons: opened, and completed on their current content.
+    lessons_opened: Mapped[int] = mapped_column(default=0)
+    lessons_done: Mapped[int] = mapped_column(default=0)
+    # Submitted attempts at the course's quizzes that count (published, on a current
+    # lesson or final); an ungraded one scores 0 in `best_score`.
+    attempts: Mapped[int] = mapped_column(default=0)
+    best_score: Mapped[float | None]
+    latest_score: Mapped[float | None]
+    # Required quizzes tried at least once, and passed by the quiz's grading method.
+    quizzes_tried: Mapped[int] = mapped_column(default=0)
+    quizzes_passed: Mapped[int] = mapped_column(default=0)
+
+
 class LearningEvent(db.Model):
     """What a learner did, once, never edited: the raw material for reports and xAPI."""
 

@@ -69,19 +69,32 @@ def lock_enrolment(user_id: int, course_id: int) -> None:
 
 
 def open_lesson(user: User, lesson: Lesson) -> None:
-    """The learner opened a lesson: it is started (once) and becomes their place to resume."""
-    enrol(user, lesson.course)
+    """The learner opened a lesson: it is started (once) and becomes their place to resume.
+
+    The page that calls this reads the learner, course and lesson again right after; none
+    of them changed here, so the commit keeps them loaded instead of expiring them (three
+    statements fewer on every lesson page)."""
     now = utcnow()
-    if insert_or_ignore(
-        db.session, LessonProgress, user_id=user.id, lesson_id=lesson.id, started_at=now
-    ):
-        record_event(user.id, "started", "lesson", lesson.id)
-    db.session.execute(
+    user_id, lesson_id, course_id = user.id, lesson.id, lesson.course_id
+    resume = (
         update(Enrolment)
-        .where(Enrolment.user_id == user.id, Enrolment.course_id == lesson.course_id)
-        .values(last_activity_at=now, last_lesson_id=lesson.id)
+        .where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+        .values(last_activity_at=now, last_lesson_id=lesson_id)
     )
-    db.session.commit()
+    # A returning learner is enrolled already: the UPDATE says so, no INSERT needed.
+    if db.session.execute(resume).rowcount == 0:
+        enrol(user, lesson.course)
+        db.session.execute(resume)
+    if insert_or_ignore(
+        db.session, LessonProgress, user_id=user_id, lesson_id=lesson_id, started_at=now
+    ):
+        record_event(user_id, "started", "lesson", lesson_id)
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def carry_completions(_sender=None, *, lesson_id: int, old_hash: str, new_hash: str) -> None:

@@ -64,3 +64,15 @@ def test_the_course_page_still_counts_each_quizs_questions(client, course, make_
     quiz = make_quiz()
     body = client.get(f"/courses/{course.slug}").get_data(as_text=True)
     assert f"{len(quiz.questions)} questions · {quiz.passing_score}% to pass" in body
+
+
+def test_a_returning_learners_lesson_page_runs_ten_statements(client, make_user, login, course):
+    """The learner, the course and the lesson, the visit (two writes), then the progress:
+    no enrolment INSERT for someone enrolled, no re-reading what the visit's commit kept."""
+    learner = make_user()
+    login(client, learner)
+    url = f"/courses/{course.slug}/lessons/{lessons.current_lessons(course.id)[0].slug}"
+    client.get(url)
+    found = statements_of(client, url)
+    assert not [s for s in found if s.startswith("INSERT INTO enrolments")], found
+    assert len(found) <= 10, found
