@@ -1,7 +1,7 @@
 """The report at scale: a per-(person, course) progress summary and indexes for its sorts.
 
 Revision ID: b8a8d0c80908
-Revises: b7a7d0c70907
+Revises: b6a6d0c60906
 Create Date: 2026-12-01 08:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "b8a8d0c80908"
-down_revision = "b7a7d0c70907"
+down_revision = "b6a6d0c60906"
 branch_labels = None
 depends_on = None
 
