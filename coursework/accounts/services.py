@@ -147,24 +147,17 @@ def create_user(
     return user
 
 
-def create_linked_account(email: str, display_name: str, *, placeholder: str) -> User:
+def create_linked_account(display_name: str, *, placeholder: str) -> User:
     """An account made for a person another system vouches for (an LMS), who signs in
-    through it and has no password of ours. The address it gives is kept, unverified, when
-    it is valid and no account has it; otherwise `placeholder` (an address of ours that
-    receives no mail, so there is nothing to confirm). Never finds an existing account by
-    address. Does not commit."""
-    address, verified_at = placeholder, utcnow()
-    try:
-        candidate = checked_email(email) if email else None
-    except RuleViolation:
-        candidate = None
-    if candidate and find_by_email(candidate) is None:
-        address, verified_at = candidate, None  # its owner proves it with a reset link
+    through it and has no password of ours. Its address is `placeholder`, one of ours that
+    receives no mail: the address an LMS sends is never kept, since whoever controls a
+    registration could plant someone else's and keep the account once its owner claimed
+    it. Never finds an existing account. Does not commit."""
     user = User(
-        email=address,
+        email=placeholder,
         display_name=checked_name(display_name),
         password_hash=hash_password(secrets.token_urlsafe(32)),
-        email_verified_at=verified_at,
+        email_verified_at=utcnow(),
     )
     db.session.add(user)
     db.session.flush()

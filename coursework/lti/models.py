@@ -57,12 +57,15 @@ class Deployment(db.Model):
 
 
 class LinkedAccount(db.Model):
-    """Our account for a platform user, found by the platform's (iss, sub) and nothing else."""
+    """Our account for a platform user, found by the registration it came through and the
+    user's `sub` there, and nothing else: an issuer is text any manager can type in (and one
+    LMS service may serve many institutions), so it never identifies a person alone."""
 
     __tablename__ = "lti_accounts"
-    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+    __table_args__ = (UniqueConstraint("platform_id", "subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
     issuer: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(Text)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -305,12 +305,11 @@ def _display_name(claims: dict) -> str:
 
 
 def linked_user(platform: Platform, subject: str, claims: dict) -> User:
-    """The account linked to the platform's (iss, sub), made on first sight. An address in
-    the claims is never used to find an account; it becomes the new account's (unverified)
-    address only when no account has it."""
+    """The account linked to this registration's user `sub`, made on first sight. An
+    address in the claims is never used, to find an account or as one's address."""
     link = db.session.scalar(
         select(LinkedAccount).where(
-            LinkedAccount.issuer == platform.issuer, LinkedAccount.subject == subject
+            LinkedAccount.platform_id == platform.id, LinkedAccount.subject == subject
         )
     )
     if link is not None:
@@ -318,18 +317,21 @@ def linked_user(platform: Platform, subject: str, claims: dict) -> User:
         if user is None or user.is_disabled:
             raise PermissionDenied("This account is disabled.")
         return user
-    email = claims.get("email") if isinstance(claims.get("email"), str) else ""
     user = accounts.create_linked_account(
-        email, _display_name(claims), placeholder=_placeholder(platform, subject)
+        _display_name(claims), placeholder=_placeholder(platform, subject)
     )
-    db.session.add(LinkedAccount(issuer=platform.issuer, subject=subject, user_id=user.id))
+    db.session.add(
+        LinkedAccount(
+            platform_id=platform.id, issuer=platform.issuer, subject=subject, user_id=user.id
+        )
+    )
     db.session.flush()
     log.info("account %s created for an LTI user of platform %s", user.id, platform.id)
     return user
 
 
 def _placeholder(platform: Platform, subject: str) -> str:
-    digest = hashlib.sha256(f"{platform.issuer}\0{subject}".encode()).hexdigest()[:24]
+    digest = hashlib.sha256(f"{platform.id}\0{subject}".encode()).hexdigest()[:24]
     return f"lti-{digest}@lti.invalid"
 
 
@@ -676,7 +678,7 @@ def sync_roster(platform: Platform, context: Context) -> RosterResult:
             continue
         known = db.session.scalar(
             select(LinkedAccount.id).where(
-                LinkedAccount.issuer == platform.issuer, LinkedAccount.subject == subject
+                LinkedAccount.platform_id == platform.id, LinkedAccount.subject == subject
             )
         )
         try:

@@ -27,19 +27,6 @@ def upgrade():
     with op.batch_alter_table('lti_launch_state', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lti_launch_state_expires_at'), ['expires_at'], unique=False)
 
-    op.create_table('lti_accounts',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('issuer', sa.Text(), nullable=False),
-    sa.Column('subject', sa.Text(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_lti_accounts_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_accounts')),
-    sa.UniqueConstraint('issuer', 'subject', name=op.f('uq_lti_accounts_issuer_subject'))
-    )
-    with op.batch_alter_table('lti_accounts', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lti_accounts_user_id'), ['user_id'], unique=False)
-
     op.create_table('lti_platforms',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -60,6 +47,21 @@ def upgrade():
     )
     with op.batch_alter_table('lti_platforms', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lti_platforms_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('lti_accounts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform_id', sa.Integer(), nullable=False),
+    sa.Column('issuer', sa.Text(), nullable=False),
+    sa.Column('subject', sa.Text(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['platform_id'], ['lti_platforms.id'], name=op.f('fk_lti_accounts_platform_id_lti_platforms'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_lti_accounts_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_accounts')),
+    sa.UniqueConstraint('platform_id', 'subject', name=op.f('uq_lti_accounts_platform_id_subject'))
+    )
+    with op.batch_alter_table('lti_accounts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lti_accounts_user_id'), ['user_id'], unique=False)
 
     op.create_table('lti_contexts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -116,6 +118,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lti_grade_targets_user_id'))
 
     op.drop_table('lti_grade_targets')
+    with op.batch_alter_table('lti_accounts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lti_accounts_user_id'))
+
+    op.drop_table('lti_accounts')
     op.drop_table('lti_resource_links')
     op.drop_table('lti_deployments')
     op.drop_table('lti_contexts')
@@ -123,10 +129,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lti_platforms_organisation_id'))
 
     op.drop_table('lti_platforms')
-    with op.batch_alter_table('lti_accounts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_lti_accounts_user_id'))
-
-    op.drop_table('lti_accounts')
     with op.batch_alter_table('lti_launch_state', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lti_launch_state_expires_at'))
 

@@ -239,7 +239,10 @@ def test_a_launch_signs_in_a_new_member_and_opens_the_linked_lesson(lms, client,
     assert response.location.endswith("/courses/kitchen-safety/lessons/heat")
     user = signed_in(client)
     assert user is not None and user.display_name == "Kim Learner"
-    assert user.email == "kim@lms.example" and not user.is_verified
+    # The LMS's word on an address is never made the account's address: whoever controls a
+    # registration could otherwise plant someone's address and keep the account after its
+    # owner claims it.
+    assert user.email.endswith("@lti.invalid")
     assert db.session.scalar(
         select(Membership).where(
             Membership.user_id == user.id, Membership.organisation_id == lms.organisation.id
@@ -508,3 +511,34 @@ def test_the_lti_pages_are_valid_html(lms, client, fresh_client, login, make_qui
     pages["checklist"] = client.get(f"/organisations/acme/lti/{lms.row.id}")
     html = {name: response.get_data(as_text=True) for name, response in pages.items()}
     assert nu_errors(html, tmp_path) == []
+
+
+def test_another_organisations_registration_with_the_same_issuer_reaches_nobody(
+    lms, client, fresh_client, make_user, course
+):
+    """A manager types in someone else's issuer with their own client id and keys: a launch
+    from it signs in a new account of theirs, never the other organisation's learner."""
+    message = lms.fake.resource_link(KIM, custom={"coursework_resource": f"course:{course.id}"})
+    assert launch(client, lms.fake, message).status_code == 303
+    victim = signed_in(client)
+
+    class ForgedLms(FakeLms):
+        @property
+        def issuer(self) -> str:
+            return lms.fake.base
+
+    server = RunningPlatform(ForgedLms(tool_url=TOOL, client_id="someone-else"))
+    try:
+        forged = server.platform
+        mallory = make_user(name="Mallory Manager")
+        other = organisations.create_organisation("Other", mallory)
+        register(forged, other)
+        attacker = fresh_client()
+        forged_message = forged.resource_link(
+            KIM, custom={"coursework_resource": f"course:{course.id}"}
+        )
+        assert launch(attacker, forged, forged_message).status_code == 303
+        landed = signed_in(attacker)
+        assert landed is not None and landed.id != victim.id
+    finally:
+        server.stop()
