@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import InputRequired
+from wtforms import PasswordField, StringField
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField(
-        "Your password",
-        description="To be sure it is you.",
-        validators=[InputRequired("Enter your password to delete your account.")],
+    # Checked by the service: a password for accounts that have one of their own, the
+    # phrase for people who sign in through their organisation or LMS.
+    password = PasswordField("Your password", description="To be sure it is you.")
+    phrase = StringField(
+        "Type “delete my account”",
+        description="You sign in through your organisation or your LMS, so this confirms it "
+        "instead of a password.",
     )

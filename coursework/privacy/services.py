@@ -16,7 +16,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from coursework import mail
 from coursework.accounts import services as accounts
@@ -27,9 +27,11 @@ from coursework.config import public_url
 from coursework.db import utcnow
 from coursework.errors import Conflict, RuleViolation
 from coursework.extensions import db
+from coursework.lti.models import GradeTarget, LinkedAccount
 from coursework.organisations import services as organisations
 from coursework.organisations import xapi
 from coursework.progress.models import Enrolment, LessonProgress
+from coursework.sso.models import ExternalIdentity
 from lessons import services as lessons
 from lessons.models import Course, Lesson
 from quizzes import services as quizzes
@@ -209,14 +211,36 @@ def blockers(user: User) -> list[str]:
     return problems
 
 
-def delete_account(user: User, password: str) -> None:
-    """Delete the person's account once their password confirms it is them.
+CONFIRM_PHRASE = "delete my account"
+
+
+def signs_in_elsewhere(user: User) -> bool:
+    """Whether the person signs in through an identity provider or an LMS, with no password
+    of their own to confirm anything with."""
+    linked = (
+        select(ExternalIdentity.id)
+        .where(ExternalIdentity.user_id == user.id)
+        .union_all(select(LinkedAccount.id).where(LinkedAccount.user_id == user.id))
+    )
+    return db.session.scalar(select(func.count()).select_from(linked.subquery())) > 0
+
+
+def delete_account(user: User, password: str, phrase: str = "") -> None:
+    """Delete the person's account once they confirm it is them: their password, or, for
+    someone who signs in through their organisation or LMS (and is signed in now), the
+    phrase CONFIRM_PHRASE typed out.
 
     Refused (Conflict) while they are an organisation's only manager or own a course.
     """
-    if not verify_password(user.password_hash, password or ""):
-        message = "Your password is not right."
-        raise RuleViolation(message, {"password": [message]})
+    by_phrase = signs_in_elsewhere(user) and " ".join(phrase.lower().split()) == CONFIRM_PHRASE
+    if not by_phrase and not verify_password(user.password_hash, password or ""):
+        field = "phrase" if signs_in_elsewhere(user) else "password"
+        message = (
+            f"Type “{CONFIRM_PHRASE}” to confirm."
+            if field == "phrase"
+            else "Your password is not right."
+        )
+        raise RuleViolation(message, {field: [message]})
     problems = blockers(user)
     if problems:
         raise Conflict(" ".join(problems))
@@ -225,6 +249,10 @@ def delete_account(user: User, password: str) -> None:
     lessons.leave_staff(user)
     certified = certificates.withhold_names(user.id)
     mail.forget(user.id, address)
+    # The provider's and the LMS's ids for the person identify them too, and a link left
+    # behind would route their next sign-in into the closed account for good.
+    for model in (ExternalIdentity, LinkedAccount, GradeTarget):
+        db.session.execute(delete(model).where(model.user_id == user.id))
     accounts.anonymise(user)
     db.session.commit()
     for organisation in left:

@@ -37,9 +37,10 @@ def delete():
     status = 200
     if form.validate_on_submit() and not problems:
         try:
-            services.delete_account(user, form.password.data)
+            services.delete_account(user, form.password.data or "", form.phrase.data or "")
         except RuleViolation as error:
-            form.password.errors.extend(error.errors.get("password", [error.message]))
+            for name, messages in error.errors.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, *messages]
         except Conflict as error:  # became an only manager or owner meanwhile
             problems = [error.message]
         else:
@@ -50,4 +51,12 @@ def delete():
         status = 400
     elif problems and form.is_submitted():
         status = 409
-    return render_template("privacy/delete.html", form=form, problems=problems), status
+    return (
+        render_template(
+            "privacy/delete.html",
+            form=form,
+            problems=problems,
+            by_phrase=services.signs_in_elsewhere(user),
+        ),
+        status,
+    )

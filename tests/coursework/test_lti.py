@@ -542,3 +542,21 @@ def test_another_organisations_registration_with_the_same_issuer_reaches_nobody(
         assert landed is not None and landed.id != victim.id
     finally:
         server.stop()
+
+
+def test_someone_from_an_lms_can_delete_their_account_and_come_back_afresh(
+    lms, client, course
+):
+    message = lms.fake.resource_link(KIM, custom={"coursework_resource": f"course:{course.id}"})
+    assert launch(client, lms.fake, message).status_code == 303
+    first = signed_in(client)
+    page = client.get("/account/delete").get_data(as_text=True)
+    assert "Type “delete my account”" in page and 'type="password"' not in page
+    wrong = client.post("/account/delete", data={"phrase": "delete it"})
+    assert wrong.status_code == 400 and "to confirm" in wrong.get_data(as_text=True)
+    gone = client.post("/account/delete", data={"phrase": "  Delete my   ACCOUNT "})
+    assert gone.status_code == 302
+    assert db.session.scalar(select(func.count(LinkedAccount.id))) == 0
+    # Their LMS id no longer leads to the closed account: the next launch starts afresh.
+    assert launch(client, lms.fake, message).status_code == 303
+    assert signed_in(client).id != first.id
