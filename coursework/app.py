@@ -353,6 +353,8 @@ def register_signals() -> None:
     timezones.set_default_provider(organisations.member_time_zones)
     # After certificates, so a course's grade goes to an LMS once the course is complete.
     quiz_signals.attempt_submitted.connect(lti.on_attempt_submitted)
+    # A regraded essay changes the score the LMS holds.
+    quiz_signals.attempt_regraded.connect(lti.on_attempt_submitted)
     progress_signals.lesson_completed.connect(lti.on_lesson_completed)
     # Every flush and ORM statement on progress, attempts, lessons and quizzes keeps the
     # report's per-(person, course) summary exact in the same transaction.

@@ -303,7 +303,8 @@ def _filename(title: str) -> str:
 def announce(sender=None, *, certificate, **_) -> None:
     """Congratulate the learner on the page they land on next, the one where they finished
     (nothing to say outside a request: a command or a background job)."""
-    if has_request_context():
+    # Not to a grader whose grading completed someone else's course.
+    if has_request_context() and getattr(current_user, "id", None) == certificate.user_id:
         link = url_for("certificates.show", code=certificate.code)
         flash(
             Markup(

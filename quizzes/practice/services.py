@@ -106,20 +106,36 @@ def _due(user_id: int, day: date):
     )
 
 
+def _servable(user_id: int, day: date) -> list[PracticeCard]:
+    """Today's due cards, earliest first, of quizzes whose review policy lets this learner
+    see by now whether an answer is right: practice must not give away what a quiz still
+    withholds (a card waits, due, until the quiz shows it)."""
+    cards = db.session.scalars(_due(user_id, day).order_by(PracticeCard.due_on, PracticeCard.id))
+    user = db.session.get(User, user_id)
+    allowed: dict[int, bool] = {}
+    servable = []
+    for card in cards:
+        if card.quiz_id not in allowed:
+            allowed[card.quiz_id] = shows(user, card.quiz).includes(ReviewShows.CORRECTNESS)
+        if allowed[card.quiz_id]:
+            servable.append(card)
+    return servable
+
+
 def due_today(user_id: int, day: date | None = None) -> int:
     """How many questions are left to practise today (what the session still has room for)."""
     day = day or today(user_id)
-    due = db.session.scalar(select(func.count()).select_from(_due(user_id, day).subquery()))
+    due = len(_servable(user_id, day))
     return max(0, min(due, SESSION_SIZE - reviewed_today(user_id, day)))
 
 
 def next_card(user_id: int, day: date | None = None) -> PracticeCard | None:
     """The next card to practise today, or None when the session is over."""
-    if due_today(user_id, day) == 0:
+    day = day or today(user_id)
+    if SESSION_SIZE - reviewed_today(user_id, day) <= 0:
         return None
-    return db.session.scalars(
-        _due(user_id, day or today(user_id)).order_by(PracticeCard.due_on, PracticeCard.id).limit(1)
-    ).first()
+    servable = _servable(user_id, day)
+    return servable[0] if servable else None
 
 
 def next_due_on(user_id: int) -> date | None:
@@ -185,6 +201,10 @@ def answer(card: PracticeCard, values: Mapping[str, Any], day: date | None = Non
     if locked.remembered_at is not None or locked.due_on > day or not locked.layout:
         db.session.rollback()
         raise Conflict("This question is already answered; it comes back when it is due.")
+    user = db.session.get(User, locked.user_id)
+    if not shows(user, locked.quiz).includes(ReviewShows.CORRECTNESS):
+        db.session.rollback()
+        raise Conflict("This question's quiz does not show its marking yet; it waits until then.")
     q = _shown(locked, locked.layout)
     typed = q.kind.from_form(q, values)
     if typed is None:
@@ -237,9 +257,8 @@ def reviewed_question(review: PracticeReview) -> ShownQuestion:
 
 def shows(user, quiz: Quiz) -> ReviewShows:
     """What practice may show of a question's marking: what its quiz's review policy lets
-    this learner see today, and never less than whether the answer was right."""
-    level = quizzes.shows_now(quiz, quizzes.standing(user, quiz))
-    return level if level.includes(ReviewShows.CORRECTNESS) else ReviewShows.CORRECTNESS
+    this learner see today (cards of a quiz that shows less than right or wrong wait)."""
+    return quizzes.shows_now(quiz, quizzes.standing(user, quiz))
 
 
 def feedback(review: PracticeReview) -> tuple[str, ...]:

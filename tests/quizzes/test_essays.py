@@ -532,3 +532,29 @@ def test_the_grading_api_lists_grades_and_refuses_bad_scores(
     for stranger in (learner, make_user(is_instructor=True)):
         assert as_user(stranger).put(url, json={"points": 0}).status_code == 403
     assert author.get(f"{API}/quizzes/{quiz.id}/grading/{10**6}").status_code == 404
+
+
+def test_staff_do_not_grade_their_own_answers(make_quiz, instructor, make_user, course):
+    quiz = make_quiz((ESSAY,))
+    attempt, (essay,) = submitted_with_essay(quiz, instructor)
+    with pytest.raises(PermissionDenied):
+        services.grade_essay(quiz, essay.id, 2, "Well done, me.", instructor)
+    assert fresh_attempt(attempt.id).state == "awaiting_grading"
+    admin = make_user(is_admin=True)
+    assert services.grade_essay(quiz, essay.id, 2, "Checked.", admin).state == "submitted"
+
+
+def test_the_congratulation_goes_to_the_learner_not_the_grader(
+    make_quiz, learner, instructor, course, as_user
+):
+    quiz = make_quiz((ESSAY,))
+    read_every_lesson(learner, course)
+    _, (essay,) = submitted_with_essay(quiz, learner)
+    grader = as_user(instructor)
+    saved = grader.post(
+        f"/teach/quizzes/{quiz.id}/grading/{essay.id}", data={"points": "2", "feedback": "Yes."}
+    )
+    assert saved.status_code in (302, 303)
+    page = grader.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "earned your certificate" not in page
+    assert certificates.find_for(learner.id, course.id) is not None
