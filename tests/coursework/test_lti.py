@@ -544,9 +544,7 @@ def test_another_organisations_registration_with_the_same_issuer_reaches_nobody(
         server.stop()
 
 
-def test_someone_from_an_lms_can_delete_their_account_and_come_back_afresh(
-    lms, client, course
-):
+def test_someone_from_an_lms_can_delete_their_account_and_come_back_afresh(lms, client, course):
     message = lms.fake.resource_link(KIM, custom={"coursework_resource": f"course:{course.id}"})
     assert launch(client, lms.fake, message).status_code == 303
     first = signed_in(client)
