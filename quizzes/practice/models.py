@@ -41,7 +41,9 @@ class PracticeCard(db.Model):
     layout: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    version: Mapped[QuizVersion] = relationship(lazy="joined", innerjoin=True)
+    # Loaded only when the question is shown: counting and choosing cards never reads a
+    # snapshot (My learning asks how many are due on every visit).
+    version: Mapped[QuizVersion] = relationship()
     quiz: Mapped[Quiz] = relationship(lazy="joined", innerjoin=True)
 
 

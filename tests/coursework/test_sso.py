@@ -108,7 +108,7 @@ def signed_in_as(client) -> str | None:
     page = client.get("/account")
     if page.status_code != 200:
         return None
-    return re.search(r'class="account__name"[^>]*>([^<]+)<', page.get_data(as_text=True)).group(1)
+    return re.search(r'class="account__name"[^>]*><bdi>([^<]+)<', page.get_data(as_text=True)).group(1)
 
 
 def count(model) -> int:
