@@ -108,7 +108,8 @@ def signed_in_as(client) -> str | None:
     page = client.get("/account")
     if page.status_code != 200:
         return None
-    return re.search(r'class="account__name"[^>]*><bdi>([^<]+)<', page.get_data(as_text=True)).group(1)
+    name = re.search(r'class="account__name"[^>]*><bdi>([^<]+)<', page.get_data(as_text=True))
+    return name.group(1)
 
 
 def count(model) -> int:
