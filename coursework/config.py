@@ -98,9 +98,9 @@ class Base:
     QUEUE_IMMEDIATE = os.environ.get("QUEUE_IMMEDIATE") == "1"
     # Huey's name for the queue (its Redis keys, its SQLite table): one per deployment.
     QUEUE_NAME = os.environ.get("QUEUE_NAME", "coursework")
-    # Whether an organisation's LRS may be on a loopback or private address ("1"): refused in
-    # production unless set, so a manager cannot aim the server at its own network.
-    LRS_ALLOW_PRIVATE_NETWORK = os.environ.get("LRS_ALLOW_PRIVATE_NETWORK") == "1"
+    # Whether the addresses managers set (LRS, identity provider, LMS) may be on a loopback
+    # or private network ("1"): refused in production unless set (coursework/outbound.py).
+    ALLOW_PRIVATE_NETWORK = os.environ.get("ALLOW_PRIVATE_NETWORK") == "1"
     # Long work runs as a job with a progress page above these sizes (below them, in the
     # request): people in one bulk invitation, bytes of an uploaded GIFT file or course
     # document, people in an organisation whose CSV is asked for.
@@ -117,7 +117,7 @@ class Base:
 class Development(Base):
     ENV = "development"
     DEMO_ACCOUNTS = True
-    LRS_ALLOW_PRIVATE_NETWORK = os.environ.get("LRS_ALLOW_PRIVATE_NETWORK", "1") == "1"
+    ALLOW_PRIVATE_NETWORK = os.environ.get("ALLOW_PRIVATE_NETWORK", "1") == "1"
 
 
 class Testing(Base):
@@ -132,7 +132,7 @@ class Testing(Base):
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_CHEAP = True
     QUEUE_IMMEDIATE = True
-    LRS_ALLOW_PRIVATE_NETWORK = True  # the tests' LRS listens on 127.0.0.1
+    ALLOW_PRIVATE_NETWORK = True  # the tests' LRS, identity provider and LMS are local
 
 
 class Production(Base):

@@ -26,7 +26,7 @@ from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
 from sqlalchemy import delete, select
 
-from coursework import sealing
+from coursework import outbound, sealing
 from coursework.db import upsert, utcnow
 from coursework.extensions import db
 from coursework.lti.keys import PURPOSE as TOOL_KEY_PURPOSE
@@ -44,6 +44,9 @@ class TimeoutSession(requests.Session):
     """A requests session that never waits on a platform for ever."""
 
     def request(self, method, url, **kwargs):  # type: ignore[override]
+        problem = outbound.private_address_problem(url)
+        if problem is not None:
+            raise requests.exceptions.InvalidURL(f"{url} is refused. {problem}")
         kwargs.setdefault("timeout", HTTP_TIMEOUT)
         return super().request(method, url, **kwargs)
 

@@ -22,12 +22,10 @@ nothing is lost, since the log and the cursor stay in the database.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import re
 import secrets
-import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,7 +37,7 @@ from huey import crontab
 from sqlalchemy import delete, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from coursework import sealing, tasks
+from coursework import outbound, sealing, tasks
 from coursework.accounts.models import User
 from coursework.db import utcnow
 from coursework.errors import RuleViolation
@@ -244,23 +242,9 @@ def _refused(response: requests.Response) -> DeliveryError:
 
 
 def _check_address(endpoint: str) -> None:
-    """Refuse an LRS whose host resolves to a loopback, private, link-local or reserved
-    address, unless LRS_ALLOW_PRIVATE_NETWORK: the server would otherwise call into its own
-    network for whoever manages an organisation."""
-    if current_app.config.get("LRS_ALLOW_PRIVATE_NETWORK"):
-        return
-    parts = urlsplit(endpoint)
-    try:
-        found = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        raise DeliveryError(f"Could not find the LRS's host {parts.hostname}.") from None
-    for *_, address in found:
-        ip = ipaddress.ip_address(address[0].split("%", 1)[0])
-        if not ip.is_global:
-            raise DeliveryError(
-                f"The LRS's host {parts.hostname} is on a private network address, which "
-                "this server does not call: use the LRS's public address."
-            )
+    problem = outbound.private_address_problem(endpoint)
+    if problem is not None:
+        raise DeliveryError(f"The LRS's address is refused. {problem}")
 
 
 def _request(method: str, endpoint: str, credentials: Credentials, body, **params):

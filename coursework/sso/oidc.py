@@ -33,6 +33,8 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
+from coursework import outbound
+
 log = logging.getLogger(__name__)
 
 SCOPES = "openid email profile"
@@ -92,6 +94,9 @@ def _is_loopback(host: str) -> bool:
 def _get_json(url: str) -> dict[str, Any]:
     """A JSON object from a provider: no redirects, a timeout and a size cap, so a wrong
     address cannot make us follow it elsewhere or read without end."""
+    problem = outbound.private_address_problem(url)
+    if problem is not None:
+        raise ProviderUnreachable(f"{url} is refused. {problem}")
     try:
         with requests.get(
             url,
@@ -254,6 +259,9 @@ def finish(client: Client, pending: Pending, returned: dict[str, str]) -> dict[s
     if not code or len(code) > 2048:
         raise SignInFailed("no authorization code")
     metadata = discover(client.issuer)
+    problem = outbound.private_address_problem(metadata["token_endpoint"])
+    if problem is not None:
+        raise ProviderUnreachable(f"the token endpoint is refused. {problem}")
     try:
         with client.session(metadata) as session:
             token = session.fetch_token(

@@ -313,7 +313,7 @@ def test_private_network_addresses_are_refused_unless_allowed(
     app, acme, course, endpoint, monkeypatch
 ):
     org, boss, lea = acme
-    monkeypatch.setitem(app.config, "LRS_ALLOW_PRIVATE_NETWORK", False)
+    monkeypatch.setitem(app.config, "ALLOW_PRIVATE_NETWORK", False)
     lrs.configure(org, boss, endpoint=endpoint, key=KEY, secret=SECRET, enabled=True)
     db.session.commit()
     problem = lrs.check_connection(org)

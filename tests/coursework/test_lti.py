@@ -558,3 +558,16 @@ def test_someone_from_an_lms_can_delete_their_account_and_come_back_afresh(lms, 
     # Their LMS id no longer leads to the closed account: the next launch starts afresh.
     assert launch(client, lms.fake, message).status_code == 303
     assert signed_in(client).id != first.id
+
+
+def test_an_lms_on_a_private_network_is_refused_where_that_is_not_allowed(
+    app, lms, client, course, monkeypatch
+):
+    message = lms.fake.resource_link(KIM, custom={"coursework_resource": f"course:{course.id}"})
+    monkeypatch.setitem(app.config, "ALLOW_PRIVATE_NETWORK", False)
+    # The LMS's key set is on 127.0.0.1: the launch cannot be checked, so nobody is let in.
+    response = launch(client, lms.fake, message)
+    assert response.status_code >= 400, response.status_code
+    assert signed_in(client) is None
+    monkeypatch.setitem(app.config, "ALLOW_PRIVATE_NETWORK", True)
+    assert launch(client, lms.fake, message).status_code == 303

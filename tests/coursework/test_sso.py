@@ -656,3 +656,14 @@ def test_a_discovery_document_naming_another_issuer_is_refused(acme, idp):
     db.session.commit()
     checked = services.check_discovery(provider)
     assert not checked.discovery_ok and "names the issuer" in checked.discovery_error
+
+
+def test_a_provider_on_a_private_network_is_refused_where_that_is_not_allowed(
+    app, acme, monkeypatch
+):
+    # The test provider listens on 127.0.0.1; production refuses such an address, so a
+    # manager cannot make the server call into its own network.
+    monkeypatch.setitem(app.config, "ALLOW_PRIVATE_NETWORK", False)
+    provider = services.check_discovery(services.provider_of(acme))
+    assert provider.discovery_error is not None
+    assert "private network address" in provider.discovery_error
