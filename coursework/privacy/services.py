@@ -27,6 +27,7 @@ from coursework.config import public_url
 from coursework.db import utcnow
 from coursework.errors import Conflict, RuleViolation
 from coursework.extensions import db
+from coursework.jobs import Job
 from coursework.lti.models import GradeTarget, LinkedAccount
 from coursework.organisations import services as organisations
 from coursework.organisations import xapi
@@ -36,6 +37,7 @@ from lessons import services as lessons
 from lessons.models import Course, Lesson
 from quizzes import services as quizzes
 from quizzes.models import Attempt, ReviewShows
+from quizzes.practice.models import PracticeCard, PracticeReview
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ def export(user: User) -> dict[str, Any]:
             "created_at": _when(user.created_at),
             "last_login_at": _when(user.last_login_at),
             "email_verified_at": _when(user.email_verified_at),
+            "time_zone": user.time_zone,
         },
         "preferences": {"notifications_switched_off": sorted(mail.switched_off(user.id))},
         "memberships": [
@@ -109,7 +112,59 @@ def export(user: User) -> dict[str, Any]:
             # Subjects and dates only: bodies may hold live sign-in or reset links.
             for message in mail.messages_to(user.email)
         ],
+        "sign_in_links": _sign_in_links(user),
+        "practice": _practice(user),
+        "jobs": [
+            {"title": job.title, "state": job.state, "started_at": _when(job.created_at)}
+            for job in db.session.scalars(select(Job).where(Job.user_id == user.id))
+        ],
     }
+
+
+def _sign_in_links(user: User) -> list[dict]:
+    """The identity providers and LMSs that sign the person in, by their ids for them."""
+    links = [
+        {"through": "identity provider", "issuer": link.issuer, "subject": link.subject}
+        for link in db.session.scalars(
+            select(ExternalIdentity).where(ExternalIdentity.user_id == user.id)
+        )
+    ]
+    links += [
+        {"through": "LMS", "issuer": link.issuer, "subject": link.subject}
+        for link in db.session.scalars(
+            select(LinkedAccount).where(LinkedAccount.user_id == user.id)
+        )
+    ]
+    return links
+
+
+def _practice(user: User) -> list[dict]:
+    """Each question in the practice deck, with the answers given to it in practice."""
+    reviews: dict[int, list[dict]] = {}
+    for review in db.session.scalars(
+        select(PracticeReview)
+        .where(PracticeReview.user_id == user.id)
+        .order_by(PracticeReview.reviewed_at)
+    ):
+        reviews.setdefault(review.card_id, []).append(
+            {
+                "on": review.reviewed_on.isoformat(),
+                "answer": review.answer,
+                "fraction": review.fraction,
+            }
+        )
+    return [
+        {
+            "quiz": card.quiz.title,
+            "question_key": card.question_key,
+            "due_on": card.due_on.isoformat(),
+            "remembered_at": _when(card.remembered_at),
+            "answers": reviews.get(card.id, []),
+        }
+        for card in db.session.scalars(
+            select(PracticeCard).where(PracticeCard.user_id == user.id).order_by(PracticeCard.id)
+        )
+    ]
 
 
 def _enrolments(user: User) -> list[dict]:

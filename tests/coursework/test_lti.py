@@ -5,6 +5,7 @@ was down), rosters through NRPS, and the frame-only cookie and CSP."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -548,6 +549,10 @@ def test_someone_from_an_lms_can_delete_their_account_and_come_back_afresh(lms, 
     message = lms.fake.resource_link(KIM, custom={"coursework_resource": f"course:{course.id}"})
     assert launch(client, lms.fake, message).status_code == 303
     first = signed_in(client)
+    exported = json.loads(client.get("/account/data").get_data(as_text=True))
+    assert exported["sign_in_links"] == [
+        {"through": "LMS", "issuer": lms.fake.issuer, "subject": KIM.sub}
+    ]
     page = client.get("/account/delete").get_data(as_text=True)
     assert "Type “delete my account”" in page and 'type="password"' not in page
     wrong = client.post("/account/delete", data={"phrase": "delete it"})

@@ -108,6 +108,12 @@ def test_a_missed_question_comes_back_when_due_and_leaves_once_remembered(
     db.session.refresh(card)
     assert card.remembered_at is not None
 
+    # The learner's own data holds the deck and every practice answer.
+    exported = client.get("/account/data").get_json(force=True)
+    [deck] = exported["practice"]
+    assert deck["quiz"] == quiz.title and len(deck["answers"]) == 4
+    assert deck["remembered_at"] is not None
+
     # Gone from the deck; the quiz's grade never moved.
     with_clock["day"] += timedelta(days=60)
     assert "Your practice deck is empty" in client.get("/practice").get_data(as_text=True)
