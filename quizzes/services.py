@@ -145,31 +145,42 @@ def current_version(quiz: Quiz) -> QuizVersion:
 def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
     by_key = {entry["key"]: entry for entry in attempt.version.snapshot["questions"]}
     layout = attempt.layout or {}
-    result = []
-    for number, key in enumerate(layout.get("questions", list(by_key)), start=1):
-        entry = by_key[key]
-        question = qspec.question_from_dict(entry["spec"])
-        choice_ids = tuple(entry["choice_ids"])
-        shown = tuple(layout.get("choices", {}).get(str(key), choice_ids))
-        options = tuple(layout.get("options", {}).get(str(key), question.answer_options))
-        result.append(ShownQuestion(key, number, question, choice_ids, shown, options))
-    return result
+    return [
+        shown_question(by_key[key], number, layout)
+        for number, key in enumerate(layout.get("questions", list(by_key)), start=1)
+    ]
+
+
+def shown_question(entry: dict, number: int, layout: Mapping[str, Any]) -> ShownQuestion:
+    """A snapshot's question as a learner sees it, in the order `layout` keeps for it (an
+    attempt's, or practice's for one question: see `arranged`); the authored order without."""
+    key = str(entry["key"])
+    question = qspec.question_from_dict(entry["spec"])
+    choice_ids = tuple(entry["choice_ids"])
+    shown = tuple(layout.get("choices", {}).get(key, choice_ids))
+    options = tuple(layout.get("options", {}).get(key, question.answer_options))
+    return ShownQuestion(entry["key"], number, question, choice_ids, shown, options)
+
+
+def arranged(entries: Iterable[dict], shuffle_choices: bool) -> dict:
+    """The order each snapshot question's choices (and a kind's own options) are shown in,
+    by question key, drawn afresh."""
+    choices: dict[str, list[int]] = {}
+    options: dict[str, list[str]] = {}
+    for entry in entries:
+        kind = kind_of(entry["spec"]["kind"])
+        choices[str(entry["key"])] = kind.arrange(list(entry["choice_ids"]), shuffle_choices)
+        shown = kind.shown_options(qspec.question_from_dict(entry["spec"]))
+        if shown is not None:
+            options[str(entry["key"])] = shown
+    return {"choices": choices, "options": options}
 
 
 def _layout(quiz: Quiz, version: QuizVersion) -> dict:
     keys = [entry["key"] for entry in version.snapshot["questions"]]
     if quiz.shuffle_questions:
         _random.shuffle(keys)
-    choices: dict[str, list[int]] = {}
-    options: dict[str, list[str]] = {}
-    for entry in version.snapshot["questions"]:
-        ids = list(entry["choice_ids"])
-        kind = kind_of(entry["spec"]["kind"])
-        choices[str(entry["key"])] = kind.arrange(ids, quiz.shuffle_choices)
-        shown = kind.shown_options(qspec.question_from_dict(entry["spec"]))
-        if shown is not None:
-            options[str(entry["key"])] = shown
-    return {"questions": keys, "choices": choices, "options": options}
+    return {"questions": keys, **arranged(version.snapshot["questions"], quiz.shuffle_choices)}
 
 
 # ---- reading quizzes --------------------------------------------------------------------

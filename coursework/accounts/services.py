@@ -148,28 +148,24 @@ def create_user(
 
 
 def create_linked_account(display_name: str, *, placeholder: str) -> User:
-    """An account made for a person another system vouches for (an LMS), who signs in
-    through it and has no password of ours. Its address is `placeholder`, one of ours that
-    receives no mail: the address an LMS sends is never kept, since whoever controls a
-    registration could plant someone else's and keep the account once its owner claimed
-    it. Never finds an existing account. Does not commit."""
-    user = User(
-        email=placeholder,
-        display_name=checked_name(display_name),
-        password_hash=hash_password(secrets.token_urlsafe(32)),
-        email_verified_at=utcnow(),
-    )
-    db.session.add(user)
-    db.session.flush()
-    return user
+    """An account made for a person an LMS vouches for, who signs in through it. Its address
+    is `placeholder`, one of ours that receives no mail: the address an LMS sends is never
+    kept, since whoever controls a registration could plant someone else's and keep the
+    account once its owner claimed it. Never finds an existing account. Does not commit."""
+    return _vouched_for(placeholder, display_name)
 
 
 def create_external_user(email: str, display_name: str) -> User:
     """An account for someone an identity provider vouches for: the address is verified
     by the provider, and the password is a random one nobody knows (a reset link can set
     one, where the organisation allows passwords). The caller commits."""
+    return _vouched_for(checked_email(email), display_name)
+
+
+def _vouched_for(address: str, display_name: str) -> User:
+    """An account with a verified address and a random password nobody knows."""
     user = User(
-        email=checked_email(email),
+        email=address,
         display_name=checked_name(display_name),
         password_hash=hash_password(secrets.token_urlsafe(32)),
         email_verified_at=utcnow(),

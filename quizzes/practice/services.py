@@ -122,20 +122,39 @@ def _servable(user_id: int, day: date) -> list[PracticeCard]:
     return servable
 
 
+@dataclass(frozen=True)
+class Session:
+    """Today's practice for one learner: the cards still to come, earliest first, and how
+    many were answered already."""
+
+    cards: list[PracticeCard]
+    done: int
+
+    @property
+    def left(self) -> int:
+        return len(self.cards)
+
+    @property
+    def next(self) -> PracticeCard | None:
+        return self.cards[0] if self.cards else None
+
+
+def session_today(user_id: int, day: date | None = None) -> Session:
+    """What today's session still holds: due cards up to SESSION_SIZE a day in all."""
+    day = day or today(user_id)
+    done = reviewed_today(user_id, day)
+    room = SESSION_SIZE - done
+    return Session(_servable(user_id, day)[:room] if room > 0 else [], done)
+
+
 def due_today(user_id: int, day: date | None = None) -> int:
     """How many questions are left to practise today (what the session still has room for)."""
-    day = day or today(user_id)
-    due = len(_servable(user_id, day))
-    return max(0, min(due, SESSION_SIZE - reviewed_today(user_id, day)))
+    return session_today(user_id, day).left
 
 
 def next_card(user_id: int, day: date | None = None) -> PracticeCard | None:
     """The next card to practise today, or None when the session is over."""
-    day = day or today(user_id)
-    if SESSION_SIZE - reviewed_today(user_id, day) <= 0:
-        return None
-    servable = _servable(user_id, day)
-    return servable[0] if servable else None
+    return session_today(user_id, day).next
 
 
 def next_due_on(user_id: int) -> date | None:
@@ -162,30 +181,18 @@ def get_card(user_id: int, card_id: int) -> PracticeCard:
     return card
 
 
+def _entry(card: PracticeCard) -> dict:
+    return next(e for e in card.version.snapshot["questions"] if e["key"] == card.question_key)
+
+
 def _shown(card: PracticeCard, layout: Mapping[str, Any]) -> ShownQuestion:
-    entry = next(e for e in card.version.snapshot["questions"] if e["key"] == card.question_key)
-    question = qspec.question_from_dict(entry["spec"])
-    choice_ids = tuple(entry["choice_ids"])
-    return ShownQuestion(
-        card.question_key,
-        1,
-        question,
-        choice_ids,
-        tuple(layout.get("choices", choice_ids)),
-        tuple(layout.get("options", question.answer_options)),
-    )
+    return quizzes.shown_question(_entry(card), 1, layout)
 
 
 def serve(card: PracticeCard) -> ShownQuestion:
     """The card's question, shuffled afresh for each review and kept until it is answered."""
     if not card.layout:
-        entry = next(e for e in card.version.snapshot["questions"] if e["key"] == card.question_key)
-        kind = kind_of(entry["spec"]["kind"])
-        layout: dict[str, Any] = {"choices": kind.arrange(list(entry["choice_ids"]), True)}
-        shown = kind.shown_options(qspec.question_from_dict(entry["spec"]))
-        if shown is not None:
-            layout["options"] = shown
-        card.layout = layout
+        card.layout = quizzes.arranged([_entry(card)], shuffle_choices=True)
         db.session.commit()
     return _shown(card, card.layout)
 

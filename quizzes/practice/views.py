@@ -18,19 +18,19 @@ bp = Blueprint("practice", __name__)
 @access("learner")
 def index():
     day = services.today(current_user.id)
-    card = services.next_card(current_user.id, day)
-    return _page(card, day)
+    session_ = services.session_today(current_user.id, day)
+    return _page(session_.next, session_, day)
 
 
-def _page(card, day, error: str | None = None, status: int = 200):
+def _page(card, session_: services.Session, day, error: str | None = None, status: int = 200):
     question = services.serve(card) if card is not None else None
     return (
         render_template(
             "quizzes/practice/index.html",
             card=card,
             question=question,
-            left=services.due_today(current_user.id, day),
-            done=services.reviewed_today(current_user.id, day),
+            left=session_.left,
+            done=session_.done,
             deck=services.deck_size(current_user.id),
             next_due=services.next_due_on(current_user.id),
             session_size=services.SESSION_SIZE,
@@ -55,7 +55,8 @@ def answer(card_id: int):
         flash(error.message, "info")
         return redirect(url_for("practice.index"))
     except RuleViolation as error:
-        return _page(card, day, error=error.message, status=422)
+        session_ = services.session_today(current_user.id, day)
+        return _page(card, session_, day, error=error.message, status=422)
     return redirect(url_for("practice.review", review_id=review.id), code=303)
 
 
