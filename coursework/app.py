@@ -194,12 +194,14 @@ def import_models() -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from coursework import i18n
     from coursework.accounts.services import load_session_user
 
     import_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
+    i18n.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
