@@ -8,6 +8,8 @@ translated: it stays in the language its author wrote it in.
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask, request
 from flask_babel import Babel, gettext, lazy_gettext, ngettext
 
@@ -29,5 +31,11 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
+# Each package keeps the catalogue of the strings it holds.
+PACKAGES = ("coursework", "quizzes", "lessons")
+
+
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale)
+    root = os.path.dirname(app.root_path)
+    directories = ";".join(os.path.join(root, package, "translations") for package in PACKAGES)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=directories)
