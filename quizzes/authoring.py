@@ -454,8 +454,8 @@ def _statistics(quiz: Quiz, which: str) -> dict:
         attempts = stats.first_attempts(attempts)
     keys = list(specs)
     results = stats.question_stats(keys, attempts)
-    # Questions a person grades (essays): how the graders' scores spread, in fifths.
-    by_person = [key for key in keys if kind_of(specs[key]["kind"]).graded_by_person]
+    # Questions whose kind spreads their scores in bands (essays, in fifths of the points).
+    bands = {key: kind_of(specs[key]["kind"]).score_bands() for key in keys}
     person_scores = {
         key: stats.score_distribution(
             (
@@ -463,9 +463,10 @@ def _statistics(quiz: Quiz, which: str) -> dict:
                 for attempt in attempts
                 if key in attempt.responses and attempt.responses[key].answered
             ),
-            bins=5,
+            bins=count,
         )
-        for key in by_person
+        for key, count in bands.items()
+        if count
     }
     return {
         "questions": [
