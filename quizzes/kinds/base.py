@@ -76,10 +76,8 @@ class ShownQuestion:
         return self.kind.public(self, answer) if answer is not None else {}
 
     def grade(self, stored: dict | None, *, all_or_nothing: bool = False) -> grading.Grade:
-        return grading.grade(
-            self.spec,
-            self.kind.grader_input(self, self.read(stored)),
-            all_or_nothing=all_or_nothing,
+        return self.kind.grade(
+            self.spec, self.kind.grader_input(self, self.read(stored)), all_or_nothing
         )
 
 
@@ -112,6 +110,19 @@ class QuestionKind(ABC):
     shuffles_choices: ClassVar[bool] = False
     # A person grades it after submit (essays): the attempt waits for them.
     graded_by_person: ClassVar[bool] = False
+    # Its pure grader in grading.py: (question, grader_input, all_or_nothing=) -> Grade.
+    grader: ClassVar[grading.Grader]
+    # What the item-writing checker (checker.py) asks of its shape: the learner picks among
+    # options the author wrote; picks only one of them; or judges a statement.
+    picks_from_options: ClassVar[bool] = False
+    picks_one: ClassVar[bool] = False
+    judges_a_statement: ClassVar[bool] = False
+
+    def grade(
+        self, question: qspec.Question, answer: Any, all_or_nothing: bool = False
+    ) -> grading.Grade:
+        """Grade an answer in the grader's form; never raises for a malformed answer."""
+        return type(self).grader(question, answer, all_or_nothing=all_or_nothing)
 
     def arrange(self, choice_ids: list[int], shuffle: bool) -> list[int]:
         """The choices' order for one attempt; `shuffle` is the quiz's setting."""

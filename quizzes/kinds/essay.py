@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from quizzes import gift_syntax as gift
+from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import Add, AnswerProblem, ShownQuestion, register
 from quizzes.kinds.short_text import TextAnswer, Typed
@@ -25,6 +26,7 @@ MAX_RUBRIC = 10_000
 @register
 class Essay(Typed):
     kind = qspec.Kind.ESSAY
+    grader = grading.grade_essay
     template = "quizzes/kinds/essay.html"
     json_shape = '{"text": "..."}'
     spec_fields = frozenset({"rubric"})

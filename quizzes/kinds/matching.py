@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quizzes import gift_syntax as gift
+from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import (
     Add,
@@ -29,6 +30,7 @@ class MatchingAnswer:
 @register
 class Matching(QuestionKind):
     kind = qspec.Kind.MATCHING
+    grader = grading.grade_matching
     answer_type = MatchingAnswer
     template = "quizzes/kinds/matching.html"
     spec_fields = frozenset({"pairs", "distractors"})

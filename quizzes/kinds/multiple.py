@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quizzes import gift_syntax as gift
+from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import (
     Add,
@@ -35,6 +36,8 @@ class MultipleAnswer:
 @register
 class Multiple(QuestionKind):
     kind = qspec.Kind.MULTIPLE
+    grader = grading.grade_multiple
+    picks_from_options = True
     answer_type = MultipleAnswer
     template = "quizzes/kinds/multiple.html"
     shuffles_choices = True

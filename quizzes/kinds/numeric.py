@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from quizzes import gift_syntax as gift
+from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import Add, ShownQuestion, register
 from quizzes.kinds.short_text import TextAnswer, Typed, full
@@ -15,6 +16,7 @@ from quizzes.kinds.short_text import TextAnswer, Typed, full
 @register
 class Numeric(Typed):
     kind = qspec.Kind.NUMERIC
+    grader = grading.grade_numeric
     template = "quizzes/kinds/numeric.html"
     spec_fields = frozenset({"numbers"})
     json_shape = '{"text": "12.5"}'

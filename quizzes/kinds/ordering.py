@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quizzes import gift_syntax as gift
+from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import (
     Add,
@@ -36,6 +37,7 @@ class OrderingAnswer:
 @register
 class Ordering(QuestionKind):
     kind = qspec.Kind.ORDERING
+    grader = grading.grade_ordering
     answer_type = OrderingAnswer
     template = "quizzes/kinds/ordering.html"
     json_shape = '{"order": [<option id>, ...]} with every option once'

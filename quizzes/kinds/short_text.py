@@ -75,6 +75,7 @@ class Typed(QuestionKind):
 @register
 class ShortText(Typed):
     kind = qspec.Kind.SHORT_TEXT
+    grader = grading.grade_short_text
     template = "quizzes/kinds/short_text.html"
     spec_fields = frozenset({"choices"})
     json_shape = '{"text": "..."}'

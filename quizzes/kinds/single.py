@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quizzes import gift_syntax as gift
+from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import (
     Add,
@@ -122,6 +123,9 @@ def correct_options(q: ShownQuestion) -> list[int]:
 @register
 class Single(QuestionKind):
     kind = qspec.Kind.SINGLE
+    grader = grading.grade_single
+    picks_from_options = True
+    picks_one = True
     answer_type = SingleAnswer
     template = "quizzes/kinds/single.html"
     shuffles_choices = True

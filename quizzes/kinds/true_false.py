@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quizzes import gift_syntax as gift
+from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import Add, QuestionKind, ShownQuestion, register, shape_problem
 
@@ -25,6 +26,8 @@ class TrueFalseAnswer:
 @register
 class TrueFalse(QuestionKind):
     kind = qspec.Kind.TRUE_FALSE
+    grader = grading.grade_true_false
+    judges_a_statement = True
     answer_type = TrueFalseAnswer
     template = "quizzes/kinds/true_false.html"
     spec_fields = frozenset({"answer", "feedback_true", "feedback_false"})
