@@ -31,3 +31,14 @@ class Count(fields.Integer):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return super()._serialize(None if value is None else len(value), attr, obj, **kwargs)
+
+
+class Grouped(fields.Nested):
+    """A nested object in the response made of the object's own attributes (a flat row whose
+    `course_slug` and `course_title` the response groups as `course`)."""
+
+    def __init__(self, nested, **kwargs) -> None:
+        super().__init__(nested, dump_only=True, **kwargs)
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return obj
