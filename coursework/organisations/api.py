@@ -172,11 +172,10 @@ class BulkInvitations(MethodView):
     @blp.response(200, BulkResultSchema)
     def post(self, data: dict, slug: str):
         """Invite everyone on a list; each row says whether it worked and why not."""
-        results = services.bulk_invite(
-            organisation_from_request(slug), acting_user(), data["people"]
+        organisation = organisation_from_request(slug)
+        return services.BulkOutcome(
+            services.bulk_invite(organisation, acting_user(), data["people"])
         )
-        invited = sum(r.ok for r in results)
-        return {"invited": invited, "failed": len(results) - invited, "results": results}
 
 
 @blp.route(f"{ORG}/invitations/<{ID}:invitation_id>")
@@ -259,7 +258,7 @@ class Statements(MethodView):
         page = _statement_page(organisation_from_request(slug), query)
         more = url_for(request.endpoint, slug=slug, cursor=page.cursor, limit=query["limit"])
         headers = {"X-Statements-Cursor": page.cursor, "X-Experience-API-Version": xapi.VERSION}
-        return {"statements": page.statements, "more": more if page.more else ""}, 200, headers
+        return Extended(page, more=more if page.more else ""), 200, headers
 
 
 # ---- helpers -----------------------------------------------------------------------------
