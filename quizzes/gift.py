@@ -13,6 +13,11 @@ the page is silent, Moodle's own reader (question/format/gift/format.php). In sh
     Match. {=prompt -> answer =other -> answer = -> distractor}
     Missing {~word =words} in the middle.   \\ \\~ \\= \\# \\{ \\} \\: escape, \\n is a newline
 
+This module reads and writes the file: blocks, comments, titles, categories, format tags and
+the question text around the answer block. The block itself is its kind's: the kind whose
+syntax it is written in reads it, and each kind writes its own (`read_gift`/`write_gift` in
+quizzes/kinds/, with the pieces in quizzes/gift_syntax.py).
+
 Both functions are pure: no Flask, no database. `parse_gift` is all or nothing: it reports
 every problem in the file at once, with a line number each, and returns nothing if any.
 """
