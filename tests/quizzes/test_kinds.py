@@ -25,7 +25,7 @@ from tests.quizzes.kit import EVERY_KIND
 ABSTRACT = sorted(QuestionKind.__abstractmethods__)
 # input/review: the learner's page and result; rows/key: the author's form and answer key.
 MACROS = ("input", "review", "rows", "key")
-ATTRIBUTES = ("kind", "answer_type", "template", "json_shape")
+ATTRIBUTES = ("kind", "answer_type", "template", "json_shape", "grader")
 
 
 def shown(question, key=7) -> ShownQuestion:
