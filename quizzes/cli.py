@@ -153,7 +153,9 @@ def load_course_quizzes(course_slug: str, folder: Path) -> list[str]:
             replace_categories=True,
         )
         if filed.changed:
-            report.append(f"bank: {filed.added} added, {filed.updated} updated, {filed.removed} removed")
+            report.append(
+                f"bank: {filed.added} added, {filed.updated} updated, {filed.removed} removed"
+            )
     entries = [(slug, entry) for slug, entry in manifest.get("lessons", {}).items()]
     if manifest.get("final"):
         entries.append((None, manifest["final"]))

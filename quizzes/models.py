@@ -207,6 +207,10 @@ class BankQuestion(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    @property
+    def kind_enum(self) -> Kind:
+        return Kind(self.kind)
+
 
 class QuizDraw(db.Model):
     """A rule of a quiz: each attempt draws `count` questions at random from a category."""

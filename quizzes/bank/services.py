@@ -22,8 +22,8 @@ from coursework.i18n import _, ngettext
 from coursework.lengths import too_long
 from lessons import services as lessons
 from lessons.services import Actor
-from quizzes import stats
 from quizzes import spec as qspec
+from quizzes import stats
 from quizzes.bank import rules
 from quizzes.gift import dump_gift
 from quizzes.models import Attempt, AttemptState, BankQuestion, Quiz, QuizDraw, Response
@@ -146,7 +146,9 @@ def import_bank(
     db.session.flush()
     ensure_draws_fit(course_id)
     db.session.commit()
-    log.info("bank of course %s: %s added, %s updated, %s removed", course_id, added, updated, removed)
+    log.info(
+        "bank of course %s: %s added, %s updated, %s removed", course_id, added, updated, removed
+    )
     return BankImport(added, updated, removed, categories)
 
 
@@ -219,9 +221,13 @@ def _check_rule(quiz: Quiz, category: str, count: int) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if message := too_long(category, QuizDraw.category):
         errors["category"] = [message]
+    elif "\x00" in category:  # PostgreSQL refuses NUL in text; no category can hold one
+        errors["category"] = [_("The course's bank has no such category.")]
     if not 1 <= count <= MAX_DRAW:
         errors["count"] = [_("Draw from 1 to %(most)d questions.", most=MAX_DRAW)]
-    elif not errors and (problems := _shortfall_messages(quiz.course_id, [rules.Rule(category, count)])):
+    elif not errors and (
+        problems := _shortfall_messages(quiz.course_id, [rules.Rule(category, count)])
+    ):
         errors["count"] = problems
     return errors
 

@@ -93,7 +93,9 @@ def test_the_default_quizzes_load_once_and_cover_the_course(app):
     sizes = bank.category_sizes(course.id)
     assert sum(sizes.values()) >= 2 * drawn
     assert all(sizes[draw.category] >= 2 * draw.count for draw in final.draws)
-    kinds = {q.kind for category in bank.bank(course.id, lessons.OPERATOR) for q in category.questions}
+    kinds = {
+        q.kind for category in bank.bank(course.id, lessons.OPERATOR) for q in category.questions
+    }
     assert kinds == {"single", "multiple", "true_false", "short_text", "numeric", "matching"}
     lesson_quizzes = [q for q in quizzes if not q.is_final]
     assert len(lesson_quizzes) == len(lessons.current_lessons(course.id))
