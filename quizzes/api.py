@@ -376,7 +376,7 @@ def _quiz_rows(quizzes: list[Quiz]) -> list[dict]:
             "lesson": lesson_slugs.get(quiz.lesson_id),
             "is_final": quiz.is_final,
             "published": quiz.published,
-            "question_count": len(quiz.questions),
+            "question_count": quiz.asked,
             "total_points": quiz.total_points,
             "created_at": quiz.created_at,
             "updated_at": quiz.updated_at,
@@ -467,7 +467,7 @@ def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list
             _Seen(
                 quiz,
                 lesson=lesson_slugs.get(quiz.lesson_id),
-                question_count=len(quiz.questions),
+                question_count=quiz.question_count,
                 attempts_used=standing.used,
                 attempts_left=standing.attempts_left,
                 grade=standing.grade,

@@ -373,12 +373,15 @@ def _question_anchor(quiz: Quiz, question_id: int) -> str:
 
 
 def preview_questions(quiz: Quiz) -> list[ShownQuestion]:
-    """The questions as an attempt would show them (in authored order), without an attempt."""
+    """The questions as an attempt would show them (in authored order), without an attempt;
+    a quiz that draws from the bank shows one draw of it, new on each visit."""
     shown = []
     for number, question in enumerate(quiz.questions, start=1):
         spec = services.to_spec(question)
         ids = tuple(choice.id for choice in question.choices)
         shown.append(ShownQuestion(question.id, number, spec, ids, ids, spec.answer_options))
+    for entry in services.sample_draw(quiz) if quiz.draws else []:
+        shown.append(services.shown_question(entry, len(shown) + 1, {}))
     return shown
 
 
@@ -519,7 +522,9 @@ def _statistics(quiz: Quiz, which: str) -> dict:
         "attempts": attempts,
         "learners": len({attempt.learner for attempt in attempts}),
         "distribution": stats.score_distribution(attempt.percent for attempt in attempts),
-        "changed_since": latest is not None and specs != current_specs,
+        # Bank questions (negative keys) change with the bank, not with the quiz's own.
+        "changed_since": latest is not None
+        and {key: spec for key, spec in specs.items() if key > 0} != current_specs,
         "grading": services.grading_counts([quiz.id]).get(quiz.id, services.GradingCounts()),
         "person_scores": person_scores,
         "current_keys": set(current_specs),

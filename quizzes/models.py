@@ -152,6 +152,11 @@ class Quiz(db.Model):
         return sum(question.points for question in self.questions)
 
     @property
+    def asked(self) -> int:
+        """How many questions each attempt asks: the fixed ones and those drawn."""
+        return len(self.questions) + sum(draw.count for draw in self.draws)
+
+    @property
     def has_questions(self) -> bool:
         """Fixed questions or draw rules: something an attempt can be made of."""
         return bool(self.questions or self.draws)

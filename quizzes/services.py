@@ -219,6 +219,14 @@ def draw_random(quiz_id: int, user_id: int, number: int) -> random.Random:
     return random.Random(f"{seed}:{quiz_id}:{user_id}:{number}")
 
 
+def sample_draw(quiz: Quiz) -> list[dict]:
+    """Snapshot entries of the bank questions one attempt might draw now (for a preview)."""
+    snapshot = _snapshot(quiz)
+    entries = {entry["key"]: entry for entry in snapshot["questions"]}
+    keys = _layout(quiz, QuizVersion(snapshot=snapshot))["questions"]
+    return [entries[key] for key in keys if "bank_id" in entries[key]]
+
+
 def _layout(quiz: Quiz, version: QuizVersion, rng: random.Random | None = None) -> dict:
     """Which questions this attempt asks, in which order: the quiz's own, then each draw
     rule's random pick from its category (stored, so grading and review stay exact)."""
