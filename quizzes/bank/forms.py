@@ -43,6 +43,7 @@ class DrawForm(FlaskForm):
             NumberRange(1, MAX_DRAW, lazy_gettext("Draw from 1 to %(max)s questions.")),
         ],
         description=lazy_gettext("Each attempt draws this many, at random, from the category."),
+        default=1,
     )
 
     @classmethod
