@@ -18,8 +18,8 @@ from quizzes.long_work import gift_problems, question_problems_of
 bp = Blueprint("bank", __name__, url_prefix="/teach/courses")
 
 
-def _page(course_id: int, form: BankUploadForm | None = None, problems=(), status: int = 200):
-    course = lessons.get_course_by_id(course_id)
+def _page(slug: str, form: BankUploadForm | None = None, problems=(), status: int = 200):
+    course = lessons.get_course(slug)
     categories = services.bank(course.id, current_user)
     performance = {
         row.question.id: row for row in services.bank_statistics(course.id, current_user)
@@ -34,16 +34,17 @@ def _page(course_id: int, form: BankUploadForm | None = None, problems=(), statu
     ), status
 
 
-@bp.get("/<int:course_id>/bank")
+@bp.get("/<slug>/bank")
 @access("instructor")
-def index(course_id: int):
-    return _page(course_id)
+def index(slug: str):
+    return _page(slug)
 
 
-@bp.post("/<int:course_id>/bank/gift")
+@bp.post("/<slug>/bank/gift")
 @access("instructor")
-def import_gift(course_id: int):
+def import_gift(slug: str):
     """File a GIFT file's questions in the bank, all or nothing."""
+    course_id = lessons.get_course(slug).id
     lessons.require_staff(course_id, current_user)
     form = BankUploadForm()
     problems: list[tuple[str, str]] = []
@@ -68,7 +69,7 @@ def import_gift(course_id: int):
                 ),
                 "success",
             )
-            return redirect(url_for("bank.index", course_id=course_id))
+            return redirect(url_for("bank.index", slug=slug))
         form.file.errors.append(
             ngettext(
                 "The file was not imported: fix the problem listed below. Nothing was changed.",
@@ -77,13 +78,13 @@ def import_gift(course_id: int):
                 len(problems),
             )
         )
-    return _page(course_id, form, problems, 400)
+    return _page(slug, form, problems, 400)
 
 
-@bp.get("/<int:course_id>/bank.gift")
+@bp.get("/<slug>/bank.gift")
 @access("instructor")
-def export_gift(course_id: int):
-    text = services.export_bank(course_id, current_user)
+def export_gift(slug: str):
+    text = services.export_bank(lessons.get_course(slug).id, current_user)
     response = Response(text, content_type="text/plain; charset=utf-8")
-    response.headers.set("Content-Disposition", "attachment", filename=f"bank-{course_id}.gift")
+    response.headers.set("Content-Disposition", "attachment", filename=f"{slug}-bank.gift")
     return response

@@ -340,7 +340,7 @@ def test_the_bank_page_upload_and_a_draw_rule_on_the_quiz_page(
 ):
     quiz = make_quiz([])
     sign_in(client, instructor)
-    page = f"/teach/courses/{course.id}/bank"
+    page = f"/teach/courses/{course.slug}/bank"
     token = TOKEN.search(client.get(page).get_data(as_text=True)).group(1)
     response = client.post(
         f"{page}/gift",
@@ -351,7 +351,7 @@ def test_the_bank_page_upload_and_a_draw_rule_on_the_quiz_page(
     html = client.get(page).get_data(as_text=True)
     assert "3 questions added to the bank, 0 updated." in html
     assert "Unit 1/Basics" in html and "Unit 2" in html and "Third?" in html
-    exported = client.get(f"/teach/courses/{course.id}/bank.gift")
+    exported = client.get(f"/teach/courses/{course.slug}/bank.gift")
     assert "$CATEGORY: $course$/top/Unit 2" in exported.get_data(as_text=True)
 
     quiz_page = client.get(f"/teach/quizzes/{quiz.id}").get_data(as_text=True)
@@ -384,7 +384,7 @@ def test_a_bad_upload_to_the_bank_names_the_line_and_changes_nothing(
     client, course, instructor, csrf_on
 ):
     sign_in(client, instructor)
-    page = f"/teach/courses/{course.id}/bank"
+    page = f"/teach/courses/{course.slug}/bank"
     token = TOKEN.search(client.get(page).get_data(as_text=True)).group(1)
     response = client.post(
         f"{page}/gift",
@@ -401,12 +401,12 @@ def test_another_courses_instructor_gets_403_and_a_missing_course_404(
 ):
     quiz = make_quiz([])
     login(client, make_user(is_instructor=True))
-    assert client.get(f"/teach/courses/{course.id}/bank").status_code == 403
-    assert client.get(f"/teach/courses/{course.id}/bank.gift").status_code == 403
+    assert client.get(f"/teach/courses/{course.slug}/bank").status_code == 403
+    assert client.get(f"/teach/courses/{course.slug}/bank.gift").status_code == 403
     assert (
         client.post(f"/teach/quizzes/{quiz.id}/draws", data={"category": "a", "count": "1"})
     ).status_code == 403
-    assert client.get("/teach/courses/999999/bank").status_code == 404
+    assert client.get("/teach/courses/no-such-course/bank").status_code == 404
 
 
 # ---- JSON API ------------------------------------------------------------------------------------
