@@ -132,6 +132,39 @@ def _rule_problems(path: Path, call, *args, **kwargs):
         raise click.ClickException(f"{path.name}: {error.message}\n{lines}") from None
 
 
+@quizzes_cli.command("bank-import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--course", "course_slug", required=True, help="The course's address.")
+@click.option(
+    "--replace", is_flag=True, help="Remove questions of the file's categories it no longer has."
+)
+def bank_import_command(file, course_slug, replace) -> None:
+    """File a GIFT file's questions in a course's bank by their $CATEGORY; all or nothing."""
+    questions = _read_gift(file)
+    course, _lesson = _target(course_slug, None)
+    result = _rule_problems(
+        file, bank.import_bank, course.id, questions, lessons.OPERATOR, replace_categories=replace
+    )
+    click.echo(
+        f"Bank of {course.title}: {result.added} added, {result.updated} updated, "
+        f"{result.removed} removed."
+    )
+
+
+@quizzes_cli.command("bank-export")
+@click.option("--course", "course_slug", required=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+def bank_export_command(course_slug, output) -> None:
+    """Write a course's bank as GIFT, with its $CATEGORY lines."""
+    course, _lesson = _target(course_slug, None)
+    text = bank.export_bank(course.id, lessons.OPERATOR)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote the bank of {course.title} to {output}.")
+    else:
+        click.echo(text, nl=False)
+
+
 def load_course_quizzes(course_slug: str, folder: Path) -> list[str]:
     """Load a course's bank and quizzes from GIFT files and their `quizzes.yaml`; idempotent.
 

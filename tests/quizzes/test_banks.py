@@ -488,3 +488,36 @@ def test_the_bank_api_is_for_the_course_staff_only(client, course, make_user, ma
     login(client, learner)
     assert client.get(base).status_code == 403
     assert lessons.can_change(course.id, learner) is False
+
+
+# ---- the shell -----------------------------------------------------------------------------------
+
+
+def test_the_shell_files_a_gift_file_in_the_bank_and_writes_it_back(app, course, tmp_path):
+    source = tmp_path / "bank.gift"
+    source.write_text(CATEGORISED, encoding="utf-8")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["quizzes", "bank-import", str(source), "--course", course.slug])
+    assert result.exit_code == 0, result.output
+    assert "3 added, 0 updated, 0 removed" in result.output
+    out = tmp_path / "out.gift"
+    result = runner.invoke(args=["quizzes", "bank-export", "--course", course.slug, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert parse_gift(out.read_text(encoding="utf-8")).questions == tuple(
+        q.__class__(
+            **{**vars(q), "category": rules.exported_category(rules.category_path(q.category))}
+        )
+        for q in parse_gift(CATEGORISED).questions
+    )
+    # A file that would starve a quiz's rule is refused with a message, not a traceback.
+    quiz = services.import_quiz(
+        course.id, None, [], services.QuizSettings(title="Final"), by=lessons.OPERATOR
+    ).quiz
+    bank.add_draw(quiz, "Unit 1/Basics", 2, lessons.OPERATOR)
+    source.write_text("$CATEGORY: Unit 1/Basics\n\n::One:: First? {=yes ~no}\n", "utf-8")
+    result = runner.invoke(
+        args=["quizzes", "bank-import", str(source), "--course", course.slug, "--replace"]
+    )
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "“Unit 1/Basics” holds 1 question, fewer than the 2 asked for." in result.output
+    assert bank.category_sizes(course.id)["Unit 1/Basics"] == 2
