@@ -40,7 +40,7 @@ def _course_id(slug: str) -> int:
     return course.id
 
 
-def _category(category: services.Category) -> dict:
+def _category(category: services.Category, advice: dict) -> dict:
     return {
         "path": category.path,
         "count": len(category.questions),
@@ -49,6 +49,7 @@ def _category(category: services.Category) -> dict:
                 **question.spec,
                 "id": question.id,
                 "key": -question.id,
+                "advice": advice.get(question.id, []),
                 "category": question.category,
                 "choices": [
                     {"id": number, **choice}
@@ -66,7 +67,9 @@ class Bank(MethodView):
     @bank.response(200, CategorySchema(many=True))
     def get(self, slug: str):
         """The course's bank, by category in path order."""
-        return [_category(c) for c in services.bank(_course_id(slug), current_user)]
+        course_id = _course_id(slug)
+        advice = services.bank_advice(course_id, current_user)
+        return [_category(c, advice) for c in services.bank(course_id, current_user)]
 
 
 @bank.route("/courses/<slug>/bank/gift")

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
@@ -22,12 +24,20 @@ from coursework.i18n import _, ngettext
 from coursework.lengths import too_long
 from lessons import services as lessons
 from lessons.services import Actor
+from quizzes import checker, stats
 from quizzes import spec as qspec
-from quizzes import stats
 from quizzes.bank import rules
 from quizzes.gift import dump_gift
-from quizzes.models import Attempt, AttemptState, BankQuestion, Quiz, QuizDraw, Response
-from quizzes.services import ensure_complete
+from quizzes.models import (
+    Attempt,
+    AttemptState,
+    BankQuestion,
+    Question,
+    Quiz,
+    QuizDraw,
+    Response,
+)
+from quizzes.services import ensure_complete, to_spec
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +88,34 @@ def category_sizes(course_id: int) -> dict[str, int]:
 
 def spec_of(question: BankQuestion) -> qspec.Question:
     return qspec.question_from_dict(question.spec)
+
+
+def bank_advice(course_id: int, by: Actor) -> dict[int, list[checker.Finding]]:
+    """The item-writing checker's advice on each bank question (by id): never a refusal.
+    Each is compared with the course's quiz questions and the bank questions before it
+    (a near duplicate is reported once, on the later one), and true/false statements with
+    the course's lessons."""
+    lessons.require_staff(course_id, by)
+    rows = db.session.execute(
+        select(Question, Quiz.title)
+        .join(Quiz, Question.quiz_id == Quiz.id)
+        .where(Quiz.course_id == course_id)
+        .options(selectinload(Question.choices))
+        .order_by(Quiz.id, Question.position)
+    ).all()
+    others = [
+        (_("question %(number)d of “%(quiz)s”", number=q.position, quiz=title), to_spec(q))
+        for q, title in rows
+    ]
+    texts = [lesson.source_markdown for lesson in lessons.current_lessons(course_id)]
+    advice: dict[int, list[checker.Finding]] = {}
+    for question in _questions(course_id):
+        spec = spec_of(question)
+        context = checker.Context(others=list(others), lesson_texts=texts)
+        advice[question.id] = checker.check_question(spec, context)
+        label = _("bank question “%(title)s”", title=question.title or spec.text[:40])
+        others.append((label, spec))
+    return advice
 
 
 # ---- importing and exporting ----------------------------------------------------------------
@@ -239,12 +277,16 @@ def add_draw(quiz: Quiz, category: str, count: int, by: Actor) -> QuizDraw:
     category = rules.category_path(category)
     if errors := _check_rule(quiz, category, count):
         raise RuleViolation(_("The rule was not added."), errors)
+    message = _("This quiz already draws from this category. Remove that rule first.")
     if any(draw.category == category for draw in quiz.draws):
-        message = _("This quiz already draws from this category. Remove that rule first.")
         raise Conflict(message, {"category": [message]})
     draw = QuizDraw(category=category, count=count, position=len(quiz.draws) + 1)
     quiz.draws.append(draw)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same rule added at the same moment, in another request
+        db.session.rollback()
+        raise Conflict(message, {"category": [message]}) from None
     log.info("quiz %s draws %s from %r", quiz.id, count, category)
     return draw
 

@@ -29,6 +29,7 @@ def _page(slug: str, form: BankUploadForm | None = None, problems=(), status: in
         course=course,
         categories=categories,
         performance=performance,
+        advice=services.bank_advice(course.id, current_user),
         form=form or BankUploadForm(formdata=None),
         problems=problems,
     ), status

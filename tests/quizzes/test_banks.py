@@ -521,3 +521,20 @@ def test_the_shell_files_a_gift_file_in_the_bank_and_writes_it_back(app, course,
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "“Unit 1/Basics” holds 1 question, fewer than the 2 asked for." in result.output
     assert bank.category_sizes(course.id)["Unit 1/Basics"] == 2
+
+
+def test_the_checker_advises_on_bank_questions_never_blocking(course, instructor, make_quiz):
+    from tests.quizzes.kit import EVERY_KIND
+
+    make_quiz()  # the kit's questions, in a lesson quiz of the course
+    copy = EVERY_KIND[0].__class__(**{**vars(EVERY_KIND[0]), "category": "Unit 1"})
+    longest = single("Which is it?", "Longest", "Unit 1")
+    longest = longest.__class__(
+        **{**vars(longest), "choices": (Choice("The right one, at length", 1), Choice("No", 0))}
+    )
+    bank.import_bank(course.id, [copy, longest], instructor)  # filed all the same
+    advice = bank.bank_advice(course.id, instructor)
+    by_title = {q.title: advice[q.id] for q in bank.bank(course.id, instructor)[0].questions}
+    duplicate = next(f for f in by_title["Planets"] if f.rule == "duplicate-question")
+    assert "question 1 of “Check”" in duplicate.message  # the lesson quiz's copy
+    assert [f.rule for f in by_title["Longest"]] == ["longest-answer"]
