@@ -48,6 +48,7 @@ class DrawForm(FlaskForm):
 
     @classmethod
     def for_sizes(cls, sizes: dict[str, int], **kwargs) -> DrawForm:
+        """The form, offering each category of the bank with how many questions it holds."""
         form = cls(**kwargs)
         form.category.choices = [
             (
@@ -56,7 +57,7 @@ class DrawForm(FlaskForm):
                     "%(path)s (%(num)d question)",
                     "%(path)s (%(num)d questions)",
                     held,
-                    path=path or "—",
+                    path=path,
                 )
                 if path
                 else ngettext(
