@@ -23,16 +23,6 @@ class Extended:
         return getattr(self._base, name)
 
 
-class Count(fields.Integer):
-    """How many items the attribute (a list) holds; an integer in the OpenAPI document."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(dump_only=True, **kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(None if value is None else len(value), attr, obj, **kwargs)
-
-
 class Grouped(fields.Nested):
     """A nested object in the response made of the object's own attributes (a flat row whose
     `course_slug` and `course_title` the response groups as `course`)."""

@@ -437,6 +437,7 @@ def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list
             Extended(
                 quiz,
                 lesson=lesson_slugs.get(quiz.lesson_id),
+                question_count=quiz.question_count,
                 attempts_used=standing.used,
                 attempts_left=standing.attempts_left,
                 grade=standing.grade,

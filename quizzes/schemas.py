@@ -24,7 +24,6 @@ from marshmallow import (
     validates_schema,
 )
 
-from coursework.dumping import Count
 from coursework.lengths import schema_length
 from quizzes import models
 from quizzes import spec as qspec
@@ -129,7 +128,9 @@ class QuizSchema(Schema):
     )
     is_final = fields.Boolean(dump_only=True)
     published = fields.Boolean(dump_only=True)
-    question_count = Count(attribute="questions")
+    question_count = fields.Integer(
+        attribute="asked", dump_only=True, metadata={"description": "Questions each attempt asks."}
+    )
     total_points = fields.Float(dump_only=True)
     title = fields.String(dump_only=True)
     description = fields.String(dump_only=True)
@@ -541,7 +542,7 @@ class QuizStandingSchema(Schema):
     description = fields.String(dump_only=True)
     lesson = fields.String(dump_only=True, allow_none=True)
     is_final = fields.Boolean(dump_only=True)
-    question_count = Count(attribute="questions")
+    question_count = fields.Integer(dump_only=True)
     passing_score = fields.Integer(dump_only=True)
     attempt_limit = fields.Integer(dump_only=True, allow_none=True)
     time_limit_minutes = fields.Integer(dump_only=True, allow_none=True)
