@@ -123,11 +123,12 @@ class Quiz(db.Model):
         lazy="selectin",
     )
     # "N random questions from category C" of the course's bank, drawn afresh per attempt.
+    # Loaded when first used, not with every quiz: most quizzes have none, and learners'
+    # pages read quizzes often (lists that show sizes load them with `selectinload`).
     draws: Mapped[list[QuizDraw]] = relationship(
         back_populates="quiz",
         order_by="QuizDraw.position",
         cascade="all, delete-orphan",
-        lazy="selectin",
     )
 
     @property

@@ -18,7 +18,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, load_only, undefer
+from sqlalchemy.orm import lazyload, load_only, selectinload, undefer
 
 from coursework.accounts.models import User
 from coursework.db import insert_or_ignore, upsert, utcnow
@@ -825,7 +825,11 @@ def check_question(source: qspec.Question) -> None:
 def all_quizzes(by: Actor) -> list[Quiz]:
     """The quizzes of every course `by` teaches (admins: every quiz), grouped by course,
     lesson quizzes before final ones."""
-    query = select(Quiz).order_by(Quiz.course_id, Quiz.lesson_id.is_(None), Quiz.lesson_id)
+    query = (
+        select(Quiz)
+        .options(selectinload(Quiz.draws))  # their sizes are shown
+        .order_by(Quiz.course_id, Quiz.lesson_id.is_(None), Quiz.lesson_id)
+    )
     course_ids = lessons.staffed_course_ids(by)
     if course_ids is not None:
         query = query.where(Quiz.course_id.in_(course_ids))
