@@ -62,7 +62,11 @@ def attempt(attempt_id: int):
         if not form.validate_on_submit():
             abort(400)
         try:
-            services.save_answers(current, _form_answers(current), sure=_form_sure(current))
+            services.save_answers(
+                current,
+                _form_answers(current),
+                sure=_form_sure(services.shown_questions(current)),
+            )
         except Conflict as error:
             flash(error.message, "info")
             return redirect(url_for("quizzes.result", attempt_id=current.id))
@@ -97,9 +101,12 @@ def attempt(attempt_id: int):
 def autosave(attempt_id: int):
     """Saves answers as the learner goes (sent by the page's script), so a closed tab or a
     crash loses nothing."""
-    current = services.get_attempt(attempt_id, current_user)
+    current = services.attempt_for_saving(attempt_id, current_user)
+    shown = services.shown_questions(current)
     try:
-        answered = services.save_answers(current, _form_answers(current), sure=_form_sure(current))
+        answered = services.save_answers(
+            current, kinds.answers_from_form(shown, request.form), sure=_form_sure(shown)
+        )
     except Conflict as error:
         return {"saved": False, "message": error.message}, 409
     return {"saved": True, "answered": answered}
@@ -109,12 +116,9 @@ def _form_answers(current) -> dict:
     return kinds.answers_from_form(services.shown_questions(current), request.form)
 
 
-def _form_sure(current) -> dict[int, bool | None]:
+def _form_sure(shown) -> dict[int, bool | None]:
     """The optional "How sure are you?" of each question on the form."""
-    return {
-        q.key: schedule.sure_from(request.form.get(f"{q.name}-sure"))
-        for q in services.shown_questions(current)
-    }
+    return {q.key: schedule.sure_from(request.form.get(f"{q.name}-sure")) for q in shown}
 
 
 @bp.route("/attempts/<int:attempt_id>/result")
