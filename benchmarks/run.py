@@ -92,6 +92,18 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def pss_mb(pid: int) -> float:
+    """The worker's proportional share: pages it shares with the master and the other
+    workers count in part (RSS counts them whole in each)."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup")
+    if not rollup.exists():
+        return 0.0
+    for line in rollup.read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 # ---- HTTP ------------------------------------------------------------------------------------
 
 
@@ -422,6 +434,8 @@ def run(args, binary: str, dsn: str, processes: list[subprocess.Popen]) -> None:
         ),
         ("certificate PDF", f"/certificates/{seeded.certificate_code}/certificate.pdf", ""),
         ("verify page", f"/certificates/{seeded.certificate_code}", ""),
+        ("verify (JSON)", f"/api/v1/certificates/{seeded.certificate_code}", ""),
+        ("my learning", "/my-learning", learner),
     ]
     results: list[Measure] = []
     expected: dict[str, tuple[int, int]] = {}
@@ -498,6 +512,16 @@ def run(args, binary: str, dsn: str, processes: list[subprocess.Popen]) -> None:
     app_rss = [rss_mb(pid) for pid in workers(appproc.pid)]
     ref_rss = [rss_mb(pid) for pid in workers(refproc.pid)]
     print_table(args, results, took, lines, growth, app_rss, ref_rss)
+    app_pss = [pss_mb(pid) for pid in workers(appproc.pid)]
+    ref_pss = [pss_mb(pid) for pid in workers(refproc.pid)]
+    if app_pss and ref_pss and max(ref_pss):
+        print(
+            "worker PSS after the run: app "
+            + ", ".join(f"{mb:.0f} MB" for mb in app_pss)
+            + " · bare Flask "
+            + ", ".join(f"{mb:.0f} MB" for mb in ref_pss)
+            + f" · ratio {max(app_pss) / max(ref_pss):.2f}"
+        )
 
 
 def print_table(args, results, took, lines, growth, app_rss, ref_rss) -> None:
