@@ -169,6 +169,11 @@ def _parsed(version: QuizVersion) -> _ParsedSnapshot:
     return found
 
 
+def snapshot_questions(version: QuizVersion) -> dict[int, qspec.Question]:
+    """The version's questions by key, parsed once per process (see `_parsed`)."""
+    return _parsed(version).questions
+
+
 def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
     parsed = _parsed(attempt.version)
     layout = attempt.layout or {}
@@ -370,7 +375,8 @@ def get_attempt(attempt_id: int, user: User) -> Attempt:
 # snapshot load only if something reads them.
 _ATTEMPT_ROW = (
     joinedload(Attempt.version).defer(QuizVersion.snapshot),
-    lazyload(Attempt.quiz),
+    # Grading reads the quiz's settings, never its question rows (the snapshot has them).
+    lazyload(Attempt.quiz).lazyload(Quiz.questions),
     lazyload(Attempt.responses),
 )
 

@@ -52,7 +52,9 @@ def start(quiz_id: int):
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @access("learner")
 def attempt(attempt_id: int):
-    current = services.get_attempt(attempt_id, current_user)
+    # Saving and submitting need the attempt's row, not its quiz's questions.
+    find = services.attempt_for_saving if request.method == "POST" else services.get_attempt
+    current = find(attempt_id, current_user)
     if services.expire_if_due(current):
         flash("Time is up. Your attempt was submitted with the answers saved so far.", "info")
     if not current.is_open:
@@ -76,7 +78,9 @@ def attempt(attempt_id: int):
             return redirect(url_for("progress.course", slug=course.slug))
         if request.form.get("confirm") == "yes" or not services.unanswered(current):
             services.submit_attempt(current)
-            return redirect(url_for("quizzes.result", attempt_id=current.id))
+            # The id from the address: the commit expired `current`, and reading its id
+            # would load it again with its quiz.
+            return redirect(url_for("quizzes.result", attempt_id=attempt_id))
         # The confirmation is a page of its own, reached by GET once the answers are saved, so
         # reloading it cannot post the old form again over answers given since.
         return redirect(url_for("quizzes.attempt", attempt_id=current.id, confirm="unanswered"))
