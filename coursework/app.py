@@ -21,7 +21,7 @@ from coursework.errors import (
     log_database_unavailable,
     register_error_handlers,
 )
-from coursework.extensions import api, csrf, db, limiter, login_manager, migrate
+from coursework.extensions import api, csrf, db, init_migrate, limiter, login_manager
 from coursework.frames import FramedSessionInterface
 from coursework.headers import register_security_headers
 from coursework.job_views import announce_finished_jobs
@@ -69,7 +69,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
-    register_commands(app)
+    if not app_server():
+        register_commands(app)
     register_signals()
     register_token_auth(app)
     register_sso_gate(app)
@@ -86,6 +87,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app
+
+
+def app_server() -> bool:
+    """Whether this process is a gunicorn worker (its arbiter sets SERVER_SOFTWARE). It
+    serves requests only: the commands and Flask-Migrate (Alembic, Mako, Pygments, the
+    importers' modules; tens of MB per worker) stay out of it. `make run`, `make serve`
+    and the tests migrate before anything is served."""
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/")
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -199,7 +208,8 @@ def register_extensions(app: Flask) -> None:
 
     import_models()
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    if not app_server():
+        init_migrate(app, os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
     i18n.init_app(app)
     limiter.init_app(app)

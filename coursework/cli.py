@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask_migrate import upgrade
 
 from coursework.accounts import services as accounts
 from coursework.accounts.cli import DEMO_ACCOUNTS
@@ -20,6 +19,8 @@ def setup_command(url: str | None) -> None:
 
     Safe to run any number of times: each step leaves what is already there alone.
     """
+    from flask_migrate import upgrade
+
     url = (url or current_app.config["PUBLIC_URL"]).rstrip("/")
     upgrade()
     click.echo(describe(import_path(DEFAULT_COURSE)))

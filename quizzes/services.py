@@ -17,8 +17,8 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import case, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, load_only, selectinload, undefer
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload, undefer
 
 from coursework.accounts.models import User
 from coursework.db import insert_or_ignore, upsert, utcnow
@@ -175,20 +175,55 @@ def current_version(quiz: Quiz) -> QuizVersion:
     )
 
 
+@dataclass(frozen=True)
+class _ParsedSnapshot:
+    entries: dict[int, dict]  # by question key, in the snapshot's order
+    questions: dict[int, qspec.Question]
+    all_or_nothing: bool
+
+
+# A version's snapshot never changes (editing a quiz makes a new version), so each process
+# parses it once: the version's id and content hash name it, and saving or showing an
+# attempt's answers then needs neither the snapshot's JSON nor its parsing again.
+_PARSED_LIMIT = 256
+_parsed_snapshots: dict[tuple[int, str], _ParsedSnapshot] = {}
+
+
+def _parsed(version: QuizVersion) -> _ParsedSnapshot:
+    key = (version.id, version.content_hash)
+    found = _parsed_snapshots.get(key)
+    if found is None:
+        entries = {entry["key"]: entry for entry in version.snapshot["questions"]}
+        questions = {k: qspec.question_from_dict(e["spec"]) for k, e in entries.items()}
+        found = _ParsedSnapshot(entries, questions, version.snapshot.get("all_or_nothing", False))
+        if len(_parsed_snapshots) >= _PARSED_LIMIT:
+            _parsed_snapshots.clear()  # a bound, not an eviction policy: versions are few
+        _parsed_snapshots[key] = found
+    return found
+
+
+def snapshot_questions(version: QuizVersion) -> dict[int, qspec.Question]:
+    """The version's questions by key, parsed once per process (see `_parsed`)."""
+    return _parsed(version).questions
+
+
 def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
-    by_key = {entry["key"]: entry for entry in attempt.version.snapshot["questions"]}
+    parsed = _parsed(attempt.version)
     layout = attempt.layout or {}
     return [
-        shown_question(by_key[key], number, layout)
-        for number, key in enumerate(layout.get("questions", list(by_key)), start=1)
+        shown_question(parsed.entries[key], number, layout, parsed.questions[key])
+        for number, key in enumerate(layout.get("questions", list(parsed.entries)), start=1)
     ]
 
 
-def shown_question(entry: dict, number: int, layout: Mapping[str, Any]) -> ShownQuestion:
+def shown_question(
+    entry: dict, number: int, layout: Mapping[str, Any], question: qspec.Question | None = None
+) -> ShownQuestion:
     """A snapshot's question as a learner sees it, in the order `layout` keeps for it (an
-    attempt's, or practice's for one question: see `arranged`); the authored order without."""
+    attempt's, or practice's for one question: see `arranged`); the authored order without.
+    `question` is the entry's spec already parsed, when the caller has it."""
     key = str(entry["key"])
-    question = qspec.question_from_dict(entry["spec"])
+    question = question or qspec.question_from_dict(entry["spec"])
     choice_ids = tuple(entry["choice_ids"])
     shown = tuple(layout.get("choices", {}).get(key, choice_ids))
     options = tuple(layout.get("options", {}).get(key, question.answer_options))
@@ -405,6 +440,31 @@ def get_attempt(attempt_id: int, user: User) -> Attempt:
     return attempt
 
 
+# The attempt's own row, with its version's id and hash but not its snapshot's JSON: what
+# saving answers needs (the questions come parsed from `_parsed`). The quiz, responses and
+# snapshot load only if something reads them.
+_ATTEMPT_ROW = (
+    joinedload(Attempt.version).defer(QuizVersion.snapshot),
+    # Grading reads the quiz's settings, never its question rows (the snapshot has them).
+    lazyload(Attempt.quiz).lazyload(Quiz.questions),
+    lazyload(Attempt.responses),
+)
+
+
+_ATTEMPT_COLUMNS = [column.key for column in Attempt.__mapper__.column_attrs]
+
+
+def attempt_for_saving(attempt_id: int, user: User) -> Attempt:
+    """`get_attempt` for saving answers into: the attempt's row only (see `_ATTEMPT_ROW`),
+    not its quiz's questions, its responses or its snapshot."""
+    attempt = db.session.scalar(
+        select(Attempt).where(Attempt.id == attempt_id).options(*_ATTEMPT_ROW)
+    )
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound("There is no attempt at this address.")
+    return attempt
+
+
 def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attempt:
     """Resume the learner's open attempt, or start the next one if the rules allow.
 
@@ -515,8 +575,17 @@ def save_answers(
             .where(Response.attempt_id == locked.id, Response.question_key.in_(cleared))
             .values(answer={}, saved_at=now, sure=None)
         )
+    # Counted before the commit, from the answers alone: after it the attempt would load
+    # again with its quiz and version.
+    answered_now = sum(
+        1
+        for answer in db.session.scalars(
+            select(Response.answer).where(Response.attempt_id == locked.id)
+        )
+        if answer
+    )
     db.session.commit()
-    return sum(1 for response in locked.responses if response.answer)
+    return answered_now
 
 
 def unanswered(attempt: Attempt) -> list[ShownQuestion]:
@@ -525,19 +594,19 @@ def unanswered(attempt: Attempt) -> list[ShownQuestion]:
 
 
 def lock_attempt(attempt: Attempt) -> Attempt | None:
-    """The attempt, re-read with its row locked until the transaction ends. Saving and
-    submitting both take this lock, so they queue behind each other."""
+    """The attempt, re-read with its row locked until the transaction ends (None when it
+    is gone). Saving and submitting both take this lock, so they queue behind each other."""
     db.session.flush()
-    locked = db.session.scalar(
-        select(Attempt)
-        .where(Attempt.id == attempt.id)
-        # Lock only the attempt's row, not its quiz: other learners submit in parallel.
-        .with_for_update(of=Attempt)
-        .execution_options(populate_existing=True)
-    )
-    if locked is not None:  # its responses are read again after the lock, when needed
-        db.session.expire(locked, ["responses"])
-    return locked
+    try:
+        # Only the row's own columns: the quiz and version do not change under the lock,
+        # and FOR UPDATE then locks the attempt's row alone (other learners submit in
+        # parallel).
+        db.session.refresh(attempt, _ATTEMPT_COLUMNS, with_for_update=True)
+    except InvalidRequestError:  # deleted meanwhile (the learner's account, say)
+        return None
+    # Its responses are read again after the lock, when needed.
+    db.session.expire(attempt, ["responses"])
+    return attempt
 
 
 def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool = False) -> Attempt:
@@ -576,7 +645,7 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
             db.session.add(response)
         result = question.grade(
             response.answer,
-            all_or_nothing=locked.version.snapshot.get("all_or_nothing", False),
+            all_or_nothing=_parsed(locked.version).all_or_nothing,
         )
         response.fraction = result.fraction
         response.points = result.points

@@ -10,7 +10,6 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -31,6 +30,10 @@ def _hasher() -> PasswordHasher:
 
 @cache
 def _common_passwords() -> frozenset[str]:
+    # zxcvbn's lists take 12 MB: loaded by the first request that sets a password, not by
+    # every worker at start.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
 
 

@@ -2,7 +2,9 @@
 membership, the resource it opens), Deep Linking choices, grades and rosters.
 
 The protocol itself (login initiation, id_token checks, signing) is pylti1p3's, bound to
-our tables in `coursework.lti.tool`; nothing here reads a Flask request.
+our tables in `coursework.lti.tool`; nothing here reads a Flask request. pylti1p3, its JOSE
+libraries and requests load with the first piece of work that speaks LTI, not in every
+worker at start (about 25 MB that most deployments never use).
 """
 
 from __future__ import annotations
@@ -12,17 +14,10 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import requests
 from flask import url_for
-from pylti1p3.assignments_grades import AssignmentsGradesService
-from pylti1p3.deep_link_resource import DeepLinkResource
-from pylti1p3.exception import LtiException, LtiServiceException
-from pylti1p3.grade import Grade
-from pylti1p3.lineitem import LineItem
-from pylti1p3.names_roles import NamesRolesProvisioningService
-from pylti1p3.service_connector import ServiceConnector
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -34,7 +29,6 @@ from coursework.db import utcnow
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
 from coursework.lengths import too_long
-from coursework.lti import keys, tool
 from coursework.lti.models import (
     Context,
     Deployment,
@@ -49,6 +43,12 @@ from lessons import services as lessons
 from lessons.models import Course, Lesson
 from quizzes import services as quizzes
 from quizzes.models import Quiz
+
+if TYPE_CHECKING:
+    from pylti1p3.exception import LtiException
+    from pylti1p3.names_roles import NamesRolesProvisioningService
+
+    from coursework.lti import tool
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +182,8 @@ ALREADY_REGISTERED = "This issuer and client id are already registered."
 def register_platform(organisation: Organisation, fields: PlatformFields) -> Platform:
     """Register an LMS for the organisation and make our key for it. Commits."""
     fields = check_fields(fields)
+    from coursework.lti import keys
+
     tool_key = keys.new_tool_key()
     platform = Platform(
         organisation_id=organisation.id,
@@ -272,6 +274,8 @@ class LaunchOutcome:
 
 
 def refused(message: str) -> LtiException:
+    from pylti1p3.exception import LtiException
+
     return LtiException(message)
 
 
@@ -489,6 +493,9 @@ class DeepLinkReply:
 def deep_link_reply(launch: tool.Launch, key: str) -> DeepLinkReply:
     """The signed LtiDeepLinkingResponse that puts the chosen resource in the LMS, with a
     grade-book column when the resource is graded."""
+    from pylti1p3.deep_link_resource import DeepLinkResource
+    from pylti1p3.lineitem import LineItem
+
     item = resource_from_key(key)
     content = (
         DeepLinkResource()
@@ -583,6 +590,14 @@ def send_score(target_id: int) -> None:
     score = current_score(link, user)
     if score is None or not link.lineitem_url:
         return
+    import requests
+    from pylti1p3.assignments_grades import AssignmentsGradesService
+    from pylti1p3.exception import LtiServiceException
+    from pylti1p3.grade import Grade
+    from pylti1p3.service_connector import ServiceConnector
+
+    from coursework.lti import tool
+
     connector = ServiceConnector(tool.registration_for(platform), tool.http_session())
     service = AssignmentsGradesService(
         connector, {"scope": link.ags_scopes.split(), "lineitem": link.lineitem_url}
@@ -657,6 +672,13 @@ def sync_roster(platform: Platform, context: Context) -> RosterResult:
     by the platform's user id (never by email), each a member once. Commits."""
     if not context.memberships_url:
         raise RuleViolation("The LMS did not offer this course's roster (Names and Roles).")
+    import requests
+    from pylti1p3.exception import LtiServiceException
+    from pylti1p3.names_roles import NamesRolesProvisioningService
+    from pylti1p3.service_connector import ServiceConnector
+
+    from coursework.lti import tool
+
     connector = ServiceConnector(tool.registration_for(platform), tool.http_session())
     service = NamesRolesProvisioningService(
         connector, {"context_memberships_url": context.memberships_url}

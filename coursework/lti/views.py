@@ -5,22 +5,25 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
-from pylti1p3.exception import LtiException, OIDCException
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from coursework import frames
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
-from coursework.lti import services, tool
+from coursework.lti import services
 from coursework.lti.forms import PlatformForm
 from coursework.organisations.forms import add_errors
 from coursework.organisations.models import Organisation
 from coursework.organisations.tokens import organisation_from_request
 from coursework.policy import access, csrf_exempt
+
+if TYPE_CHECKING:
+    from coursework.lti import tool
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,10 @@ def jwks():
 def login():
     """OIDC third-party login initiation: the LMS names itself; we send the browser to its
     authorisation end point with a fresh state (in a cookie) and nonce (in the database)."""
+    from pylti1p3.exception import LtiException, OIDCException
+
+    from coursework.lti import tool
+
     tool_conf = tool.DatabaseToolConf()
     try:
         response = tool.oidc_login(tool_conf).redirect(services.tool_urls()["launch"])
@@ -72,6 +79,10 @@ def login():
 def launch():
     """The LMS posts the signed id_token here. It is checked (pylti1p3 and `tool.Launch`),
     the person is signed in to their linked account, and the resource opens."""
+    from pylti1p3.exception import LtiException
+
+    from coursework.lti import tool
+
     tool_conf = tool.DatabaseToolConf()
     message = tool.message_launch(tool_conf)
     try:
@@ -95,6 +106,10 @@ def launch():
 
 
 def _deep_link_launch(launch_id: str) -> tool.Launch:
+    from pylti1p3.exception import LtiException
+
+    from coursework.lti import tool
+
     if session.get(DEEP_LINK_KEY) != launch_id:
         raise NotFound("This content picker has expired. Open it again from your LMS.")
     try:
@@ -108,6 +123,8 @@ def _deep_link_launch(launch_id: str) -> tool.Launch:
 def deep_link(launch_id: str):
     """Deep Linking: the teacher picks a course, lesson or quiz; the LMS gets it back as a
     signed content item."""
+    from pylti1p3.exception import LtiException
+
     message = _deep_link_launch(launch_id)
     error = None
     if request.method == "POST":

@@ -29,9 +29,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import requests
 from flask import current_app
 from huey import crontab
 from sqlalchemy import delete, event, func, or_, select, update
@@ -52,6 +52,9 @@ from coursework.organisations.models import (
     StatementLogEntry,
 )
 from coursework.progress.models import LearningEvent
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +217,8 @@ def statements_url(endpoint: str) -> str:
 
 
 def _unreachable(endpoint: str, error: requests.RequestException) -> DeliveryError:
+    import requests
+
     host = urlsplit(endpoint).netloc
     if isinstance(error, requests.Timeout):
         why = f"no answer within {TIMEOUT[1]} seconds"
@@ -248,6 +253,8 @@ def _check_address(endpoint: str) -> None:
 
 
 def _request(method: str, endpoint: str, credentials: Credentials, body, **params):
+    import requests  # loaded by the first delivery, not by every worker at start
+
     _check_address(endpoint)
     try:
         return requests.request(

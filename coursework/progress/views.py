@@ -79,10 +79,8 @@ def asset(slug: str, name: str):
 @bp.route("/courses/<slug>/lessons/<lesson_slug>")
 @access("learner")
 def lesson(slug: str, lesson_slug: str):
-    course = lessons.get_course(slug)
-    current = lessons.get_lesson(course, lesson_slug)
-    services.open_lesson(current_user, current)
-    progress = services.course_progress(current_user, course)
+    current = lessons.find_lesson_page(slug, lesson_slug)
+    progress = services.visit_lesson(current_user, current)
     previous, following = progress.neighbours(current)
     return render_template(
         "progress/lesson.html",

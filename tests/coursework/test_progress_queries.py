@@ -76,3 +76,15 @@ def test_a_returning_learners_lesson_page_runs_ten_statements(client, make_user,
     found = statements_of(client, url)
     assert not [s for s in found if s.startswith("INSERT INTO enrolments")], found
     assert len(found) <= 10, found
+
+
+def test_rereading_a_lesson_is_seven_reads_and_no_write(client, make_user, login, course):
+    """The learner; the lesson with its course; the lessons, quizzes, enrolment, lesson
+    progress and attempts. Staying on the lesson they were last on writes nothing."""
+    learner = make_user()
+    login(client, learner)
+    url = f"/courses/{course.slug}/lessons/{lessons.current_lessons(course.id)[0].slug}"
+    client.get(url)
+    found = statements_of(client, url)
+    assert len(found) <= 7, found
+    assert not [s for s in found if s.startswith(("INSERT", "UPDATE", "DELETE"))], found
