@@ -16,17 +16,25 @@ from babel import numbers as babel_numbers
 from flask import g, has_app_context, has_request_context
 
 DEFAULT_LOCALE = "en"
+# The interface's English is British ("organisation", 3 March 2026), so its dates are too.
+REGIONS = {"en": "en_GB"}
 
 
 def current_locale() -> Locale:
     """The request's interface language (or the one forced for a mail); English outside."""
+    found = None
     if has_app_context():
         from flask_babel import get_locale
 
         found = get_locale()
-        if found is not None:
-            return found
-    return Locale.parse(DEFAULT_LOCALE)
+    return _locale(found or DEFAULT_LOCALE)
+
+
+def _locale(locale: Locale | str | None) -> Locale:
+    if locale is None:
+        return current_locale()
+    name = str(locale)
+    return Locale.parse(REGIONS.get(name, name))
 
 
 def person_zone() -> tzinfo:
@@ -60,7 +68,7 @@ def format_date(
         return ""
     if isinstance(value, datetime):
         value = _aware(value).astimezone(zone or person_zone()).date()
-    return babel_dates.format_date(value, format, locale=locale or current_locale())
+    return babel_dates.format_date(value, format, locale=_locale(locale))
 
 
 def format_datetime(
@@ -70,13 +78,18 @@ def format_datetime(
     locale: Locale | str | None = None,
     zone: tzinfo | None = None,
 ) -> str:
-    """A moment in the person's zone, with the zone's name so nobody guesses which."""
+    """A moment in the person's zone to the minute ("medium": 3 Mar 2026, 09:05; "short":
+    03/03/2026, 09:05), with the zone's name so nobody guesses which."""
     if value is None:
         return ""
-    locale = locale or current_locale()
+    locale = _locale(locale)
     where = zone or person_zone()
     moment = _aware(value).astimezone(where)
-    shown = babel_dates.format_datetime(moment, format, tzinfo=where, locale=locale)
+    # The locale's own way of joining a date and a time ("{1}, {0}", "{1} à {0}"...).
+    shown = str(locale.datetime_formats[format]).format(
+        babel_dates.format_time(moment, "short", tzinfo=where, locale=locale),
+        babel_dates.format_date(moment.date(), format, locale=locale),
+    )
     return f"{shown} {_zone_name(where, moment)}"
 
 
@@ -90,18 +103,20 @@ def format_number(value: float | int | None, *, locale: Locale | str | None = No
     """A number with the locale's grouping and decimal signs (12,345.5 · 12 345,5 · ١٢٬٣٤٥٫٥)."""
     if value is None:
         return ""
-    return babel_numbers.format_decimal(value, locale=locale or current_locale())
+    return babel_numbers.format_decimal(value, locale=_locale(locale))
 
 
 def format_percent(
     value: float | int | None, *, locale: Locale | str | None = None, digits: int = 1
 ) -> str:
-    """A score held as 0-100 (how the app stores them) as the locale writes a percentage:
-    87.5 % in French, 87.5% in English, with at most `digits` decimals."""
+    """A score held as 0-100 (how the app stores them) as the locale writes a percentage
+    (87.5% · 87,5 % · 87.5‎%‎), with at most `digits` decimals."""
     if value is None:
         return ""
-    pattern = "#,##0%" if digits <= 0 else "#,##0." + "#" * digits + "%"
-    return babel_numbers.format_percent(value / 100, pattern, locale=locale or current_locale())
+    locale = _locale(locale)
+    pattern = babel_numbers.parse_pattern(locale.percent_formats[None])
+    pattern.frac_prec = (0, digits)
+    return pattern.apply(value / 100, locale)
 
 
 def iso(value: date | datetime | None) -> str:

@@ -565,7 +565,7 @@ def anonymise(user: User) -> None:
     user.password_hash = "!deleted"
     user.is_instructor = user.is_admin = False
     user.email_verified_at = user.last_login_at = None
-    user.time_zone = None
+    user.time_zone = user.locale = None
     user.disabled_at = utcnow()
     user.session_version = User.session_version + 1
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))

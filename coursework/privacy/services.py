@@ -63,6 +63,7 @@ def export(user: User) -> dict[str, Any]:
             "last_login_at": _when(user.last_login_at),
             "email_verified_at": _when(user.email_verified_at),
             "time_zone": user.time_zone,
+            "locale": user.locale,
         },
         "preferences": {"notifications_switched_off": sorted(mail.switched_off(user.id))},
         "memberships": [
