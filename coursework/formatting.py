@@ -100,7 +100,8 @@ def _zone_name(where: tzinfo, moment: datetime) -> str:
 
 
 def format_number(value: float | int | None, *, locale: Locale | str | None = None) -> str:
-    """A number with the locale's grouping and decimal signs (12,345.5 · 12 345,5 · ١٢٬٣٤٥٫٥)."""
+    """A number with the locale's grouping and decimal signs (English 12,345.5; French
+    12 345,5)."""
     if value is None:
         return ""
     return babel_numbers.format_decimal(value, locale=_locale(locale))

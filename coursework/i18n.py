@@ -72,7 +72,8 @@ def select_locale() -> str:
 
 
 def direction(language: str | Locale | None) -> str:
-    """"rtl" for a language written right to left (Arabic, Hebrew, Persian, Urdu...), else "ltr"."""
+    """ "rtl" for a language written right to left (Arabic, Hebrew, Persian, Urdu...), else "
+    ""ltr"."""
     if language is None:
         return "ltr"
     try:
@@ -131,4 +132,3 @@ def init_app(app: Flask) -> None:
     directories = ";".join(catalogue_directories())
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=directories)
     app.context_processor(_template_context)
-

@@ -29,6 +29,7 @@ from coursework.config import public_url
 from coursework.db import fold, folded, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.lengths import too_long
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ def find_by_email(email: str) -> User | None:
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such person.")
+        raise NotFound(_("No such person."))
     return user
 
 
@@ -319,7 +320,7 @@ def set_disabled(user: User, disabled: bool, by: User) -> User:
     """Disable (or enable again) an account. Disabling ends its sessions at once; its API
     tokens stop because the token check looks at the account too."""
     if user.id == by.id:
-        raise RuleViolation("You cannot disable your own account.")
+        raise RuleViolation(_("You cannot disable your own account."))
     if disabled and user.disabled_at is None:
         user.disabled_at = utcnow()
         user.session_version = User.session_version + 1
@@ -439,7 +440,7 @@ def _live_link(secret: str, purpose: TokenPurpose, now: datetime) -> AccountToke
     )
     user = db.session.get(User, token.user_id) if token is not None else None
     if token is None or user is None or user.is_disabled:
-        raise NotFound("This link is not valid: it may have been used already, or expired.")
+        raise NotFound(_("This link is not valid: it may have been used already, or expired."))
     return token
 
 
@@ -454,7 +455,7 @@ def _redeem(secret: str, purpose: TokenPurpose, now: datetime) -> User:
     ).rowcount
     if claimed != 1:
         db.session.rollback()
-        raise NotFound("This link is not valid: it may have been used already, or expired.")
+        raise NotFound(_("This link is not valid: it may have been used already, or expired."))
     return db.session.get(User, token.user_id)
 
 

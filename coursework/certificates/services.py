@@ -29,6 +29,7 @@ from coursework.config import public_url
 from coursework.db import insert_or_ignore, upsert, utcnow
 from coursework.errors import NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.progress import services as progress
 from lessons import services as lessons
 
@@ -199,7 +200,7 @@ def find_for(user_id: int, course_id: int) -> Certificate | None:
 def get_by_code(code: str) -> Certificate:
     certificate = db.session.scalar(select(Certificate).where(Certificate.code == code[:64]))
     if certificate is None:
-        raise NotFound("No certificate has this code.")
+        raise NotFound(_("No certificate has this code."))
     return certificate
 
 
@@ -236,7 +237,7 @@ def revoke(
     reason = reason.strip()
     if not reason:
         raise RuleViolation(
-            "Give a reason for revoking.", {"reason": ["Give a reason for revoking."]}
+            _("Give a reason for revoking."), {"reason": ["Give a reason for revoking."]}
         )
     if certificate.revoked_at is None:
         certificate.revoked_at = now or utcnow()

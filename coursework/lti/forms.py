@@ -8,6 +8,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from coursework.accounts.forms import strip
+from coursework.i18n import lazy_gettext
 from coursework.lengths import form_length
 from coursework.lti.models import Platform
 from coursework.lti.services import PLATFORM_COLUMNS, PlatformFields
@@ -29,9 +30,9 @@ class PlatformForm(FlaskForm):
     )
     client_id = _text("Client id", Platform.client_id, "The id the LMS gave this tool.")
     deployment_ids = TextAreaField(
-        "Deployment ids",
-        description="One a line: each place the LMS installed the tool.",
-        validators=[Length(max=20_000, message="The list is too long.")],
+        lazy_gettext("Deployment ids"),
+        description=lazy_gettext("One a line: each place the LMS installed the tool."),
+        validators=[Length(max=20_000, message=lazy_gettext("The list is too long."))],
     )
     auth_login_url = _text(
         "Authentication request URL",

@@ -33,6 +33,7 @@ from coursework.config import public_url
 from coursework.db import utcnow
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.lengths import too_long
 from coursework.lti import keys, tool
 from coursework.lti.models import (
@@ -172,7 +173,7 @@ def platforms_of(organisation: Organisation) -> list[Platform]:
 def get_platform(organisation: Organisation, platform_id: int) -> Platform:
     platform = db.session.get(Platform, platform_id)
     if platform is None or platform.organisation_id != organisation.id:
-        raise NotFound("This organisation has no such LMS registration.")
+        raise NotFound(_("This organisation has no such LMS registration."))
     return platform
 
 
@@ -315,7 +316,7 @@ def linked_user(platform: Platform, subject: str, claims: dict) -> User:
     if link is not None:
         user = db.session.get(User, link.user_id)
         if user is None or user.is_disabled:
-            raise PermissionDenied("This account is disabled.")
+            raise PermissionDenied(_("This account is disabled."))
         return user
     user = accounts.create_linked_account(
         _display_name(claims), placeholder=_placeholder(platform, subject)
@@ -338,7 +339,10 @@ def _placeholder(platform: Platform, subject: str) -> str:
 def _join(platform: Platform, user: User) -> None:
     if organisations.join_from_platform(platform.organisation_id, user) == "removed":
         raise PermissionDenied(
-            "Your organisation has removed you from Coursework. Ask its manager to add you again."
+            _(
+                "Your organisation has removed you from Coursework. Ask its manager to add you "
+                "again."
+            )
         )
 
 
@@ -365,7 +369,7 @@ def resource_from_key(key: str) -> Resource:
     """The course, lesson or quiz a deep link names ("lesson:12")."""
     kind, _, number = (key or "").partition(":")
     if kind not in ("course", "lesson", "quiz") or not number.isdigit() or len(number) > 9:
-        raise NotFound("This link does not name a course, lesson or quiz of ours.")
+        raise NotFound(_("This link does not name a course, lesson or quiz of ours."))
     return resource(kind, int(number))
 
 
@@ -376,7 +380,7 @@ def resource(kind: str, target_id: int) -> Resource:
     if kind == "lesson":
         lesson = db.session.get(Lesson, target_id)
         if lesson is None or lesson.retired_at is not None:
-            raise NotFound("This lesson is no longer in the course.")
+            raise NotFound(_("This lesson is no longer in the course."))
         return Resource(kind, lesson.id, lesson.title, lesson.course, False)
     quiz = quizzes.get_quiz(target_id)
     return Resource(kind, quiz.id, quiz.title, lessons.get_course_by_id(quiz.course_id), True)
@@ -408,8 +412,10 @@ def _remember_link(platform: Platform, body: dict, user: User, subject: str) -> 
         item = resource(link.kind, link.target_id)
     else:
         raise NotFound(
-            "This LMS link does not say which course, lesson or quiz to open. "
-            "Add it again through the LMS's content picker."
+            _(
+                "This LMS link does not say which course, lesson or quiz to open. Add it again "
+                "through the LMS's content picker."
+            )
         )
     if link is None:
         link = ResourceLink(platform_id=platform.id, link_id=link_id)
@@ -443,7 +449,7 @@ def complete_launch(launch: tool.Launch, platform: Platform) -> LaunchOutcome:
     _remember_context(platform, body)
     if launch.is_deep_link_launch():
         if not is_teaching(roles_of(body)):
-            raise PermissionDenied("Only the LMS course's teachers can add Coursework content.")
+            raise PermissionDenied(_("Only the LMS course's teachers can add Coursework content."))
         db.session.commit()
         return LaunchOutcome(user, platform, None, True)
     if not launch.is_resource_launch():
@@ -627,7 +633,7 @@ def contexts_of(platform: Platform) -> list[Context]:
 def get_context(platform: Platform, context_id: int) -> Context:
     context = db.session.get(Context, context_id)
     if context is None or context.platform_id != platform.id:
-        raise NotFound("No launch came from this LMS course.")
+        raise NotFound(_("No launch came from this LMS course."))
     return context
 
 
@@ -644,7 +650,7 @@ def _all_members(service: NamesRolesProvisioningService, url: str) -> list[dict]
     for ever)."""
     members: list[dict] = []
     next_url: str | None = url
-    for _ in range(ROSTER_PAGES):
+    for _page in range(ROSTER_PAGES):
         if not next_url:
             break
         page, next_url = service.get_members_page(next_url)
@@ -656,7 +662,7 @@ def sync_roster(platform: Platform, context: Context) -> RosterResult:
     """Fill the organisation's people from the LMS course's roster: accounts made or found
     by the platform's user id (never by email), each a member once. Commits."""
     if not context.memberships_url:
-        raise RuleViolation("The LMS did not offer this course's roster (Names and Roles).")
+        raise RuleViolation(_("The LMS did not offer this course's roster (Names and Roles)."))
     connector = ServiceConnector(tool.registration_for(platform), tool.http_session())
     service = NamesRolesProvisioningService(
         connector, {"context_memberships_url": context.memberships_url}
@@ -664,7 +670,9 @@ def sync_roster(platform: Platform, context: Context) -> RosterResult:
     try:
         members = _all_members(service, context.memberships_url)
     except (LtiServiceException, requests.RequestException, ValueError) as error:
-        raise RuleViolation(f"The LMS did not send the roster ({_describe(error)}).") from None
+        raise RuleViolation(
+            _("The LMS did not send the roster (%(describe)s).", describe=_describe(error))
+        ) from None
     created = linked = unchanged = skipped = 0
     for member in members:
         subject = member.get("user_id")

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from coursework import frames
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.lti import services, tool
 from coursework.lti.forms import PlatformForm
 from coursework.organisations.forms import add_errors
@@ -96,11 +97,11 @@ def launch():
 
 def _deep_link_launch(launch_id: str) -> tool.Launch:
     if session.get(DEEP_LINK_KEY) != launch_id:
-        raise NotFound("This content picker has expired. Open it again from your LMS.")
+        raise NotFound(_("This content picker has expired. Open it again from your LMS."))
     try:
         return tool.restored_launch(launch_id, tool.DatabaseToolConf())
     except LtiException:
-        raise NotFound("This content picker has expired. Open it again from your LMS.") from None
+        raise NotFound(_("This content picker has expired. Open it again from your LMS.")) from None
 
 
 @bp.route("/deep-link/<launch_id>", methods=["GET", "POST"])
@@ -139,7 +140,7 @@ def _organisation(slug: str) -> Organisation:
     if current_user.is_authenticated and current_user.is_admin:
         organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
         if organisation is None:
-            raise NotFound("There is no organisation at this address.")
+            raise NotFound(_("There is no organisation at this address."))
         return organisation
     return organisation_from_request(slug)
 
@@ -167,7 +168,10 @@ def platforms(slug: str):
             form, lambda fields: services.register_platform(organisation, fields)
         )
         if platform is not None:
-            flash(f"{platform.name} is registered. Paste these details into it.", "success")
+            flash(
+                _("%(name)s is registered. Paste these details into it.", name=platform.name),
+                "success",
+            )
             return redirect(
                 url_for(".platform", slug=organisation.slug, platform_id=platform.id), code=303
             )
@@ -197,7 +201,7 @@ def platform(slug: str, platform_id: int):
     if form.is_submitted():
         saved, summary = _submit(form, lambda fields: services.update_platform(registered, fields))
         if saved is not None:
-            flash("The registration is saved.", "success")
+            flash(_("The registration is saved."), "success")
             return redirect(url_for(".platform", slug=slug, platform_id=platform_id), code=303)
         status = 400
     else:
@@ -224,7 +228,7 @@ def remove(slug: str, platform_id: int):
     registered = services.get_platform(organisation, platform_id)
     name = registered.name
     services.remove_platform(registered)
-    flash(f"{name} is no longer registered; its launches stop working.", "success")
+    flash(_("%(name)s is no longer registered; its launches stop working.", name=name), "success")
     return redirect(url_for(".platforms", slug=slug), code=303)
 
 

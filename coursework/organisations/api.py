@@ -17,6 +17,7 @@ from werkzeug.exceptions import UnprocessableEntity
 
 from coursework.db import utcnow
 from coursework.errors import NotFound, RuleViolation
+from coursework.i18n import _
 from coursework.organisations import report, services, xapi
 from coursework.organisations.models import Assignment, Invitation, Organisation, Role
 from coursework.organisations.schemas import (
@@ -278,7 +279,7 @@ def _find_member(organisation: Organisation, user_id: int) -> dict:
     for membership, user in services.members(organisation):
         if user.id == user_id:
             return _member(membership, user)
-    raise NotFound("This person is not in your organisation.")
+    raise NotFound(_("This person is not in your organisation."))
 
 
 def _invitation(invitation: Invitation, now) -> dict:

@@ -33,6 +33,7 @@ from coursework.certificates.models import Certificate
 from coursework.db import utcnow
 from coursework.errors import NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.job_views import follow
 from coursework.organisations import charts, export, long_work, report, services
 from coursework.organisations.models import Assignment, Membership, Organisation
@@ -302,7 +303,7 @@ def person(slug: str, user_id: int):
     organisation = services.get_managed(current_user, slug)
     membership = services.get_membership(organisation, user_id)
     if not membership.is_active:
-        raise NotFound("This person is not in your organisation.")
+        raise NotFound(_("This person is not in your organisation."))
     learner = accounts.get_user(user_id)
     rows = report.person(organisation, user_id, today())
     course_ids = sorted({row.course_id for row in rows})
@@ -366,7 +367,7 @@ def report_csv(slug: str):
 def report_csv_job(slug: str):
     organisation = services.get_managed(current_user, slug)
     if not EmptyForm().validate_on_submit():
-        raise RuleViolation("This form had expired. Please submit it again.")
+        raise RuleViolation(_("This form had expired. Please submit it again."))
     filters = filters_from(request.args)
     job = long_work.start_report_csv(
         organisation,

@@ -42,6 +42,7 @@ from coursework.accounts.models import User
 from coursework.db import utcnow
 from coursework.errors import RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.lengths import too_long
 from coursework.organisations import xapi
 from coursework.organisations.models import (
@@ -164,7 +165,7 @@ def configure(
             errors["secret"] = ["Enter the secret the LRS gave you."]
         errors = {**_check_credentials(key, secret), **errors}
     if errors:
-        raise RuleViolation("Check the LRS settings.", errors)
+        raise RuleViolation(_("Check the LRS settings."), errors)
     if forwarding is None:
         forwarding = LrsForwarding(organisation_id=organisation.id, endpoint=endpoint)
         db.session.add(forwarding)

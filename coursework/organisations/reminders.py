@@ -34,6 +34,7 @@ from coursework.certificates.models import Certificate
 from coursework.config import public_url
 from coursework.db import insert_or_ignore, utcnow
 from coursework.extensions import db
+from coursework.i18n import lazy_gettext
 from coursework.organisations import report
 from coursework.organisations.models import Assignment, Membership, Organisation, Role
 from lessons.models import Course
@@ -42,14 +43,14 @@ log = logging.getLogger(__name__)
 
 DUE_IN_7_DAYS, DUE_TOMORROW, OVERDUE = "due_in_7_days", "due_tomorrow", "overdue"
 ASSIGNMENT_REMINDERS = mail.register_notification(
-    "assignment_reminders", "Reminders of courses due soon, and overdue"
+    "assignment_reminders", lazy_gettext("Reminders of courses due soon, and overdue")
 )
 EXPIRES_IN_30_DAYS, EXPIRED = "expires_in_30_days", "expired"
 CERTIFICATE_REMINDERS = mail.register_notification(
-    "certificate_reminders", "Reminders of certificates about to expire, and expired"
+    "certificate_reminders", lazy_gettext("Reminders of certificates about to expire, and expired")
 )
 MANAGER_DIGEST = mail.register_notification(
-    "manager_digest", "A weekly summary of your organisation, for managers"
+    "manager_digest", lazy_gettext("A weekly summary of your organisation, for managers")
 )
 EXPIRY_WARNING = timedelta(days=30)
 

@@ -34,6 +34,7 @@ from coursework.accounts.models import User
 from coursework.certificates.models import Certificate
 from coursework.db import fold, folded
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.organisations.models import Assignment, AssignmentMember, Membership, Organisation
 from coursework.progress import summary
 from coursework.progress.models import Enrolment, ProgressSummary
@@ -52,10 +53,10 @@ class Status(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "not_started": "Not started",
-            "in_progress": "In progress",
-            "completed": "Completed",
-            "overdue": "Overdue",
+            "not_started": _("Not started"),
+            "in_progress": _("In progress"),
+            "completed": _("Completed"),
+            "overdue": _("Overdue"),
         }[self.value]
 
 

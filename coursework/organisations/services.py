@@ -30,6 +30,7 @@ from coursework.config import public_url
 from coursework.db import insert_at_free_slug, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.lengths import too_long
 from coursework.organisations.models import (
     ApiToken,
@@ -56,7 +57,7 @@ def create_organisation(name: str, creator: User) -> Organisation:
     name = name.strip()
     if not name:
         raise RuleViolation(
-            "Enter the organisation's name.", {"name": ["Enter the organisation's name."]}
+            _("Enter the organisation's name."), {"name": ["Enter the organisation's name."]}
         )
     if message := too_long(name, Organisation.name):
         raise RuleViolation(message, {"name": [message]})
@@ -74,7 +75,7 @@ def _insert_with_free_slug(name: str, base: str) -> Organisation:
         db.session, lambda slug: Organisation(name=name, slug=slug), base, max_length=80
     )
     if organisation is None:
-        raise Conflict("Too many organisations have this name. Choose another.")
+        raise Conflict(_("Too many organisations have this name. Choose another."))
     return organisation
 
 
@@ -110,7 +111,7 @@ def get_managed(user: User, slug: str) -> Organisation:
         )
     )
     if organisation is None:
-        raise NotFound("There is no organisation at this address.")
+        raise NotFound(_("There is no organisation at this address."))
     return organisation
 
 
@@ -149,7 +150,7 @@ def get_membership(organisation: Organisation, user_id: int) -> Membership:
         )
     )
     if membership is None:
-        raise NotFound("This person is not in your organisation.")
+        raise NotFound(_("This person is not in your organisation."))
     return membership
 
 
@@ -157,7 +158,7 @@ def remove_member(organisation: Organisation, user_id: int, by: User) -> None:
     """End someone's membership at once; their learning history stays."""
     membership = get_membership(organisation, user_id)
     if membership.user_id == by.id:
-        raise Conflict("You cannot remove yourself. Ask another manager.")
+        raise Conflict(_("You cannot remove yourself. Ask another manager."))
     if membership.removed_at is None:
         membership.removed_at = utcnow()
         _revoke_tokens_of(membership)
@@ -168,9 +169,9 @@ def remove_member(organisation: Organisation, user_id: int, by: User) -> None:
 def set_role(organisation: Organisation, user_id: int, role: Role, by: User) -> Membership:
     membership = get_membership(organisation, user_id)
     if membership.removed_at is not None:
-        raise Conflict("This person has been removed from the organisation.")
+        raise Conflict(_("This person has been removed from the organisation."))
     if membership.user_id == by.id and role is Role.MEMBER:
-        raise Conflict("You cannot step down yourself. Ask another manager.")
+        raise Conflict(_("You cannot step down yourself. Ask another manager."))
     if role is Role.MEMBER and membership.role == Role.MANAGER.value:
         _revoke_tokens_of(membership)
     membership.role = role.value
@@ -387,7 +388,7 @@ def check_invitation_list(text: str) -> list[tuple[int, str, str]]:
     rows = parse_invitation_list(text)
     if not rows:
         raise RuleViolation(
-            "The list has no email addresses.", {"people": ["The list has no email addresses."]}
+            _("The list has no email addresses."), {"people": ["The list has no email addresses."]}
         )
     if len(rows) > MAX_BULK_ROWS:
         message = f"Invite at most {MAX_BULK_ROWS} people at a time ({len(rows)} given)."
@@ -470,9 +471,9 @@ def revoke_invitation(organisation: Organisation, invitation_id: int) -> Invitat
         )
     )
     if invitation is None:
-        raise NotFound("There is no such invitation.")
+        raise NotFound(_("There is no such invitation."))
     if invitation.accepted_at is not None:
-        raise Conflict("This invitation has already been accepted.")
+        raise Conflict(_("This invitation has already been accepted."))
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
         db.session.commit()
@@ -489,7 +490,7 @@ def find_invitation(token: str, now: datetime | None = None) -> tuple[Invitation
     ).first()
     if row is None or row[0].state(now) != "pending":
         raise NotFound(
-            "This invitation link is not valid: it may have been used, revoked or expired."
+            _("This invitation link is not valid: it may have been used, revoked or expired.")
         )
     return row[0], row[1]
 
@@ -501,8 +502,10 @@ def accept_invitation(token: str, user: User, now: datetime | None = None) -> Or
     invitation, organisation = find_invitation(token, now)
     if normalise_email(user.email) != invitation.email:
         raise Conflict(
-            f"This invitation was sent to {invitation.email}. "
-            "Log in with that address to accept it."
+            _(
+                "This invitation was sent to %(email)s. Log in with that address to accept it.",
+                email=invitation.email,
+            )
         )
     claimed = db.session.execute(
         Invitation.__table__.update()
@@ -511,13 +514,15 @@ def accept_invitation(token: str, user: User, now: datetime | None = None) -> Or
     ).rowcount
     if claimed != 1:
         db.session.rollback()
-        raise NotFound("This invitation link has already been used.")
+        raise NotFound(_("This invitation link has already been used."))
     _join(organisation.id, user, invitation.role)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("You joined this organisation at the same moment in another tab.") from None
+        raise Conflict(
+            _("You joined this organisation at the same moment in another tab.")
+        ) from None
     log.info("user %s joined organisation %s by invitation", user.id, organisation.id)
     return organisation
 
@@ -582,7 +587,7 @@ def get_assignment(organisation: Organisation, assignment_id: int) -> Assignment
         )
     )
     if assignment is None:
-        raise NotFound("There is no such assignment.")
+        raise NotFound(_("There is no such assignment."))
     return assignment
 
 

@@ -31,6 +31,7 @@ from coursework.config import public_url
 from coursework.db import utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.lengths import fit, max_length, too_long
 from coursework.organisations import services as organisations
 from coursework.organisations.models import Organisation
@@ -81,7 +82,7 @@ def organisation_for(user: User, slug: str) -> Organisation:
     if user.is_admin:
         organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
         if organisation is None:
-            raise NotFound("There is no organisation at this address.")
+            raise NotFound(_("There is no organisation at this address."))
         return organisation
     return organisations.get_managed(user, slug)
 
@@ -99,7 +100,7 @@ def normalise_domain(text: str) -> str:
         return validate_email(f"x@{text}", check_deliverability=False).ascii_domain.lower()
     except EmailNotValidError:
         raise RuleViolation(
-            f"“{text[:80]}” is not a domain name, like example.com.",
+            _("“%(text)s” is not a domain name, like example.com.", text=text[:80]),
             {"domains": [f"“{text[:80]}” is not a domain name, like example.com."]},
         ) from None
 
@@ -221,7 +222,7 @@ def confirm_domain(domain_id: int, by: User) -> tuple[EmailDomain, Organisation]
         .where(EmailDomain.id == domain_id)
     ).first()
     if row is None:
-        raise NotFound("No organisation has claimed that domain.")
+        raise NotFound(_("No organisation has claimed that domain."))
     item, organisation = row
     if item.confirmed_at is None:
         item.confirmed_at = utcnow()
