@@ -13,6 +13,7 @@ the best match for the browser's `Accept-Language`, else English.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from babel import Locale
@@ -31,6 +32,7 @@ __all__ = [
     "lazy_gettext",
     "ngettext",
     "select_locale",
+    "speaking",
 ]
 
 _ = gettext
@@ -81,6 +83,15 @@ def direction(language: str | Locale | None) -> str:
     except (ValueError, TypeError):
         return "ltr"
     return "rtl" if locale.character_order == "right-to-left" else "ltr"
+
+
+def speaking(person) -> AbstractContextManager:
+    """Write to a person (a mail, a PDF) in their language: their profile's choice, else
+    the language of the request that sends it (the switcher or their browser), else English."""
+    chosen = getattr(person, "locale", None)
+    if chosen not in LANGUAGES:
+        chosen = select_locale()
+    return force_locale(chosen)
 
 
 def content_attributes(language: str | None) -> Markup:

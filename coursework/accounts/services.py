@@ -29,7 +29,7 @@ from coursework.config import public_url
 from coursework.db import fold, folded, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
-from coursework.i18n import _
+from coursework.i18n import _, speaking
 from coursework.lengths import too_long
 
 log = logging.getLogger(__name__)
@@ -205,18 +205,21 @@ def register(email: str, display_name: str, password: str, next_path: str = "") 
     if problem:
         raise RuleViolation(problem, {"password": [problem]})
     hash_password(password)  # the time a new account's hash would take
-    mail.send(
-        existing.email,
-        "Someone tried to sign up with your address",
-        (
-            f"Hello {existing.display_name},\n\n"
-            "Someone (perhaps you) tried to create a Coursework account with this email "
-            "address, which already has one. Nothing has changed.\n\n"
-            f"To use your account, log in:\n{public_url('/login')}\n\n"
-            f"If you have forgotten your password, set a new one:\n"
-            f"{public_url('/forgot-password')}\n"
-        ),
-    )
+    with speaking(existing):
+        mail.send(
+            existing.email,
+            _("Someone tried to sign up with your address"),
+            _(
+                "Hello %(name)s,\n\n"
+                "Someone (perhaps you) tried to create a Coursework account with this email "
+                "address, which already has one. Nothing has changed.\n\n"
+                "To use your account, log in:\n%(login)s\n\n"
+                "If you have forgotten your password, set a new one:\n%(forgot)s\n",
+                name=existing.display_name,
+                login=public_url("/login"),
+                forgot=public_url("/forgot-password"),
+            ),
+        )
     db.session.commit()
     log.info("sign-up attempted for the existing account of user %s", existing.id)
 
@@ -473,17 +476,20 @@ def send_verification(user: User, next_path: str = "", now: datetime | None = No
     link = public_url(f"/verify-email/{secret}")
     if next_path:
         link += "?" + urlencode({"next": next_path})
-    mail.send(
-        user.email,
-        "Confirm your email address",
-        (
-            f"Hello {user.display_name},\n\n"
-            "Confirm that this is your email address by opening this link (it works once, "
-            f"for 7 days):\n{link}\n\n"
-            "If you did not create a Coursework account, ignore this message.\n"
-        ),
-        link=link,
-    )
+    with speaking(user):
+        mail.send(
+            user.email,
+            _("Confirm your email address"),
+            _(
+                "Hello %(name)s,\n\n"
+                "Confirm that this is your email address by opening this link (it works "
+                "once, for 7 days):\n%(link)s\n\n"
+                "If you did not create a Coursework account, ignore this message.\n",
+                name=user.display_name,
+                link=link,
+            ),
+            link=link,
+        )
     db.session.commit()
 
 
@@ -510,17 +516,20 @@ def request_password_reset(email: str, now: datetime | None = None) -> None:
     now = now or utcnow()
     secret = _issue(user, TokenPurpose.RESET_PASSWORD, now)
     link = public_url(f"/reset-password/{secret}")
-    mail.send(
-        user.email,
-        "Set a new Coursework password",
-        (
-            f"Hello {user.display_name},\n\n"
-            "Someone (we hope you) asked to set a new password for your Coursework account. "
-            f"Choose one here (the link works once, for one hour):\n{link}\n\n"
-            "If it was not you, ignore this message: your password stays as it is.\n"
-        ),
-        link=link,
-    )
+    with speaking(user):
+        mail.send(
+            user.email,
+            _("Set a new Coursework password"),
+            _(
+                "Hello %(name)s,\n\n"
+                "Someone (we hope you) asked to set a new password for your Coursework "
+                "account. Choose one here (the link works once, for one hour):\n%(link)s\n\n"
+                "If it was not you, ignore this message: your password stays as it is.\n",
+                name=user.display_name,
+                link=link,
+            ),
+            link=link,
+        )
     db.session.commit()
     log.info("password reset link sent to user %s", user.id)
 

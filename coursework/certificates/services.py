@@ -29,7 +29,7 @@ from coursework.config import public_url
 from coursework.db import insert_or_ignore, upsert, utcnow
 from coursework.errors import NotFound, RuleViolation
 from coursework.extensions import db
-from coursework.i18n import _
+from coursework.i18n import _, current_language
 from coursework.progress import services as progress
 from lessons import services as lessons
 
@@ -318,6 +318,7 @@ def pdf_document(certificate: Certificate, verify_url: str):
         verify_url=verify_url,
         expires_on=certificate.expires_at.date() if certificate.expires_at else None,
         revoked=certificate.revoked_at is not None,
+        language=current_language(),
     )
 
 

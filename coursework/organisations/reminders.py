@@ -34,7 +34,8 @@ from coursework.certificates.models import Certificate
 from coursework.config import public_url
 from coursework.db import insert_or_ignore, utcnow
 from coursework.extensions import db
-from coursework.i18n import lazy_gettext
+from coursework.formatting import format_date, format_percent
+from coursework.i18n import _, lazy_gettext, speaking
 from coursework.organisations import report
 from coursework.organisations.models import Assignment, Membership, Organisation, Role
 from lessons.models import Course
@@ -151,15 +152,29 @@ def send_due_reminders(now: datetime) -> int:
 
 def _remind(row: report.Row, kind: str) -> None:
     course_url = public_url(f"/courses/{row.course_slug}")
-    when = f"{row.due_on:%-d %B %Y}"
+    when = format_date(row.due_on)
+    title = row.course_title
     subject, sentence = {
-        DUE_IN_7_DAYS: (f"{row.course_title} is due in 7 days", f"is due on {when}"),
-        DUE_TOMORROW: (f"{row.course_title} is due tomorrow", f"is due tomorrow, {when}"),
-        OVERDUE: (f"{row.course_title} is overdue", f"was due on {when}"),
+        DUE_IN_7_DAYS: (
+            _("%(title)s is due in 7 days", title=title),
+            _("The course %(title)s is due on %(when)s", title=title, when=when),
+        ),
+        DUE_TOMORROW: (
+            _("%(title)s is due tomorrow", title=title),
+            _("The course %(title)s is due tomorrow, %(when)s", title=title, when=when),
+        ),
+        OVERDUE: (
+            _("%(title)s is overdue", title=title),
+            _("The course %(title)s was due on %(when)s", title=title, when=when),
+        ),
     }[kind]
-    body = (
-        f"Hello {row.name},\n\nThe course {row.course_title} {sentence} and you have not "
-        f"finished it yet ({row.percent}% done).\n\nContinue where you left off:\n{course_url}\n"
+    body = _(
+        "Hello %(name)s,\n\n%(sentence)s and you have not finished it yet (%(done)s done)."
+        "\n\nContinue where you left off:\n%(link)s\n",
+        name=row.name,
+        sentence=sentence,
+        done=format_percent(row.percent),
+        link=course_url,
     )
     mail.notify(row.user_id, row.email, ASSIGNMENT_REMINDERS, subject, body, link=course_url)
 
@@ -222,17 +237,27 @@ def _remind_certificate(
 ) -> None:
     url = public_url(f"/courses/{slug}")
     title = certificate.course_title
-    subject, sentence = {
-        EXPIRES_IN_30_DAYS: (
-            f"Your {title} certificate expires in 30 days",
-            f"expires on {on:%-d %B %Y}",
-        ),
-        EXPIRED: (f"Your {title} certificate has expired", "has expired today"),
-    }[kind]
-    body = (
-        f"Hello {user.display_name},\n\nYour certificate for {title} {sentence}. "
-        f"Take the course again to renew it:\n{url}\n"
-    )
+    with speaking(user):
+        subject, sentence = {
+            EXPIRES_IN_30_DAYS: (
+                _("Your %(title)s certificate expires in 30 days", title=title),
+                _(
+                    "Your certificate for %(title)s expires on %(when)s.",
+                    title=title,
+                    when=format_date(on),
+                ),
+            ),
+            EXPIRED: (
+                _("Your %(title)s certificate has expired", title=title),
+                _("Your certificate for %(title)s has expired today.", title=title),
+            ),
+        }[kind]
+        body = _(
+            "Hello %(name)s,\n\n%(sentence)s Take the course again to renew it:\n%(link)s\n",
+            name=user.display_name,
+            sentence=sentence,
+            link=url,
+        )
     mail.notify(user.id, user.email, CERTIFICATE_REMINDERS, subject, body, link=url)
 
 
@@ -301,14 +326,21 @@ def send_digests(today: date) -> int:
                 week_of=week_of,
             ):
                 continue
-            body = (
-                f"Hello {manager.display_name},\n\nThis week at {organisation.name}:\n"
-                f"- {numbers.completions} completed in the last 7 days\n"
-                f"- {numbers.overdue} overdue\n"
-                f"- {numbers.expiring} certificates expiring in the next 30 days\n\n"
-                f"See who is overdue on the dashboard:\n{numbers.dashboard_url}\n"
-            )
-            subject = f"{organisation.name}: your weekly summary"
+            with speaking(manager):
+                body = _(
+                    "Hello %(name)s,\n\nThis week at %(organisation)s:\n"
+                    "- %(completions)s completed in the last 7 days\n"
+                    "- %(overdue)s overdue\n"
+                    "- %(expiring)s certificates expiring in the next 30 days\n\n"
+                    "See who is overdue on the dashboard:\n%(link)s\n",
+                    name=manager.display_name,
+                    organisation=organisation.name,
+                    completions=numbers.completions,
+                    overdue=numbers.overdue,
+                    expiring=numbers.expiring,
+                    link=numbers.dashboard_url,
+                )
+                subject = _("%(organisation)s: your weekly summary", organisation=organisation.name)
             mail.notify(
                 manager.id, manager.email, MANAGER_DIGEST, subject, body, link=numbers.dashboard_url
             )

@@ -11,7 +11,7 @@ import io
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,7 @@ from coursework.config import public_url
 from coursework.db import insert_at_free_slug, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.formatting import format_date
 from coursework.i18n import _
 from coursework.lengths import too_long
 from coursework.organisations.models import (
@@ -335,16 +336,20 @@ def _invite(
 def _send_invitation(
     organisation: Organisation, by: User, invitation: Invitation, link: str
 ) -> None:
-    greeting = f"Hello {invitation.name}," if invitation.name else "Hello,"
-    body = (
-        f"{greeting}\n\n{by.display_name} has invited you to join {organisation.name} on "
-        f"Coursework, where your courses and progress are kept.\n\n"
-        f"Accept the invitation here (the link works once, until "
-        f"{invitation.expires_at:%-d %B %Y}):\n{link}\n"
+    # The invitee has no account yet: they read it in the language the inviter uses.
+    greeting = _("Hello %(name)s,", name=invitation.name) if invitation.name else _("Hello,")
+    body = greeting + _(
+        "\n\n%(inviter)s has invited you to join %(organisation)s on Coursework, where your "
+        "courses and progress are kept.\n\n"
+        "Accept the invitation here (the link works once, until %(until)s):\n%(link)s\n",
+        inviter=by.display_name,
+        organisation=organisation.name,
+        until=format_date(invitation.expires_at, zone=UTC),
+        link=link,
     )
     mail.send(
         invitation.email,
-        f"Join {organisation.name} on Coursework",
+        _("Join %(organisation)s on Coursework", organisation=organisation.name),
         body,
         link=link,
         organisation_id=organisation.id,
