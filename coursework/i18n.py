@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 __all__ = [
     "COOKIE",
     "LANGUAGES",
+    "N_",
     "_",
     "babel",
     "content_attributes",
@@ -36,6 +37,13 @@ __all__ = [
 ]
 
 _ = gettext
+
+
+def N_(text: str) -> str:
+    """Mark text for the catalogue without translating it here (it is translated where
+    it is shown, e.g. by Flask-Login's `localize_callback`)."""
+    return text
+
 
 # The interface's languages, by code: the name each is known by in itself (so a person who
 # cannot read the current language still finds their own in the switcher).

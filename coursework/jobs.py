@@ -40,6 +40,7 @@ from coursework import tasks
 from coursework.db import utcnow
 from coursework.errors import DomainError, NotFound
 from coursework.extensions import db
+from coursework.formatting import format_number
 from coursework.i18n import _, lazy_gettext
 from coursework.lengths import fit
 
@@ -259,7 +260,11 @@ def retry(job: Job) -> None:
     """Run a failed job again, from where it stopped; the caller commits."""
     if job.state != FAILED:
         return
-    job.state, job.message, job.noticed_at = QUEUED, "Waiting for a worker to start it again.", None
+    job.state, job.message, job.noticed_at = (
+        QUEUED,
+        _("Waiting for a worker to start it again."),
+        None,
+    )
     tasks.enqueue_after_commit(run, job.id)
 
 
@@ -343,9 +348,14 @@ def run(job_id: int) -> None:
         _finish(
             job_id,
             FAILED,
-            f"It stopped after {job.done:,} of {job.total:,} {job.unit} because of an error "
-            "on our side. What was done until then is kept; it will be tried again shortly, "
-            "or you can try again now.",
+            _(
+                "It stopped after %(done)s of %(total)s %(unit)s because of an error on our side. "
+                "What was done until then is kept; it will be tried again shortly, or you can try "
+                "again now.",
+                done=format_number(job.done),
+                total=format_number(job.total),
+                unit=job.unit,
+            ),
         )
         raise
     _finish(job_id, DONE, result.message, result=result)

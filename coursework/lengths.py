@@ -11,6 +11,9 @@ from __future__ import annotations
 from marshmallow import validate
 from wtforms.validators import Length
 
+from coursework.formatting import format_number
+from coursework.i18n import _
+
 
 def max_length(attribute) -> int:
     """How many characters the String(n) column behind `attribute` (`Model.field`) holds."""
@@ -22,7 +25,11 @@ def too_long(value: str, attribute) -> str | None:
     limit = max_length(attribute)
     if len(value) <= limit:
         return None
-    return f"Use at most {limit:,} characters (this has {len(value):,})."
+    return _(
+        "Use at most %(limit)s characters (this has %(count)s).",
+        limit=format_number(limit),
+        count=format_number(len(value)),
+    )
 
 
 def fit(value: str, attribute) -> str:
@@ -31,7 +38,7 @@ def fit(value: str, attribute) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def form_length(attribute, message: str = "Use at most {limit:,} characters.") -> Length:
+def form_length(attribute, message: str = _("Use at most {limit:,} characters.")) -> Length:
     """A WTForms validator: at most the column's length (`{limit}` in the message)."""
     limit = max_length(attribute)
     return Length(max=limit, message=message.format(limit=limit))

@@ -81,16 +81,16 @@ def checked_email(email: str, field: str = "email") -> str:
 def name_problem(name: str) -> str | None:
     """Why a person's name is refused, or None."""
     if any(unicodedata.category(character) in UNPRINTABLE_CATEGORIES for character in name):
-        return "Use only letters, numbers, spaces and punctuation in the name."
+        return _("Use only letters, numbers, spaces and punctuation in the name.")
     if message := too_long(name, User.display_name):
-        return f"The name is too long. {message}"
+        return _("The name is too long. %(message)s", message=message)
     return None
 
 
 def checked_name(name: str, field: str = "display_name", *, required: bool = True) -> str:
     """A person's name, tidied (NFC, outer spaces removed); a RuleViolation otherwise."""
     name = unicodedata.normalize("NFC", name).strip()
-    problem = name_problem(name) or ("Enter your name." if required and not name else None)
+    problem = name_problem(name) or (_("Enter your name.") if required and not name else None)
     if problem:
         raise RuleViolation(problem, {field: [problem]})
     return name
@@ -293,7 +293,7 @@ def change_password(user: User, current: str, new: str) -> None:
     """A new password, given the current one; every session is ended (the caller signs
     the current one in again)."""
     if not verify_password(user.password_hash, current):
-        message = "Your current password is not right."
+        message = _("Your current password is not right.")
         raise RuleViolation(message, {"current_password": [message]})
     _set_password(user, new, field="new_password")
     log.info("password changed by user %s", user.id)

@@ -181,7 +181,7 @@ def login():
 def logout():
     """Log out ends the session on the server too: the account's session version moves
     on, so a copy of this session or remember cookie taken earlier is worthless."""
-    return _sign_out("You have logged out.", url_for("progress.catalogue"))
+    return _sign_out(_("You have logged out."), url_for("progress.catalogue"))
 
 
 def _sign_out(message: str, destination: str):
@@ -233,7 +233,7 @@ def change_password():
 @access("learner")
 def sign_out_everywhere():
     return _sign_out(
-        "You are signed out everywhere, on this device too.", url_for("accounts.login")
+        _("You are signed out everywhere, on this device too."), url_for("accounts.login")
     )
 
 

@@ -73,14 +73,18 @@ def completion_rule(course_progress: progress.CourseProgress) -> str:
     required = [quiz for quiz in course_progress.quizzes if quiz.required]
     final = course_progress.final_quiz
     if not required:
-        return f"To earn the certificate, {lessons_part}."
+        return _("To earn the certificate, %(lessons_part)s.", lessons_part=lessons_part)
     parts = []
     lesson_quizzes = [quiz for quiz in required if not quiz.is_final]
     if lesson_quizzes:
         parts.append(f"pass each of the {len(lesson_quizzes)} lesson quizzes")
     if final is not None and final.required:
         parts.append(f"pass the final quiz with at least {final.passing_score}%")
-    return f"To earn the certificate, {lessons_part} and {' and '.join(parts)}."
+    return _(
+        "To earn the certificate, %(lessons_part)s and %(value)s.",
+        lessons_part=lessons_part,
+        value=" and ".join(parts),
+    )
 
 
 def final_score(course_progress: progress.CourseProgress) -> float | None:
@@ -237,7 +241,7 @@ def revoke(
     reason = reason.strip()
     if not reason:
         raise RuleViolation(
-            _("Give a reason for revoking."), {"reason": ["Give a reason for revoking."]}
+            _("Give a reason for revoking."), {"reason": [_("Give a reason for revoking.")]}
         )
     if certificate.revoked_at is None:
         certificate.revoked_at = now or utcnow()

@@ -78,14 +78,17 @@ class VerifyForm(FlaskForm):
         pasted = (self.credential.data or "").strip()
         upload = self.upload.data
         if pasted and upload:
-            self.upload.errors.append("Paste a credential or choose a file, not both.")
+            self.upload.errors.append(_("Paste a credential or choose a file, not both."))
             return None
         if upload:
             data = upload.read(MAX_CREDENTIAL_CHARS + 1)
             if len(data) > MAX_CREDENTIAL_CHARS:
                 self.upload.errors.append(
-                    "That file is too large for a credential "
-                    f"(over {MAX_CREDENTIAL_CHARS:,} bytes)."
+                    _(
+                        "That file is too large for a credential (over %(MAX_CREDENTIAL_CHARS)s "
+                        "bytes).",
+                        MAX_CREDENTIAL_CHARS=format_number(MAX_CREDENTIAL_CHARS),
+                    )
                 )
                 return None
             try:
@@ -93,11 +96,11 @@ class VerifyForm(FlaskForm):
             except UnicodeDecodeError:
                 text = ""
             if not text:
-                self.upload.errors.append("That file does not hold a credential.")
+                self.upload.errors.append(_("That file does not hold a credential."))
                 return None
             return text
         if not pasted:
-            self.credential.errors.append("Paste a credential or choose its file to check.")
+            self.credential.errors.append(_("Paste a credential or choose its file to check."))
             return None
         return pasted
 

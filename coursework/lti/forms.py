@@ -8,7 +8,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from coursework.accounts.forms import strip
-from coursework.i18n import lazy_gettext
+from coursework.i18n import _, lazy_gettext
 from coursework.lengths import form_length
 from coursework.lti.models import Platform
 from coursework.lti.services import PLATFORM_COLUMNS, PlatformFields
@@ -19,7 +19,7 @@ def _text(label: str, column, description: str = "") -> StringField:
         label,
         description=description,
         filters=[strip],
-        validators=[form_length(column, "Use at most {limit:,} characters.")],
+        validators=[form_length(column, _("Use at most {limit:,} characters."))],
     )
 
 

@@ -118,9 +118,9 @@ def url_problem(url: str) -> str | None:
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return "Enter a full address starting with https://."
     if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
-        return "Use an https:// address."
+        return _("Use an https:// address.")
     if any(character.isspace() for character in url):
-        return "An address cannot contain spaces."
+        return _("An address cannot contain spaces.")
     if not HOST.fullmatch(parts.netloc):
         return "Enter an address with a plain host name, like https://lms.example.com."
     return None
@@ -135,7 +135,9 @@ def check_fields(fields: PlatformFields) -> PlatformFields:
         values[name] = getattr(fields, name).strip()
     for name, value in values.items():
         if name != "frame_origin" and not value:
-            errors.setdefault(name, []).append(f"Enter the {REQUIRED[name]}.")
+            errors.setdefault(name, []).append(
+                _("Enter the %(REQUIRED)s.", REQUIRED=REQUIRED[name])
+            )
         elif message := too_long(value, getattr(Platform, name)):
             errors.setdefault(name, []).append(message)
     for name in ("issuer", "auth_login_url", "access_token_url", "key_set_url", "frame_origin"):
@@ -143,13 +145,17 @@ def check_fields(fields: PlatformFields) -> PlatformFields:
             errors.setdefault(name, []).append(problem)
     deployments = tuple(dict.fromkeys(d.strip() for d in fields.deployment_ids if d.strip()))
     if not deployments:
-        errors["deployment_ids"] = ["Enter at least one deployment id."]
+        errors["deployment_ids"] = [_("Enter at least one deployment id.")]
     elif len(deployments) > DEPLOYMENTS_MAX:
-        errors["deployment_ids"] = [f"Enter at most {DEPLOYMENTS_MAX} deployment ids."]
+        errors["deployment_ids"] = [
+            _("Enter at most %(DEPLOYMENTS_MAX)s deployment ids.", DEPLOYMENTS_MAX=DEPLOYMENTS_MAX)
+        ]
     else:
         for deployment in deployments:
             if message := too_long(deployment, Deployment.deployment_id):
-                errors["deployment_ids"] = [f"A deployment id is too long. {message}"]
+                errors["deployment_ids"] = [
+                    _("A deployment id is too long. %(message)s", message=message)
+                ]
     if errors:
         first = next(iter(errors.values()))[0]
         raise RuleViolation(first, errors)
@@ -281,7 +287,9 @@ def _claim_text(body: dict, name: str, *, required: bool = True) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value or len(value) > MAX_CLAIM:
-        raise refused(f"The launch's {name.rsplit('/', 1)[-1]} is missing or too long.")
+        raise refused(
+            _("The launch's %(rsplit)s is missing or too long.", rsplit=name.rsplit("/", 1)[-1])
+        )
     return value
 
 
@@ -453,7 +461,7 @@ def complete_launch(launch: tool.Launch, platform: Platform) -> LaunchOutcome:
         db.session.commit()
         return LaunchOutcome(user, platform, None, True)
     if not launch.is_resource_launch():
-        raise refused("Coursework takes resource-link and deep-linking launches only.")
+        raise refused(_("Coursework takes resource-link and deep-linking launches only."))
     item = _remember_link(platform, body, user, subject)
     db.session.commit()
     return LaunchOutcome(user, platform, item, False)
@@ -512,7 +520,7 @@ def deep_link_reply(launch: tool.Launch, key: str) -> DeepLinkReply:
     )
     return_url = settings.get("deep_link_return_url", "")
     if not isinstance(return_url, str) or url_problem(return_url):
-        raise refused("The LMS gave no address to return the choice to.")
+        raise refused(_("The LMS gave no address to return the choice to."))
     return DeepLinkReply(return_url, deep_link.get_response_jwt([content]), item)
 
 

@@ -60,8 +60,10 @@ def login():
         log.info("LTI login initiation refused: %s", error)
         db.session.rollback()
         return _refused(
-            "This LMS is not registered with Coursework, or the request was incomplete. "
-            "Ask your organisation's manager to check the LTI registration."
+            _(
+                "This LMS is not registered with Coursework, or the request was incomplete. Ask "
+                "your organisation's manager to check the LTI registration."
+            )
         )
     db.session.commit()
     return response
@@ -84,7 +86,7 @@ def launch():
         return _refused(f"The launch was refused: {error}")
     except IntegrityError:
         db.session.rollback()
-        return _refused("Two launches for one new person crossed. Launch again.", 409)
+        return _refused(_("Two launches for one new person crossed. Launch again."), 409)
     session.clear()  # nothing of an earlier session carries into this one
     login_user(outcome.user)
     frames.enter_frame(outcome.platform.frame_origin)
@@ -116,7 +118,7 @@ def deep_link(launch_id: str):
         try:
             reply = services.deep_link_reply(message, choice)
         except (NotFound, LtiException):
-            error = "Choose a course, a lesson or a quiz."
+            error = _("Choose a course, a lesson or a quiz.")
         else:
             session.pop(DEEP_LINK_KEY, None)
             frames.allow_form_action(services.origin_of(reply.return_url))

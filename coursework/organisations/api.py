@@ -331,7 +331,7 @@ def _course_id(slug: str, location: str) -> int:
     try:
         return lessons.get_course(slug).id
     except NotFound:
-        raise _unprocessable(location, "course", "There is no course with this slug.") from None
+        raise _unprocessable(location, "course", _("There is no course with this slug.")) from None
 
 
 def _filters(query: dict, pagination_parameters) -> report.Filters:
@@ -371,7 +371,7 @@ def _position(query: dict) -> tuple[int, datetime | None]:
         after = xapi.decode_cursor(query["cursor"])
     except ValueError:
         raise _unprocessable(
-            "query", "cursor", "This is not a cursor from this feed: start without one."
+            "query", "cursor", _("This is not a cursor from this feed: start without one.")
         ) from None
     since = query["since"]
     if not since:
@@ -386,6 +386,6 @@ def _position(query: dict) -> tuple[int, datetime | None]:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise _unprocessable(
-            "query", "since", "Give a timestamp with a time zone, or pass the cursor as cursor."
+            "query", "since", _("Give a timestamp with a time zone, or pass the cursor as cursor.")
         )
     return after, moment

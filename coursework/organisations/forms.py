@@ -138,10 +138,10 @@ class BulkInviteForm(FlaskForm):
         has_file = bool(upload and getattr(upload, "filename", ""))
         pasted = (self.people.data or "").strip()
         if has_file and pasted:
-            self.people.errors.append("Paste a list or upload a file, not both.")
+            self.people.errors.append(_("Paste a list or upload a file, not both."))
             return False
         if not has_file and not pasted:
-            self.people.errors.append("Paste a list of email addresses, or upload a CSV file.")
+            self.people.errors.append(_("Paste a list of email addresses, or upload a CSV file."))
             return False
         if pasted:
             self._text = pasted

@@ -58,7 +58,7 @@ def create_organisation(name: str, creator: User) -> Organisation:
     name = name.strip()
     if not name:
         raise RuleViolation(
-            _("Enter the organisation's name."), {"name": ["Enter the organisation's name."]}
+            _("Enter the organisation's name."), {"name": [_("Enter the organisation's name.")]}
         )
     if message := too_long(name, Organisation.name):
         raise RuleViolation(message, {"name": [message]})
@@ -371,7 +371,9 @@ def parse_invitation_list(text: str) -> list[tuple[int, str, str]]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").strip("\ufeff")
     if "\x00" in lines:
         line = lines.count("\n", 0, lines.index("\x00")) + 1
-        message = f"Line {line} contains a NUL character: save the list as plain text or CSV."
+        message = _(
+            "Line %(line)s contains a NUL character: save the list as plain text or CSV.", line=line
+        )
         raise RuleViolation(message, {"people": [message]})
     try:
         dialect = csv.Sniffer().sniff(lines[:2048], delimiters=",;\t")
@@ -393,10 +395,15 @@ def check_invitation_list(text: str) -> list[tuple[int, str, str]]:
     rows = parse_invitation_list(text)
     if not rows:
         raise RuleViolation(
-            _("The list has no email addresses."), {"people": ["The list has no email addresses."]}
+            _("The list has no email addresses."),
+            {"people": [_("The list has no email addresses.")]},
         )
     if len(rows) > MAX_BULK_ROWS:
-        message = f"Invite at most {MAX_BULK_ROWS} people at a time ({len(rows)} given)."
+        message = _(
+            "Invite at most %(MAX_BULK_ROWS)s people at a time (%(count)s given).",
+            MAX_BULK_ROWS=MAX_BULK_ROWS,
+            count=len(rows),
+        )
         raise RuleViolation(message, {"people": [message]})
     return rows
 
@@ -420,7 +427,7 @@ def invite_rows(
         key = email.strip().lower()
         if key in seen:
             results.append(
-                RowResult(number, email, False, "This address appears earlier in the list.")
+                RowResult(number, email, False, _("This address appears earlier in the list."))
             )
             continue
         seen.add(key)
@@ -550,9 +557,9 @@ def assign(
         unknown = [uid for uid in user_ids if uid not in active]
         if unknown or not user_ids:
             message = (
-                "Choose people who are in your organisation."
+                _("Choose people who are in your organisation.")
                 if unknown
-                else "Choose at least one person."
+                else _("Choose at least one person.")
             )
             raise RuleViolation(message, {"people": [message]})
     assignment = Assignment(
@@ -570,7 +577,7 @@ def assign(
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        message = "This course is already assigned to everyone. Change its due date instead."
+        message = _("This course is already assigned to everyone. Change its due date instead.")
         raise Conflict(message, {"course": [message]}) from None
     return assignment
 
@@ -702,7 +709,7 @@ def leave_everything(user: User, anonymous_email: str) -> list[Organisation]:
 def set_time_zone(organisation: Organisation, name: str, by: User) -> None:
     """The organisation's time zone, its members' default; the caller commits."""
     if not timezones.is_zone(name):
-        message = "Choose a time zone from the list."
+        message = _("Choose a time zone from the list.")
         raise RuleViolation(message, {"time_zone": [message]})
     organisation.time_zone = name
     log.info("organisation %s time zone set by user %s", organisation.id, by.id)

@@ -92,7 +92,7 @@ def _lrs_page(organisation: Organisation, form: LrsForm, status: int = 200):
     form.key.data = form.secret.data = ""
     state = lrs.status(organisation)
     if state.forwarding is not None:
-        form.key.description = "Leave the key and secret blank to keep the saved ones."
+        form.key.description = _("Leave the key and secret blank to keep the saved ones.")
     body = render_template(
         "organisations/lrs.html",
         organisation=organisation,
@@ -130,8 +130,12 @@ def forwarding(slug: str):
         return _lrs_page(organisation, form, 400)
     db.session.commit()
     flash(
-        "The LRS settings are saved."
-        + (" New statements will be forwarded." if form.enabled.data else " Forwarding is off."),
+        _("The LRS settings are saved.")
+        + (
+            _(" New statements will be forwarded.")
+            if form.enabled.data
+            else _(" Forwarding is off.")
+        ),
         "success",
     )
     return redirect(url_for(".forwarding", slug=organisation.slug), code=303)

@@ -69,7 +69,7 @@ def create_token(
     """A new token for the organisation, acting for `by` (who must manage it)."""
     name = " ".join(name.split())
     if not name:
-        message = "Enter a name for the token, such as the system that will use it."
+        message = _("Enter a name for the token, such as the system that will use it.")
         raise RuleViolation(message, {"name": [message]})
     if message := too_long(name, ApiToken.name):
         raise RuleViolation(message, {"name": [message]})

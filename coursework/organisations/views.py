@@ -201,17 +201,22 @@ def _invited_message(organisation: Organisation, invitation_id: int, email: str)
     )
     state = message.state if message is not None else mail.OUTBOX
     if state == mail.SENT:
-        return f"Invitation sent to {email}. A copy is in the outbox below."
+        return _("Invitation sent to %(email)s. A copy is in the outbox below.", email=email)
     if state in (mail.QUEUED, mail.SENDING):
-        return f"Invitation to {email} created; it will be emailed shortly (copy in the outbox)."
-    if state == mail.FAILED:
-        return (
-            f"The invitation to {email} could not be emailed. Copy its link from the outbox "
-            "below and send it to them yourself."
+        return _(
+            "Invitation to %(email)s created; it will be emailed shortly (copy in the outbox).",
+            email=email,
         )
-    return (
-        f"Invitation for {email} created. No mail server is set up, so copy its link from "
-        "the outbox below and send it to them."
+    if state == mail.FAILED:
+        return _(
+            "The invitation to %(email)s could not be emailed. Copy its link from the outbox "
+            "below and send it to them yourself.",
+            email=email,
+        )
+    return _(
+        "Invitation for %(email)s created. No mail server is set up, so copy its link from the "
+        "outbox below and send it to them.",
+        email=email,
     )
 
 
@@ -461,7 +466,7 @@ def set_due_date(slug: str, assignment_id: int):
                     "warning",
                 )
         return redirect(url_for(".assignments", slug=organisation.slug))
-    message = " ".join(form.due_on.errors) or "This form had expired. Please submit it again."
+    message = " ".join(form.due_on.errors) or _("This form had expired. Please submit it again.")
     raw = (form.due_on.raw_data or [""])[0]
     return _assignments_page(organisation, due_error=(assignment_id, raw, message), status=400)
 

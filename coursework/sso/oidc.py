@@ -34,6 +34,7 @@ from joserfc.errors import (
 from joserfc.jwk import KeySet
 
 from coursework import outbound
+from coursework.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def issuer_problem(issuer: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "Enter the issuer as a web address, like https://login.example.com/realms/staff."
     if parts.query or parts.fragment:
-        return "The issuer has no query (?) or fragment (#) part."
+        return _("The issuer has no query (?) or fragment (#) part.")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         return "The issuer must use https://."
     return None

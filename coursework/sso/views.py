@@ -259,9 +259,9 @@ def settings(slug: str):
             return redirect(url_for("sso.checklist", slug=organisation.slug))
     form.client_secret.data = ""  # never shown back, not even as it was typed
     form.client_secret.description = (
-        "Set, and stored encrypted. Leave empty to keep it; a new one needs a new test sign-in."
+        _("Set, and stored encrypted. Leave empty to keep it; a new one needs a new test sign-in.")
         if provider is not None
-        else "Stored encrypted and never shown again."
+        else _("Stored encrypted and never shown again.")
     )
     return render_template(
         "sso/settings.html",

@@ -127,9 +127,7 @@ def test_the_scan_finds_unmarked_text_and_passes_marked_text(app):
     assert untranslated_literals(app, "{{ url_for('progress.catalogue') }}") == []
 
 
-@pytest.mark.parametrize(
-    "template", _templates(), ids=lambda path: str(path.relative_to(ROOT))
-)
+@pytest.mark.parametrize("template", _templates(), ids=lambda path: str(path.relative_to(ROOT)))
 def test_templates_hold_no_untranslated_text(app, template):
     source = template.read_text(encoding="utf-8")
     assert untranslated_text(source) == []
@@ -146,7 +144,7 @@ def extracted_msgids(package: str) -> set[str]:
         ("**/templates/**.html", "jinja2"),
         ("**/templates/**.txt", "jinja2"),
     ]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+    keywords = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
     return {
         message[0] if isinstance(message, tuple) else message
         for _file, _line, message, _comments, _context in extract_from_dir(
