@@ -29,7 +29,8 @@ from coursework.config import public_url
 from coursework.db import insert_or_ignore, upsert, utcnow
 from coursework.errors import NotFound, RuleViolation
 from coursework.extensions import db
-from coursework.i18n import _, current_language
+from coursework.formatting import format_percent
+from coursework.i18n import _, current_language, ngettext
 from coursework.progress import services as progress
 from lessons import services as lessons
 
@@ -68,22 +69,41 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 
 def completion_rule(course_progress: progress.CourseProgress) -> str:
-    """The rule in words, for the course page."""
-    lessons_part = f"complete all {len(course_progress.lessons)} lessons"
-    required = [quiz for quiz in course_progress.quizzes if quiz.required]
+    """The rule in words, for the course page: one whole sentence per case, its plural
+    chosen by the number of lessons, so each language words it its own way (and nobody
+    reads "pass each of the 1 lesson quizzes")."""
+    lessons = len(course_progress.lessons)
+    lesson_quizzes = any(quiz.required and not quiz.is_final for quiz in course_progress.quizzes)
     final = course_progress.final_quiz
-    if not required:
-        return _("To earn the certificate, %(lessons_part)s.", lessons_part=lessons_part)
-    parts = []
-    lesson_quizzes = [quiz for quiz in required if not quiz.is_final]
-    if lesson_quizzes:
-        parts.append(f"pass each of the {len(lesson_quizzes)} lesson quizzes")
     if final is not None and final.required:
-        parts.append(f"pass the final quiz with at least {final.passing_score}%")
-    return _(
-        "To earn the certificate, %(lessons_part)s and %(value)s.",
-        lessons_part=lessons_part,
-        value=" and ".join(parts),
+        score = format_percent(final.passing_score)
+        if lesson_quizzes:
+            return ngettext(
+                "To earn the certificate, complete its only lesson, pass its quiz and pass "
+                "the final quiz with at least %(score)s.",
+                "To earn the certificate, complete all %(num)s lessons, pass every lesson "
+                "quiz and pass the final quiz with at least %(score)s.",
+                lessons,
+                score=score,
+            )
+        return ngettext(
+            "To earn the certificate, complete its only lesson and pass the final quiz with "
+            "at least %(score)s.",
+            "To earn the certificate, complete all %(num)s lessons and pass the final quiz "
+            "with at least %(score)s.",
+            lessons,
+            score=score,
+        )
+    if lesson_quizzes:
+        return ngettext(
+            "To earn the certificate, complete its only lesson and pass its quiz.",
+            "To earn the certificate, complete all %(num)s lessons and pass every lesson quiz.",
+            lessons,
+        )
+    return ngettext(
+        "To earn the certificate, complete its only lesson.",
+        "To earn the certificate, complete all %(num)s lessons.",
+        lessons,
     )
 
 
