@@ -390,7 +390,7 @@ def ensure_user(
 def load_session_user(session_id: str) -> User | None:
     """Flask-Login's loader: the id carries a version so old cookies stop working, and a
     disabled account has no session."""
-    user_id, _, version = session_id.partition(":")
+    user_id, _colon, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
     user = db.session.get(User, int(user_id))

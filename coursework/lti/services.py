@@ -375,7 +375,7 @@ def _remember_context(platform: Platform, body: dict) -> None:
 
 def resource_from_key(key: str) -> Resource:
     """The course, lesson or quiz a deep link names ("lesson:12")."""
-    kind, _, number = (key or "").partition(":")
+    kind, _colon, number = (key or "").partition(":")
     if kind not in ("course", "lesson", "quiz") or not number.isdigit() or len(number) > 9:
         raise NotFound(_("This link does not name a course, lesson or quiz of ours."))
     return resource(kind, int(number))

@@ -118,7 +118,7 @@ def start_report_csv(
 def _report_csv(job: jobs.Job) -> jobs.Result:
     """Stream the report from the database into a file, counting rows as they go; a retry
     simply builds the file again."""
-    organisation, _ = _organisation_and_manager(job)
+    organisation, _manager = _organisation_and_manager(job)
     values = dict(job.arguments["filters"])
     values["status"] = Status(values["status"]) if values["status"] else None
     filters = Filters(**values)

@@ -184,13 +184,13 @@ def _pairs(organisation_id: int, user_ids: Iterable[int] | None = None, search: 
 
 def _people(organisation_id: int) -> int:
     """People with at least one assigned course."""
-    _, pairs = _pairs(organisation_id)
+    _count, pairs = _pairs(organisation_id)
     return db.session.scalar(select(func.count(pairs.c.user_id.distinct())))
 
 
 def completions(organisation: Organisation, since: date) -> dict[date, int]:
     """Certificates of assigned courses per day of issue (UTC), from `since` on."""
-    _, pairs = _pairs(organisation.id)
+    _count, pairs = _pairs(organisation.id)
     day = func.date(Certificate.issued_at)
     found = db.session.execute(
         select(day, func.count())
@@ -222,7 +222,7 @@ def _rows_statement(
     status, which depends on today and the due date, so is decided here.
     """
     summary.settle(db.session)
-    _, pairs = _pairs(organisation_id, user_ids, search)
+    _count, pairs = _pairs(organisation_id, user_ids, search)
     courses = select(Assignment.course_id).where(Assignment.organisation_id == organisation_id)
     current = summary.current_lessons(courses).cte("current_lessons")
     lesson_totals = (

@@ -239,7 +239,7 @@ def authorization_request(client: Client, login_hint: str = "") -> tuple[str, Pe
     )
     extra = {"login_hint": login_hint} if login_hint else {}
     with client.session(metadata) as session:
-        url, _ = session.create_authorization_url(
+        url, _state = session.create_authorization_url(
             metadata["authorization_endpoint"],
             state=pending.state,
             nonce=pending.nonce,

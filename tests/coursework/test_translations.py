@@ -30,7 +30,7 @@ TRANSLATED_LANGUAGES = tuple(code for code in i18n.LANGUAGES if code != "en")
 # Words that read the same in every language: the product's name.
 SAME_IN_EVERY_LANGUAGE = {"Coursework"}
 # Attributes whose values people read (or hear from a screen reader).
-READ_ATTRIBUTES = {"title", "alt", "placeholder", "aria-label", "aria-placeholder"}
+READ_ATTRIBUTES = {"title", "alt", "placeholder", "aria-label", "aria-placeholder", "data-label"}
 # Elements whose content is code or drawing, not prose.
 NOT_PROSE = {"script", "style", "code", "pre", "svg", "kbd", "samp"}
 LETTER = re.compile(r"[^\W\d_]")
@@ -38,6 +38,25 @@ JINJA = re.compile(r"{{.*?}}|{%.*?%}", re.S)
 TRANS_BLOCK = re.compile(r"{%-?\s*trans\b.*?{%-?\s*endtrans\s*-?%}", re.S)
 COMMENT = re.compile(r"{#.*?#}", re.S)
 HOLE = "\x00"
+# Field types, form attribute names and the like: identifiers that read as words.
+CODE_WORD = re.compile(r"[A-Z][A-Za-z]*(Field|Form|Error)|[A-Z_]+|[a-z]+[A-Z]\w*")
+# Calls whose string arguments are names, addresses or formats, not prose.
+NOT_PROSE_CALLS = {
+    "_",
+    "gettext",
+    "ngettext",
+    "url_for",
+    "get",
+    "getlist",
+    "startswith",
+    "endswith",
+    "format",
+    "split",
+    "join",
+    "replace",
+    "selectattr",
+    "attr",
+}
 CSS_OR_ARIA = re.compile(r"\s*[a-z][a-z0-9_-]*(\s+[a-z][a-z0-9_-]*)*\s*")
 
 
@@ -87,25 +106,43 @@ def untranslated_text(source: str) -> list[str]:
 
 
 def untranslated_literals(app, source: str) -> list[str]:
-    """Words written as string literals straight into the page: `{{ 'Admin' if … }}`."""
-    found = []
+    """Prose written as string literals in the template's code: shown straight away
+    (`{{ 'Admin' if … }}`), or handed to a macro, a `set` or a macro's default to be shown
+    later (`bar(summary, 'Progress')`). Literals compared, looked up, passed to a filter or
+    to `url_for` are code, not prose."""
+    found: list[str] = []
 
-    def shown(expression):
-        if isinstance(expression, nodes.Const) and isinstance(expression.value, str):
-            # A lower-case token ("alert", " button--secondary") is markup, not prose.
-            if _has_words(expression.value) and not CSS_OR_ARIA.fullmatch(expression.value):
-                found.append(expression.value)
-        elif isinstance(expression, nodes.CondExpr):
-            shown(expression.expr1)
-            shown(expression.expr2)
-        elif isinstance(expression, nodes.Filter) and expression.name in ("upper", "lower"):
-            shown(expression.node)
+    def prose(value: str) -> bool:
+        return (
+            _has_words(value)
+            and not CSS_OR_ARIA.fullmatch(value)
+            and not CODE_WORD.fullmatch(value)
+            and (" " in value.strip() or value[:1].isupper())
+        )
 
-    for output in app.jinja_env.parse(source).find_all(nodes.Output):
-        for expression in output.nodes:
-            if not isinstance(expression, nodes.TemplateData):
-                shown(expression)
+    def visit(node):
+        if isinstance(node, nodes.Const) and isinstance(node.value, str):
+            if prose(node.value):
+                found.append(node.value)
+            return
+        if isinstance(node, nodes.Call) and _call_name(node) in NOT_PROSE_CALLS:
+            return
+        if isinstance(node, (nodes.Compare, nodes.Test, nodes.Getitem, nodes.Filter)):
+            # Operands of comparisons and lookups, and filter arguments, are code; the
+            # value a filter is applied to may still be shown.
+            if isinstance(node, nodes.Filter) and node.node is not None:
+                visit(node.node)
+            return
+        for child in node.iter_child_nodes():
+            visit(child)
+
+    visit(app.jinja_env.parse(source))
     return found
+
+
+def _call_name(call) -> str:
+    target = call.node
+    return getattr(target, "name", None) or getattr(target, "attr", "") or ""
 
 
 def _templates(packages=TRANSLATED_PACKAGES) -> list[Path]:
@@ -125,6 +162,11 @@ def test_the_scan_finds_unmarked_text_and_passes_marked_text(app):
     assert untranslated_text("<code>curl /api/v1</code> <p>{{ lesson.body_html|safe }}</p>") == []
     assert untranslated_literals(app, "{{ 'Admin' if x else _('Teach') }}") == ["Admin"]
     assert untranslated_literals(app, "{{ url_for('progress.catalogue') }}") == []
+    assert untranslated_literals(app, "{{ bar(summary, 'Your progress') }}") == ["Your progress"]
+    assert untranslated_literals(app, "{% set heading = 'Page not found' %}") == ["Page not found"]
+    assert untranslated_literals(app, "{% macro m(x='Not done') %}{% endmacro %}") == ["Not done"]
+    assert untranslated_literals(app, "{% if f.type == 'BooleanField' %}x{% endif %}") == []
+    assert untranslated_literals(app, "{{ name|replace('_', ' ') }}{{ d['Key'] }}") == []
 
 
 @pytest.mark.parametrize("template", _templates(), ids=lambda path: str(path.relative_to(ROOT)))
