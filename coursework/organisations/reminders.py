@@ -28,14 +28,14 @@ from huey import crontab
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coursework import mail, tasks, timezones
+from coursework import i18n, mail, tasks, timezones
 from coursework.accounts.models import User
 from coursework.certificates.models import Certificate
 from coursework.config import public_url
 from coursework.db import insert_or_ignore, utcnow
 from coursework.extensions import db
 from coursework.formatting import format_date, format_percent
-from coursework.i18n import _, lazy_gettext, speaking
+from coursework.i18n import _, force_locale, lazy_gettext, speaking
 from coursework.organisations import report
 from coursework.organisations.models import Assignment, Membership, Organisation, Role
 from lessons.models import Course
@@ -108,6 +108,14 @@ def kind_for(row: report.Row, today: date) -> str | None:
     return {7: DUE_IN_7_DAYS, 1: DUE_TOMORROW}.get(days)
 
 
+def _locales(user_ids: set[int]) -> dict[int, str]:
+    """Each person's chosen interface language, read at once (a reminder is written in it)."""
+    if not user_ids:
+        return {}
+    chosen = select(User.id, User.locale).where(User.id.in_(user_ids), User.locale.is_not(None))
+    return dict(db.session.execute(chosen).tuples().all())
+
+
 def _zones(user_ids: set[int]) -> dict[int, ZoneInfo]:
     """Each person's time zone, read at once."""
     if not user_ids:
@@ -124,7 +132,9 @@ def send_due_reminders(now: datetime) -> int:
     for organisation in db.session.scalars(select(Organisation).order_by(Organisation.id)):
         muted = _muted(organisation)
         rows = report.build_rows(organisation, now.astimezone(UTC).date())
-        zones = _zones({row.user_id for row in rows if row.due_on is not None})
+        due = {row.user_id for row in rows if row.due_on is not None}
+        zones = _zones(due)
+        locales = _locales(due)
         for row in rows:
             if row.due_on is None:
                 continue
@@ -145,7 +155,8 @@ def send_due_reminders(now: datetime) -> int:
                 kind=kind,
             ):
                 continue
-            _remind(row, kind)
+            with force_locale(locales.get(row.user_id) or i18n.DEFAULT):
+                _remind(row, kind)
             sent += 1
     return sent
 

@@ -192,3 +192,45 @@ def test_pages_format_numbers_in_the_request_language(app):
         # The test's app context outlives the request, so drop the cached language.
         flask_babel.refresh()
         assert i18n._("Log in") == "تسجيل الدخول"
+
+
+# ---- mail in the reader's language ---------------------------------------------------------
+
+
+def test_a_due_reminder_is_written_in_the_learners_language(make_user, course):
+    from sqlalchemy import select
+
+    from coursework.mail import OutboxMessage
+    from coursework.organisations import reminders
+    from coursework.organisations import services as organisations
+
+    boss = make_user()
+    learner = make_user(email="lea@example.com", name="Léa")
+    learner.locale = "fr"
+    org = organisations.create_organisation("Acme", boss)
+    invited = organisations.invite(org, boss, learner.email)
+    organisations.accept_invitation(invited.link.rsplit("/", 1)[1], learner)
+    organisations.assign(org, course.id, boss, due_on=date(2027, 3, 10), user_ids=[learner.id])
+    db.session.commit()
+
+    reminders.send_due_reminders(datetime(2027, 3, 9, 12, tzinfo=UTC))
+    db.session.commit()
+    (message,) = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.to == "lea@example.com", OutboxMessage.subject.contains("Kitchen")
+        )
+    )
+    assert message.subject == "Kitchen Safety est à terminer demain"
+    assert "Bonjour Léa," in message.body and "10 mars 2027" in message.body
+
+
+def test_account_mail_follows_the_persons_choice(client, make_user):
+    from coursework.mail import messages_to
+
+    user = make_user(email="ana@example.com")
+    user.locale = "ar"
+    db.session.commit()
+    client.post("/forgot-password", data={"email": "ana@example.com"})
+    (message,) = [m for m in messages_to("ana@example.com") if "Coursework" in m.subject]
+    assert message.subject == "عيّن كلمة مرور جديدة لـ Coursework"
+    assert 'lang="ar" dir="rtl"' in (message.html or "")
