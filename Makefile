@@ -43,7 +43,7 @@ I18N_PACKAGES := coursework quizzes lessons
 I18N_LANGUAGES := fr ar
 messages: $(STAMP)
 	for package in $(I18N_PACKAGES); do \
-		$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext --no-location --sort-output \
+		$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext --no-location --sort-output --project=Coursework \
 			-o $$package/translations/messages.pot $$package || exit 1; \
 		for language in $(I18N_LANGUAGES); do \
 			if [ -f $$package/translations/$$language/LC_MESSAGES/messages.po ]; then \
