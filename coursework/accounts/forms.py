@@ -23,13 +23,16 @@ class SignupForm(FlaskForm):
         lazy_gettext("Your name"),
         filters=[strip],
         description=lazy_gettext("As it should appear on your certificates."),
-        validators=[InputRequired("Enter your name."), form_length(User.display_name)],
+        validators=[
+            InputRequired(lazy_gettext("Enter your name.")),
+            form_length(User.display_name),
+        ],
     )
     email = EmailField(
         lazy_gettext("Email address"),
         filters=[strip],
         validators=[
-            InputRequired("Enter your email address."),
+            InputRequired(lazy_gettext("Enter your email address.")),
             Email("Enter an email address in the right format, like name@example.com."),
             form_length(User.email),
         ],
@@ -37,7 +40,7 @@ class SignupForm(FlaskForm):
     password = PasswordField(
         lazy_gettext("Password"),
         description=NEW_PASSWORD_HINT,
-        validators=[InputRequired("Choose a password.")],
+        validators=[InputRequired(lazy_gettext("Choose a password."))],
     )
 
     def validate_display_name(self, field: StringField) -> None:
@@ -58,10 +61,10 @@ class LoginForm(FlaskForm):
     email = EmailField(
         lazy_gettext("Email address"),
         filters=[strip],
-        validators=[InputRequired("Enter your email address.")],
+        validators=[InputRequired(lazy_gettext("Enter your email address."))],
     )
     password = PasswordField(
-        lazy_gettext("Password"), validators=[InputRequired("Enter your password.")]
+        lazy_gettext("Password"), validators=[InputRequired(lazy_gettext("Enter your password."))]
     )
     remember = BooleanField(lazy_gettext("Keep me signed in on this device"))
 
@@ -71,7 +74,10 @@ class ForgotPasswordForm(FlaskForm):
         lazy_gettext("Email address"),
         filters=[strip],
         description=lazy_gettext("We will send a link to set a new password to this address."),
-        validators=[InputRequired("Enter your email address."), form_length(User.email)],
+        validators=[
+            InputRequired(lazy_gettext("Enter your email address.")),
+            form_length(User.email),
+        ],
     )
 
 
@@ -79,18 +85,19 @@ class ResetPasswordForm(FlaskForm):
     password = PasswordField(
         lazy_gettext("New password"),
         description=NEW_PASSWORD_HINT,
-        validators=[InputRequired("Choose a new password.")],
+        validators=[InputRequired(lazy_gettext("Choose a new password."))],
     )
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        lazy_gettext("Current password"), validators=[InputRequired("Enter your current password.")]
+        lazy_gettext("Current password"),
+        validators=[InputRequired(lazy_gettext("Enter your current password."))],
     )
     new_password = PasswordField(
         lazy_gettext("New password"),
         description=NEW_PASSWORD_HINT + " Your other sessions will be signed out.",
-        validators=[InputRequired("Choose a new password.")],
+        validators=[InputRequired(lazy_gettext("Choose a new password."))],
     )
 
 

@@ -41,7 +41,7 @@ class RevokeForm(FlaskForm):
     reason = TextAreaField(
         lazy_gettext("Reason for revoking"),
         description=lazy_gettext("Shown to anyone who checks this certificate."),
-        validators=[InputRequired("Give a reason for revoking."), Length(max=1000)],
+        validators=[InputRequired(lazy_gettext("Give a reason for revoking.")), Length(max=1000)],
     )
 
 
@@ -69,7 +69,9 @@ class VerifyForm(FlaskForm):
     upload = FileField(
         lazy_gettext("Or choose the downloaded credential file"),
         description=lazy_gettext("The .jwt file from the certificate's page."),
-        validators=[FileAllowed(["jwt", "txt"], "Choose the credential's .jwt file.")],
+        validators=[
+            FileAllowed(["jwt", "txt"], lazy_gettext("Choose the credential's .jwt file."))
+        ],
     )
 
     def token(self) -> str | None:

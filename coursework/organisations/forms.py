@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from coursework.accounts.forms import strip
-from coursework.i18n import _, lazy_gettext
+from coursework.i18n import N_, _, lazy_gettext
 from coursework.lengths import form_length
 from coursework.organisations.models import Invitation, Organisation, Role
 
@@ -85,8 +85,8 @@ class OrganisationForm(FlaskForm):
         filters=[strip],
         description=lazy_gettext("As your staff know it. You become its manager."),
         validators=[
-            InputRequired("Enter the organisation's name."),
-            form_length(Organisation.name, "Keep the name to {limit} characters or fewer."),
+            InputRequired(lazy_gettext("Enter the organisation's name.")),
+            form_length(Organisation.name, N_("Keep the name to %(limit)s characters or fewer.")),
         ],
     )
 
@@ -97,15 +97,19 @@ class InviteForm(FlaskForm):
         filters=[strip],
         description=lazy_gettext("The invitation works only for this address."),
         validators=[
-            InputRequired("Enter the email address of the person to invite."),
-            form_length(Invitation.email, "Enter an email address of {limit} characters or fewer."),
+            InputRequired(lazy_gettext("Enter the email address of the person to invite.")),
+            form_length(
+                Invitation.email, N_("Enter an email address of %(limit)s characters or fewer.")
+            ),
         ],
     )
     name = StringField(
         lazy_gettext("Name (optional)"),
         filters=[strip],
         description=lazy_gettext("Used to greet them in the invitation."),
-        validators=[form_length(Invitation.name, "Keep the name to {limit} characters or fewer.")],
+        validators=[
+            form_length(Invitation.name, N_("Keep the name to %(limit)s characters or fewer."))
+        ],
     )
     role = RadioField(lazy_gettext("Role"), choices=ROLE_CHOICES, default=Role.MEMBER.value)
 
@@ -191,7 +195,7 @@ class AssignForm(FlaskForm):
         lazy_gettext("Course"),
         coerce=_to_id,
         validate_choice=False,
-        validators=[InputRequired("Choose a course.")],
+        validators=[InputRequired(lazy_gettext("Choose a course."))],
     )
     audience = RadioField(
         lazy_gettext("Assign it to"),

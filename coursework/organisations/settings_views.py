@@ -38,7 +38,7 @@ class TimeZoneForm(FlaskForm):
             "choose another on their Preferences page."
         ),
         validate_choice=False,
-        validators=[InputRequired("Choose a time zone.")],
+        validators=[InputRequired(lazy_gettext("Choose a time zone."))],
     )
 
 
@@ -50,7 +50,7 @@ class LrsForm(FlaskForm):
             "its /statements resource."
         ),
         filters=[strip],
-        validators=[InputRequired("Enter the LRS's xAPI address.")],
+        validators=[InputRequired(lazy_gettext("Enter the LRS's xAPI address."))],
     )
     key = StringField(lazy_gettext("Key (Basic authentication user name)"))
     secret = PasswordField(lazy_gettext("Secret (Basic authentication password)"))

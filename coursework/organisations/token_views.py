@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, InputRequired
 
 from coursework import sealing
 from coursework.errors import RuleViolation
-from coursework.i18n import _, lazy_gettext
+from coursework.i18n import N_, _, lazy_gettext
 from coursework.lengths import form_length
 from coursework.organisations import tokens, xapi
 from coursework.organisations.models import ApiToken, Organisation
@@ -48,8 +48,8 @@ class TokenForm(FlaskForm):
             "Say what will use it, such as “HR reporting”, so you know which to revoke later."
         ),
         validators=[
-            InputRequired("Enter a name for the token."),
-            form_length(ApiToken.name, "Use at most {limit} characters for the name."),
+            InputRequired(lazy_gettext("Enter a name for the token.")),
+            form_length(ApiToken.name, N_("Use at most %(limit)s characters for the name.")),
         ],
     )
     access = RadioField(
@@ -61,7 +61,7 @@ class TokenForm(FlaskForm):
             SelectChoice("write", "Read and write: also invite, remove and assign"),
         ],
         default="read",
-        validators=[DataRequired("Choose what the token may do.")],
+        validators=[DataRequired(lazy_gettext("Choose what the token may do."))],
     )
 
 

@@ -19,7 +19,7 @@ class OrganisationSignInForm(FlaskForm):
         filters=[strip],
         description=lazy_gettext("We use its domain to find your organisation's sign-in page."),
         validators=[
-            InputRequired("Enter your work email address."),
+            InputRequired(lazy_gettext("Enter your work email address.")),
             Email("Enter an email address in the right format, like name@example.com."),
             form_length(User.email),
         ],
@@ -35,7 +35,7 @@ class SettingsForm(FlaskForm):
             "/.well-known/openid-configuration."
         ),
         validators=[
-            InputRequired("Enter your provider's issuer URL."),
+            InputRequired(lazy_gettext("Enter your provider's issuer URL.")),
             form_length(IdentityProvider.issuer),
         ],
     )
@@ -43,7 +43,7 @@ class SettingsForm(FlaskForm):
         lazy_gettext("Client ID"),
         filters=[strip],
         validators=[
-            InputRequired("Enter the client ID your provider gave you."),
+            InputRequired(lazy_gettext("Enter the client ID your provider gave you.")),
             form_length(IdentityProvider.client_id),
         ],
     )
