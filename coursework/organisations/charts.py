@@ -225,6 +225,11 @@ def status_chart(series: Sequence[CourseCounts], prefix: str = "status") -> Mark
     return Markup("".join(parts))
 
 
+def _month(day: date) -> str:
+    """The month's short name in the page's language ("Sep", "sept.", "سبتمبر")."""
+    return format_skeleton("MMM", day, locale=current_locale())
+
+
 def week_label(start: date) -> str:
     # "14 Sep", "14 sept.", in the page's language.
     return format_skeleton("dMMM", start, locale=current_locale())
@@ -275,7 +280,8 @@ def weekly_chart(weeks: Sequence[WeekCount], prefix: str = "weekly") -> Markup:
         )
         parts.append(
             f'<text x="{middle:.1f}" y="{base + 17}" text-anchor="middle" class="chart__tick">'
-            f'{week.start.day}<tspan x="{middle:.1f}" dy="14">{week.start:%b}</tspan></text>'
+            f'{week.start.day}<tspan x="{middle:.1f}" dy="14">'
+            f"{escape(_month(week.start))}</tspan></text>"
         )
     parts.append(
         f'<text x="{left + (WIDTH - left) / 2:.0f}" y="{base + 52}" text-anchor="middle" '
