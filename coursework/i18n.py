@@ -137,17 +137,21 @@ def compile_catalogues(force: bool = False) -> list[Path]:
     return written
 
 
+def page_direction() -> str:
+    """The direction of the interface language: "rtl" or "ltr"."""
+    return direction(current_language())
+
+
 def _template_context() -> dict:
     language = current_language()
-    return {
-        "html_lang": language,
-        "html_dir": direction(language),
-        "languages": LANGUAGES,
-        "content_attributes": content_attributes,
-    }
+    return {"html_lang": language, "html_dir": direction(language), "languages": LANGUAGES}
 
 
 def init_app(app: Flask) -> None:
     directories = ";".join(catalogue_directories())
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=directories)
     app.context_processor(_template_context)
+    # Globals, unlike the context, reach macros imported without context.
+    app.jinja_env.globals.update(
+        content_attributes=content_attributes, page_direction=page_direction
+    )

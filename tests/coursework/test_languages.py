@@ -234,3 +234,14 @@ def test_account_mail_follows_the_persons_choice(client, make_user):
     (message,) = [m for m in messages_to("ana@example.com") if "Coursework" in m.subject]
     assert message.subject == "عيّن كلمة مرور جديدة لـ Coursework"
     assert 'lang="ar" dir="rtl"' in (message.html or "")
+
+
+def test_paging_arrows_point_the_way_the_page_reads(app):
+    def rendered(language: str) -> str:
+        with app.test_request_context(headers={"Accept-Language": language}):
+            flask_babel.refresh()
+            pagination = app.jinja_env.get_template("_pagination.html").module.pagination
+            return str(pagination(2, 3, lambda n: f"?page={n}", "Pages"))
+
+    assert '"true">← </span>' in rendered("en") and '"true"> →</span>' in rendered("en")
+    assert '"true">→ </span>' in rendered("ar") and '"true"> ←</span>' in rendered("ar")
