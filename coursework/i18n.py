@@ -18,7 +18,7 @@ from pathlib import Path
 
 from babel import Locale
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, LazyString, force_locale, get_locale, gettext, ngettext
 from markupsafe import Markup, escape
 
 __all__ = [
@@ -37,6 +37,19 @@ __all__ = [
 ]
 
 _ = gettext
+
+
+class LazyText(LazyString):
+    """Text translated when it is shown (form labels and messages, tables built at import).
+    Flask-Babel's lazy string calls itself markup, so templates would not escape it; this
+    one is escaped like any other text."""
+
+    def __html__(self) -> str:
+        return escape(str(self))
+
+
+def lazy_gettext(string: str, **variables) -> LazyText:
+    return LazyText(gettext, string, **variables)
 
 
 def N_(text: str) -> str:
