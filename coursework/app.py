@@ -24,6 +24,7 @@ from coursework.errors import (
 from coursework.extensions import api, csrf, db, init_migrate, limiter, login_manager
 from coursework.frames import FramedSessionInterface
 from coursework.headers import register_security_headers
+from coursework.i18n import N_, _
 from coursework.job_views import announce_finished_jobs
 from coursework.logs import register_logging
 from coursework.openapi import AccessPolicyPlugin, require_json_body
@@ -142,7 +143,7 @@ def refuse_nul_characters():
     if any("\x00" in text for text in texts) or (
         request.is_json and b"\\u0000" in request.get_data()
     ):
-        abort(400, "Text may not contain NUL characters.")
+        abort(400, _("Text may not contain NUL characters."))
 
 
 # No body we accept nests deeper than a few levels; 32 leaves room and stops a body nested
@@ -158,7 +159,13 @@ def refuse_deeply_nested_json():
     except RecursionError:
         too_deep = True
     if too_deep:
-        abort(400, f"JSON may not nest more than {MAX_JSON_DEPTH} levels deep.")
+        abort(
+            400,
+            _(
+                "JSON may not nest more than %(MAX_JSON_DEPTH)s levels deep.",
+                MAX_JSON_DEPTH=MAX_JSON_DEPTH,
+            ),
+        )
 
 
 def json_depth(value: object) -> int:
@@ -215,7 +222,9 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Log in to continue."
+    login_manager.login_message = N_("Log in to continue.")
+    # Flask-Login flashes the message in the request's language (the catalogue holds it).
+    login_manager.localize_callback = _
     login_manager.login_message_category = "info"
     # A session cookie used from another address or browser is dropped; "Keep me signed
     # in" then signs the person in again only on a browser that holds the remember cookie.

@@ -32,7 +32,7 @@ def setup_command(url: str | None) -> None:
         demo = load_demo()
         click.echo(f"\nCoursework is at {url}  (health check: {url}/healthz)")
         click.echo("Demo accounts, for development only:")
-        for email, _, password, instructor, admin in DEMO_ACCOUNTS:
+        for email, _name, password, instructor, admin in DEMO_ACCOUNTS:
             role = "admin" if admin else "instructor" if instructor else "learner"
             click.echo(f"  {role:<11} {email:<26} password: {password}")
         if demo is not None:

@@ -26,6 +26,7 @@ from coursework import jobs
 from coursework.accounts.forms import EmptyForm
 from coursework.dumping import Extended
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.job_schemas import JobSchema
 from coursework.policy import access
 
@@ -78,10 +79,12 @@ def download(job_id: int):
     job = jobs.get_for(current_user, job_id)
     if not jobs.may_download(job, current_user):
         flash(
-            "This file is no longer kept (files are kept for a limited time). Start the job "
-            "again to make a new one."
+            _(
+                "This file is no longer kept (files are kept for a limited time). Start the job "
+                "again to make a new one."
+            )
             if job.state == jobs.DONE and job.file_expires_at is not None
-            else "This job has no file to download.",
+            else _("This job has no file to download."),
             "error",
         )
         return redirect(url_for("jobs.show", job_id=job.id))

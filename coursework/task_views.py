@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 
 from coursework import tasks
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.policy import access
 
 bp = Blueprint("tasks", __name__)
@@ -23,5 +24,8 @@ def retry(job_id: int):
     # CSRF is checked for every unsafe request before the view runs.
     failed = tasks.retry_failed(job_id)
     db.session.commit()
-    flash(f"The job {failed.name} (failed job {failed.id}) is queued again.", "success")
+    flash(
+        _("The job %(name)s (failed job %(id)s) is queued again.", name=failed.name, id=failed.id),
+        "success",
+    )
     return redirect(url_for("tasks.failed_jobs"))

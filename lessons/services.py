@@ -113,6 +113,7 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
         "summary": source.summary,
         "description_html": description_html,
         "certificate_valid_months": source.certificate_valid_months,
+        "language": source.language,
     }
     course_changed = any(getattr(course, key) != value for key, value in course_fields.items())
     for key, value in course_fields.items():

@@ -19,7 +19,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from coursework import create_app
+from coursework import create_app, i18n
 from coursework.accounts import services as accounts
 from coursework.accounts.models import User
 from coursework.extensions import db
@@ -64,6 +64,13 @@ def _temporary_postgres(base_url: str, name: str) -> tuple[str, Callable[[], Non
         admin.dispose()
 
     return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues() -> None:
+    """The .mo files are build output (not committed): compile them once per run, so the
+    suite serves every language on a fresh clone even without `make install`."""
+    i18n.compile_catalogues()
 
 
 @pytest.fixture(scope="session")

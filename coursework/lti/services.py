@@ -28,6 +28,7 @@ from coursework.config import public_url
 from coursework.db import utcnow
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.lengths import too_long
 from coursework.lti.models import (
     Context,
@@ -117,9 +118,9 @@ def url_problem(url: str) -> str | None:
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return "Enter a full address starting with https://."
     if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
-        return "Use an https:// address."
+        return _("Use an https:// address.")
     if any(character.isspace() for character in url):
-        return "An address cannot contain spaces."
+        return _("An address cannot contain spaces.")
     if not HOST.fullmatch(parts.netloc):
         return "Enter an address with a plain host name, like https://lms.example.com."
     return None
@@ -134,7 +135,9 @@ def check_fields(fields: PlatformFields) -> PlatformFields:
         values[name] = getattr(fields, name).strip()
     for name, value in values.items():
         if name != "frame_origin" and not value:
-            errors.setdefault(name, []).append(f"Enter the {REQUIRED[name]}.")
+            errors.setdefault(name, []).append(
+                _("Enter the %(REQUIRED)s.", REQUIRED=REQUIRED[name])
+            )
         elif message := too_long(value, getattr(Platform, name)):
             errors.setdefault(name, []).append(message)
     for name in ("issuer", "auth_login_url", "access_token_url", "key_set_url", "frame_origin"):
@@ -142,13 +145,17 @@ def check_fields(fields: PlatformFields) -> PlatformFields:
             errors.setdefault(name, []).append(problem)
     deployments = tuple(dict.fromkeys(d.strip() for d in fields.deployment_ids if d.strip()))
     if not deployments:
-        errors["deployment_ids"] = ["Enter at least one deployment id."]
+        errors["deployment_ids"] = [_("Enter at least one deployment id.")]
     elif len(deployments) > DEPLOYMENTS_MAX:
-        errors["deployment_ids"] = [f"Enter at most {DEPLOYMENTS_MAX} deployment ids."]
+        errors["deployment_ids"] = [
+            _("Enter at most %(DEPLOYMENTS_MAX)s deployment ids.", DEPLOYMENTS_MAX=DEPLOYMENTS_MAX)
+        ]
     else:
         for deployment in deployments:
             if message := too_long(deployment, Deployment.deployment_id):
-                errors["deployment_ids"] = [f"A deployment id is too long. {message}"]
+                errors["deployment_ids"] = [
+                    _("A deployment id is too long. %(message)s", message=message)
+                ]
     if errors:
         first = next(iter(errors.values()))[0]
         raise RuleViolation(first, errors)
@@ -172,7 +179,7 @@ def platforms_of(organisation: Organisation) -> list[Platform]:
 def get_platform(organisation: Organisation, platform_id: int) -> Platform:
     platform = db.session.get(Platform, platform_id)
     if platform is None or platform.organisation_id != organisation.id:
-        raise NotFound("This organisation has no such LMS registration.")
+        raise NotFound(_("This organisation has no such LMS registration."))
     return platform
 
 
@@ -284,7 +291,9 @@ def _claim_text(body: dict, name: str, *, required: bool = True) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value or len(value) > MAX_CLAIM:
-        raise refused(f"The launch's {name.rsplit('/', 1)[-1]} is missing or too long.")
+        raise refused(
+            _("The launch's %(rsplit)s is missing or too long.", rsplit=name.rsplit("/", 1)[-1])
+        )
     return value
 
 
@@ -319,7 +328,7 @@ def linked_user(platform: Platform, subject: str, claims: dict) -> User:
     if link is not None:
         user = db.session.get(User, link.user_id)
         if user is None or user.is_disabled:
-            raise PermissionDenied("This account is disabled.")
+            raise PermissionDenied(_("This account is disabled."))
         return user
     user = accounts.create_linked_account(
         _display_name(claims), placeholder=_placeholder(platform, subject)
@@ -342,7 +351,10 @@ def _placeholder(platform: Platform, subject: str) -> str:
 def _join(platform: Platform, user: User) -> None:
     if organisations.join_from_platform(platform.organisation_id, user) == "removed":
         raise PermissionDenied(
-            "Your organisation has removed you from Coursework. Ask its manager to add you again."
+            _(
+                "Your organisation has removed you from Coursework. Ask its manager to add you "
+                "again."
+            )
         )
 
 
@@ -367,9 +379,9 @@ def _remember_context(platform: Platform, body: dict) -> None:
 
 def resource_from_key(key: str) -> Resource:
     """The course, lesson or quiz a deep link names ("lesson:12")."""
-    kind, _, number = (key or "").partition(":")
+    kind, _colon, number = (key or "").partition(":")
     if kind not in ("course", "lesson", "quiz") or not number.isdigit() or len(number) > 9:
-        raise NotFound("This link does not name a course, lesson or quiz of ours.")
+        raise NotFound(_("This link does not name a course, lesson or quiz of ours."))
     return resource(kind, int(number))
 
 
@@ -380,7 +392,7 @@ def resource(kind: str, target_id: int) -> Resource:
     if kind == "lesson":
         lesson = db.session.get(Lesson, target_id)
         if lesson is None or lesson.retired_at is not None:
-            raise NotFound("This lesson is no longer in the course.")
+            raise NotFound(_("This lesson is no longer in the course."))
         return Resource(kind, lesson.id, lesson.title, lesson.course, False)
     quiz = quizzes.get_quiz(target_id)
     return Resource(kind, quiz.id, quiz.title, lessons.get_course_by_id(quiz.course_id), True)
@@ -412,8 +424,10 @@ def _remember_link(platform: Platform, body: dict, user: User, subject: str) -> 
         item = resource(link.kind, link.target_id)
     else:
         raise NotFound(
-            "This LMS link does not say which course, lesson or quiz to open. "
-            "Add it again through the LMS's content picker."
+            _(
+                "This LMS link does not say which course, lesson or quiz to open. Add it again "
+                "through the LMS's content picker."
+            )
         )
     if link is None:
         link = ResourceLink(platform_id=platform.id, link_id=link_id)
@@ -447,11 +461,11 @@ def complete_launch(launch: tool.Launch, platform: Platform) -> LaunchOutcome:
     _remember_context(platform, body)
     if launch.is_deep_link_launch():
         if not is_teaching(roles_of(body)):
-            raise PermissionDenied("Only the LMS course's teachers can add Coursework content.")
+            raise PermissionDenied(_("Only the LMS course's teachers can add Coursework content."))
         db.session.commit()
         return LaunchOutcome(user, platform, None, True)
     if not launch.is_resource_launch():
-        raise refused("Coursework takes resource-link and deep-linking launches only.")
+        raise refused(_("Coursework takes resource-link and deep-linking launches only."))
     item = _remember_link(platform, body, user, subject)
     db.session.commit()
     return LaunchOutcome(user, platform, item, False)
@@ -513,7 +527,7 @@ def deep_link_reply(launch: tool.Launch, key: str) -> DeepLinkReply:
     )
     return_url = settings.get("deep_link_return_url", "")
     if not isinstance(return_url, str) or url_problem(return_url):
-        raise refused("The LMS gave no address to return the choice to.")
+        raise refused(_("The LMS gave no address to return the choice to."))
     return DeepLinkReply(return_url, deep_link.get_response_jwt([content]), item)
 
 
@@ -642,7 +656,7 @@ def contexts_of(platform: Platform) -> list[Context]:
 def get_context(platform: Platform, context_id: int) -> Context:
     context = db.session.get(Context, context_id)
     if context is None or context.platform_id != platform.id:
-        raise NotFound("No launch came from this LMS course.")
+        raise NotFound(_("No launch came from this LMS course."))
     return context
 
 
@@ -659,7 +673,7 @@ def _all_members(service: NamesRolesProvisioningService, url: str) -> list[dict]
     for ever)."""
     members: list[dict] = []
     next_url: str | None = url
-    for _ in range(ROSTER_PAGES):
+    for _page in range(ROSTER_PAGES):
         if not next_url:
             break
         page, next_url = service.get_members_page(next_url)
@@ -671,7 +685,7 @@ def sync_roster(platform: Platform, context: Context) -> RosterResult:
     """Fill the organisation's people from the LMS course's roster: accounts made or found
     by the platform's user id (never by email), each a member once. Commits."""
     if not context.memberships_url:
-        raise RuleViolation("The LMS did not offer this course's roster (Names and Roles).")
+        raise RuleViolation(_("The LMS did not offer this course's roster (Names and Roles)."))
     import requests
     from pylti1p3.exception import LtiServiceException
     from pylti1p3.names_roles import NamesRolesProvisioningService
@@ -686,7 +700,9 @@ def sync_roster(platform: Platform, context: Context) -> RosterResult:
     try:
         members = _all_members(service, context.memberships_url)
     except (LtiServiceException, requests.RequestException, ValueError) as error:
-        raise RuleViolation(f"The LMS did not send the roster ({_describe(error)}).") from None
+        raise RuleViolation(
+            _("The LMS did not send the roster (%(describe)s).", describe=_describe(error))
+        ) from None
     created = linked = unchanged = skipped = 0
     for member in members:
         subject = member.get("user_id")

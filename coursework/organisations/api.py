@@ -18,6 +18,7 @@ from werkzeug.exceptions import UnprocessableEntity
 from coursework.db import utcnow
 from coursework.dumping import Extended
 from coursework.errors import NotFound, RuleViolation
+from coursework.i18n import _
 from coursework.organisations import report, services, xapi
 from coursework.organisations.models import Assignment, Invitation, Organisation, Role
 from coursework.organisations.schemas import (
@@ -272,7 +273,7 @@ def _find_member(organisation: Organisation, user_id: int) -> Extended:
     for membership, user in services.members(organisation):
         if user.id == user_id:
             return _member(membership, user)
-    raise NotFound("This person is not in your organisation.")
+    raise NotFound(_("This person is not in your organisation."))
 
 
 def _invitation(invitation: Invitation, now) -> Extended:
@@ -304,7 +305,7 @@ def _course_id(slug: str, location: str) -> int:
     try:
         return lessons.get_course(slug).id
     except NotFound:
-        raise _unprocessable(location, "course", "There is no course with this slug.") from None
+        raise _unprocessable(location, "course", _("There is no course with this slug.")) from None
 
 
 def _filters(query: dict, pagination_parameters) -> report.Filters:
@@ -344,7 +345,7 @@ def _position(query: dict) -> tuple[int, datetime | None]:
         after = xapi.decode_cursor(query["cursor"])
     except ValueError:
         raise _unprocessable(
-            "query", "cursor", "This is not a cursor from this feed: start without one."
+            "query", "cursor", _("This is not a cursor from this feed: start without one.")
         ) from None
     since = query["since"]
     if not since:
@@ -359,6 +360,6 @@ def _position(query: dict) -> tuple[int, datetime | None]:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise _unprocessable(
-            "query", "since", "Give a timestamp with a time zone, or pass the cursor as cursor."
+            "query", "since", _("Give a timestamp with a time zone, or pass the cursor as cursor.")
         )
     return after, moment

@@ -34,6 +34,7 @@ from coursework.accounts.models import User
 from coursework.certificates.models import Certificate
 from coursework.db import fold, folded
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.organisations.models import Assignment, AssignmentMember, Membership, Organisation
 from coursework.progress import summary
 from coursework.progress.models import Enrolment, ProgressSummary
@@ -52,10 +53,10 @@ class Status(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "not_started": "Not started",
-            "in_progress": "In progress",
-            "completed": "Completed",
-            "overdue": "Overdue",
+            "not_started": _("Not started"),
+            "in_progress": _("In progress"),
+            "completed": _("Completed"),
+            "overdue": _("Overdue"),
         }[self.value]
 
 
@@ -183,13 +184,13 @@ def _pairs(organisation_id: int, user_ids: Iterable[int] | None = None, search: 
 
 def _people(organisation_id: int) -> int:
     """People with at least one assigned course."""
-    _, pairs = _pairs(organisation_id)
+    _count, pairs = _pairs(organisation_id)
     return db.session.scalar(select(func.count(pairs.c.user_id.distinct())))
 
 
 def completions(organisation: Organisation, since: date) -> dict[date, int]:
     """Certificates of assigned courses per day of issue (UTC), from `since` on."""
-    _, pairs = _pairs(organisation.id)
+    _count, pairs = _pairs(organisation.id)
     day = func.date(Certificate.issued_at)
     found = db.session.execute(
         select(day, func.count())
@@ -221,7 +222,7 @@ def _rows_statement(
     status, which depends on today and the due date, so is decided here.
     """
     summary.settle(db.session)
-    _, pairs = _pairs(organisation_id, user_ids, search)
+    _count, pairs = _pairs(organisation_id, user_ids, search)
     courses = select(Assignment.course_id).where(Assignment.organisation_id == organisation_id)
     current = summary.current_lessons(courses).cte("current_lessons")
     lesson_totals = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from coursework.i18n import _
 from coursework.lengths import schema_length
 from coursework.organisations.models import Invitation, Role
 from coursework.organisations.report import SORTABLE, Status
@@ -25,7 +26,7 @@ MAX_BULK_TEXT = 256 * 1024
 
 def _not_blank(value: str) -> None:
     if not value.strip():
-        raise ValidationError("Enter some text.")
+        raise ValidationError(_("Enter some text."))
 
 
 def _id(**kwargs) -> fields.Integer:

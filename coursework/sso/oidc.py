@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from coursework import outbound
+from coursework.i18n import _
 
 # Authlib, joserfc and requests (about 16 MB) load with the first sign-in through an
 # identity provider, not in every worker at start.
@@ -69,7 +70,7 @@ def issuer_problem(issuer: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "Enter the issuer as a web address, like https://login.example.com/realms/staff."
     if parts.query or parts.fragment:
-        return "The issuer has no query (?) or fragment (#) part."
+        return _("The issuer has no query (?) or fragment (#) part.")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         return "The issuer must use https://."
     return None
@@ -238,7 +239,7 @@ def authorization_request(client: Client, login_hint: str = "") -> tuple[str, Pe
     )
     extra = {"login_hint": login_hint} if login_hint else {}
     with client.session(metadata) as session:
-        url, _ = session.create_authorization_url(
+        url, _state = session.create_authorization_url(
             metadata["authorization_endpoint"],
             state=pending.state,
             nonce=pending.nonce,

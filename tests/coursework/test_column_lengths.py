@@ -74,6 +74,9 @@ NOT_FROM_INPUT = {
     "quiz_attempts.state": "one of the states",
     "quiz_responses.outcome": "one of the outcomes",
     "users.time_zone": "only names from zoneinfo.available_timezones() (at most 32) are kept",
+    "users.locale": "only keys of coursework.i18n.LANGUAGES are kept",
+    "courses.language": "the course metadata's tag must match lessons.builder.LANGUAGE_TAG "
+    "and be at most 35 characters",
     "organisations.time_zone": "only names from zoneinfo.available_timezones() are kept",
     "lrs_forwarding.lease_id": "generated",
     "lti_platforms.tool_key_id": "a key's thumbprint",

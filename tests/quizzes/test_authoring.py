@@ -703,9 +703,13 @@ def test_preview_shows_the_learner_inputs_and_the_key_but_saves_nothing(client, 
     assert 'type="radio"' in html and 'type="checkbox"' in html and "<select" in html
     assert "Instructor view" in html
     assert "Yes, by far." in html  # per-choice feedback, in the answer key
-    # The only form that posts is the header's log-out button.
+    # The only forms that post are the header's log-out button and the footer's language
+    # switcher, which change nothing about the quiz.
     actions = re.findall(r'<form[^>]*method="post"[^>]*>', html)
-    assert len(actions) == 1 and "/logout" in actions[0]
+    assert sorted(re.search(r'action="([^"]+)"', a).group(1) for a in actions) == [
+        "/language",
+        "/logout",
+    ]
     assert "/attempts" not in html and 'name="action"' not in html
     assert db.session.scalar(select(func.count(Attempt.id))) == 0
 
