@@ -1,4 +1,5 @@
-"""Shared fixtures: one app and one database per test session, emptied after each test.
+"""Shared fixtures: one app and one database per test session; each test's work is rolled
+back after it (tests/support/database.py says how, and which tests commit for real).
 
 The database is SQLite (a temporary file, so threads and a live server can share it) or,
 when TEST_DATABASE_URL is set, a PostgreSQL database created for this run and dropped at
@@ -29,6 +30,7 @@ from lessons.models import Course
 from quizzes import services as quizzes
 from quizzes.models import Quiz
 from tests.quizzes.kit import EVERY_KIND
+from tests.support import database
 
 PASSWORD = "correct horse battery"
 REQUIRE_POSTGRES = os.environ.get("COURSEWORK_REQUIRE_POSTGRES") == "1"
@@ -41,6 +43,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker(database.MARKER)
+        if marker is not None and not marker.kwargs.get("reason"):
+            raise pytest.UsageError(f"{item.nodeid}: say why it needs {database.MARKER}(reason=...)")
     if os.environ.get("TEST_DATABASE_URL"):
         return
     if REQUIRE_POSTGRES:
@@ -98,25 +104,23 @@ def app(make_database, tmp_path_factory) -> Iterator[Flask]:
     )
     with application.app_context():
         upgrade()
+    database.install(application)
     yield application
     with application.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
-def _app_context(app: Flask) -> Iterator[None]:
-    """Each test runs in its own app context and starts from empty tables."""
+def _app_context(app: Flask, request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test runs in its own app context and starts from an empty database: its work is
+    rolled back at the end, or, when marked `real_commits`, committed and then removed."""
     with app.app_context():
-        yield
-        db.session.remove()
-        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        if database.needs_real_commits(request.node):
+            with database.committed():
+                yield
         else:
-            for table in tables:
-                db.session.execute(text(f"DELETE FROM {table}"))
-        db.session.commit()
-        db.session.remove()
+            with database.rolled_back():
+                yield
 
 
 class RequestContextClient(FlaskClient):
