@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -29,10 +28,11 @@ from lessons.builder import parse_markdown_document
 from lessons.models import Course
 from quizzes import services as quizzes
 from quizzes.models import Quiz
-from tests.quizzes.kit import EVERY_KIND
 from tests.support import database
+from tests.support.clients import RequestContextClient
+from tests.support.data import PASSWORD, SMALL_COURSE
+from tests.support.quizkit import EVERY_KIND
 
-PASSWORD = "correct horse battery"
 REQUIRE_POSTGRES = os.environ.get("COURSEWORK_REQUIRE_POSTGRES") == "1"
 
 
@@ -46,7 +46,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         marker = item.get_closest_marker(database.MARKER)
         if marker is not None and not marker.kwargs.get("reason"):
-            raise pytest.UsageError(f"{item.nodeid}: say why it needs {database.MARKER}(reason=...)")
+            raise pytest.UsageError(f"{item.nodeid}: give {database.MARKER} a reason=...")
     if os.environ.get("TEST_DATABASE_URL"):
         return
     if REQUIRE_POSTGRES:
@@ -123,15 +123,6 @@ def _app_context(app: Flask, request: pytest.FixtureRequest) -> Iterator[None]:
                 yield
 
 
-class RequestContextClient(FlaskClient):
-    """Each request runs in an app context of its own, as in production, so nothing the
-    test holds (its database session, Flask-Login's cached user in `g`) leaks into it."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     app.test_client_class = RequestContextClient
@@ -170,28 +161,6 @@ def login() -> Callable[[FlaskClient, User], None]:
     return sign_in
 
 
-SMALL_COURSE = """---
-title: Kitchen Safety
-summary: Three short lessons.
----
-# Kitchen Safety
-
-A short course used by the tests.
-
-## Knives
-
-Hold the handle, *never* the blade.
-
-## Heat
-
-Turn pan handles inward.
-
-## Cleaning
-
-Wipe spills at once.
-"""
-
-
 @pytest.fixture
 def instructor(make_user) -> User:
     """The instructor who owns the courses (and so the quizzes) the fixtures make: tests
@@ -218,9 +187,6 @@ def make_course(app: Flask, request: pytest.FixtureRequest) -> Callable[..., Cou
 @pytest.fixture
 def course(make_course) -> Course:
     return make_course()
-
-
-DEFAULT_COURSE_DIR = Path(__file__).resolve().parent.parent / "lessons" / "course" / "tpm-vs-pm"
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
 from playwright.sync_api import Page, expect
 
 from quizzes.spec import Kind
-
-PASSWORD = "correct horse battery"
+from tests.support.data import PASSWORD
 
 
 def shown(app, page: Page):

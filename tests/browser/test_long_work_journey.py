@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 from coursework import jobs
 from coursework.organisations import services as organisations
 from tests.browser.test_organisation_journey import log_in
+from tests.support.data import PASSWORD
 
-PASSWORD = "correct horse battery"
 PEOPLE = 30
 
 

@@ -16,9 +16,9 @@ from coursework.extensions import db
 from coursework.progress import services as progress
 from lessons import services as lessons
 from tests.browser.test_organisation_journey import log_in, notice
-from tests.coursework import lrs_server as lrs_fixtures
-from tests.coursework.lrs_server import KEY, SECRET
-from tests.coursework.orgkit import organisation_with_learner
+from tests.support import lrs_server as lrs_fixtures
+from tests.support.lrs_server import KEY, SECRET
+from tests.support.orgkit import organisation_with_learner
 
 # The LRS fixtures (a module's Ralph, emptied for each test).
 ralph, lrs_server = lrs_fixtures.ralph, lrs_fixtures.lrs_server

@@ -20,9 +20,9 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_default_quizzes import answer, shown
-from tests.coursework.mailbox import last_link
+from tests.support.data import PASSWORD
+from tests.support.mailbox import last_link
 
-PASSWORD = "correct horse battery"
 COURSE = "Technical Project Manager vs Project Manager"
 SLUG = "harbour-training"
 

@@ -13,7 +13,7 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-PASSWORD = "correct horse battery"
+from tests.support.data import PASSWORD
 
 
 def log_in(page: Page, email: str) -> None:

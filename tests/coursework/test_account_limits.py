@@ -12,7 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from coursework import create_app
 from coursework.extensions import limiter
 from coursework.policy import access
-from tests.conftest import PASSWORD, RequestContextClient
+from tests.support.clients import RequestContextClient
+from tests.support.data import PASSWORD
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 

@@ -17,9 +17,10 @@ from coursework.accounts.models import AccountToken, User
 from coursework.accounts.passwords import verify_password
 from coursework.db import utcnow
 from coursework.extensions import db
-from tests.conftest import PASSWORD, RequestContextClient
-from tests.coursework.mailbox import last_link, mail_to, sign_up
 from tests.coursework.test_account_sessions import fresh_client, sign_in, signed_in
+from tests.support.clients import RequestContextClient
+from tests.support.data import PASSWORD
+from tests.support.mailbox import last_link, mail_to, sign_up
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -11,8 +11,9 @@ from coursework.accounts.models import User
 from coursework.extensions import db
 from coursework.organisations import services as organisations
 from coursework.organisations import tokens
-from tests.conftest import PASSWORD, RequestContextClient
-from tests.coursework.mailbox import mail_to
+from tests.support.clients import RequestContextClient
+from tests.support.data import PASSWORD
+from tests.support.mailbox import mail_to
 
 SESSION = "session"
 REMEMBER = "remember_token"

@@ -13,8 +13,8 @@ from coursework.accounts.models import User
 from coursework.accounts.passwords import password_problem
 from coursework.errors import Conflict, RuleViolation
 from coursework.extensions import db
-from tests.conftest import PASSWORD
-from tests.coursework.mailbox import last_link, mail_to
+from tests.support.data import PASSWORD
+from tests.support.mailbox import last_link, mail_to
 
 
 def signup(client, **fields):

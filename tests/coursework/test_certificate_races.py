@@ -15,8 +15,8 @@ from coursework.progress import services as progress
 from coursework.progress.models import LearningEvent
 from lessons import services as lessons
 from quizzes import services as quizzes
-from tests.quizzes.kit import right_answers
 from tests.quizzes.test_races import all_at_once, together
+from tests.support.quizkit import right_answers
 
 pytestmark = pytest.mark.postgres_only
 

@@ -29,9 +29,10 @@ from lessons import services as lessons
 from quizzes import services as quizzes
 from quizzes.models import Quiz, Response
 from quizzes.spec import Choice, Kind, Question
-from tests.conftest import SMALL_COURSE, RequestContextClient
-from tests.quizzes.kit import submitted_with_essay
 from tests.quizzes.test_quiz_api import body_of
+from tests.support.clients import RequestContextClient
+from tests.support.data import SMALL_COURSE
+from tests.support.quizkit import submitted_with_essay
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]+)>")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

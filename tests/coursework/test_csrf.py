@@ -16,7 +16,7 @@ from coursework.organisations import services as organisations
 from coursework.organisations import tokens
 from coursework.policy import access, csrf_exempt, undeclared_routes
 from coursework.progress.models import LessonProgress
-from tests.conftest import PASSWORD
+from tests.support.data import PASSWORD
 
 COMPLETION = "/api/v1/me/courses/kitchen-safety/lessons/knives/completion"
 JUNK = ("Bearer junk", "Bearer cw_" + "x" * 40, "bearer ", "Bearer")

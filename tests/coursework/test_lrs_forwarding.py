@@ -21,10 +21,10 @@ from coursework.organisations import services as organisations
 from coursework.organisations.models import LrsForwarding, Organisation
 from coursework.progress import services as progress
 from lessons import services as lessons
-from tests.coursework import lrs_server as lrs_fixtures
-from tests.coursework.lrs_server import KEY, SECRET, Ralph
-from tests.coursework.orgkit import organisation_with_learner
 from tests.quizzes.test_races import together
+from tests.support import lrs_server as lrs_fixtures
+from tests.support.lrs_server import KEY, SECRET, Ralph
+from tests.support.orgkit import organisation_with_learner
 
 # The LRS fixtures (a module's Ralph, emptied for each test).
 ralph, lrs_server = lrs_fixtures.ralph, lrs_fixtures.lrs_server

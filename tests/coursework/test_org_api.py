@@ -17,7 +17,7 @@ from coursework.organisations import services, token_views, tokens
 from coursework.organisations.models import ApiToken, Invitation, Organisation, Role
 from coursework.progress import services as progress
 from lessons import services as lessons
-from tests.conftest import PASSWORD
+from tests.support.data import PASSWORD
 
 API = "/api/v1/organisations"
 

@@ -18,8 +18,8 @@ from coursework.progress import services as progress
 from coursework.progress.models import Enrolment, LessonProgress
 from lessons import services as lessons
 from quizzes import services as quizzes
-from tests.conftest import PASSWORD
-from tests.quizzes.kit import right_answers, wrong_answers
+from tests.support.data import PASSWORD
+from tests.support.quizkit import right_answers, wrong_answers
 
 SECOND_COURSE = """---
 title: Fire Drill

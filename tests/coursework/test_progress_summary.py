@@ -35,8 +35,8 @@ from tests.coursework.test_org_report_sql import (
     people_shapes,
     reference_rows,
 )
-from tests.quizzes.kit import right_answers
 from tests.quizzes.test_races import together
+from tests.support.quizkit import right_answers
 
 _FIELDS = tuple(column.name for column in ProgressSummary.__table__.columns)
 

@@ -20,7 +20,7 @@ from quizzes.kinds.single import SingleAnswer
 from quizzes.models import Question as QuestionRow
 from quizzes.models import Quiz
 from quizzes.spec import Choice, Kind, NumericAnswer, Question
-from tests.conftest import PASSWORD
+from tests.support.data import PASSWORD
 
 MOODLE = Path(__file__).parent / "data" / "moodle"
 API = "/api/v1"

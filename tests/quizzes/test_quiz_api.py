@@ -26,7 +26,7 @@ from quizzes.kinds.short_text import TextAnswer
 from quizzes.kinds.single import SingleAnswer
 from quizzes.models import Attempt
 from quizzes.spec import Kind, question_to_dict
-from tests.quizzes.kit import EVERY_KIND
+from tests.support.quizkit import EVERY_KIND
 
 API = "/api/v1"
 DATA = Path(__file__).parent / "data"

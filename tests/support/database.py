@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 
@@ -47,7 +47,13 @@ class _Joined:
 
     def get_bind(self, mapper=None, *, clause=None, bind=None, **kwargs):
         joined = _current
-        if bind is None and joined is not None and self.bind is joined.connection:
+        if (
+            bind is None
+            and joined is not None
+            and self.bind is joined.connection
+            # Another app made by a test (on a database of its own) keeps its own engine.
+            and current_app._get_current_object() is joined.app
+        ):
             if threading.get_ident() != joined.thread:
                 raise SecondConnection(_hint("Another thread used the database"))
             return self.bind
@@ -55,7 +61,8 @@ class _Joined:
 
 
 class _Transaction:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, app: Flask, connection: Connection) -> None:
+        self.app = app
         self.connection = connection
         self.thread = threading.get_ident()
         self.strays: list[str] = []
@@ -95,7 +102,7 @@ def rolled_back() -> Iterator[None]:
         # pysqlite sends BEGIN only before its first INSERT, UPDATE or DELETE. Without this
         # the first SAVEPOINT would open SQLite's transaction, and releasing it would commit.
         connection.exec_driver_sql("BEGIN")
-    joined = _current = _Transaction(connection)
+    joined = _current = _Transaction(current_app._get_current_object(), connection)
     factory.configure(bind=connection, join_transaction_mode="create_savepoint")
     try:
         yield
@@ -108,6 +115,24 @@ def rolled_back() -> Iterator[None]:
         connection.close()
     if joined.strays:
         pytest.fail(joined.strays[0], pytrace=False)
+
+
+def before_request() -> None:
+    """In production a request runs in a transaction of its own. Here it shares the test's
+    connection, and its savepoint would nest inside one the test's session holds open (a
+    test reading an object opens one): a rollback in the test would then undo what the
+    request committed. End the test's transaction first when it holds only reads."""
+    if _current is None or not db.session.registry.has():
+        return
+    session = db.session()
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()
+
+
+def forget_strays() -> None:
+    """For a test that provokes a second connection on purpose and has seen it refused."""
+    if _current is not None:
+        _current.strays.clear()
 
 
 def empty_tables() -> None:
