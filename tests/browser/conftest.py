@@ -33,6 +33,8 @@ BROWSER_DIR = Path(__file__).resolve().parent
 DESKTOP = {"width": 1280, "height": 900}
 # Impacts that fail a page; "minor" and "moderate" findings are left to review.
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+# Why every browser test commits for real (tests/support/database.py).
+LIVE_SERVER = "the live server answers the browser from threads of its own"
 
 
 def _browser_problem() -> str | None:
@@ -59,6 +61,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     for item in ours:
         item.add_marker(pytest.mark.browser)
+        item.add_marker(pytest.mark.real_commits(reason=LIVE_SERVER))
     problem = _browser_problem()
     if problem is None:
         return

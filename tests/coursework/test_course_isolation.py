@@ -29,10 +29,9 @@ from lessons import services as lessons
 from quizzes import services as quizzes
 from quizzes.models import Quiz, Response
 from quizzes.spec import Choice, Kind, Question
-from tests.quizzes.test_quiz_api import body_of
 from tests.support.clients import RequestContextClient
 from tests.support.data import SMALL_COURSE
-from tests.support.quizkit import submitted_with_essay
+from tests.support.quizkit import body_of, submitted_with_essay
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]+)>")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

@@ -18,7 +18,7 @@ from coursework.extensions import db
 from coursework.organisations import long_work
 from coursework.organisations import services as organisations
 from coursework.organisations.models import Invitation, Role
-from tests.coursework.test_org_api import join
+from tests.support.orgkit import join
 
 PEOPLE = "/organisations/acme/people"
 

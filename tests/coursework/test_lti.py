@@ -26,7 +26,6 @@ from coursework.organisations.models import Membership
 from coursework.tasks import FailedJob
 from lessons import services as lessons
 from quizzes import services as quizzes
-from tests.coursework.test_html_validity import JAR, JAVA, nu_errors
 from tests.support.clients import RequestContextClient
 from tests.support.data import PASSWORD
 from tests.support.lti_platform import (
@@ -36,6 +35,7 @@ from tests.support.lti_platform import (
     new_key,
 )
 from tests.support.lti_platform import Platform as FakeLms
+from tests.support.nu_checker import JAR, JAVA, nu_errors
 from tests.support.quizkit import right_answers
 
 TOOL = "http://localhost"

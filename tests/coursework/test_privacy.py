@@ -24,8 +24,8 @@ from coursework.organisations.models import Membership, Role
 from coursework.progress import services as progress
 from lessons import services as lessons
 from quizzes import services as quizzes
-from tests.coursework.test_org_api import bearer, join, token_for
 from tests.support.data import PASSWORD
+from tests.support.orgkit import bearer, join, token_for
 from tests.support.quizkit import right_answers, wrong_answers
 
 API = "/api/v1/organisations"

@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from coursework.extensions import db
 from lessons import services as lessons
-from tests.coursework.test_org_queries import take_quiz
+from tests.support.orgkit import take_quiz
 
 HEAVY = ("quiz_questions", "quiz_choices", "quiz_versions", "quiz_responses")
 

@@ -17,7 +17,10 @@ from quizzes.models import Attempt
 from quizzes.spec import Kind, Question
 from tests.support.quizkit import ESSAY, submitted_with_essay, together
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.real_commits(reason="threads race, each on a connection of its own"),
+]
 
 GRADERS = 12
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from sqlalchemy import func, select
 
@@ -14,16 +12,12 @@ from coursework.progress.models import LearningEvent
 from lessons import services as lessons
 from quizzes import services
 from quizzes.models import Attempt, Response
-from tests.support.quizkit import together
+from tests.support.quizkit import WORKERS, all_at_once, together
 
-pytestmark = pytest.mark.postgres_only
-
-WORKERS = 20
-
-
-def all_at_once(app, work: Callable[[], object]) -> list[object]:
-    """Run `work` in WORKERS threads released together."""
-    return together(app, [work] * WORKERS)
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.real_commits(reason="threads race, each on a connection of its own"),
+]
 
 
 def test_the_attempt_limit_holds_under_concurrent_starts_and_submits(app, make_user, make_quiz):
