@@ -6,7 +6,6 @@ import re
 
 from flask.testing import FlaskClient
 
-from tests.support import database
 from tests.support.data import PASSWORD
 
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -17,7 +16,6 @@ class RequestContextClient(FlaskClient):
     test holds (its database session, Flask-Login's cached user in `g`) leaks into it."""
 
     def open(self, *args, **kwargs):
-        database.before_request()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

@@ -10,6 +10,10 @@ A test whose commits other connections must see (threads racing on PostgreSQL, t
 server of the browser tests, a second app on the same database, code that opens its own
 connection) is marked `real_commits` with the reason; it commits for real and its tables
 are emptied afterwards, as every test's were before.
+
+One difference from production remains: sessions share the connection, so their savepoints
+nest. A test whose own session holds a transaction open across a request, and then rolls
+it back, also undoes what the request committed; commit (or don't roll back) first.
 """
 
 from __future__ import annotations
@@ -115,20 +119,6 @@ def rolled_back() -> Iterator[None]:
         connection.close()
     if joined.strays:
         pytest.fail(joined.strays[0], pytrace=False)
-
-
-def before_request() -> None:
-    """In production a request runs in a transaction of its own. Here it shares the test's
-    connection, and its savepoint would nest inside one the test's session holds open (a
-    test reading an object opens one): a rollback in the test would then undo what the
-    request committed. End the test's transaction first when it holds only reads."""
-    if _current is None or not db.session.registry.has():
-        return
-    session = db.session()
-    if not session.in_transaction() or not session.is_active:
-        return  # nothing open, or a failed flush the test is about to see for itself
-    if not (session.new or session.dirty or session.deleted):
-        session.commit()
 
 
 def forget_strays() -> None:
