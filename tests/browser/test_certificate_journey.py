@@ -12,9 +12,8 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_default_quizzes import answer, shown
-
-PASSWORD = "correct horse battery"
+from tests.support.browser import answer, shown
+from tests.support.data import PASSWORD
 
 
 @pytest.fixture

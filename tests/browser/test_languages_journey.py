@@ -20,9 +20,9 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
 from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_default_quizzes import answer, shown
-from tests.coursework.test_translations import ROOT, TRANSLATED_PACKAGES
-from tests.quizzes.kit import EVERY_KIND
+from tests.support.browser import answer, shown
+from tests.support.quizkit import EVERY_KIND
+from tests.support.translations import ROOT, TRANSLATED_PACKAGES
 
 PASSWORD = "correct horse battery"
 LANGUAGES = {"fr": "Français", "ar": "العربية"}

@@ -14,9 +14,9 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-from tests.coursework.oidc_provider import OidcProvider
+from tests.support.data import PASSWORD
+from tests.support.oidc_provider import OidcProvider
 
-PASSWORD = "correct horse battery"  # tests/conftest.py PASSWORD, make_user's default
 CALLBACK = "/login/organisation/callback"
 
 

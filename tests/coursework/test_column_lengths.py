@@ -22,7 +22,7 @@ from coursework.organisations.models import ApiToken, Invitation, LrsForwarding,
 from coursework.sso.models import EmailDomain, IdentityProvider
 from lessons.models import Course, CourseAsset, Lesson
 from quizzes.models import BankQuestion, Question, Quiz, QuizDraw
-from tests.conftest import PASSWORD
+from tests.support.data import PASSWORD
 
 # Columns no request writes as given: generated, hashed, copied from a checked column, a
 # choice from a fixed list, or composed by us and fitted to the column.

@@ -30,9 +30,9 @@ from quizzes import services as quizzes
 from quizzes.bank import services as bank
 from quizzes.models import Quiz, Response
 from quizzes.spec import Choice, Kind, Question
-from tests.conftest import SMALL_COURSE, RequestContextClient
-from tests.quizzes.kit import submitted_with_essay
-from tests.quizzes.test_quiz_api import body_of
+from tests.support.clients import RequestContextClient
+from tests.support.data import SMALL_COURSE
+from tests.support.quizkit import body_of, submitted_with_essay
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]+)>")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

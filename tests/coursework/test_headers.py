@@ -29,8 +29,8 @@ from coursework.tasks import FailedJob
 from lessons import services as lessons
 from quizzes import services as quizzes
 from quizzes.practice.models import PracticeCard, PracticeReview
-from tests.conftest import RequestContextClient
-from tests.coursework.test_org_api import join
+from tests.support.clients import RequestContextClient
+from tests.support.orgkit import join
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]+)>")
 EXPECTED = {

@@ -16,7 +16,7 @@ import pytest
 from coursework import formatting, i18n
 from coursework.extensions import db
 from lessons.builder import DocumentError, parse_markdown_document
-from tests.coursework.test_csrf import page_token, sign_in
+from tests.support.clients import page_token, sign_in_by_form
 
 
 def html_tag(page: str) -> str:
@@ -89,7 +89,7 @@ def test_the_switcher_refuses_an_unknown_language(client):
 
 def test_a_signed_in_person_switching_keeps_the_choice_in_their_profile(client, make_user, csrf_on):
     user = make_user()
-    token = sign_in(client, user)
+    token = sign_in_by_form(client, user)
     response = client.post(
         "/language", data={"locale": "ar", "next": "/my-learning", "csrf_token": token}
     )

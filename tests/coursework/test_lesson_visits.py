@@ -13,7 +13,7 @@ from coursework.db import utcnow
 from coursework.extensions import db
 from coursework.progress.models import Enrolment, LessonProgress
 from coursework.progress.services import ACTIVITY_RESOLUTION
-from tests.coursework.test_progress_pages import lesson_url
+from tests.support.progresskit import lesson_url
 
 
 def _enrolment(user_id: int) -> Enrolment:

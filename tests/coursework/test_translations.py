@@ -18,13 +18,11 @@ from babel.messages.pofile import read_po
 from jinja2 import nodes
 
 from coursework import i18n
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.translations import ROOT, TRANSLATED_PACKAGES
 
 # The packages whose templates and catalogues are checked. "quizzes" and "lessons" join
 # this list when their strings are marked and translated (the i18n-q branch): the
 # integrator extends it at merge, and the checks below then cover every package.
-TRANSLATED_PACKAGES = ("coursework",)
 TRANSLATED_LANGUAGES = tuple(code for code in i18n.LANGUAGES if code != "en")
 
 # Words that read the same in every language: the product's name.

@@ -21,7 +21,7 @@ from quizzes.authoring import bp
 from quizzes.gift import parse_gift
 from quizzes.models import Attempt, Quiz
 from quizzes.spec import Choice, Kind, NumericAnswer, Question
-from tests.quizzes.kit import (
+from tests.support.quizkit import (
     ESSAY,
     EVERY_KIND,
     right_answers,

@@ -524,7 +524,7 @@ def test_the_shell_files_a_gift_file_in_the_bank_and_writes_it_back(app, course,
 
 
 def test_the_checker_advises_on_bank_questions_never_blocking(course, instructor, make_quiz):
-    from tests.quizzes.kit import EVERY_KIND
+    from tests.support.quizkit import EVERY_KIND
 
     make_quiz()  # the kit's questions, in a lesson quiz of the course
     copy = EVERY_KIND[0].__class__(**{**vars(EVERY_KIND[0]), "category": "Unit 1"})

@@ -12,7 +12,7 @@ from quizzes.bank import services as bank
 from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
 from quizzes.gift import parse_gift
 from quizzes.models import Question, Quiz
-from tests.conftest import DEFAULT_COURSE_DIR
+from tests.support.data import DEFAULT_COURSE_DIR
 
 GOOD = """// A small quiz
 ::Capital:: What is the capital of France?

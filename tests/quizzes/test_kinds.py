@@ -20,7 +20,7 @@ from quizzes.grading import Outcome
 from quizzes.kinds import KINDS, AnswerProblem, QuestionKind, ShownQuestion, kind_of
 from quizzes.spec import Choice, Kind, Question
 from quizzes.validation import question_problems
-from tests.quizzes.kit import EVERY_KIND
+from tests.support.quizkit import EVERY_KIND
 
 ABSTRACT = sorted(QuestionKind.__abstractmethods__)
 # input/review: the learner's page and result; rows/key: the author's form and answer key.
