@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 
 from coursework.accounts.models import User
 from coursework.progress.models import LessonProgress, ProgressSummary
+from coursework.progress.signals import summary_settled
 from lessons.models import Lesson
 from quizzes.grading import GradingMethod
 from quizzes.models import Attempt, AttemptState, Quiz
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 
 # Advisory-lock keys of courses (one bigint); pairs use the two-integer form, a separate
 # key space, as (user_id, course_id).
-_COURSE_LOCKS = 0x5355_4D4D_0000_0000
+COURSE_LOCKS = 0x5355_4D4D_0000_0000
 
 # What each tracked table's rows are keyed by, and the columns whose change matters.
 _PAIR_TABLES = {
@@ -275,7 +276,34 @@ def _distinct(targets: list[Select]):
 
 
 def _course_lock(course_id):
-    return literal(_COURSE_LOCKS, BigInteger) + course_id
+    return literal(COURSE_LOCKS, BigInteger) + course_id
+
+
+def lock_courses(connection: Connection, course_ids: Iterable[int]) -> None:
+    """PostgreSQL: these courses exclusively, in order (nothing else changes their pairs)."""
+    if connection.dialect.name != "postgresql" or not course_ids:
+        return
+    connection.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(CAST(:base AS bigint) + c)"
+            " FROM unnest(CAST(:courses AS integer[])) AS c ORDER BY c"
+        ),
+        {"base": COURSE_LOCKS, "courses": sorted(course_ids)},
+    )
+
+
+def lock_pairs(connection: Connection, pairs) -> None:
+    """PostgreSQL: each (user_id, course_id) of the select `pairs`, with its course shared,
+    in one order everywhere."""
+    if connection.dialect.name != "postgresql":
+        return
+    p = pairs.subquery("pairs")
+    connection.execute(
+        select(
+            func.pg_advisory_xact_lock_shared(_course_lock(p.c.course_id)),
+            func.pg_advisory_xact_lock(p.c.user_id, p.c.course_id),
+        ).order_by(p.c.course_id, p.c.user_id)
+    )
 
 
 def _upsert(connection: Connection, targets: list[Select]) -> None:
@@ -297,23 +325,10 @@ def _lock(connection: Connection, marks: Marks) -> None:
     shared), in one order everywhere."""
     if connection.dialect.name != "postgresql":
         return  # SQLite runs one writing transaction at a time
-    if marks.courses:
-        connection.execute(
-            text(
-                "SELECT pg_advisory_xact_lock(CAST(:base AS bigint) + c)"
-                " FROM unnest(CAST(:courses AS integer[])) AS c ORDER BY c"
-            ),
-            {"base": _COURSE_LOCKS, "courses": sorted(marks.courses)},
-        )
+    lock_courses(connection, marks.courses)
     pairs = _pair_targets(marks)
     if pairs:
-        p = _distinct(pairs).subquery("pairs")
-        connection.execute(
-            select(
-                func.pg_advisory_xact_lock_shared(_course_lock(p.c.course_id)),
-                func.pg_advisory_xact_lock(p.c.user_id, p.c.course_id),
-            ).order_by(p.c.course_id, p.c.user_id)
-        )
+        lock_pairs(connection, _distinct(pairs))
 
 
 # Past this many marked (person, lesson or quiz) pairs, a bulk load recomputes their whole
@@ -347,14 +362,21 @@ def settle(session: Session) -> None:
     connection = session.connection()
     if marks.everything:
         _upsert(connection, _course_targets(None))
+        summary_settled.send(
+            session, connection=connection, pairs=[], courses=set(), everything=True
+        )
         return
     if len(marks.lessons) + len(marks.quizzes) > MANY:
         _whole_courses(session, marks)
     _lock(connection, marks)
-    targets = _pair_targets(marks)
+    pairs = _pair_targets(marks)
+    targets = list(pairs)
     if marks.courses:
         targets += _course_targets(marks.courses)
     _upsert(connection, targets)
+    summary_settled.send(
+        session, connection=connection, pairs=pairs, courses=set(marks.courses), everything=False
+    )
 
 
 def rebuild(connection: Connection) -> None:
