@@ -87,7 +87,6 @@ DATA = (
 class Marks:
     """What this transaction changed, to bring the rows in step with at commit."""
 
-    pairs: set[tuple[int, int]] = field(default_factory=set)  # (user, course): values
     courses: set[int] = field(default_factory=set)  # every pair of these: values
     activity: list = field(default_factory=list)  # where-clauses of enrolments touched
     names: set[int] = field(default_factory=set)  # users renamed or readdressed
@@ -101,7 +100,6 @@ class Marks:
     def __bool__(self) -> bool:
         return any(
             (
-                self.pairs,
                 self.courses,
                 self.activity,
                 self.names,
@@ -293,15 +291,6 @@ def _refresh(connection: Connection, targets: Select) -> None:
     )
 
 
-def _pairs_select(pairs: set[tuple[int, int]]) -> Select:
-    users, courses = sorted({u for u, _ in pairs}), sorted({c for _, c in pairs})
-    return (
-        select(User.id.label("user_id"), Course.id.label("course_id"))
-        .join(Course, tuple_(User.id, Course.id).in_(sorted(pairs)))
-        .where(User.id.in_(users), Course.id.in_(courses))
-    )
-
-
 def _rows_of_courses(course_ids: Iterable[int] | None) -> Select:
     found = select(ReportRow.user_id, ReportRow.course_id).distinct()
     if course_ids is not None:
@@ -309,13 +298,23 @@ def _rows_of_courses(course_ids: Iterable[int] | None) -> Select:
     return found
 
 
+def _touched(where) -> Select:
+    return select(Enrolment.user_id, Enrolment.course_id).where(where)
+
+
 def _on_summary(session: Session, connection, pairs, courses, everything) -> None:
-    """The summary rewrote these pairs (under its locks): their rows follow."""
+    """The summary rewrote these pairs (under its locks): their rows follow, in one
+    statement with the enrolments whose last activity moved in this transaction."""
     if everything:
         _refresh(connection, _rows_of_courses(None))
         return
-    for targets in pairs:
-        _refresh(connection, targets)
+    targets = list(pairs)
+    marks = session.info.get(_KEY)
+    if marks is not None and targets:
+        targets += [_touched(where) for where in marks.activity]
+        marks.activity.clear()
+    if targets:
+        _refresh(connection, union_all(*targets) if len(targets) > 1 else targets[0])
     if courses:
         _refresh(connection, _rows_of_courses(courses))
 
@@ -373,8 +372,6 @@ def _lock(connection: Connection, marks: Marks) -> None:
                 tuple_(Membership.organisation_id, Membership.user_id).in_(sorted(marks.members))
             )
         )
-    if marks.pairs:
-        pairs.append(_pairs_select(marks.pairs))
     if pairs:
         summary.lock_pairs(connection, union_all(*pairs) if len(pairs) > 1 else pairs[0])
 
@@ -418,9 +415,6 @@ def settle(session: Session) -> None:
     if len(marks.members) > MANY:
         marks.organisations |= {o for o, _ in marks.members}
         marks.members.clear()
-    if len(marks.pairs) > MANY:
-        marks.courses |= {c for _, c in marks.pairs}
-        marks.pairs.clear()
     marks.members = {(o, u) for o, u in marks.members if o not in marks.organisations}
     marks.assigned = {(o, c) for o, c in marks.assigned if o not in marks.organisations}
     _lock(connection, marks)
@@ -449,15 +443,12 @@ def settle(session: Session) -> None:
             [Membership.organisation_id.in_(sorted({o for o, _ in assigned}))],
             [tuple_(Assignment.organisation_id, Assignment.course_id).in_(assigned)],
         )
-    if marks.pairs:
-        _refresh(connection, _pairs_select(marks.pairs))
     if marks.courses:
         _refresh(connection, _rows_of_courses(marks.courses))
     for where in marks.activity:
-        touched = select(Enrolment.user_id, Enrolment.course_id).where(where)
         connection.execute(
             update(ReportRow.__table__)
-            .where(tuple_(rows.user_id, rows.course_id).in_(touched))
+            .where(tuple_(rows.user_id, rows.course_id).in_(_touched(where)))
             .values(
                 last_activity=select(Enrolment.last_activity_at)
                 .where(Enrolment.user_id == rows.user_id, Enrolment.course_id == rows.course_id)
@@ -523,7 +514,8 @@ _WATCHED: dict[type, tuple[str, ...]] = {
 }
 
 
-def _mark(marks: Marks, model: type, keys: Iterable[tuple]) -> None:
+def _mark(session: Session, model: type, keys: Iterable[tuple]) -> None:
+    marks = _marks(session)
     if model is Membership:
         marks.members.update(keys)
     elif model is AssignmentMember:
@@ -531,7 +523,9 @@ def _mark(marks: Marks, model: type, keys: Iterable[tuple]) -> None:
     elif model is Assignment:
         marks.assigned.update(keys)
     elif model in (Enrolment, Certificate):
-        marks.pairs.update(keys)
+        # The summary recomputes them under its pair locks and then announces them (one
+        # statement rewrites their rows with the rest).
+        summary.mark_pairs(session, keys)
     elif model is User:
         marks.names.update(k[0] for k in keys)
     elif model is Course:
@@ -550,7 +544,6 @@ _KEYS: dict[type, tuple[str, ...]] = {
 
 
 def _after_flush(session: Session, flush_context) -> None:
-    marks = _marks(session)
     for obj, edited in (
         *((o, False) for o in session.new),
         *((o, False) for o in session.deleted),
@@ -565,9 +558,9 @@ def _after_flush(session: Session, flush_context) -> None:
             continue
         names = _KEYS[model]
         if len(names) == 1:
-            _mark(marks, model, [(v,) for v in _values(obj, names[0])])
+            _mark(session, model, [(v,) for v in _values(obj, names[0])])
         else:
-            _mark(marks, model, _both(obj, *names))
+            _mark(session, model, _both(obj, *names))
 
 
 def _on_statement(state):
@@ -590,7 +583,7 @@ def _on_statement(state):
             log.warning("report rows: an insert into %s they cannot read", model)
             marks.everything = True
             return None
-        _mark(marks, model, [tuple(row[name] for name in names) for row in rows])
+        _mark(session, model, [tuple(row[name] for name in names) for row in rows])
         return None
     if state.is_update:
         changed = {getattr(c, "key", c) for c in statement._values or ()}
@@ -610,7 +603,7 @@ def _on_statement(state):
     query = select(*columns)
     if statement.whereclause is not None:
         query = query.where(statement.whereclause)
-    _mark(marks, model, [tuple(row) for row in session.execute(query)])
+    _mark(session, model, [tuple(row) for row in session.execute(query)])
     return None
 
 

@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 from coursework.accounts.models import User
 from coursework.progress.models import LessonProgress, ProgressSummary
 from coursework.progress.signals import summary_settled
-from lessons.models import Lesson
+from lessons.models import Course, Lesson
 from quizzes.grading import GradingMethod
 from quizzes.models import Attempt, AttemptState, Quiz
 
@@ -78,10 +78,13 @@ class Marks:
     lessons: set[tuple[int, int]] = field(default_factory=set)  # (user_id, lesson_id)
     quizzes: set[tuple[int, int]] = field(default_factory=set)  # (user_id, quiz_id)
     courses: set[int] = field(default_factory=set)
+    # (user_id, course_id) pairs marked by what follows the summary (`mark_pairs`): their
+    # summaries are recomputed too, under the same locks, so one statement rewrites both.
+    pairs: set[tuple[int, int]] = field(default_factory=set)
     everything: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.lessons or self.quizzes or self.courses or self.everything)
+        return bool(self.lessons or self.quizzes or self.courses or self.pairs or self.everything)
 
     def pair(self, model: type, user_id: int | None, key: int | None) -> None:
         if user_id is not None and key is not None:
@@ -255,9 +258,23 @@ def _course_targets(course_ids: Iterable[int] | None) -> list[Select]:
     return [progress, attempts, kept]
 
 
+def mark_pairs(session: Session, pairs: Iterable[tuple[int, int]]) -> None:
+    """Recompute these (user_id, course_id) pairs at commit as if their progress changed
+    (the report's rows follow an enrolment or a certificate this way)."""
+    _marks(session).pairs.update(pairs)
+
+
 def _pair_targets(marks: Marks) -> list[Select]:
-    """The (person, course) pairs of the marked lessons and quizzes."""
+    """The (person, course) pairs of the marked lessons, quizzes and pairs."""
     found: list[Select] = []
+    if marks.pairs:
+        users = sorted({u for u, _ in marks.pairs})
+        courses = sorted({c for _, c in marks.pairs})
+        found.append(
+            select(User.id.label("user_id"), Course.id.label("course_id"))
+            .join(Course, tuple_(User.id, Course.id).in_(sorted(marks.pairs)))
+            .where(User.id.in_(users), Course.id.in_(courses))
+        )
     for model, pairs in ((Lesson, marks.lessons), (Quiz, marks.quizzes)):
         if not pairs:
             continue
@@ -338,6 +355,8 @@ MANY = 500
 
 
 def _whole_courses(session: Session, marks: Marks) -> None:
+    marks.courses.update(c for _, c in marks.pairs)
+    marks.pairs.clear()
     lesson_ids = sorted({key for _, key in marks.lessons})
     quiz_ids = sorted({key for _, key in marks.quizzes})
     marks.courses.update(
@@ -366,7 +385,7 @@ def settle(session: Session) -> None:
             session, connection=connection, pairs=[], courses=set(), everything=True
         )
         return
-    if len(marks.lessons) + len(marks.quizzes) > MANY:
+    if len(marks.lessons) + len(marks.quizzes) + len(marks.pairs) > MANY:
         _whole_courses(session, marks)
     _lock(connection, marks)
     pairs = _pair_targets(marks)
