@@ -273,11 +273,14 @@ def _count(organisation_id: int, filters: Filters, today: date) -> int:
 
 def _people(organisation_id: int) -> int:
     """People with at least one assigned course."""
-    return db.session.scalar(
-        select(func.count(ReportRow.user_id.distinct())).where(
-            ReportRow.organisation_id == organisation_id
-        )
+    # DISTINCT in a subquery, so the primary key's order (organisation, person) serves it.
+    people = (
+        select(ReportRow.user_id)
+        .where(ReportRow.organisation_id == organisation_id)
+        .distinct()
+        .subquery("people")
     )
+    return db.session.scalar(select(func.count()).select_from(people))
 
 
 def completions(organisation: Organisation, since: date) -> dict[date, int]:
