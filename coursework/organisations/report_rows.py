@@ -577,14 +577,24 @@ def _on_statement(state):
     if state.is_insert:
         if model in (User, Course):
             return None
+        one = not state.parameters
         rows = state.parameters or statement.compile(dialect=session.get_bind().dialect).params
         rows = [rows] if isinstance(rows, dict) else rows
         if not all(row.get(name) is not None for row in rows for name in names):
             log.warning("report rows: an insert into %s they cannot read", model)
             marks.everything = True
             return None
+        result = None
+        if one and statement._returning:
+            # "Insert unless there" (a quiz started by someone enrolled already) usually
+            # inserts nothing, and then nothing changed.
+            result = state.invoke_statement().freeze()
+            inserted = bool(result.data)
+            result = result()
+            if not inserted:
+                return result
         _mark(session, model, [tuple(row[name] for name in names) for row in rows])
-        return None
+        return result
     if state.is_update:
         changed = {getattr(c, "key", c) for c in statement._values or ()}
         if not changed & set(_WATCHED[model]):

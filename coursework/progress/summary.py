@@ -416,6 +416,11 @@ def _changed(obj, names: Iterable[str]) -> bool:
     return any(inspect(obj).attrs[name].history.has_changes() for name in names)
 
 
+def _unsubmitted(attempt) -> bool:
+    states = _values(attempt, "state")
+    return bool(states) and AttemptState.SUBMITTED.value not in states
+
+
 def _after_flush(session: Session, flush_context) -> None:
     marks = _marks(session)
     for obj, edited in (
@@ -428,6 +433,8 @@ def _after_flush(session: Session, flush_context) -> None:
             key, watched = _PAIR_TABLES[model]
             if edited and not _changed(obj, (*watched, key, "user_id")):
                 continue
+            if not edited and model is Attempt and _unsubmitted(obj):
+                continue  # an attempt counts once submitted: starting one changes nothing
             for user_id in _values(obj, "user_id"):
                 for value in _values(obj, key):
                     marks.pair(model, user_id, value)
