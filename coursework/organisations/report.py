@@ -1,10 +1,12 @@
 """Where every person stands on every course assigned to them: one service, used by the
 dashboard, the CSV, the API and the person page.
 
-The database does the work: status, percentages and scores per (person, course) come from
-one statement over the organisation's people and their progress summaries, so a page
-reads one page of rows, the headline numbers and charts are counts, and the CSV streams
-through a server-side cursor. The rules are the ones `progress.rules.summarise` and
+The database does the work: every value per (person, course) is kept in the organisation's
+report rows (`report_rows`, exact in each change's transaction), so a page is an index range
+scan of one organisation's rows cut to the page, then the names and certificates of those
+rows only; the headline numbers and charts are counts over the narrow table; the CSV streams
+through a server-side cursor. Only the status is decided here, because overdue depends on
+the day. The rules are the ones `progress.rules.summarise` and
 `quizzes.grading.overall_percent` apply to one learner; the property test in
 tests/coursework/test_org_report_sql.py holds the two to the same answers.
 """
@@ -383,7 +385,8 @@ def page(organisation: Organisation, filters: Filters, today: date) -> tuple[lis
 
 def report(organisation: Organisation, filters: Filters, today: date) -> Report:
     """One page of the organisation's rows, filtered and sorted as asked, with the counts
-    the headline numbers and charts need: four statements whatever the organisation's size."""
+    the headline numbers and charts need: four statements whatever the organisation's size
+    (five with a search, whose total the counts cannot tell)."""
     report_rows.settle(db.session)
     r = ReportRow
     states = (
