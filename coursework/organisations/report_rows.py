@@ -124,11 +124,13 @@ def _zero(value: ColumnElement) -> ColumnElement:
     return func.coalesce(value, 0)
 
 
-def data(targets) -> Select:
+def data(targets, *, leading: Iterable[ColumnElement] = (), joins=()) -> Select:
     """The person-and-course values of each (user_id, course_id) of `targets` (a CTE or
     subquery), from the summary, the course's step counts (current lessons, required
     quizzes that count), the enrolment and the certificate: the rules
-    `progress.rules.summarise` applies to one learner."""
+    `progress.rules.summarise` applies to one learner. `leading` columns come first, read
+    through `joins` ((table, on) pairs), in the same pass: a CTE's row count is a guess, so
+    the statement never joins one to itself."""
     t = targets
     courses = select(t.c.course_id)
     current = summary.current_lessons(courses).cte("current_lessons")
@@ -153,23 +155,25 @@ def data(targets) -> Select:
     )
     # Rounded down, so 100% is shown only when every step is done.
     percent = case((completed, 100), (total > 0, (finished * 100) // total), else_=0)
+    query = select(
+        *leading,
+        t.c.user_id,
+        t.c.course_id,
+        case((completed, True), else_=False).label("completed"),
+        case((started, True), else_=False).label("started"),
+        percent.label("percent"),
+        _zero(s.lessons_done).label("lessons_done"),
+        _zero(lt.n).label("lessons_total"),
+        s.best_score.label("best_score"),
+        s.latest_score.label("latest_score"),
+        _zero(s.attempts).label("attempts"),
+        Enrolment.last_activity_at.label("last_activity"),
+        Certificate.issued_at.label("completed_at"),
+    ).select_from(t)
+    for table, on in joins:
+        query = query.join(table, on)
     return (
-        select(
-            t.c.user_id,
-            t.c.course_id,
-            case((completed, True), else_=False).label("completed"),
-            case((started, True), else_=False).label("started"),
-            percent.label("percent"),
-            _zero(s.lessons_done).label("lessons_done"),
-            _zero(lt.n).label("lessons_total"),
-            s.best_score.label("best_score"),
-            s.latest_score.label("latest_score"),
-            _zero(s.attempts).label("attempts"),
-            Enrolment.last_activity_at.label("last_activity"),
-            Certificate.issued_at.label("completed_at"),
-        )
-        .select_from(t)
-        .outerjoin(lesson_totals, lt.course_id == t.c.course_id)
+        query.outerjoin(lesson_totals, lt.course_id == t.c.course_id)
         .outerjoin(required_totals, rt.course_id == t.c.course_id)
         .outerjoin(s, and_(s.user_id == t.c.user_id, s.course_id == t.c.course_id))
         .outerjoin(
@@ -224,37 +228,32 @@ def assigned_pairs(
     )
 
 
+# In the order `computed` selects them.
 _COLUMNS = (
     "organisation_id",
-    "user_id",
-    "course_id",
     "due_on",
     "name_key",
     "email_key",
     "title_key",
+    "user_id",
+    "course_id",
     *DATA,
 )
 
 
 def computed(pairs) -> Select:
-    """Every column of the rows of `pairs` (from `assigned_pairs`)."""
-    values = data(pairs).subquery("pair_values")
-    p, v = pairs.c, values.c
-    return (
-        select(
+    """Every column of the rows of `pairs` (from `assigned_pairs`), named as in the table."""
+    p = pairs.c
+    return data(
+        pairs,
+        leading=(
             p.organisation_id,
-            p.user_id,
-            p.course_id,
             p.due_on,
             folded(User.display_name).label("name_key"),
             folded(User.email).label("email_key"),
             folded(Course.title).label("title_key"),
-            *(v[name] for name in DATA),
-        )
-        .select_from(pairs)
-        .join(User, User.id == p.user_id)
-        .join(Course, Course.id == p.course_id)
-        .join(values, and_(v.user_id == p.user_id, v.course_id == p.course_id))
+        ),
+        joins=((User, User.id == p.user_id), (Course, Course.id == p.course_id)),
     )
 
 

@@ -26,8 +26,9 @@ def stored() -> list[tuple]:
 
 
 def fresh() -> list[tuple]:
-    statement = report_rows.computed(report_rows.assigned_pairs())
-    return sorted(tuple(row) for row in db.session.execute(statement))
+    found = report_rows.computed(report_rows.assigned_pairs()).subquery("fresh")
+    columns = [found.c[column.name] for column in ReportRow.__table__.columns]
+    return sorted(tuple(row) for row in db.session.execute(select(*columns)))
 
 
 def same() -> None:
