@@ -353,6 +353,7 @@ def register_signals() -> None:
     from coursework.certificates import signals as certificate_signals
     from coursework.certificates import views as certificate_views
     from coursework.lti import services as lti
+    from coursework.organisations import report_rows
     from coursework.organisations import services as organisations
     from coursework.progress import services as progress
     from coursework.progress import signals as progress_signals
@@ -384,6 +385,8 @@ def register_signals() -> None:
     # Every flush and ORM statement on progress, attempts, lessons and quizzes keeps the
     # report's per-(person, course) summary exact in the same transaction.
     summary.register(db.session)
+    # ... and the organisation report's rows, which follow the summary.
+    report_rows.register(db.session)
 
 
 def register_token_auth(app: Flask) -> None:

@@ -43,19 +43,26 @@ def test_pages_use_a_fixed_number_of_queries(
         "dashboard, filtered and sorted": (
             f"/organisations/{org.slug}/dashboard?status=in_progress&sort=percent&dir=desc&q=e"
         ),
+        "dashboard, one course by best score": (
+            f"/organisations/{org.slug}/dashboard?course={course.id}&sort=best_score&dir=desc"
+        ),
+        "dashboard, by status": f"/organisations/{org.slug}/dashboard?sort=status&dir=desc",
+        "report API, by last activity": (
+            f"/api/v1/organisations/{org.slug}/report?sort=last_activity&status=not_started"
+        ),
         "CSV": f"/organisations/{org.slug}/report.csv",
         "person": f"/organisations/{org.slug}/people/{done.id}",
     }
     few = {name: count_statements(client, url) for name, url in urls.items()}
     assert db.session.scalar(select(db.func.count(Membership.id))) == 10
 
-    add_people(org, 190, start=1000, courses=(course, drill))
-    assert db.session.scalar(select(db.func.count(Membership.id))) == 200
+    add_people(org, 990, start=1000, courses=(course, drill))
+    assert db.session.scalar(select(db.func.count(Membership.id))) == 1000
     many = {name: count_statements(client, url) for name, url in urls.items()}
-    print("statements at 10 and 200 people:", few, many)
+    print("statements at 10 and 1,000 people:", few, many)
     assert many == few
-    # Every status is on the page at 200 people, and the table is paged.
+    # Every status is on the page at 1,000 people, and the table is paged.
     body = client.get(urls["dashboard"]).get_data(as_text=True)
     for label in ("Not started", "In progress", "Completed", "Overdue"):
         assert f"{label}</strong>" in body
-    assert "Page 1 of 8" in body
+    assert "Page 1 of 40" in body
