@@ -60,7 +60,11 @@ def test_pages_use_a_fixed_number_of_queries(
     assert db.session.scalar(select(db.func.count(Membership.id))) == 1000
     many = {name: count_statements(client, url) for name, url in urls.items()}
     print("statements at 10 and 1,000 people:", few, many)
-    assert many == few
+    # Never more at 1,000 people than at 10. It can be one fewer: the viewer's time zone is
+    # looked up only when the page shows a date, and page 1 at 1,000 people may show none.
+    assert set(many) == set(few)
+    for name, count in many.items():
+        assert few[name] - 1 <= count <= few[name], name
     # Every status is on the page at 1,000 people, and the table is paged.
     body = client.get(urls["dashboard"]).get_data(as_text=True)
     for label in ("Not started", "In progress", "Completed", "Overdue"):
