@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import Babel, gettext, lazy_gettext, ngettext
 
 __all__ = ["LANGUAGES", "_", "babel", "lazy_gettext", "ngettext", "select_locale"]
@@ -25,6 +25,9 @@ babel = Babel()
 
 def select_locale() -> str:
     """The person's choice when they made one, else the best the browser asks for."""
+    if not has_request_context():
+        # Services also run from the CLI, the worker and tests, where nobody asks.
+        return "en"
     chosen = request.cookies.get("lang")
     if chosen in LANGUAGES:
         return chosen
