@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coursework.extensions import db
+from coursework.i18n import ngettext
 from lessons import services as lessons
 from quizzes import checker
 from quizzes.models import Question, Quiz
@@ -56,7 +57,9 @@ def advice_count(advice: dict[int, list[checker.Finding]]) -> str:
     questions = sum(1 for found in advice.values() if found)
     if not findings:
         return ""
-    return (
-        f"{findings} suggestion{'' if findings == 1 else 's'} on {questions} "
-        f"question{'' if questions == 1 else 's'}"
+    return ngettext(
+        "%(num)d suggestion on %(questions)s",
+        "%(num)d suggestions on %(questions)s",
+        findings,
+        questions=ngettext("%(num)d question", "%(num)d questions", questions),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from coursework.i18n import _
 from quizzes import spec as qspec
 from quizzes.kinds.base import Add, AnswerProblem, ShownQuestion, register
 from quizzes.kinds.short_text import TextAnswer, Typed
@@ -37,7 +38,11 @@ class Essay(Typed):
         text = value.replace("\r\n", "\n").strip()
         if len(text) > MAX_ESSAY:
             raise AnswerProblem(
-                f"Keep the essay to {MAX_ESSAY:,} characters; it has {len(text):,}."
+                _(
+                    "Keep the essay to %(limit)s characters; it has %(length)s.",
+                    limit=f"{MAX_ESSAY:,}",
+                    length=f"{len(text):,}",
+                )
             )
         return text
 
@@ -47,11 +52,11 @@ class Essay(Typed):
 
     def right_answer(self, q: ShownQuestion) -> TextAnswer:
         # No text earns marks by itself; this one is answered, so a grader will read it.
-        return TextAnswer("An answer written for the grader to read.")
+        return TextAnswer(_("An answer written for the grader to read."))
 
     def wrong_answer(self, q: ShownQuestion) -> None:
         return None
 
     def check(self, question: qspec.Question, add: Add) -> None:
         if len(question.rubric) > MAX_RUBRIC:
-            add("rubric", f"Keep the rubric under {MAX_RUBRIC:,} characters.")
+            add("rubric", _("Keep the rubric under %(limit)s characters.", limit=f"{MAX_RUBRIC:,}"))

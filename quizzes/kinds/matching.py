@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coursework.i18n import _
 from quizzes import spec as qspec
 from quizzes.kinds.base import (
     Add,
@@ -62,9 +63,11 @@ class Matching(QuestionKind):
             raise shape_problem(self)
         for index, chosen in pairs.items():
             if not str(index).isdigit() or int(index) >= len(q.spec.pairs):
-                raise AnswerProblem(f"This question has no prompt {index}.")
+                raise AnswerProblem(_("This question has no prompt %(index)s.", index=index))
             if chosen not in q.shown_answer_options:
-                raise AnswerProblem(f"{chosen!r} is not one of this question's answers.")
+                raise AnswerProblem(
+                    _("%(answer)r is not one of this question's answers.", answer=chosen)
+                )
         return self._answer(q, {int(index): chosen for index, chosen in pairs.items()})
 
     def from_stored(self, q: ShownQuestion, stored: dict) -> MatchingAnswer | None:
@@ -89,10 +92,10 @@ class Matching(QuestionKind):
     def check(self, question: qspec.Question, add: Add) -> None:
         pairs = question.pairs
         if len(pairs) < 2:
-            add("pairs", "Give at least two pairs to match.")
+            add("pairs", _("Give at least two pairs to match."))
         if any(not p.prompt.strip() or not p.answer.strip() for p in pairs):
-            add("pairs", "Every pair needs both a prompt and an answer.")
+            add("pairs", _("Every pair needs both a prompt and an answer."))
         if len({p.prompt.strip() for p in pairs}) != len(pairs):
-            add("pairs", "Two prompts have the same text.")
+            add("pairs", _("Two prompts have the same text."))
         if any(not d.strip() for d in question.distractors):
-            add("distractors", "Remove empty extra answers.")
+            add("distractors", _("Remove empty extra answers."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from coursework.i18n import _
 from quizzes import spec as qspec
 from quizzes.kinds.base import Add, ShownQuestion, register
 from quizzes.kinds.short_text import TextAnswer, Typed, full
@@ -32,15 +33,15 @@ class Numeric(Typed):
     def check(self, question: qspec.Question, add: Add) -> None:
         numbers = question.numbers
         if not numbers or not any(math.isclose(n.weight, 1) for n in numbers):
-            add("numbers", "Give at least one accepted number worth 100%.")
+            add("numbers", _("Give at least one accepted number worth 100%."))
         others = [number for number in numbers if number.is_other]
         if len(others) > 1:
             add(
                 "numbers",
-                "Leave the number empty in one row at most: it stands for any other answer.",
+                _("Leave the number empty in one row at most: it stands for any other answer."),
             )
         if any(number.weight != 0 for number in others):
-            add("numbers", "Any other answer (a row without a number) is worth 0%.")
+            add("numbers", _("Any other answer (a row without a number) is worth 0%."))
         for number in numbers:
             if not number.is_other:
                 _check_number(number, add)
@@ -49,16 +50,20 @@ class Numeric(Typed):
 def _check_number(number: qspec.NumericAnswer, add: Add) -> None:
     if number.low is not None or number.high is not None:
         if number.low is None or number.high is None:
-            add("numbers", "A range needs both a minimum and a maximum.")
+            add("numbers", _("A range needs both a minimum and a maximum."))
         elif number.low > number.high:
             add(
                 "numbers",
-                f"The range {number.low:g} to {number.high:g} runs backwards: "
-                "its minimum is above its maximum.",
+                _(
+                    "The range %(low)s to %(high)s runs backwards: "
+                    "its minimum is above its maximum.",
+                    low=f"{number.low:g}",
+                    high=f"{number.high:g}",
+                ),
             )
     elif number.value is None or not math.isfinite(number.value):
-        add("numbers", "Each accepted answer needs a number.")
+        add("numbers", _("Each accepted answer needs a number."))
     if number.tolerance < 0 or not math.isfinite(number.tolerance):
-        add("numbers", "The tolerance cannot be negative.")
+        add("numbers", _("The tolerance cannot be negative."))
     if not 0 <= number.weight <= 1:
-        add("numbers", "Accepted numbers are worth from 0% to 100%.")
+        add("numbers", _("Accepted numbers are worth from 0% to 100%."))

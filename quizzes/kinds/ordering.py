@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coursework.i18n import _
 from quizzes import spec as qspec
 from quizzes.kinds.base import (
     Add,
@@ -70,7 +71,10 @@ class Ordering(QuestionKind):
         ids = [q.choice_for_option(option) for option in order]
         if None in ids or sorted(ids) != sorted(q.choice_ids):
             raise AnswerProblem(
-                f"Give every option of this question once: {len(q.choice_ids)} option ids."
+                _(
+                    "Give every option of this question once: %(count)s option ids.",
+                    count=len(q.choice_ids),
+                )
             )
         return OrderingAnswer(tuple(ids))
 

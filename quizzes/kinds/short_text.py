@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coursework.i18n import _
 from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import (
@@ -39,7 +40,7 @@ class Typed(QuestionKind):
         """The answer's text as kept: a line is trimmed and cut at MAX_TYPED characters, as
         the page's input cuts it; a JSON body longer than that is refused instead."""
         if sent_as_json and len(value) > MAX_TYPED:
-            raise AnswerProblem(f"Keep a typed answer to {MAX_TYPED} characters.")
+            raise AnswerProblem(_("Keep a typed answer to %(limit)s characters.", limit=MAX_TYPED))
         return typed_text(value)
 
     def from_form(self, q: ShownQuestion, values: Mapping[str, Any]) -> TextAnswer | None:
@@ -86,8 +87,8 @@ class ShortText(Typed):
     def check(self, question: qspec.Question, add: Add) -> None:
         accepted = question.choices
         if not accepted or not any(math.isclose(c.weight, 1) for c in accepted):
-            add("choices", "Give at least one accepted answer worth 100%.")
+            add("choices", _("Give at least one accepted answer worth 100%."))
         if any(not c.text.strip() for c in accepted):
-            add("choices", "Every accepted answer needs text.")
+            add("choices", _("Every accepted answer needs text."))
         if any(not 0 <= c.weight <= 1 for c in accepted):
-            add("choices", "Accepted answers are worth from 0% to 100%.")
+            add("choices", _("Accepted answers are worth from 0% to 100%."))

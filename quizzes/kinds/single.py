@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coursework.i18n import _
 from quizzes import spec as qspec
 from quizzes.kinds.base import (
     Add,
@@ -27,12 +28,25 @@ def check_texts(question: qspec.Question, add: Add, one: str = "choice") -> None
     """At least two texts in `choices`, none empty, no two alike (a learner could not tell
     them apart); `one` is what the page calls one of them."""
     choices = question.choices
+    few, empty, alike = (
+        (
+            _("Give at least two items."),
+            _("Every item needs text."),
+            _("Two items have the same text."),
+        )
+        if one == "item"
+        else (
+            _("Give at least two choices."),
+            _("Every choice needs text."),
+            _("Two choices have the same text."),
+        )
+    )
     if len(choices) < 2:
-        add("choices", f"Give at least two {one}s.")
+        add("choices", few)
     if any(not choice.text.strip() for choice in choices):
-        add("choices", f"Every {one} needs text.")
+        add("choices", empty)
     if len({choice.text.strip() for choice in choices}) != len(choices):
-        add("choices", f"Two {one}s have the same text.")
+        add("choices", alike)
 
 
 def check_choices(question: qspec.Question, add: Add) -> None:
@@ -40,7 +54,7 @@ def check_choices(question: qspec.Question, add: Add) -> None:
     check_texts(question, add)
     choices = question.choices
     if any(not -1 <= choice.weight <= 1 for choice in choices):
-        add("choices", "Each choice is worth from -100% to 100%.")
+        add("choices", _("Each choice is worth from -100% to 100%."))
 
 
 def correct_options(q: ShownQuestion) -> list[int]:
@@ -68,7 +82,9 @@ class Single(QuestionKind):
             raise shape_problem(self)
         choice = q.choice_for_option(body["choice"])
         if choice is None:
-            raise AnswerProblem(f"{body['choice']} is not an option of this question.")
+            raise AnswerProblem(
+                _("%(option)s is not an option of this question.", option=body["choice"])
+            )
         return SingleAnswer(choice)
 
     def from_stored(self, q: ShownQuestion, stored: dict) -> SingleAnswer | None:
@@ -94,4 +110,4 @@ class Single(QuestionKind):
     def check(self, question: qspec.Question, add: Add) -> None:
         check_choices(question, add)
         if not any(math.isclose(choice.weight, 1) for choice in question.choices):
-            add("choices", "Mark one choice as the right answer (worth 100%).")
+            add("choices", _("Mark one choice as the right answer (worth 100%)."))

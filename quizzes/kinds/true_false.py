@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coursework.i18n import _
 from quizzes import spec as qspec
 from quizzes.kinds.base import Add, QuestionKind, ShownQuestion, register, shape_problem
 
@@ -53,4 +54,4 @@ class TrueFalse(QuestionKind):
 
     def check(self, question: qspec.Question, add: Add) -> None:
         if question.answer not in (True, False):
-            add("answer", "Say whether the statement is true or false.")
+            add("answer", _("Say whether the statement is true or false."))
