@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import chain
 
+from coursework.i18n import _
 from lessons.rendering import render_markdown
 from quizzes.kinds import kind_of
 from quizzes.spec import BLANK, Choice, Kind, NumericAnswer, Pair, Question, QuizSpec
@@ -101,7 +102,15 @@ def check_size(size: int, max_bytes: int) -> None:
     """Refuse a GIFT file of `size` bytes over the limit, before any work is done on it."""
     if size > max_bytes:
         raise GiftError(
-            [Problem(0, f"the file is larger than the limit of {describe_size(max_bytes)}")]
+            [
+                Problem(
+                    0,
+                    _(
+                        "the file is larger than the limit of %(limit)s",
+                        limit=describe_size(max_bytes),
+                    ),
+                )
+            ]
         )
 
 
@@ -120,7 +129,7 @@ def _decode(data: bytes) -> str:
     """UTF-8 (with or without a BOM) or UTF-16 (by its BOM, or by where its zero bytes fall,
     since text in UTF-16 has a zero beside every ASCII character)."""
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise GiftError([Problem(0, "the file is UTF-32 text: save it as UTF-8")])
+        raise GiftError([Problem(0, _("the file is UTF-32 text: save it as UTF-8"))])
     encoding = "utf-8-sig"
     for bom, name in _UTF16_BOMS:
         if data.startswith(bom):
@@ -145,7 +154,12 @@ def _decode(data: bytes) -> str:
         )
         label = "UTF-8" if encoding == "utf-8-sig" else "UTF-16"
         raise GiftError(
-            [Problem(line, f"the file is not valid {label} text: save it as UTF-8")]
+            [
+                Problem(
+                    line,
+                    _("the file is not valid %(encoding)s text: save it as UTF-8", encoding=label),
+                )
+            ]
         ) from None
 
 
@@ -159,7 +173,7 @@ def parse_gift(text: str) -> QuizSpec:
     if _MASK in text:
         # PostgreSQL cannot store it, and the reader below uses it to mask escapes.
         line = text.count("\n", 0, text.index(_MASK)) + 1
-        raise GiftError([Problem(line, "a NUL character: save the file as plain text")])
+        raise GiftError([Problem(line, _("a NUL character: save the file as plain text"))])
     problems: list[Problem] = []
     questions: list[Question] = []
     category = ""
@@ -175,13 +189,13 @@ def parse_gift(text: str) -> QuizSpec:
         misplaced = [number for number, line in block[1:] if line.startswith(_CATEGORY)]
         if misplaced:
             # Without a blank line before it, it would silently become part of the question.
-            problems.append(Problem(misplaced[0], "put a blank line before $CATEGORY:"))
+            problems.append(Problem(misplaced[0], _("put a blank line before $CATEGORY:")))
             continue
         question = _read_question(block, category, problems)
         if question is not None:
             questions.append(question)
     if not problems and not questions:
-        problems.append(Problem(1, "the file has no questions"))
+        problems.append(Problem(1, _("the file has no questions")))
     if problems:
         raise GiftError(sorted(problems, key=lambda problem: problem.line))
     return QuizSpec(questions=tuple(questions))
@@ -280,30 +294,32 @@ def _read_question(
     if source.live.startswith("::"):
         end = source.find("::", 2)
         if end == -1:
-            problem(start, "the title has no closing '::'")
+            problem(start, _("the title has no closing '::'"))
             return None
         title = source.plain[2:end].strip()
         source = source[end + 2 :]
 
     opening, closing = source.find("{"), source.find("}")
     if opening == -1 and closing == -1:
-        problem(start, "no answer block { }: descriptions (text without answers) are not supported")
+        problem(
+            start, _("no answer block { }: descriptions (text without answers) are not supported")
+        )
         return None
     if closing != -1 and (opening == -1 or closing < opening):
-        problem(source.lines[closing], "'}' without an opening '{' (write \\} for a brace)")
+        problem(source.lines[closing], _("'}' without an opening '{' (write \\} for a brace)"))
         return None
     if closing == -1:
-        problem(source.lines[opening], "'{' is never closed with '}'")
+        problem(source.lines[opening], _("'{' is never closed with '}'"))
         return None
     nested = source.find("{", opening + 1)
     if nested != -1 and nested < closing:
-        problem(source.lines[nested], "'{' inside an answer block (write \\{ for a brace)")
+        problem(source.lines[nested], _("'{' inside an answer block (write \\{ for a brace)"))
         return None
     more = [at for at in (source.find("{", closing), source.find("}", closing + 1)) if at != -1]
     if more:
         problem(
             source.lines[min(more)],
-            "a second answer block: separate questions with a blank line",
+            _("a second answer block: separate questions with a blank line"),
         )
         return None
 
@@ -316,7 +332,7 @@ def _read_question(
         text_format = tag.group(1)
         text = text[tag.end() :].strip()
     if not text:
-        problem(start, "the question text is empty")
+        problem(start, _("the question text is empty"))
 
     general_feedback = ""
     split = inner.live.rfind("####")
@@ -479,9 +495,9 @@ def _take_weight(
     raw = body.plain[1:end].strip()
     percent = _number(raw)
     if percent is None:
-        problems.append(Problem(line, f"the weight %{raw}% is not a number"))
+        problems.append(Problem(line, _("the weight %%%(raw)s%% is not a number", raw=raw)))
     elif not -100 <= percent <= 100:
-        problems.append(Problem(line, f"the weight {raw}% is outside -100..100"))
+        problems.append(Problem(line, _("the weight %(raw)s%% is outside -100..100", raw=raw)))
     else:
         # Moodle keeps fractions to 7 decimals; rounding makes %33.33333% exactly 0.3333333.
         return round(percent / 100, 7), body[end + 1 :]
@@ -507,7 +523,9 @@ def _read_choices(answers: _Text, start: int, problems: list[Problem]) -> dict:
     found_before = len(problems)
     lead, pieces = _split(answers, "~=")
     if leading := _leading_text(lead):
-        problems.append(Problem(leading[0], "text before the first answer: start each with = or ~"))
+        problems.append(
+            Problem(leading[0], _("text before the first answer: start each with = or ~"))
+        )
     choices = []
     for marker, line, body in pieces:
         # Moodle reads a weight after ~ only; one after = is taken too rather than left in
@@ -515,7 +533,7 @@ def _read_choices(answers: _Text, start: int, problems: list[Problem]) -> dict:
         weight, body = _take_weight(body, 1.0 if marker == "=" else 0.0, line, problems)
         text, feedback = _text_and_feedback(body)
         if not _untagged(text):
-            problems.append(Problem(line, "an answer is empty"))
+            problems.append(Problem(line, _("an answer is empty")))
         choices.append(Choice(text=text, weight=weight, feedback=feedback))
     # As in Moodle: any = makes it single choice (partial weights allowed for near misses);
     # with none, learners may tick several and the weights share out the credit.
@@ -523,20 +541,23 @@ def _read_choices(answers: _Text, start: int, problems: list[Problem]) -> dict:
     if len(problems) == found_before:
         positive = [choice.weight for choice in choices if choice.weight > 0]
         if len(choices) < 2:
-            problems.append(Problem(start, "a choice question needs at least two answers"))
+            problems.append(Problem(start, _("a choice question needs at least two answers")))
         elif single and 1.0 not in positive:
             problems.append(
-                Problem(start, "no answer earns full credit: mark the right one with =")
+                Problem(start, _("no answer earns full credit: mark the right one with ="))
             )
         elif not positive:
             problems.append(
-                Problem(start, "no answer is marked right: use =, or weights such as ~%50%")
+                Problem(start, _("no answer is marked right: use =, or weights such as ~%50%"))
             )
         elif not single and abs(sum(positive) - 1) > _TOTAL_SLACK:
             problems.append(
                 Problem(
                     start,
-                    f"the right answers' weights add up to {sum(positive) * 100:g}%, not 100%",
+                    _(
+                        "the right answers' weights add up to %(total)s%%, not 100%%",
+                        total=f"{sum(positive) * 100:g}",
+                    ),
                 )
             )
     return {"kind": Kind.SINGLE if single else Kind.MULTIPLE, "choices": tuple(choices)}
@@ -563,28 +584,34 @@ def _read_numeric(body: _Text, start: int, problems: list[Problem]) -> dict:
         if answer is not None:
             numbers.append(NumericAnswer(**answer, weight=weight, feedback=feedback))
     if not entries and len(problems) == found_before:
-        problems.append(Problem(start, "the numeric block {#} has no answer"))
+        problems.append(Problem(start, _("the numeric block {#} has no answer")))
     elif len(problems) == found_before and not any(number.weight == 1 for number in numbers):
-        problems.append(Problem(start, "no numeric answer earns full credit"))
+        problems.append(Problem(start, _("no numeric answer earns full credit")))
     return {"kind": Kind.NUMERIC, "numbers": (*numbers, *([other] if other else []))}
 
 
 def _read_other_number(body: _Text, line: int, problems: list[Problem]) -> NumericAnswer | None:
     if body.find("~") != -1:
-        problems.append(Problem(body.lines[body.find("~")], "only one '~' (any other answer)"))
+        problems.append(Problem(body.lines[body.find("~")], _("only one '~' (any other answer)")))
         return None
     if body.find("=") != -1:
         problems.append(
-            Problem(body.lines[body.find("=")], "put the '~' (any other answer) entry last")
+            Problem(body.lines[body.find("=")], _("put the '~' (any other answer) entry last"))
         )
         return None
     weight, body = _take_weight(body, 0.0, line, problems)
     text, feedback = _text_and_feedback(body)
     if weight != 0:
-        problems.append(Problem(line, "the '~' (any other answer) entry earns no credit"))
+        problems.append(Problem(line, _("the '~' (any other answer) entry earns no credit")))
     elif _untagged(text) not in ("", "*"):
         problems.append(
-            Problem(line, f"'~{text}': write '~#feedback' for any other answer, with no number")
+            Problem(
+                line,
+                _(
+                    "'~%(text)s': write '~#feedback' for any other answer, with no number",
+                    text=text,
+                ),
+            )
         )
     else:
         return NumericAnswer(weight=0.0, feedback=feedback)
@@ -597,9 +624,9 @@ def _numeric_answer(text: str, line: int, problems: list[Problem]) -> dict | Non
     if dots:
         bounds = _number(low.strip()), _number(high.strip())
         if bounds[0] is None or bounds[1] is None:
-            problems.append(Problem(line, f"'{text}' is not a range of two numbers"))
+            problems.append(Problem(line, _("'%(text)s' is not a range of two numbers", text=text)))
         elif bounds[0] > bounds[1]:
-            problems.append(Problem(line, f"the range {text} runs from high to low"))
+            problems.append(Problem(line, _("the range %(text)s runs from high to low", text=text)))
         else:
             return {"low": bounds[0], "high": bounds[1]}
         return None
@@ -607,11 +634,13 @@ def _numeric_answer(text: str, line: int, problems: list[Problem]) -> dict | Non
     number = _number(value.strip())
     tolerance = _number(margin.strip()) if colon else 0.0
     if not text:
-        problems.append(Problem(line, "a numeric answer is empty"))
+        problems.append(Problem(line, _("a numeric answer is empty")))
     elif number is None or tolerance is None:
-        problems.append(Problem(line, f"'{text}' is not a number (or number:tolerance)"))
+        problems.append(
+            Problem(line, _("'%(text)s' is not a number (or number:tolerance)", text=text))
+        )
     elif tolerance < 0:
-        problems.append(Problem(line, f"the tolerance in '{text}' is negative"))
+        problems.append(Problem(line, _("the tolerance in '%(text)s' is negative", text=text)))
     else:
         return {"value": number, "tolerance": tolerance}
     return None
@@ -630,16 +659,16 @@ def _read_matching(answers: _Text, start: int, problems: list[Problem]) -> dict:
     found_before = len(problems)
     lead, pieces = _split(answers, "=")
     if leading := _leading_text(lead):
-        problems.append(Problem(leading[0], "text before the first pair: start each with ="))
+        problems.append(Problem(leading[0], _("text before the first pair: start each with =")))
     pairs, distractors = [], []
-    for _, line, body in pieces:
+    for _marker, line, body in pieces:
         arrow = body.find("->")
         if body.find("#") != -1:
-            problems.append(Problem(line, "matching pairs take no feedback (write \\# for #)"))
+            problems.append(Problem(line, _("matching pairs take no feedback (write \\# for #)")))
         elif arrow == -1:
-            problems.append(Problem(line, "a matching pair needs the form =prompt -> answer"))
+            problems.append(Problem(line, _("a matching pair needs the form =prompt -> answer")))
         elif not body.plain[arrow + 2 :].strip():
-            problems.append(Problem(line, "a matching pair has no answer after '->'"))
+            problems.append(Problem(line, _("a matching pair has no answer after '->'")))
         else:
             # Moodle reads a format tag before the prompt, not before the answer.
             prompt, answer = _trim(body.plain[:arrow]), body.plain[arrow + 2 :].strip()
@@ -649,7 +678,7 @@ def _read_matching(answers: _Text, start: int, problems: list[Problem]) -> dict:
                 distractors.append(answer)  # `= -> answer`: offered, matches nothing
     # Moodle's page asks for three pairs, its reader for two: two is enough to be a question.
     if len(problems) == found_before and len(pairs) < 2:
-        problems.append(Problem(start, "a matching question needs at least two pairs"))
+        problems.append(Problem(start, _("a matching question needs at least two pairs")))
     return {"kind": Kind.MATCHING, "pairs": tuple(pairs), "distractors": tuple(distractors)}
 
 
@@ -687,16 +716,16 @@ def _read_short_text(answers: _Text, start: int, problems: list[Problem]) -> dic
         weight, piece = _take_weight(piece, 1.0, line, problems)
         text, feedback = _text_and_feedback(piece)
         if not _untagged(text):
-            problems.append(Problem(line, "an accepted answer is empty"))
+            problems.append(Problem(line, _("an accepted answer is empty")))
         elif "->" in text:
             # Only `{a -> b}`, with no =, gets here; with an = it is matching. No GIFT can
             # write such an answer back, so it is refused rather than half-supported.
             problems.append(
-                Problem(line, "'->' belongs to matching pairs: write each as =prompt -> answer")
+                Problem(line, _("'->' belongs to matching pairs: write each as =prompt -> answer"))
             )
         choices.append(Choice(text=text, weight=weight, feedback=feedback))
     if len(problems) == found_before and not any(choice.weight == 1 for choice in choices):
-        problems.append(Problem(start, "no accepted answer earns full credit"))
+        problems.append(Problem(start, _("no accepted answer earns full credit")))
     return {"kind": Kind.SHORT_TEXT, "choices": tuple(choices)}
 
 
@@ -738,8 +767,11 @@ def _escape(text: str) -> str:
 def _write_question(question: Question) -> str:
     if not kind_of(question.kind).in_gift:
         raise ValueError(
-            f"GIFT has no syntax for {question.kind.label.lower()} questions; "
-            "remove them or move them to a quiz of their own to export the rest"
+            _(
+                "GIFT has no syntax for %(kind)s questions; "
+                "remove them or move them to a quiz of their own to export the rest",
+                kind=question.kind.label.lower(),
+            )
         )
     if question.text_format not in _WRITTEN_FORMATS:
         raise ValueError(f"unknown text format {question.text_format!r}")
@@ -797,7 +829,7 @@ def _write_block(question: Question, inline: bool) -> str:
         return "{" + general + "}"
     if kind is Kind.TRUE_FALSE:
         if question.answer is None:
-            raise ValueError("a true-false question needs an answer")
+            raise ValueError(_("a true-false question needs an answer"))
         # See _read_true_false: the first feedback is for a wrong answer, the second a right.
         right, wrong = (
             (question.feedback_true, question.feedback_false)
@@ -815,11 +847,11 @@ def _write_block(question: Question, inline: bool) -> str:
         numbers = [number for number in question.numbers if not number.is_other]
         others = [number for number in question.numbers if number.is_other]
         if not numbers:
-            raise ValueError("a numeric question needs an answer")
+            raise ValueError(_("a numeric question needs an answer"))
         if len(others) > 1:
-            raise ValueError("a numeric question has one 'any other answer' entry at most")
+            raise ValueError(_("a numeric question has one 'any other answer' entry at most"))
         if others and others != list(question.numbers[-1:]):
-            raise ValueError("the 'any other answer' entry must come last")
+            raise ValueError(_("the 'any other answer' entry must come last"))
         only = numbers[0]
         if question.numbers == (only,) and only.weight == 1 and not only.feedback and not general:
             return "{#" + _numeric_text(only) + "}"
@@ -835,7 +867,7 @@ def _write_block(question: Question, inline: bool) -> str:
         ]
     elif kind is Kind.SHORT_TEXT:
         if any("->" in choice.text for choice in question.choices):
-            raise ValueError("a short answer containing '->' would read back as matching")
+            raise ValueError(_("a short answer containing '->' would read back as matching"))
         lines = [
             f"={_weight(choice.weight, 1.0, choice.text)}{text(choice.text)}"
             f"{feedback(choice.feedback)}"
@@ -843,7 +875,7 @@ def _write_block(question: Question, inline: bool) -> str:
         ]
     elif kind is Kind.MATCHING:
         if any("->" in pair.prompt or not pair.prompt.strip() for pair in question.pairs):
-            raise ValueError("a matching prompt must be non-empty and free of '->'")
+            raise ValueError(_("a matching prompt must be non-empty and free of '->'"))
         lines = [f"={text(pair.prompt)} -> {_escape(pair.answer)}" for pair in question.pairs]
         lines += [f"= -> {_escape(answer)}" for answer in question.distractors]
     else:  # pragma: no cover - every Kind is handled above
@@ -862,7 +894,7 @@ def _choice_markers(question: Question) -> list[str]:
         # Never =, which would make it single choice.
         return ["~" + _weight(choice.weight, 0.0, choice.text) for choice in choices]
     if len(choices) < 2:
-        raise ValueError("a single-choice question needs at least two choices")
+        raise ValueError(_("a single-choice question needs at least two choices"))
     full = [index for index, choice in enumerate(choices) if choice.weight == 1]
     # One = is needed to read as single choice: with no full-credit choice, the first gets
     # =%n% (the reader then reports it, rather than quietly finding multiple answers).
@@ -892,7 +924,7 @@ def _numeric_text(number: NumericAnswer) -> str:
     if number.low is not None and number.high is not None:
         return f"{_format_number(number.low)}..{_format_number(number.high)}"
     if number.value is None:
-        raise ValueError("a numeric answer needs a value or a range")
+        raise ValueError(_("a numeric answer needs a value or a range"))
     tolerance = f":{_format_number(number.tolerance)}" if number.tolerance else ""
     return _format_number(number.value) + tolerance
 
