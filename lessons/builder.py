@@ -223,8 +223,8 @@ def _check_size(name: str, size: int, max_bytes: int) -> None:
             _(
                 "%(name)s is %(size)s bytes; the limit is %(limit)s bytes.",
                 name=name,
-                size=f"{size:,}",
-                limit=f"{max_bytes:,}",
+                size=format(size, ","),
+                limit=format(max_bytes, ","),
             )
         )
 

@@ -56,7 +56,9 @@ def _import_course(job: jobs.Job) -> jobs.Result:
             _("The document was not imported: %(problem)s", problem=error)
         ) from None
     lessons = len(source.lessons)
-    jobs.report(job.id, 0, _("Building %(count)s lessons.", count=f"{lessons:,}"), total=lessons)
+    jobs.report(
+        job.id, 0, _("Building %(count)s lessons.", count=format(lessons, ",")), total=lessons
+    )
     existing = services.target_course(source)
     if existing is not None and not services.can_change(existing.id, author):
         raise jobs.JobFailed(

@@ -630,13 +630,13 @@ def grade(quiz_id: int, response_id: int):
             top = essay.question.spec.points
             message = _(
                 "Saved: %(points)s of %(top)s points for %(learner)s.",
-                points=f"{form.points.data:g}",
-                top=f"{top:g}",
+                points=format(form.points.data, "g"),
+                top=format(top, "g"),
                 learner=essay.learner,
             )
             if not attempt.awaiting_grading and not essay.graded:
                 message += " " + _(
-                    "Their attempt is graded: %(percent)s%%.", percent=f"{attempt.percent:g}"
+                    "Their attempt is graded: %(percent)s%%.", percent=format(attempt.percent, "g")
                 )
             flash(message, "success")
             following = services.next_essay(current, current_user, after=essay.response.id)

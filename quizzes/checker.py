@@ -401,7 +401,7 @@ def _duplicate(question: Question, context: Context) -> Iterable[Finding]:
                 _(
                     "It asks much the same as %(other)s (%(share)s of their words are shared).",
                     other=label,
-                    share=f"{score:.0%}",
+                    share=format(score, ".0%"),
                 ),
             )
 

@@ -537,12 +537,12 @@ class GradeForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.top = top
         self.points.description = _(
-            "From 0 to %(top)s points; part points such as 1.5 are fine.", top=f"{top:g}"
+            "From 0 to %(top)s points; part points such as 1.5 are fine.", top=format(top, "g")
         )
 
     def validate_points(self, field: NumberField) -> None:
         if field.data is not None and not 0 <= field.data <= self.top:
-            raise ValidationError(_("Enter a score from 0 to %(top)s.", top=f"{self.top:g}"))
+            raise ValidationError(_("Enter a score from 0 to %(top)s.", top=format(self.top, "g")))
 
 
 # ---- GIFT -------------------------------------------------------------------------------

@@ -556,7 +556,7 @@ def _read_choices(answers: _Text, start: int, problems: list[Problem]) -> dict:
                     start,
                     _(
                         "the right answers' weights add up to %(total)s%%, not 100%%",
-                        total=f"{sum(positive) * 100:g}",
+                        total=format(sum(positive) * 100, "g"),
                     ),
                 )
             )

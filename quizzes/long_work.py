@@ -99,7 +99,7 @@ def _import_gift(job: jobs.Job) -> jobs.Result:
             jobs.report(
                 job.id,
                 number - 1,
-                _("Checked %(count)s questions.", count=f"{number:,}"),
+                _("Checked %(count)s questions.", count=format(number, ",")),
                 total=len(questions),
             )
     if found:

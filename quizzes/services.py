@@ -1038,7 +1038,10 @@ def grade_essay(
         errors["points"] = [_("Enter a score from 0 to %(top)s.", top=top)]
     if len(feedback) > MAX_GRADER_FEEDBACK:
         errors["feedback"] = [
-            _("Keep the feedback under %(limit)s characters.", limit=f"{MAX_GRADER_FEEDBACK:,}")
+            _(
+                "Keep the feedback under %(limit)s characters.",
+                limit=format(MAX_GRADER_FEEDBACK, ","),
+            )
         ]
     if errors:
         raise RuleViolation(_("The grade was not saved."), errors)

@@ -40,8 +40,8 @@ class Essay(Typed):
             raise AnswerProblem(
                 _(
                     "Keep the essay to %(limit)s characters; it has %(length)s.",
-                    limit=f"{MAX_ESSAY:,}",
-                    length=f"{len(text):,}",
+                    limit=format(MAX_ESSAY, ","),
+                    length=format(len(text), ","),
                 )
             )
         return text
@@ -59,4 +59,7 @@ class Essay(Typed):
 
     def check(self, question: qspec.Question, add: Add) -> None:
         if len(question.rubric) > MAX_RUBRIC:
-            add("rubric", _("Keep the rubric under %(limit)s characters.", limit=f"{MAX_RUBRIC:,}"))
+            add(
+                "rubric",
+                _("Keep the rubric under %(limit)s characters.", limit=format(MAX_RUBRIC, ",")),
+            )

@@ -89,6 +89,6 @@ class Multiple(QuestionKind):
                 "choices",
                 _(
                     "The right choices must add up to 100%% (now %(total)s%%).",
-                    total=f"{positive * 100:g}",
+                    total=format(positive * 100, "g"),
                 ),
             )

@@ -57,8 +57,8 @@ def _check_number(number: qspec.NumericAnswer, add: Add) -> None:
                 _(
                     "The range %(low)s to %(high)s runs backwards: "
                     "its minimum is above its maximum.",
-                    low=f"{number.low:g}",
-                    high=f"{number.high:g}",
+                    low=format(number.low, "g"),
+                    high=format(number.high, "g"),
                 ),
             )
     elif number.value is None or not math.isfinite(number.value):
