@@ -403,6 +403,7 @@ def _duplicate(question: Question, context: Context) -> Iterable[Finding]:
                     other=label,
                     share=format(score, ".0%"),
                 ),
+                _("question"),
             )
 
 

@@ -238,9 +238,9 @@ class ChoiceRow(Form):
 
 class NumberRow(Form):
     value = NumberField(lazy_gettext("Number"))
-    tolerance = NumberField("± tolerance")
+    tolerance = NumberField(lazy_gettext("± tolerance"))
     low = NumberField(lazy_gettext("Or a range from"))
-    high = NumberField("to")
+    high = NumberField(lazy_gettext("to"))
     weight = NumberField(lazy_gettext("Worth (%)"))
     feedback = StringField(lazy_gettext("Feedback"), filters=[strip])
 

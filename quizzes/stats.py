@@ -85,7 +85,7 @@ class Bin:
 
     @property
     def label(self) -> str:
-        return f"{self.low} to {self.high}%"
+        return _("%(low)s to %(high)s%%", low=self.low, high=self.high)
 
 
 def first_attempts(attempts: Iterable[AttemptScore]) -> list[AttemptScore]:
