@@ -41,7 +41,7 @@ WRONG_TYPED = "-999.5 (not an answer)"  # what the kit types as a wrong answer
 SAME_EVERYWHERE = ("Markdown", "Moodle", "GIFT", "HTML", "CSV", "UTF", "UTC", "Coursework", "MiB")
 # French words spelt as in English ("Questions", "Question 3"): not a missed translation.
 SAME_IN_FRENCH = {"question", "questions", "point", "points", "score", "quiz", "minutes", "place"}
-SAME_IN_FRENCH |= {"action", "actions", "type", "texte"}
+SAME_IN_FRENCH |= {"action", "actions", "type"}
 
 
 @pytest.fixture(scope="module")
