@@ -251,6 +251,8 @@ def register_blueprints(app: Flask) -> None:
     from quizzes.api import authoring as quiz_authoring_api
     from quizzes.api import taking as quizzes_api
     from quizzes.authoring import bp as authoring_bp
+    from quizzes.bank.api import bank as bank_api
+    from quizzes.bank.views import bp as bank_bp
     from quizzes.practice.views import bp as practice_bp
     from quizzes.views import bp as quizzes_bp
 
@@ -259,6 +261,7 @@ def register_blueprints(app: Flask) -> None:
         lessons_bp,
         quizzes_bp,
         authoring_bp,
+        bank_bp,
         practice_bp,
         progress_bp,
         certificates_bp,
@@ -282,6 +285,7 @@ def register_blueprints(app: Flask) -> None:
         lessons_api,
         progress_api,
         quiz_authoring_api,
+        bank_api,
         quizzes_api,
         certificates_api,
         organisations_api,

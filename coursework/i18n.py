@@ -24,9 +24,9 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    """The person's choice when they made one, else the best the browser asks for."""
+    """The person's choice when they made one, else the best the browser asks for; outside
+    a request (the shell, jobs, services called from tests) the default language."""
     if not has_request_context():
-        # Services also run from the CLI, the worker and tests, where nobody asks.
         return "en"
     chosen = request.cookies.get("lang")
     if chosen in LANGUAGES:

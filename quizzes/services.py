@@ -8,12 +8,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, load_only, undefer
@@ -28,10 +30,12 @@ from lessons import services as lessons
 from lessons.services import Actor
 from quizzes import grading, signals
 from quizzes import spec as qspec
+from quizzes.bank import rules as bank_rules
 from quizzes.kinds import ShownQuestion, kind_of
 from quizzes.models import (
     Attempt,
     AttemptState,
+    BankQuestion,
     Choice,
     Question,
     Quiz,
@@ -97,8 +101,32 @@ def apply_spec(question: Question, source: qspec.Question) -> None:
 # ---- versions ---------------------------------------------------------------------------
 
 
-def _snapshot(quiz: Quiz) -> dict:
+def bank_entry(question: BankQuestion) -> dict:
+    """A bank question as snapshots hold it. Its choices have no rows of their own, so
+    their ids are their places (answers name options by place anyway)."""
     return {
+        "key": bank_rules.bank_key(question.id),
+        "bank_id": question.id,
+        "category": question.category,
+        "choice_ids": list(range(1, len(question.spec.get("choices", [])) + 1)),
+        "spec": question.spec,
+    }
+
+
+def _snapshot(quiz: Quiz) -> dict:
+    """The quiz as attempts are graded against it: its own questions, then the bank
+    questions its draw rules may pick (each attempt's layout says which it drew)."""
+    categories = [draw.category for draw in quiz.draws]
+    pool = (
+        db.session.scalars(
+            select(BankQuestion)
+            .where(BankQuestion.course_id == quiz.course_id, BankQuestion.category.in_(categories))
+            .order_by(BankQuestion.id)
+        ).all()
+        if categories
+        else []
+    )
+    snapshot = {
         "all_or_nothing": quiz.all_or_nothing,
         "questions": [
             {
@@ -107,8 +135,12 @@ def _snapshot(quiz: Quiz) -> dict:
                 "spec": qspec.question_to_dict(to_spec(question)),
             }
             for question in quiz.questions
-        ],
+        ]
+        + [bank_entry(question) for question in pool],
     }
+    if quiz.draws:
+        snapshot["draws"] = [{"category": d.category, "count": d.count} for d in quiz.draws]
+    return snapshot
 
 
 def current_version(quiz: Quiz) -> QuizVersion:
@@ -177,11 +209,48 @@ def arranged(entries: Iterable[dict], shuffle_choices: bool) -> dict:
     return {"choices": choices, "options": options}
 
 
-def _layout(quiz: Quiz, version: QuizVersion) -> dict:
-    keys = [entry["key"] for entry in version.snapshot["questions"]]
-    if quiz.shuffle_questions:
-        _random.shuffle(keys)
-    return {"questions": keys, **arranged(version.snapshot["questions"], quiz.shuffle_choices)}
+def draw_random(quiz_id: int, user_id: int, number: int) -> random.Random:
+    """Where an attempt's draw comes from: the system's randomness, or, when
+    QUIZ_DRAW_SEED is set (tests, demos), a generator seeded by it and the attempt, so a
+    draw can be repeated exactly."""
+    seed = current_app.config.get("QUIZ_DRAW_SEED")
+    if seed is None:
+        return _random
+    return random.Random(f"{seed}:{quiz_id}:{user_id}:{number}")
+
+
+def sample_draw(quiz: Quiz) -> list[dict]:
+    """Snapshot entries of the bank questions one attempt might draw now (for a preview)."""
+    snapshot = _snapshot(quiz)
+    entries = {entry["key"]: entry for entry in snapshot["questions"]}
+    keys = _layout(quiz, QuizVersion(snapshot=snapshot))["questions"]
+    return [entries[key] for key in keys if "bank_id" in entries[key]]
+
+
+def _layout(quiz: Quiz, version: QuizVersion, rng: random.Random | None = None) -> dict:
+    """Which questions this attempt asks, in which order: the quiz's own, then each draw
+    rule's random pick from its category (stored, so grading and review stay exact)."""
+    rng = rng or _random
+    entries = version.snapshot["questions"]
+    fixed = [entry["key"] for entry in entries if "bank_id" not in entry]
+    rules = [
+        (
+            bank_rules.Rule(rule["category"], rule["count"]),
+            [e["key"] for e in entries if "bank_id" in e and e["category"] == rule["category"]],
+        )
+        for rule in version.snapshot.get("draws", [])
+    ]
+    try:
+        keys = bank_rules.draw(fixed, rules, rng, shuffle=quiz.shuffle_questions)
+    except ValueError:
+        raise Conflict(
+            _("This quiz cannot draw its questions: a category of its bank has too few.")
+        ) from None
+    shown = set(keys)
+    return {
+        "questions": keys,
+        **arranged([e for e in entries if e["key"] in shown], quiz.shuffle_choices),
+    }
 
 
 # ---- reading quizzes --------------------------------------------------------------------
@@ -351,7 +420,7 @@ def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attemp
     allowed, reason = current.can_start()
     if not allowed:
         raise Conflict(reason)
-    if not quiz.questions:
+    if not quiz.has_questions:
         raise Conflict(_("This quiz has no questions yet."))
     version = current_version(quiz)
     # The next number comes from the same read as the limit check; the unique constraint on
@@ -359,6 +428,8 @@ def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attemp
     number = current.last_number + 1
     if quiz.attempt_limit is not None and number > quiz.attempt_limit:
         raise Conflict(_("You have used every attempt this quiz allows."))
+    layout = _layout(quiz, version, draw_random(quiz.id, user.id, number))
+    points = {entry["key"]: entry["spec"]["points"] for entry in version.snapshot["questions"]}
     attempt = Attempt(
         quiz_id=quiz.id,
         version_id=version.id,
@@ -368,8 +439,8 @@ def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attemp
         deadline_at=now + timedelta(minutes=quiz.time_limit_minutes)
         if quiz.time_limit_minutes
         else None,
-        max_points=sum(entry["spec"]["points"] for entry in version.snapshot["questions"]),
-        layout=_layout(quiz, version),
+        max_points=sum(points[key] for key in layout["questions"]),
+        layout=layout,
     )
     db.session.add(attempt)
     try:
@@ -718,17 +789,7 @@ def import_quiz(
     e.g. read from a GIFT file. Importing the same content again changes nothing."""
     lessons.require_staff(course_id, by)
     questions = list(questions)
-    problems = {
-        f"question {number}": [
-            f"{field}: {message}" for field, messages in found.items() for message in messages
-        ]
-        for number, found in (
-            (number, question_problems(question)) for number, question in enumerate(questions, 1)
-        )
-        if found
-    }
-    if problems:
-        raise RuleViolation(_("Some questions are not complete; nothing was imported."), problems)
+    ensure_complete(questions)
     quiz = find_quiz(course_id, lesson_id)
     created = quiz is None
     if quiz is None:
@@ -740,6 +801,21 @@ def import_quiz(
         quiz.published = changed = True
     db.session.commit()
     return QuizImport(quiz, created, changed or created)
+
+
+def ensure_complete(questions: list[qspec.Question]) -> None:
+    """Refuse a whole import when any of its questions is not complete, naming each."""
+    problems = {
+        f"question {number}": [
+            f"{field}: {message}" for field, messages in found.items() for message in messages
+        ]
+        for number, found in (
+            (number, question_problems(question)) for number, question in enumerate(questions, 1)
+        )
+        if found
+    }
+    if problems:
+        raise RuleViolation(_("Some questions are not complete; nothing was imported."), problems)
 
 
 def check_question(source: qspec.Question) -> None:
@@ -825,7 +901,7 @@ def delete_question(question: Question, by: Actor) -> None:
     lessons.require_staff(quiz.course_id, by)
     quiz.questions.remove(question)
     _renumber(quiz)
-    if quiz.published and not quiz.questions:
+    if quiz.published and not quiz.has_questions:
         quiz.published = False
     db.session.commit()
 
@@ -850,7 +926,7 @@ def _renumber(quiz: Quiz) -> None:
 
 def set_published(quiz: Quiz, published: bool, by: Actor) -> Quiz:
     lessons.require_staff(quiz.course_id, by)
-    if published and not quiz.questions:
+    if published and not quiz.has_questions:
         raise RuleViolation(_("Add at least one question before publishing."))
     quiz.published = published
     db.session.commit()

@@ -359,6 +359,21 @@ class RowResult:
     message: str
 
 
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What came of inviting a list: each row's result, and how many were invited."""
+
+    results: list[RowResult]
+
+    @property
+    def invited(self) -> int:
+        return sum(result.ok for result in self.results)
+
+    @property
+    def failed(self) -> int:
+        return len(self.results) - self.invited
+
+
 def parse_invitation_list(text: str) -> list[tuple[int, str, str]]:
     """Rows of (row number, email, name) from pasted lines or a CSV file with an optional
     header; commas, semicolons or tabs separate the columns."""

@@ -130,6 +130,7 @@ def world(app: Flask, make_user, make_quiz, course, instructor, login) -> World:
         "question_id": str(quiz.questions[0].id),
         "attempt_id": str(attempt.id),
         "response_id": str(attempt.responses[0].id),
+        "draw_id": "1",
         "code": code or "none",
         "token": invited.link.rsplit("/", 1)[1],
         "user_id": str(learner.id),

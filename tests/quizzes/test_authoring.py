@@ -151,7 +151,12 @@ def authoring_requests(app, quiz, response_id: int = 0) -> list[tuple[str, str]]
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith(f"{bp.name}."):
             continue
-        values = {"quiz_id": quiz.id, "question_id": question.id, "response_id": response_id}
+        values = {
+            "quiz_id": quiz.id,
+            "question_id": question.id,
+            "response_id": response_id,
+            "draw_id": 0,  # a quiz's draw rule: refused before it is looked up
+        }
         url = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
         if rule.endpoint == "authoring.new_question":
             url += "?kind=single"
