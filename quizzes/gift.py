@@ -404,7 +404,14 @@ def dump_gift(quiz: QuizSpec | Iterable[Question]) -> str:
         try:
             chunks.append(_write_question(question))
         except ValueError as error:
-            raise ValueError(f"question {number} ({question.text[:40]!r}): {error}") from None
+            raise ValueError(
+                _(
+                    "question %(number)s (%(text)s): %(problem)s",
+                    number=number,
+                    text=repr(question.text[:40]),
+                    problem=error,
+                )
+            ) from None
     return "".join(chunk + "\n\n" for chunk in chunks).removesuffix("\n")
 
 

@@ -23,6 +23,7 @@ from coursework import i18n
 from coursework.extensions import db
 from lessons import services as lessons
 from quizzes import services
+from quizzes.bank import services as bank
 from quizzes.models import Attempt
 from quizzes.practice import services as practice
 from quizzes.spec import Choice, Kind, Question
@@ -37,10 +38,22 @@ ORDERING = Question(
 QUESTIONS = (*EVERY_KIND, ORDERING, ESSAY)
 ESSAY_TEXT = "The sponsor decides and funds."
 WRONG_TYPED = "-999.5 (not an answer)"  # what the kit types as a wrong answer
+CATEGORY = "Unit 1"  # the bank's one category, an author's name for it
 # Names of formats and products, written the same in every language.
 SAME_EVERYWHERE = ("Markdown", "Moodle", "GIFT", "HTML", "CSV", "UTF", "UTC", "Coursework", "MiB")
+SAME_EVERYWHERE += ("$CATEGORY",)  # GIFT's keyword, typed as it is in any language
 # French words spelt as in English ("Questions", "Question 3"): not a missed translation.
-SAME_IN_FRENCH = {"question", "questions", "point", "points", "score", "quiz", "minutes", "place"}
+SAME_IN_FRENCH = {
+    "question",
+    "questions",
+    "point",
+    "points",
+    "score",
+    "scores",
+    "quiz",
+    "minutes",
+    "place",
+}
 SAME_IN_FRENCH |= {"action", "actions", "type"}
 
 
@@ -145,6 +158,11 @@ def site(app, client, login, make_user, make_quiz, instructor, course):
     missed = services.start_attempt(learner, second)
     services.save_answers(missed, wrong_answers(missed))
     missed = services.submit_attempt(missed)
+    # A bank with one category, from which the second quiz draws: the bank page, and the
+    # quiz page's draw rules and form.
+    banked = [dataclasses.replace(q, category=CATEGORY) for q in (*EVERY_KIND, ORDERING)]
+    bank.import_bank(course.id, banked, instructor)
+    bank.add_draw(second, CATEGORY, 2, instructor)
     teacher = app.test_client()
     login(client, learner)
     login(teacher, instructor)
@@ -173,8 +191,11 @@ def site(app, client, login, make_user, make_quiz, instructor, course):
         *(f"/teach/quizzes/{quiz.id}/questions/new?kind={kind.value}" for kind in Kind),
         "/teach/courses",
         f"/teach/courses/{course.slug}/staff",
+        f"/teach/courses/{course.slug}/bank",
+        f"/teach/quizzes/{second.id}",
+        f"/teach/quizzes/{second.id}/stats",
     ]
-    content = _content(course, quiz, learner, instructor, titles=[second.title])
+    content = _content(course, quiz, learner, instructor, titles=[second.title, CATEGORY])
     return {"learner": (client, learner_pages), "teacher": (teacher, teacher_pages)}, content
 
 
