@@ -19,6 +19,7 @@ from urllib.parse import unquote
 import yaml
 from markdown_it import MarkdownIt
 
+from coursework.i18n import _
 from coursework.lengths import too_long
 from lessons.models import Course, CourseAsset, Lesson
 from lessons.rendering import image_sources, slugify, word_count
@@ -112,7 +113,7 @@ def read_course(
 ) -> CourseSource:
     """Read a course folder or document file; raise DocumentError with a clear reason."""
     if not path.exists():
-        raise DocumentError(f"No file or folder at {path}.")
+        raise DocumentError(_("No file or folder at %(path)s.", path=path))
     if path.is_dir():
         course = _finish(_read_folder(path, max_bytes), slug, str(path))
         folder = path
@@ -140,9 +141,9 @@ def _read_images(course: CourseSource, folder: Path, max_bytes: int) -> dict[str
         _check_size(src, path.stat().st_size, max_bytes)
         data = path.read_bytes()
         if (kind := _image_type(data)) is None:
-            raise DocumentError(f"{src} is not a PNG, JPEG, GIF or WebP image.")
+            raise DocumentError(_("%(image)s is not a PNG, JPEG, GIF or WebP image.", image=src))
         if too_long(src, CourseAsset.name):
-            raise DocumentError(f"the image path {src} is too long.")
+            raise DocumentError(_("the image path %(image)s is too long.", image=src))
         images[src] = Image(kind, data)
     return images
 
@@ -154,7 +155,11 @@ def read_document(
     suffix = Path(name).suffix.lower()
     if suffix not in MARKDOWN_SUFFIXES | TEXT_SUFFIXES:
         raise DocumentError(
-            f"{name}: unsupported file type {suffix!r}; use .md, .markdown or .txt."
+            _(
+                "%(name)s: unsupported file type %(suffix)r; use .md, .markdown or .txt.",
+                name=name,
+                suffix=suffix,
+            )
         )
     text = _decode(name, data, max_bytes)
     if suffix in MARKDOWN_SUFFIXES:
@@ -174,7 +179,9 @@ def _finish(course: CourseSource, slug: str | None, name: str) -> CourseSource:
         course.slug = slugify(slug)
         course.slug_chosen = True
     if not course.lessons:
-        raise DocumentError(f"{name}: no sections found, so there are no lessons to build.")
+        raise DocumentError(
+            _("%(name)s: no sections found, so there are no lessons to build.", name=name)
+        )
     _make_slugs_unique(course.lessons)
     _check_lengths(course, name)
     return course
@@ -184,41 +191,56 @@ def _check_lengths(course: CourseSource, name: str) -> None:
     """Every title, summary and address fits its column, or the whole document is refused
     with the place to fix (a lesson by its number and heading)."""
     problems = [
-        f"the course {part}: {message}"
+        _("the course %(part)s: %(problem)s", part=part, problem=message)
         for part, value, column in (
-            ("title", course.title, Course.title),
-            ("summary", course.summary, Course.summary),
-            ("address", course.slug, Course.slug),
+            (_("title"), course.title, Course.title),
+            (_("summary"), course.summary, Course.summary),
+            (_("address"), course.slug, Course.slug),
         )
         if (message := too_long(value, column))
     ]
     for number, lesson in enumerate(course.lessons, start=1):
         heading = lesson.title if len(lesson.title) <= 40 else lesson.title[:40] + "…"
         for part, value, column in (
-            ("title", lesson.title, Lesson.title),
-            ("address", lesson.slug, Lesson.slug),
+            (_("title"), lesson.title, Lesson.title),
+            (_("address"), lesson.slug, Lesson.slug),
         ):
             if message := too_long(value, column):
-                problems.append(f"lesson {number} (“{heading}”), its {part}: {message}")
+                problems.append(
+                    _(
+                        "lesson %(number)s (“%(heading)s”), its %(part)s: %(problem)s",
+                        number=number,
+                        heading=heading,
+                        part=part,
+                        problem=message,
+                    )
+                )
     if problems:
         raise DocumentError(f"{name}: " + "; ".join(problems))
 
 
 def _check_size(name: str, size: int, max_bytes: int) -> None:
     if size > max_bytes:
-        raise DocumentError(f"{name} is {size:,} bytes; the limit is {max_bytes:,} bytes.")
+        raise DocumentError(
+            _(
+                "%(name)s is %(size)s bytes; the limit is %(limit)s bytes.",
+                name=name,
+                size=format(size, ","),
+                limit=format(max_bytes, ","),
+            )
+        )
 
 
 def _decode(name: str, data: bytes, max_bytes: int) -> str:
     _check_size(name, len(data), max_bytes)
     if b"\x00" in data:
-        raise DocumentError(f"{name} looks like a binary file, not a text document.")
+        raise DocumentError(_("%(name)s looks like a binary file, not a text document.", name=name))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DocumentError(f"{name} is not UTF-8 text.") from None
+        raise DocumentError(_("%(name)s is not UTF-8 text.", name=name)) from None
     if not text.strip():
-        raise DocumentError(f"{name} is empty.")
+        raise DocumentError(_("%(name)s is empty.", name=name))
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -247,7 +269,13 @@ def _front_matter(text: str, name: str) -> tuple[dict, str]:
         meta = yaml.safe_load(match.group(1))
     except yaml.YAMLError as error:
         if LOOKS_LIKE_KEYS.match(match.group(1)):
-            raise DocumentError(f"{name}: the front matter is not valid YAML ({error}).") from None
+            raise DocumentError(
+                _(
+                    "%(name)s: the front matter is not valid YAML (%(error)s).",
+                    name=name,
+                    error=error,
+                )
+            ) from None
         return {}, text
     if not isinstance(meta, dict):
         return {}, text
@@ -257,7 +285,7 @@ def _front_matter(text: str, name: str) -> tuple[dict, str]:
 def _read_folder(folder: Path, max_bytes: int) -> CourseSource:
     course_file = folder / "course.md"
     if not course_file.is_file():
-        raise DocumentError(f"{folder}: a course folder needs a course.md file.")
+        raise DocumentError(_("%(name)s: a course folder needs a course.md file.", name=folder))
     meta, description = _front_matter(_read_text(course_file, max_bytes), course_file.name)
     title = str(meta.get("title") or _title_from_name(folder))
     months = meta.get("certificate_valid_months")
@@ -265,7 +293,10 @@ def _read_folder(folder: Path, max_bytes: int) -> CourseSource:
         not isinstance(months, int) or isinstance(months, bool) or months < 1
     ):
         raise DocumentError(
-            f"{course_file.name}: 'certificate_valid_months' must be a whole number."
+            _(
+                "%(name)s: 'certificate_valid_months' must be a whole number.",
+                name=course_file.name,
+            )
         )
     course = CourseSource(
         slug=slugify(str(meta.get("slug") or title)),
@@ -304,22 +335,28 @@ def _language(meta: dict, name: str) -> str:
 def _lesson_order(meta: dict, path: Path) -> int:
     order = meta.get("order")
     if not isinstance(order, int) or isinstance(order, bool) or order < 1:
-        raise DocumentError(f"{path.name}: 'order' must be a whole number of 1 or more.")
+        raise DocumentError(
+            _("%(name)s: 'order' must be a whole number of 1 or more.", name=path.name)
+        )
     return order
 
 
 def _lesson_from_meta(meta: dict, body: str, path: Path) -> LessonSource:
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise DocumentError(f"{path.name}: the front matter needs a 'title'.")
+        raise DocumentError(_("%(name)s: the front matter needs a 'title'.", name=path.name))
     objectives = meta.get("objectives") or []
     if not isinstance(objectives, list) or not all(isinstance(o, str) for o in objectives):
-        raise DocumentError(f"{path.name}: 'objectives' must be a list of sentences.")
+        raise DocumentError(
+            _("%(name)s: 'objectives' must be a list of sentences.", name=path.name)
+        )
     minutes = meta.get("minutes", estimate_minutes(body))
     if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 1:
-        raise DocumentError(f"{path.name}: 'minutes' must be a whole number of 1 or more.")
+        raise DocumentError(
+            _("%(name)s: 'minutes' must be a whole number of 1 or more.", name=path.name)
+        )
     if not body.strip():
-        raise DocumentError(f"{path.name}: the lesson has no text.")
+        raise DocumentError(_("%(name)s: the lesson has no text.", name=path.name))
     stem = re.sub(r"^\d+[-_]", "", path.stem)
     return LessonSource(
         slug=slugify(str(meta.get("slug") or stem or title)),
@@ -463,8 +500,10 @@ def parse_plain_text(text: str, *, fallback_title: str | None = None) -> CourseS
             sections.append(("Introduction", [block]))
     if not any(heading != "Introduction" for heading, _ in sections):
         raise DocumentError(
-            "no section headings found: a plain-text course needs short lines standing "
-            "alone (a question, or a line ending in a colon) to start its lessons."
+            _(
+                "no section headings found: a plain-text course needs short lines standing "
+                "alone (a question, or a line ending in a colon) to start its lessons."
+            )
         )
     if title is None:
         title = _first_line_title(text)

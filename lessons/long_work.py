@@ -9,6 +9,7 @@ from flask import current_app
 from coursework import jobs
 from coursework.accounts.models import User
 from coursework.extensions import db
+from coursework.i18n import _
 from lessons import services
 from lessons.builder import DocumentError, read_document
 from lessons.cli import describe
@@ -23,11 +24,11 @@ def start_course_import(
     job = jobs.start(
         IMPORT_COURSE,
         by.id,
-        f"Importing {filename} as a course",
+        _("Importing %(file)s as a course", file=filename),
         params={"filename": filename, "slug": slug, "replace": replace},
         data=data,
         link=back_url,
-        link_label="Back to your courses",
+        link_label=_("Back to your courses"),
     )
     db.session.commit()
     return job
@@ -41,8 +42,8 @@ def _import_course(job: jobs.Job) -> jobs.Result:
     arguments = job.arguments
     author = db.session.get(User, job.user_id)
     if author is None or not (author.is_instructor or author.is_admin):
-        raise jobs.JobFailed("Only instructors import courses.")
-    jobs.report(job.id, 0, "Reading the document.")
+        raise jobs.JobFailed(_("Only instructors import courses."))
+    jobs.report(job.id, 0, _("Reading the document."))
     try:
         source = read_document(
             arguments["filename"],
@@ -51,24 +52,35 @@ def _import_course(job: jobs.Job) -> jobs.Result:
             max_bytes=current_app.config["COURSE_DOCUMENT_MAX_BYTES"],
         )
     except DocumentError as error:
-        raise jobs.JobFailed(f"The document was not imported: {error}") from None
+        raise jobs.JobFailed(
+            _("The document was not imported: %(problem)s", problem=error)
+        ) from None
     lessons = len(source.lessons)
-    jobs.report(job.id, 0, f"Building {lessons:,} lessons.", total=lessons)
+    jobs.report(
+        job.id, 0, _("Building %(count)s lessons.", count=format(lessons, ",")), total=lessons
+    )
     existing = services.target_course(source)
     if existing is not None and not services.can_change(existing.id, author):
         raise jobs.JobFailed(
-            f"The address {source.slug} belongs to a course you do not teach. Choose another "
-            "address and upload the document again."
+            _(
+                "The address %(slug)s belongs to a course you do not teach. Choose another "
+                "address and upload the document again.",
+                slug=source.slug,
+            )
         )
     if existing is not None and not arguments["replace"]:
         raise jobs.JobFailed(
-            f"{existing.title} is already at {source.slug}. Tick “Replace the course if one is "
-            "already at this address” and upload the document again."
+            _(
+                "%(course)s is already at %(slug)s. Tick “Replace the course if one is "
+                "already at this address” and upload the document again.",
+                course=existing.title,
+                slug=source.slug,
+            )
         )
     report = services.import_course(source, author)
     message = describe(report)
     return jobs.Result(
         message,
         url=jobs.path_for("progress.course", slug=report.course.slug),
-        label="View the course",
+        label=_("View the course"),
     )

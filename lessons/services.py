@@ -24,6 +24,7 @@ from coursework.accounts.models import User
 from coursework.db import insert_at_free_slug, upsert, utcnow
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from lessons import signals
 from lessons.builder import CourseSource, LessonSource, body_hash
 from lessons.models import Course, CourseAsset, CourseStaff, Lesson, StaffRole
@@ -99,7 +100,7 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
             max_length=Course.slug.type.length,
         )
         if course is None:
-            raise Conflict("Too many courses have this title. Choose an address for this one.")
+            raise Conflict(_("Too many courses have this title. Choose an address for this one."))
         if course.slug != source.slug:
             report.address_taken = source.slug
         if owner is not None:
@@ -273,7 +274,7 @@ def find_asset(course: Course, name: str) -> CourseAsset:
         select(CourseAsset).where(CourseAsset.course_id == course.id, CourseAsset.name == name)
     )
     if asset is None:
-        raise NotFound("This course has no image at this address.")
+        raise NotFound(_("This course has no image at this address."))
     return asset
 
 
@@ -295,14 +296,14 @@ def find_course(slug: str) -> Course | None:
 def get_course(slug: str) -> Course:
     course = find_course(slug)
     if course is None:
-        raise NotFound("There is no course at this address.")
+        raise NotFound(_("There is no course at this address."))
     return course
 
 
 def get_course_by_id(course_id: int) -> Course:
     course = db.session.get(Course, course_id)
     if course is None:
-        raise NotFound("There is no course at this address.")
+        raise NotFound(_("There is no course at this address."))
     return course
 
 
@@ -344,16 +345,16 @@ def get_lesson(course: Course, lesson_slug: str) -> Lesson:
 
 def _current(lesson: Lesson | None) -> Lesson:
     if lesson is None:
-        raise NotFound("This course has no lesson at this address.")
+        raise NotFound(_("This course has no lesson at this address."))
     if lesson.retired_at is not None:
-        raise NotFound("This lesson has been retired from the course.")
+        raise NotFound(_("This lesson has been retired from the course."))
     return lesson
 
 
 # ---- staff ----------------------------------------------------------------------------
 
 
-NOT_STAFF = "Only this course's staff can do that."
+NOT_STAFF = _("Only this course's staff can do that.")
 
 
 def can_change(course_id: int, actor: Actor) -> bool:
@@ -416,7 +417,7 @@ def _check_instructor(user: User | None) -> User:
     # The same answer for an unknown address and a learner's, so the form tells nobody
     # who has an account.
     if user is None or not user.is_instructor:
-        message = "There is no instructor with this email address."
+        message = _("There is no instructor with this email address.")
         raise RuleViolation(message, {"email": [message]})
     return user
 
@@ -427,16 +428,16 @@ def add_staff(
     """Add an instructor to the course's staff, as a co-instructor or, when an admin gives
     an ownerless course its owner, as the owner."""
     if not can_manage_staff(course, by):
-        raise PermissionDenied("Only the course's owner can change its staff.")
+        raise PermissionDenied(_("Only the course's owner can change its staff."))
     user = _check_instructor(accounts.find_by_email(email))
     if role is StaffRole.OWNER:
         if not by.is_admin:
-            raise PermissionDenied("Only an admin can choose a course's owner.")
+            raise PermissionDenied(_("Only an admin can choose a course's owner."))
         if any(member.is_owner for member, _ in staff_of(course)):
-            message = "This course already has an owner."
+            message = _("This course already has an owner.")
             raise Conflict(message, {"role": [message]})
     if db.session.get(CourseStaff, (course.id, user.id)) is not None:
-        message = f"{user.display_name} already teaches this course."
+        message = _("%(name)s already teaches this course.", name=user.display_name)
         raise Conflict(message, {"email": [message]})
     member = CourseStaff(course_id=course.id, user_id=user.id, role=role.value)
     db.session.add(member)
@@ -444,7 +445,7 @@ def add_staff(
         db.session.commit()
     except IntegrityError:  # the same person, or a second owner, added at the same moment
         db.session.rollback()
-        message = "Someone changed this course's staff at the same moment. Try again."
+        message = _("Someone changed this course's staff at the same moment. Try again.")
         raise Conflict(message) from None
     log.info("user %s added to course %s as %s by %s", user.id, course.id, role.value, by.id)
     return member
@@ -453,10 +454,10 @@ def add_staff(
 def _managed_member(course: Course, user_id: int, by: Actor) -> CourseStaff:
     """A member of the course's staff, for the owner (or an admin) to change."""
     if not can_manage_staff(course, by):
-        raise PermissionDenied("Only the course's owner can change its staff.")
+        raise PermissionDenied(_("Only the course's owner can change its staff."))
     member = db.session.get(CourseStaff, (course.id, user_id))
     if member is None:
-        raise NotFound("This person does not teach this course.")
+        raise NotFound(_("This person does not teach this course."))
     return member
 
 
@@ -464,7 +465,7 @@ def remove_staff(course: Course, user_id: int, by: Actor) -> None:
     """Take a co-instructor off the course's staff; the owner stays."""
     member = _managed_member(course, user_id, by)
     if member.is_owner:
-        raise Conflict("The owner stays on the course's staff.")
+        raise Conflict(_("The owner stays on the course's staff."))
     db.session.delete(member)
     db.session.commit()
     log.info("user %s removed from course %s by %s", user_id, course.id, by.id)

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from coursework.accounts.forms import EmptyForm
 from coursework.errors import Conflict, PermissionDenied, RuleViolation
+from coursework.i18n import _
 from coursework.job_views import follow
 from coursework.policy import access
 from lessons import long_work, services
@@ -62,14 +63,21 @@ def courses():
             existing = services.target_course(source)
             if existing is not None and not services.can_change(existing.id, current_user):
                 form.slug.errors.append(
-                    f"The address {source.slug} belongs to a course you do not teach. "
-                    "Choose another address."
+                    _(
+                        "The address %(slug)s belongs to a course you do not teach. "
+                        "Choose another address.",
+                        slug=source.slug,
+                    )
                 )
                 status = 403
             elif existing is not None and not form.replace.data:
                 form.replace.errors.append(
-                    f"{existing.title} is already at {source.slug}. Tick the box to replace "
-                    "its lessons with this document's, then choose the file again."
+                    _(
+                        "%(course)s is already at %(slug)s. Tick the box to replace "
+                        "its lessons with this document's, then choose the file again.",
+                        course=existing.title,
+                        slug=source.slug,
+                    )
                 )
             else:
                 report = services.import_course(source, current_user)
@@ -100,7 +108,7 @@ def staff(slug: str):
     may_manage = services.can_manage_staff(course, current_user)
     has_owner = any(member.is_owner for member, _ in staff_of)
     if request.method == "POST" and not may_manage:
-        raise PermissionDenied("Only the course's owner can change its staff.")
+        raise PermissionDenied(_("Only the course's owner can change its staff."))
     form = StaffForm()
     if has_owner or not current_user.is_admin:
         del form.role  # only an admin gives an ownerless course its owner
@@ -112,7 +120,10 @@ def staff(slug: str):
             field = form.role if "role" in error.errors and "role" in form else form.email
             field.errors.extend(error.errors.get(field.name) or [error.message])
         else:
-            flash(f"{form.email.data} now teaches {course.title}.", "success")
+            flash(
+                _("%(email)s now teaches %(course)s.", email=form.email.data, course=course.title),
+                "success",
+            )
             return redirect(url_for("lessons.staff", slug=course.slug))
     return render_template(
         "lessons/staff.html",
@@ -135,7 +146,7 @@ def remove_staff(slug: str, user_id: int):
     except Conflict as error:
         flash(error.message, "error")
     else:
-        flash("Removed from the course's staff.", "success")
+        flash(_("Removed from the course's staff."), "success")
     return redirect(url_for("lessons.staff", slug=course.slug))
 
 
@@ -146,5 +157,5 @@ def hand_over(slug: str, user_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.hand_over(course, user_id, current_user)
-    flash("The course has a new owner.", "success")
+    flash(_("The course has a new owner."), "success")
     return redirect(url_for("lessons.staff", slug=course.slug))

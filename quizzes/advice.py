@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coursework.extensions import db
+from coursework.i18n import _, ngettext
 from lessons import services as lessons
 from quizzes import checker
 from quizzes.models import Question, Quiz
@@ -31,8 +32,9 @@ def quiz_advice(quiz: Quiz) -> dict[int, list[checker.Finding]]:
     labelled = [
         (
             question.id,
-            f"question {question.position}"
-            + ("" if question.quiz_id == quiz.id else f" of “{title}”"),
+            _("question %(number)s", number=question.position)
+            if question.quiz_id == quiz.id
+            else _("question %(number)s of “%(quiz)s”", number=question.position, quiz=title),
             to_spec(question),
         )
         for question, title in rows
@@ -40,7 +42,7 @@ def quiz_advice(quiz: Quiz) -> dict[int, list[checker.Finding]]:
     lesson_texts = [lesson.source_markdown for lesson in lessons.current_lessons(quiz.course_id)]
     mine = {question.id for question in quiz.questions}
     advice: dict[int, list[checker.Finding]] = {}
-    for question_id, _, spec in labelled:
+    for question_id, _label, spec in labelled:
         if question_id not in mine:
             continue
         others = [(label, other) for other_id, label, other in labelled if other_id != question_id]
@@ -56,7 +58,9 @@ def advice_count(advice: dict[int, list[checker.Finding]]) -> str:
     questions = sum(1 for found in advice.values() if found)
     if not findings:
         return ""
-    return (
-        f"{findings} suggestion{'' if findings == 1 else 's'} on {questions} "
-        f"question{'' if questions == 1 else 's'}"
+    return ngettext(
+        "%(num)d suggestion on %(questions)s",
+        "%(num)d suggestions on %(questions)s",
+        findings,
+        questions=ngettext("%(num)d question", "%(num)d questions", questions),
     )

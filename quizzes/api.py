@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 
 from coursework.dumping import Extended
 from coursework.errors import Conflict, NotFound, RuleViolation
+from coursework.i18n import _
 from coursework.policy import access
 from lessons import services as lessons
 from quizzes import kinds, services
@@ -403,7 +404,9 @@ def _gift(quiz: Quiz) -> str:
     try:
         return dump_gift(services.to_spec(question) for question in quiz.questions)
     except ValueError as error:
-        raise Conflict(f"This quiz cannot be written as GIFT: {error}") from None
+        raise Conflict(
+            _("This quiz cannot be written as GIFT: %(problem)s", problem=error)
+        ) from None
 
 
 def _attachment(quiz: Quiz) -> dict[str, str]:
@@ -417,7 +420,7 @@ def _parse_gift(text: str):
         return parse_gift(text).questions
     except GiftError as error:
         raise RuleViolation(
-            "The GIFT file has problems; nothing was imported.",
+            _("The GIFT file has problems; nothing was imported."),
             {"gift": [str(problem) for problem in error.problems]},
         ) from None
 

@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 
 from coursework.accounts.forms import EmptyForm
 from coursework.errors import Conflict, NotFound, RuleViolation
-from coursework.i18n import _
+from coursework.i18n import _, lazy_gettext, ngettext
 from coursework.job_views import follow
 from coursework.policy import access
 from lessons import services as lessons
@@ -47,7 +47,10 @@ from quizzes.spec import Kind, question_from_dict, question_to_dict
 
 bp = Blueprint("authoring", __name__, url_prefix="/teach/quizzes", template_folder="templates")
 
-STATS_ATTEMPTS = {"all": "All submitted attempts", "first": "Each learner's first attempt"}
+STATS_ATTEMPTS = {
+    "all": lazy_gettext("All submitted attempts"),
+    "first": lazy_gettext("Each learner's first attempt"),
+}
 
 
 # ---- the list, and new quizzes ----------------------------------------------------------
@@ -105,7 +108,7 @@ def create():
             if not error.errors:
                 leftover.append(error.message)
         else:
-            flash("Quiz created. It stays hidden from learners until you publish it.", "success")
+            flash(_("Quiz created. It stays hidden from learners until you publish it."), "success")
             return redirect(url_for("authoring.quiz", quiz_id=quiz.id))
     status = 400 if form.errors or leftover else 200
     return render_template(
@@ -130,7 +133,9 @@ def _target_choices(courses, lesson_map, quizzes) -> list[SelectChoice]:
         if (course.id, None) not in taken:
             choices.append(
                 SelectChoice(
-                    target_value(course.id, None), "Final quiz of the course", optgroup=course.title
+                    target_value(course.id, None),
+                    _("Final quiz of the course"),
+                    optgroup=course.title,
                 )
             )
     return choices
@@ -193,7 +198,7 @@ def settings(quiz_id: int):
         except RuleViolation as error:
             leftover = add_errors(form, error.errors) or ([] if error.errors else [error.message])
         else:
-            flash("Settings saved.", "success")
+            flash(_("Settings saved."), "success")
             return redirect(url_for("authoring.quiz", quiz_id=current.id))
     status = 400 if form.errors or leftover else 200
     return render_template(
@@ -211,12 +216,12 @@ def publish(quiz_id: int):
     try:
         services.set_published(current, wanted, current_user)
     except RuleViolation as error:
-        flash(f"The quiz was not published. {error.message}", "error")
+        flash(_("The quiz was not published. %(problem)s", problem=error.message), "error")
     else:
         flash(
-            "Published: learners can take this quiz now."
+            _("Published: learners can take this quiz now.")
             if wanted
-            else "Unpublished: learners no longer see this quiz. Their attempts are kept.",
+            else _("Unpublished: learners no longer see this quiz. Their attempts are kept."),
             "success",
         )
     return redirect(url_for("authoring.quiz", quiz_id=current.id))
@@ -262,7 +267,7 @@ def _kind(value: str | None) -> Kind:
     try:
         return Kind(value or "")
     except ValueError:
-        raise NotFound("There is no such kind of question.") from None
+        raise NotFound(_("There is no such kind of question.")) from None
 
 
 @bp.route("/<int:quiz_id>/questions/new", methods=["GET", "POST"])
@@ -278,7 +283,7 @@ def new_question(quiz_id: int):
             form.add_problems(error.errors or {"question": [error.message]})
         else:
             note = _advice_note(current, question)
-            flash(f"Question {question.position} added.{note}", "success")
+            flash(_("Question %(number)s added.", number=question.position) + note, "success")
             if request.form.get("then") == "another":
                 return redirect(
                     url_for("authoring.new_question", quiz_id=current.id, kind=kind.value)
@@ -305,7 +310,7 @@ def edit_question(quiz_id: int, question_id: int):
             form.add_problems(error.errors or {"question": [error.message]})
         else:
             note = _advice_note(current, question)
-            flash(f"Question {question.position} saved.{note}", "success")
+            flash(_("Question %(number)s saved.", number=question.position) + note, "success")
             return redirect(_question_anchor(current, question.id))
     status = 400 if form.errors else 200
     return render_template(
@@ -326,7 +331,12 @@ def move_question(quiz_id: int, question_id: int):
     if not EmptyForm().validate_on_submit() or offset is None:
         abort(400)
     services.move_question(question, offset, current_user)
-    flash(f"Question moved {'up' if offset < 0 else 'down'} to number {question.position}.", "info")
+    moved = (
+        _("Question moved up to number %(number)s.", number=question.position)
+        if offset < 0
+        else _("Question moved down to number %(number)s.", number=question.position)
+    )
+    flash(moved, "info")
     return redirect(_question_anchor(current, question.id))
 
 
@@ -339,9 +349,9 @@ def delete_question(quiz_id: int, question_id: int):
     if form.validate_on_submit():
         number, was_published = question.position, current.published
         services.delete_question(question, current_user)
-        message = f"Question {number} deleted."
+        message = _("Question %(number)s deleted.", number=number)
         if was_published and not current.published:
-            message += " The quiz has no questions left, so it is no longer published."
+            message += " " + _("The quiz has no questions left, so it is no longer published.")
         flash(message, "success")
         return redirect(url_for("authoring.quiz", quiz_id=current.id) + "#questions")
     return render_template(
@@ -359,9 +369,12 @@ def _advice_note(quiz: Quiz, question) -> str:
     count = len(quiz_advice(quiz).get(question.id, []))
     if not count:
         return ""
-    return (
-        f" The item-writing checker has {count} suggestion{'' if count == 1 else 's'} for it,"
-        " shown with the question in the quiz's list."
+    return " " + ngettext(
+        "The item-writing checker has %(num)d suggestion for it, shown with the question in "
+        "the quiz's list.",
+        "The item-writing checker has %(num)d suggestions for it, shown with the question in "
+        "the quiz's list.",
+        count,
     )
 
 
@@ -415,7 +428,7 @@ def import_gift(quiz_id: int):
                 current,
                 current_user,
                 data,
-                form.file.data.filename or "the file",
+                form.file.data.filename or _("the file"),
                 url_for("authoring.quiz", quiz_id=current.id) + "#questions",
             )
             return follow(job)
@@ -426,7 +439,7 @@ def import_gift(quiz_id: int):
             form.file.errors.append(not_imported(len(problems)))
         else:
             if not questions:
-                form.file.errors.append("The file has no questions. Nothing was changed.")
+                form.file.errors.append(_("The file has no questions. Nothing was changed."))
             else:
                 try:
                     result = services.import_quiz(
@@ -444,13 +457,21 @@ def import_gift(quiz_id: int):
                     advice = advice_count(quiz_advice(result.quiz))
                     flash(
                         (
-                            f"Imported {count} question{'' if count == 1 else 's'} from "
-                            f"{form.file.data.filename}."
+                            ngettext(
+                                "Imported %(num)d question from %(file)s.",
+                                "Imported %(num)d questions from %(file)s.",
+                                count,
+                                file=form.file.data.filename,
+                            )
                             if result.changed
-                            else "The file has the same questions as the quiz: nothing changed."
+                            else _("The file has the same questions as the quiz: nothing changed.")
                         )
                         + (
-                            f" The item-writing checker has {advice}, shown below each one."
+                            " "
+                            + _(
+                                "The item-writing checker has %(advice)s, shown below each one.",
+                                advice=advice,
+                            )
                             if advice
                             else ""
                         ),
@@ -472,7 +493,7 @@ def export_gift(quiz_id: int):
     try:
         text = dump_gift([services.to_spec(q) for q in current.questions])
     except ValueError as error:
-        flash(f"This quiz cannot be written as GIFT: {error}.", "error")
+        flash(_("This quiz cannot be written as GIFT: %(problem)s.", problem=error), "error")
         return redirect(url_for("authoring.quiz", quiz_id=current.id))
     response = Response(text, content_type="text/plain; charset=utf-8")
     response.headers.set(
@@ -575,17 +596,17 @@ def statistics(quiz_id: int):
 
 
 CSV_HEADER = (
-    "Number",
-    "Kind",
-    "Title",
-    "Question text",
-    "Points",
-    "Attempts",
-    "Answered",
-    "Facility index (%)",
-    "Standard deviation (%)",
-    "Discrimination index (%)",
-    "Notes",
+    lazy_gettext("Number"),
+    lazy_gettext("Kind"),
+    lazy_gettext("Title"),
+    lazy_gettext("Question text"),
+    lazy_gettext("Points"),
+    lazy_gettext("Attempts"),
+    lazy_gettext("Answered"),
+    lazy_gettext("Facility index (%)"),
+    lazy_gettext("Standard deviation (%)"),
+    lazy_gettext("Discrimination index (%)"),
+    lazy_gettext("Notes"),
 )
 
 
@@ -611,7 +632,8 @@ def statistics_csv(quiz_id: int):
         for number, _, spec, result in _statistics(current, which)["questions"]
     )
     response = Response(
-        stats.to_csv(CSV_HEADER, rows, bom=True), content_type="text/csv; charset=utf-8"
+        stats.to_csv([str(heading) for heading in CSV_HEADER], rows, bom=True),
+        content_type="text/csv; charset=utf-8",
     )
     suffix = "-statistics-first-attempts.csv" if which == "first" else "-statistics.csv"
     response.headers.set(
@@ -655,9 +677,16 @@ def grade(quiz_id: int, response_id: int):
             leftover = add_errors(form, error.errors) or ([] if error.errors else [error.message])
         else:
             top = essay.question.spec.points
-            message = f"Saved: {form.points.data:g} of {top:g} points for {essay.learner}."
+            message = _(
+                "Saved: %(points)s of %(top)s points for %(learner)s.",
+                points=format(form.points.data, "g"),
+                top=format(top, "g"),
+                learner=essay.learner,
+            )
             if not attempt.awaiting_grading and not essay.graded:
-                message += f" Their attempt is graded: {attempt.percent:g}%."
+                message += " " + _(
+                    "Their attempt is graded: %(percent)s%%.", percent=format(attempt.percent, "g")
+                )
             flash(message, "success")
             following = services.next_essay(current, current_user, after=essay.response.id)
             if following is None:

@@ -10,8 +10,9 @@ near-duplicate questions, and true/false statements lifted from the lesson.
 
 `check_question` runs every rule on one question; `check_questions` runs them over a
 course's questions, each compared with the others for near duplicates. Nothing here
-touches Flask or the database, so the authoring pages, the API, the GIFT import and the
-test suite all call the same functions.
+touches the database (the advice is worded through gettext, in English outside a request),
+so the authoring pages, the API, the GIFT import and the test suite all call the same
+functions.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from coursework.i18n import _, lazy_gettext
 from quizzes.kinds import kind_of
 from quizzes.spec import Question
 
@@ -41,11 +43,11 @@ class Finding:
 
     @property
     def explanation(self) -> str:
-        return RULES[self.rule].explanation
+        return str(RULES[self.rule].explanation)
 
     @property
     def title(self) -> str:
-        return RULES[self.rule].title
+        return str(RULES[self.rule].title)
 
 
 @dataclass(frozen=True)
@@ -158,9 +160,11 @@ def _statement(question: Question) -> bool:
 
 @rule(
     "longest-answer",
-    "The right answer is the longest option",
-    "Writers qualify the right answer until it is exactly true, so it grows longer than the "
-    "rest; learners know this and pick the longest option. Give the options similar lengths.",
+    lazy_gettext("The right answer is the longest option"),
+    lazy_gettext(
+        "Writers qualify the right answer until it is exactly true, so it grows longer than the "
+        "rest; learners know this and pick the longest option. Give the options similar lengths."
+    ),
 )
 def _longest_answer(question: Question, context: Context) -> Iterable[Finding]:
     if not _options(question):
@@ -177,12 +181,15 @@ def _longest_answer(question: Question, context: Context) -> Iterable[Finding]:
         if len(right) == 1 and len(plain(right[0].text)) > longest_wrong:
             yield Finding(
                 "longest-answer",
-                f"The right answer {_quote(right[0].text)} is longer than every other option.",
-                f"choice {question.choices.index(right[0]) + 1}",
+                _(
+                    "The right answer %(answer)s is longer than every other option.",
+                    answer=_quote(right[0].text),
+                ),
+                _("choice %(number)s", number=question.choices.index(right[0]) + 1),
             )
     elif shortest_right > longest_wrong:
         yield Finding(
-            "longest-answer", "Every right option is longer than every wrong one.", "choices"
+            "longest-answer", _("Every right option is longer than every wrong one."), _("choices")
         )
 
 
@@ -191,9 +198,11 @@ _ABOVE = re.compile(r"\b(all|none|both|neither) of (the )?(above|these|those)\b"
 
 @rule(
     "all-or-none-of-the-above",
-    "“All of the above” or “None of the above”",
-    "A learner who spots two right options knows “all of the above” is right without "
-    "knowing the third, and “none of the above” tests only what is wrong. Write real options.",
+    lazy_gettext("“All of the above” or “None of the above”"),
+    lazy_gettext(
+        "A learner who spots two right options knows “all of the above” is right without "
+        "knowing the third, and “none of the above” tests only what is wrong. Write real options."
+    ),
 )
 def _all_or_none(question: Question, context: Context) -> Iterable[Finding]:
     if not _has_options(question):
@@ -202,8 +211,8 @@ def _all_or_none(question: Question, context: Context) -> Iterable[Finding]:
         if _ABOVE.search(plain(choice.text)):
             yield Finding(
                 "all-or-none-of-the-above",
-                f"The option {_quote(choice.text)} refers to the other options.",
-                f"choice {number}",
+                _("The option %(option)s refers to the other options.", option=_quote(choice.text)),
+                _("choice %(number)s", number=number),
             )
 
 
@@ -220,10 +229,12 @@ def _absolutes(text: str) -> list[str]:
 
 @rule(
     "absolute-words",
-    "Absolute words only in wrong answers",
-    "Few things are always or never so, and learners know it: when words such as always, "
-    "never, only or must appear only in the wrong options, or in a false statement, they "
-    "give the answer away. Use them in right answers too, or not at all.",
+    lazy_gettext("Absolute words only in wrong answers"),
+    lazy_gettext(
+        "Few things are always or never so, and learners know it: when words such as always, "
+        "never, only or must appear only in the wrong options, or in a false statement, they "
+        "give the answer away. Use them in right answers too, or not at all."
+    ),
 )
 def _absolute_words(question: Question, context: Context) -> Iterable[Finding]:
     if _statement(question):
@@ -231,8 +242,8 @@ def _absolute_words(question: Question, context: Context) -> Iterable[Finding]:
         if question.answer is False and found:
             yield Finding(
                 "absolute-words",
-                f"The statement is false and says “{'”, “'.join(found)}”.",
-                "question text",
+                _("The statement is false and says “%(words)s”.", words="”, “".join(found)),
+                _("question text"),
             )
         return
     if not _options(question):
@@ -245,8 +256,12 @@ def _absolute_words(question: Question, context: Context) -> Iterable[Finding]:
         if not choice.is_correct and found:
             yield Finding(
                 "absolute-words",
-                f"Only a wrong option says “{'”, “'.join(found)}”: {_quote(choice.text)}.",
-                f"choice {number}",
+                _(
+                    "Only a wrong option says “%(words)s”: %(option)s.",
+                    words="”, “".join(found),
+                    option=_quote(choice.text),
+                ),
+                _("choice %(number)s", number=number),
             )
 
 
@@ -260,9 +275,11 @@ _EMPHASIS = re.compile(
 
 @rule(
     "negative-stem",
-    "A negative without emphasis",
-    "Readers skim past “not” and “except” and answer the opposite question. Ask it the "
-    "positive way, or make the negative stand out: NOT in capitals, or in bold.",
+    lazy_gettext("A negative without emphasis"),
+    lazy_gettext(
+        "Readers skim past “not” and “except” and answer the opposite question. Ask it the "
+        "positive way, or make the negative stand out: NOT in capitals, or in bold."
+    ),
 )
 def _negative_stem(question: Question, context: Context) -> Iterable[Finding]:
     unemphasised = _EMPHASIS.sub(" ", question.text)
@@ -273,18 +290,23 @@ def _negative_stem(question: Question, context: Context) -> Iterable[Finding]:
         if word != word.upper():
             yield Finding(
                 "negative-stem",
-                f"“{word}” is easy to miss: write it in capitals or bold, or ask positively.",
-                "question text",
+                _(
+                    "“%(word)s” is easy to miss: write it in capitals or bold, or ask positively.",
+                    word=word,
+                ),
+                _("question text"),
             )
             return
 
 
 @rule(
     "stem-cue",
-    "The right answer repeats a word of the question",
-    "When the right option shares a word with the question and no wrong option does, the "
-    "learner can match words instead of knowing the answer. Reword the option, or let a "
-    "wrong option use the word too.",
+    lazy_gettext("The right answer repeats a word of the question"),
+    lazy_gettext(
+        "When the right option shares a word with the question and no wrong option does, the "
+        "learner can match words instead of knowing the answer. Reword the option, or let a "
+        "wrong option use the word too."
+    ),
 )
 def _stem_cue(question: Question, context: Context) -> Iterable[Finding]:
     if not _options(question):
@@ -302,17 +324,21 @@ def _stem_cue(question: Question, context: Context) -> Iterable[Finding]:
             shared = [w for w in words(choice.text) if _stem(w) in cues]
             yield Finding(
                 "stem-cue",
-                f"Only the right answer repeats “{'”, “'.join(dict.fromkeys(shared))}” "
-                "from the question.",
-                f"choice {number}",
+                _(
+                    "Only the right answer repeats “%(words)s” from the question.",
+                    words="”, “".join(dict.fromkeys(shared)),
+                ),
+                _("choice %(number)s", number=number),
             )
 
 
 @rule(
     "overlapping-options",
-    "One option contains another",
-    "When one option says everything another says and more, both are right or the longer "
-    "one is, and learners can reason from the options alone. Make the options exclusive.",
+    lazy_gettext("One option contains another"),
+    lazy_gettext(
+        "When one option says everything another says and more, both are right or the longer "
+        "one is, and learners can reason from the options alone. Make the options exclusive."
+    ),
 )
 def _overlapping(question: Question, context: Context) -> Iterable[Finding]:
     if not _options(question):
@@ -325,15 +351,24 @@ def _overlapping(question: Question, context: Context) -> Iterable[Finding]:
             if i != j and inner != outer and f" {inner} " in f" {outer} ":
                 yield Finding(
                     "overlapping-options",
-                    f"Choice {j + 1} {_quote(question.choices[j].text)} contains choice "
-                    f"{i + 1} {_quote(question.choices[i].text)}.",
-                    f"choice {j + 1}",
+                    _(
+                        "Choice %(outer)s %(outer_text)s contains choice %(inner)s %(inner_text)s.",
+                        outer=j + 1,
+                        outer_text=_quote(question.choices[j].text),
+                        inner=i + 1,
+                        inner_text=_quote(question.choices[i].text),
+                    ),
+                    _("choice %(number)s", number=j + 1),
                 )
         if texts.count(inner) > 1 and texts.index(inner) < i:
             yield Finding(
                 "overlapping-options",
-                f"Choice {i + 1} repeats choice {texts.index(inner) + 1}.",
-                f"choice {i + 1}",
+                _(
+                    "Choice %(number)s repeats choice %(first)s.",
+                    number=i + 1,
+                    first=texts.index(inner) + 1,
+                ),
+                _("choice %(number)s", number=i + 1),
             )
 
 
@@ -361,9 +396,11 @@ def similarity(first: Question, second: Question) -> float:
 
 @rule(
     "duplicate-question",
-    "A duplicate or near-duplicate question",
-    "Two questions asking the same thing test memory of the first, not understanding, and "
-    "a second attempt turns into a recall test. Ask about another fact, or in another way.",
+    lazy_gettext("A duplicate or near-duplicate question"),
+    lazy_gettext(
+        "Two questions asking the same thing test memory of the first, not understanding, and "
+        "a second attempt turns into a recall test. Ask about another fact, or in another way."
+    ),
 )
 def _duplicate(question: Question, context: Context) -> Iterable[Finding]:
     for label, other in context.others:
@@ -371,7 +408,12 @@ def _duplicate(question: Question, context: Context) -> Iterable[Finding]:
         if score >= DUPLICATE_SIMILARITY:
             yield Finding(
                 "duplicate-question",
-                f"It asks much the same as {label} ({score:.0%} of their words are shared).",
+                _(
+                    "It asks much the same as %(other)s (%(share)s of their words are shared).",
+                    other=label,
+                    share=format(score, ".0%"),
+                ),
+                _("question"),
             )
 
 
@@ -403,9 +445,11 @@ def longest_shared_run(statement: str, lesson: str) -> list[str]:
 
 @rule(
     "copied-statement",
-    "A true/false statement copied from the lesson",
-    "A statement lifted from the lesson is recognised, not understood: a learner who "
-    "remembers the sentence's sound answers it. Say it in new words, or as a case.",
+    lazy_gettext("A true/false statement copied from the lesson"),
+    lazy_gettext(
+        "A statement lifted from the lesson is recognised, not understood: a learner who "
+        "remembers the sentence's sound answers it. Say it in new words, or as a case."
+    ),
 )
 def _copied(question: Question, context: Context) -> Iterable[Finding]:
     if not _statement(question):
@@ -415,7 +459,11 @@ def _copied(question: Question, context: Context) -> Iterable[Finding]:
         if len(run) >= COPIED_RUN:
             yield Finding(
                 "copied-statement",
-                f"{len(run)} words in a row come from a lesson: “{' '.join(run)}”.",
-                "question text",
+                _(
+                    "%(count)s words in a row come from a lesson: “%(words)s”.",
+                    count=len(run),
+                    words=" ".join(run),
+                ),
+                _("question text"),
             )
             return

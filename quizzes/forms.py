@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from coursework.accounts.forms import strip
 from coursework.errors import RuleViolation
+from coursework.i18n import _, lazy_gettext
 from coursework.lengths import form_length
 from quizzes import models, services
 from quizzes.gift import describe_size
@@ -53,7 +54,9 @@ class NumberField(StringField):
         super().__init__(label, validators, **kw)
         self.whole = whole
         self.message = message or (
-            "Enter a whole number, like 3." if whole else "Enter a number, like 8 or 2.5."
+            lazy_gettext("Enter a whole number, like 3.")
+            if whole
+            else lazy_gettext("Enter a number, like 8 or 2.5.")
         )
 
     def process_formdata(self, valuelist):
@@ -94,82 +97,94 @@ def add_errors(form, errors: Mapping[str, Sequence[str]], aliases=None) -> list[
 
 # Each level includes the ones before it; said in full, as radio buttons are read alone.
 REVIEW_SHOWS = {
-    ReviewShows.SCORE: "The score only",
-    ReviewShows.CORRECTNESS: "The score, and which answers were right or wrong",
-    ReviewShows.ANSWERS: "All of that, and the right answers",
-    ReviewShows.FEEDBACK: "All of that, the right answers and the feedback on each answer",
+    ReviewShows.SCORE: lazy_gettext("The score only"),
+    ReviewShows.CORRECTNESS: lazy_gettext("The score, and which answers were right or wrong"),
+    ReviewShows.ANSWERS: lazy_gettext("All of that, and the right answers"),
+    ReviewShows.FEEDBACK: lazy_gettext(
+        "All of that, the right answers and the feedback on each answer"
+    ),
 }
 
 
 class QuizSettingsForm(FlaskForm):
     target = SelectField(
-        "Lesson",
-        description="A quiz belongs to one lesson, or is the course's final quiz.",
+        lazy_gettext("Lesson"),
+        description=lazy_gettext("A quiz belongs to one lesson, or is the course's final quiz."),
         validate_choice=False,
-        validators=[InputRequired("Choose the lesson the quiz is for.")],
+        validators=[InputRequired(lazy_gettext("Choose the lesson the quiz is for."))],
     )
     title = StringField(
-        "Title",
+        lazy_gettext("Title"),
         filters=[strip],
-        validators=[DataRequired("Enter a title for the quiz."), form_length(models.Quiz.title)],
+        validators=[
+            DataRequired(lazy_gettext("Enter a title for the quiz.")),
+            form_length(models.Quiz.title),
+        ],
     )
     description = TextAreaField(
-        "Description (optional)",
+        lazy_gettext("Description (optional)"),
         filters=[strip],
-        description="Shown to learners above the Start button.",
+        description=lazy_gettext("Shown to learners above the Start button."),
         validators=[Length(max=2000)],
     )
     passing_score = NumberField(
-        "Passing score (%)",
+        lazy_gettext("Passing score (%)"),
         whole=True,
         default=70,
-        description="The grade a learner needs to pass, from 0 to 100.",
-        validators=[InputRequired("Enter a passing score from 0 to 100.")],
+        description=lazy_gettext("The grade a learner needs to pass, from 0 to 100."),
+        validators=[InputRequired(lazy_gettext("Enter a passing score from 0 to 100."))],
     )
     attempt_limit = NumberField(
-        "Attempts allowed (optional)",
+        lazy_gettext("Attempts allowed (optional)"),
         whole=True,
-        description="Leave it empty for no limit.",
+        description=lazy_gettext("Leave it empty for no limit."),
         validators=[Optional()],
     )
     time_limit_minutes = NumberField(
-        "Time limit in minutes (optional)",
+        lazy_gettext("Time limit in minutes (optional)"),
         whole=True,
-        description="Leave it empty for no time limit. The clock starts with each attempt.",
+        description=lazy_gettext(
+            "Leave it empty for no time limit. The clock starts with each attempt."
+        ),
         validators=[Optional()],
     )
     grading_method = RadioField(
-        "Grade across attempts",
-        choices=[SelectChoice(method.value, method.label) for method in GradingMethod],
+        lazy_gettext("Grade across attempts"),
+        # A callable, so the labels are read in the language of the request.
+        choices=lambda: [SelectChoice(method.value, method.label) for method in GradingMethod],
         default=GradingMethod.HIGHEST.value,
     )
-    stop_after_pass = BooleanField("Stop offering attempts once the learner has passed")
-    shuffle_questions = BooleanField("Shuffle the questions for each attempt")
-    shuffle_choices = BooleanField("Shuffle the choices of choice questions")
+    stop_after_pass = BooleanField(
+        lazy_gettext("Stop offering attempts once the learner has passed")
+    )
+    shuffle_questions = BooleanField(lazy_gettext("Shuffle the questions for each attempt"))
+    shuffle_choices = BooleanField(lazy_gettext("Shuffle the choices of choice questions"))
     all_or_nothing = BooleanField(
-        "Multiple choice is all or nothing",
-        description="Full points only for exactly the right set of choices; otherwise each "
-        "right choice earns its share and each wrong one takes its share away.",
+        lazy_gettext("Multiple choice is all or nothing"),
+        description=lazy_gettext(
+            "Full points only for exactly the right set of choices; otherwise each "
+            "right choice earns its share and each wrong one takes its share away."
+        ),
     )
     review_shows = RadioField(
-        "After submitting, learners see",
+        lazy_gettext("After submitting, learners see"),
         choices=[SelectChoice(shows.value, REVIEW_SHOWS[shows]) for shows in ReviewShows],
         default=ReviewShows.FEEDBACK.value,
     )
     review_when = RadioField(
-        "They see it",
-        choices=[SelectChoice(when.value, when.label) for when in ReviewWhen],
+        lazy_gettext("They see it"),
+        choices=lambda: [SelectChoice(when.value, when.label) for when in ReviewWhen],
         default=ReviewWhen.IMMEDIATELY.value,
     )
     required = BooleanField(
-        "Required to complete the course",
+        lazy_gettext("Required to complete the course"),
         default=True,
-        description="Learners must pass it for the course to count as completed.",
+        description=lazy_gettext("Learners must pass it for the course to count as completed."),
     )
 
     def validate_target(self, field: SelectField) -> None:
         if field.data not in {choice.value for choice in field.choices or []}:
-            raise ValidationError("Choose a lesson from the list.")
+            raise ValidationError(_("Choose a lesson from the list."))
 
     def validate(self, extra_validators=None) -> bool:
         super().validate(extra_validators)
@@ -217,27 +232,27 @@ def parse_target(value: str | None) -> tuple[int, int | None] | None:
 
 
 class ChoiceRow(Form):
-    text = StringField("Text", filters=[strip])
-    weight = NumberField("Worth (%)")
-    feedback = StringField("Feedback", filters=[strip])
+    text = StringField(lazy_gettext("Text"), filters=[strip])
+    weight = NumberField(lazy_gettext("Worth (%)"))
+    feedback = StringField(lazy_gettext("Feedback"), filters=[strip])
 
 
 class NumberRow(Form):
-    value = NumberField("Number")
-    tolerance = NumberField("± tolerance")
-    low = NumberField("Or a range from")
-    high = NumberField("to")
-    weight = NumberField("Worth (%)")
-    feedback = StringField("Feedback", filters=[strip])
+    value = NumberField(lazy_gettext("Number"))
+    tolerance = NumberField(lazy_gettext("± tolerance"))
+    low = NumberField(lazy_gettext("Or a range from"))
+    high = NumberField(lazy_gettext("to"))
+    weight = NumberField(lazy_gettext("Worth (%)"))
+    feedback = StringField(lazy_gettext("Feedback"), filters=[strip])
 
 
 class PairRow(Form):
-    prompt = StringField("Prompt", filters=[strip])
-    answer = StringField("Answer", filters=[strip])
+    prompt = StringField(lazy_gettext("Prompt"), filters=[strip])
+    answer = StringField(lazy_gettext("Answer"), filters=[strip])
 
 
 TEXT_FORMATS = [
-    SelectChoice("plain", "Plain text"),
+    SelectChoice("plain", lazy_gettext("Plain text")),
     SelectChoice("markdown", "Markdown"),
     SelectChoice("html", "HTML"),
 ]
@@ -253,58 +268,67 @@ GROUPS = {
 class QuestionForm(FlaskForm):
     """One form for every kind; a page shows the fields of its question's kind."""
 
-    text = TextAreaField("Question text", render_kw={"rows": 4})
+    text = TextAreaField(lazy_gettext("Question text"), render_kw={"rows": 4})
     text_format = RadioField(
-        "Text format",
+        lazy_gettext("Text format"),
         choices=TEXT_FORMATS,
         default="plain",
-        description="With HTML, the choices, matching prompts and feedback are HTML too, "
-        "cleaned by the same rules as lessons. Otherwise they are shown as typed.",
+        description=lazy_gettext(
+            "With HTML, the choices, matching prompts and feedback are HTML too, "
+            "cleaned by the same rules as lessons. Otherwise they are shown as typed."
+        ),
     )
     title = StringField(
-        "Title (optional)",
+        lazy_gettext("Title (optional)"),
         filters=[strip],
-        description="A short name for your own lists; learners do not see it.",
+        description=lazy_gettext("A short name for your own lists; learners do not see it."),
         validators=[form_length(models.Question.title)],
     )
     points = NumberField(
-        "Points",
+        lazy_gettext("Points"),
         default=1.0,
-        description="What a fully right answer is worth.",
-        validators=[InputRequired("Enter the points the question is worth.")],
+        description=lazy_gettext("What a fully right answer is worth."),
+        validators=[InputRequired(lazy_gettext("Enter the points the question is worth."))],
     )
     general_feedback = TextAreaField(
-        "General feedback (optional)",
+        lazy_gettext("General feedback (optional)"),
         filters=[strip],
-        description="Shown to every learner after they submit, whatever they answered.",
+        description=lazy_gettext(
+            "Shown to every learner after they submit, whatever they answered."
+        ),
         render_kw={"rows": 3},
     )
     choices = FieldList(FormField(ChoiceRow), min_entries=CHOICE_ROWS)
     answer = RadioField(
-        "The statement is",
-        choices=[SelectChoice("true", "True"), SelectChoice("false", "False")],
+        lazy_gettext("The statement is"),
+        choices=[
+            SelectChoice("true", lazy_gettext("True")),
+            SelectChoice("false", lazy_gettext("False")),
+        ],
         validators=[Optional()],
     )
     feedback_true = TextAreaField(
-        "Feedback for a learner who answers “True” (optional)",
+        lazy_gettext("Feedback for a learner who answers “True” (optional)"),
         filters=[strip],
         render_kw={"rows": 2},
     )
     feedback_false = TextAreaField(
-        "Feedback for a learner who answers “False” (optional)",
+        lazy_gettext("Feedback for a learner who answers “False” (optional)"),
         filters=[strip],
         render_kw={"rows": 2},
     )
     numbers = FieldList(FormField(NumberRow), min_entries=NUMBER_ROWS)
     pairs = FieldList(FormField(PairRow), min_entries=PAIR_ROWS)
     distractors = FieldList(
-        StringField("Extra answer", filters=[strip]), min_entries=DISTRACTOR_ROWS
+        StringField(lazy_gettext("Extra answer"), filters=[strip]), min_entries=DISTRACTOR_ROWS
     )
     rubric = TextAreaField(
-        "Rubric or model answer (optional)",
+        lazy_gettext("Rubric or model answer (optional)"),
         filters=[strip],
-        description="What a good answer says and how to score it. Graders see it beside each "
-        "answer; learners never do.",
+        description=lazy_gettext(
+            "What a good answer says and how to score it. Graders see it beside each "
+            "answer; learners never do."
+        ),
         render_kw={"rows": 6},
     )
 
@@ -368,8 +392,12 @@ class QuestionForm(FlaskForm):
     def row_name(self, group: str) -> str:
         """What one row of a group is called on the page ("Choice", "Pair")."""
         if group == "choices":
-            return kind_of(self.kind).choice_row
-        return {"numbers": "Accepted number", "pairs": "Pair", "distractors": "Extra answer"}[group]
+            return str(kind_of(self.kind).choice_row)
+        return {
+            "numbers": _("Accepted number"),
+            "pairs": _("Pair"),
+            "distractors": _("Extra answer"),
+        }[group]
 
     def to_question(self) -> Question:
         """The question as typed; blank rows are left out. Never raises: a field that could
@@ -420,13 +448,13 @@ class GradeForm(FlaskForm):
     (0 to the question's points), asked again here so the message sits beside the field."""
 
     points = NumberField(
-        "Score",
-        validators=[InputRequired("Enter a score.")],
+        lazy_gettext("Score"),
+        validators=[InputRequired(lazy_gettext("Enter a score."))],
     )
     feedback = TextAreaField(
-        "Feedback for the learner (optional)",
+        lazy_gettext("Feedback for the learner (optional)"),
         filters=[strip],
-        description="The learner reads it with their result.",
+        description=lazy_gettext("The learner reads it with their result."),
         validators=[Length(max=services.MAX_GRADER_FEEDBACK)],
         render_kw={"rows": 5},
     )
@@ -434,24 +462,30 @@ class GradeForm(FlaskForm):
     def __init__(self, *args, top: float, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.top = top
-        self.points.description = f"From 0 to {top:g} points; part points such as 1.5 are fine."
+        self.points.description = _(
+            "From 0 to %(top)s points; part points such as 1.5 are fine.", top=format(top, "g")
+        )
 
     def validate_points(self, field: NumberField) -> None:
         if field.data is not None and not 0 <= field.data <= self.top:
-            raise ValidationError(f"Enter a score from 0 to {self.top:g}.")
+            raise ValidationError(_("Enter a score from 0 to %(top)s.", top=format(self.top, "g")))
 
 
 # ---- GIFT -------------------------------------------------------------------------------
 
 
 class GiftUploadForm(FlaskForm):
-    file = FileField("GIFT file", validators=[FileRequired("Choose a GIFT file to upload.")])
+    file = FileField(
+        lazy_gettext("GIFT file"),
+        validators=[FileRequired(lazy_gettext("Choose a GIFT file to upload."))],
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         limit = describe_size(current_app.config["GIFT_MAX_BYTES"])
-        self.file.description = (
-            f"A .gift or .txt file in Moodle's GIFT format, UTF-8 or UTF-16, up to {limit}. "
+        self.file.description = _(
+            "A .gift or .txt file in Moodle's GIFT format, UTF-8 or UTF-16, up to %(limit)s. "
             "It replaces every question of this quiz; if anything in it is wrong, nothing "
-            "changes."
+            "changes.",
+            limit=limit,
         )

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from itertools import chain
 
+from coursework.i18n import _
 from lessons.rendering import render_markdown
 from quizzes.gift_syntax import FORMAT_TAG as _FORMAT_TAG
 from quizzes.gift_syntax import MASK as _MASK
@@ -93,7 +94,15 @@ def check_size(size: int, max_bytes: int) -> None:
     """Refuse a GIFT file of `size` bytes over the limit, before any work is done on it."""
     if size > max_bytes:
         raise GiftError(
-            [Problem(0, f"the file is larger than the limit of {describe_size(max_bytes)}")]
+            [
+                Problem(
+                    0,
+                    _(
+                        "the file is larger than the limit of %(limit)s",
+                        limit=describe_size(max_bytes),
+                    ),
+                )
+            ]
         )
 
 
@@ -112,7 +121,7 @@ def _decode(data: bytes) -> str:
     """UTF-8 (with or without a BOM) or UTF-16 (by its BOM, or by where its zero bytes fall,
     since text in UTF-16 has a zero beside every ASCII character)."""
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise GiftError([Problem(0, "the file is UTF-32 text: save it as UTF-8")])
+        raise GiftError([Problem(0, _("the file is UTF-32 text: save it as UTF-8"))])
     encoding = "utf-8-sig"
     for bom, name in _UTF16_BOMS:
         if data.startswith(bom):
@@ -127,7 +136,7 @@ def _decode(data: bytes) -> str:
         if len(data) % 2 == 0 and max(odd, even) >= len(sample) // 4 and min(odd, even) <= few:
             encoding = "utf-16-le" if odd > even else "utf-16-be"
         else:
-            raise GiftError([Problem(0, "the file is not text (it holds zero bytes)")])
+            raise GiftError([Problem(0, _("the file is not text (it holds zero bytes)"))])
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
@@ -137,7 +146,12 @@ def _decode(data: bytes) -> str:
         )
         label = "UTF-8" if encoding == "utf-8-sig" else "UTF-16"
         raise GiftError(
-            [Problem(line, f"the file is not valid {label} text: save it as UTF-8")]
+            [
+                Problem(
+                    line,
+                    _("the file is not valid %(encoding)s text: save it as UTF-8", encoding=label),
+                )
+            ]
         ) from None
 
 
@@ -151,7 +165,7 @@ def parse_gift(text: str) -> QuizSpec:
     if _MASK in text:
         # PostgreSQL cannot store it, and the reader below uses it to mask escapes.
         line = text.count("\n", 0, text.index(_MASK)) + 1
-        raise GiftError([Problem(line, "a NUL character: save the file as plain text")])
+        raise GiftError([Problem(line, _("a NUL character: save the file as plain text"))])
     problems: list[Problem] = []
     questions: list[Question] = []
     category = ""
@@ -167,13 +181,13 @@ def parse_gift(text: str) -> QuizSpec:
         misplaced = [number for number, line in block[1:] if line.startswith(_CATEGORY)]
         if misplaced:
             # Without a blank line before it, it would silently become part of the question.
-            problems.append(Problem(misplaced[0], "put a blank line before $CATEGORY:"))
+            problems.append(Problem(misplaced[0], _("put a blank line before $CATEGORY:")))
             continue
         question = _read_question(block, category, problems)
         if question is not None:
             questions.append(question)
     if not problems and not questions:
-        problems.append(Problem(1, "the file has no questions"))
+        problems.append(Problem(1, _("the file has no questions")))
     if problems:
         raise GiftError(sorted(problems, key=lambda problem: problem.line))
     return QuizSpec(questions=tuple(questions))
@@ -216,30 +230,32 @@ def _read_question(
     if source.live.startswith("::"):
         end = source.find("::", 2)
         if end == -1:
-            problem(start, "the title has no closing '::'")
+            problem(start, _("the title has no closing '::'"))
             return None
         title = source.plain[2:end].strip()
         source = source[end + 2 :]
 
     opening, closing = source.find("{"), source.find("}")
     if opening == -1 and closing == -1:
-        problem(start, "no answer block { }: descriptions (text without answers) are not supported")
+        problem(
+            start, _("no answer block { }: descriptions (text without answers) are not supported")
+        )
         return None
     if closing != -1 and (opening == -1 or closing < opening):
-        problem(source.lines[closing], "'}' without an opening '{' (write \\} for a brace)")
+        problem(source.lines[closing], _("'}' without an opening '{' (write \\} for a brace)"))
         return None
     if closing == -1:
-        problem(source.lines[opening], "'{' is never closed with '}'")
+        problem(source.lines[opening], _("'{' is never closed with '}'"))
         return None
     nested = source.find("{", opening + 1)
     if nested != -1 and nested < closing:
-        problem(source.lines[nested], "'{' inside an answer block (write \\{ for a brace)")
+        problem(source.lines[nested], _("'{' inside an answer block (write \\{ for a brace)"))
         return None
     more = [at for at in (source.find("{", closing), source.find("}", closing + 1)) if at != -1]
     if more:
         problem(
             source.lines[min(more)],
-            "a second answer block: separate questions with a blank line",
+            _("a second answer block: separate questions with a blank line"),
         )
         return None
 
@@ -252,7 +268,7 @@ def _read_question(
         text_format = tag.group(1)
         text = text[tag.end() :].strip()
     if not text:
-        problem(start, "the question text is empty")
+        problem(start, _("the question text is empty"))
 
     general_feedback = ""
     split = inner.live.rfind("####")
@@ -388,7 +404,14 @@ def dump_gift(quiz: QuizSpec | Iterable[Question]) -> str:
         try:
             chunks.append(_write_question(question))
         except ValueError as error:
-            raise ValueError(f"question {number} ({question.text[:40]!r}): {error}") from None
+            raise ValueError(
+                _(
+                    "question %(number)s (%(text)s): %(problem)s",
+                    number=number,
+                    text=repr(question.text[:40]),
+                    problem=error,
+                )
+            ) from None
     return "".join(chunk + "\n\n" for chunk in chunks).removesuffix("\n")
 
 

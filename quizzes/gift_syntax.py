@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from coursework.i18n import _
+
 ESCAPABLE = "\\~=#{}:"
 # Stands in for an escaped character in `Text.live`, so no search ever takes it for syntax.
 MASK = "\x00"
@@ -130,9 +132,9 @@ def take_weight(body: Text, default: float, line: int, problems: Problems) -> tu
     raw = body.plain[1:end].strip()
     percent = number(raw)
     if percent is None:
-        problems.append(Problem(line, f"the weight %{raw}% is not a number"))
+        problems.append(Problem(line, _("the weight %%%(raw)s%% is not a number", raw=raw)))
     elif not -100 <= percent <= 100:
-        problems.append(Problem(line, f"the weight {raw}% is outside -100..100"))
+        problems.append(Problem(line, _("the weight %(raw)s%% is outside -100..100", raw=raw)))
     else:
         # Moodle keeps fractions to 7 decimals; rounding makes %33.33333% exactly 0.3333333.
         return round(percent / 100, 7), body[end + 1 :]

@@ -35,6 +35,7 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
+from coursework.i18n import _
 from quizzes.spec import Question
 
 
@@ -245,10 +246,10 @@ class GradingMethod(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "highest": "Highest attempt",
-            "latest": "Latest attempt",
-            "first": "First attempt",
-            "average": "Average of attempts",
+            "highest": _("Highest attempt"),
+            "latest": _("Latest attempt"),
+            "first": _("First attempt"),
+            "average": _("Average of attempts"),
         }[self.value]
 
 

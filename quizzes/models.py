@@ -21,6 +21,7 @@ from sqlalchemy.types import JSON
 
 from coursework.db import utcnow
 from coursework.extensions import db
+from coursework.i18n import _
 from quizzes.grading import GradingMethod
 from quizzes.spec import Kind
 
@@ -36,10 +37,10 @@ class ReviewShows(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "score": "The score only",
-            "correctness": "The score and which answers were right",
-            "answers": "…and the correct answers",
-            "feedback": "…and the feedback that explains each answer",
+            "score": _("The score only"),
+            "correctness": _("The score and which answers were right"),
+            "answers": _("…and the correct answers"),
+            "feedback": _("…and the feedback that explains each answer"),
         }[self.value]
 
     def includes(self, other: ReviewShows) -> bool:
@@ -55,9 +56,9 @@ class ReviewWhen(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "immediately": "Straight after each attempt",
-            "after_last_attempt": "Once no attempts are left",
-            "after_passing": "Once the learner has passed",
+            "immediately": _("Straight after each attempt"),
+            "after_last_attempt": _("Once no attempts are left"),
+            "after_passing": _("Once the learner has passed"),
         }[self.value]
 
 

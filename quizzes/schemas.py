@@ -24,6 +24,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from coursework.i18n import _
 from coursework.lengths import schema_length
 from quizzes import models
 from quizzes import spec as qspec
@@ -56,7 +57,7 @@ class StrictBoolean(fields.Boolean):
 
 def _not_blank(value: str) -> None:
     if not value.strip():
-        raise ValidationError("Enter some text.")
+        raise ValidationError(_("Enter some text."))
 
 
 def _text(max_length: int, **kwargs) -> fields.String:
@@ -220,7 +221,16 @@ class AuthorQuestionInSchema(Schema):
         kind = qspec.Kind(data["kind"])
         used = kind_of(kind).spec_fields
         errors = {
-            name: [f"{_article(kind.label)} {kind.label.lower()} question has no {name}."]
+            name: [
+                # Two messages for the English article; other languages word them alike.
+                (
+                    _("An %(kind)s question has no %(field)s.", kind=kind.label.lower(), field=name)
+                    if _article(kind.label) == "An"
+                    else _(
+                        "A %(kind)s question has no %(field)s.", kind=kind.label.lower(), field=name
+                    )
+                )
+            ]
             for name in _SPECIFIC
             if data.get(name) not in (None, "", []) and name not in used
         }
@@ -472,7 +482,7 @@ class AnswerInSchema(Schema):
     def exactly_one(self, data: dict, **kwargs) -> None:
         if len(data) != 1:
             raise ValidationError(
-                "Give exactly one of choice, choices, value, text, pairs or order.", "_schema"
+                _("Give exactly one of choice, choices, value, text, pairs or order."), "_schema"
             )
 
 

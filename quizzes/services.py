@@ -294,7 +294,7 @@ def _layout(quiz: Quiz, version: QuizVersion, rng: random.Random | None = None) 
 def get_quiz(quiz_id: int, *, published_only: bool = True) -> Quiz:
     quiz = db.session.get(Quiz, quiz_id)
     if quiz is None or (published_only and not quiz.published):
-        raise NotFound("There is no quiz at this address.")
+        raise NotFound(_("There is no quiz at this address."))
     return quiz
 
 
@@ -368,11 +368,11 @@ class QuizStanding:
         if self.open_attempt is not None:
             return True, ""
         if not self.quiz.published:
-            return False, "This quiz is closed."
+            return False, _("This quiz is closed.")
         if self.quiz.stop_after_pass and self.passed:
-            return False, "You have passed this quiz, so no more attempts are offered."
+            return False, _("You have passed this quiz, so no more attempts are offered.")
         if self.attempts_left == 0:
-            return False, "You have used every attempt this quiz allows."
+            return False, _("You have used every attempt this quiz allows.")
         return True, ""
 
 
@@ -436,7 +436,7 @@ def get_attempt(attempt_id: int, user: User) -> Attempt:
     """The learner's own attempt; someone else's is as absent as a missing one."""
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != user.id:
-        raise NotFound("There is no attempt at this address.")
+        raise NotFound(_("There is no attempt at this address."))
     return attempt
 
 
@@ -481,13 +481,13 @@ def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attemp
     if not allowed:
         raise Conflict(reason)
     if not quiz.has_questions:
-        raise Conflict("This quiz has no questions yet.")
+        raise Conflict(_("This quiz has no questions yet."))
     version = current_version(quiz)
     # The next number comes from the same read as the limit check; the unique constraint on
     # (quiz, learner, number) then refuses a second attempt racing for the same number.
     number = current.last_number + 1
     if quiz.attempt_limit is not None and number > quiz.attempt_limit:
-        raise Conflict("You have used every attempt this quiz allows.")
+        raise Conflict(_("You have used every attempt this quiz allows."))
     layout = _layout(quiz, version, draw_random(quiz.id, user.id, number))
     points = {entry["key"]: entry["spec"]["points"] for entry in version.snapshot["questions"]}
     attempt = Attempt(
@@ -511,7 +511,7 @@ def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attemp
         again = standing(user, quiz)
         if again.open_attempt is not None:
             return again.open_attempt
-        raise Conflict("Another attempt was started at the same moment. Try again.") from None
+        raise Conflict(_("Another attempt was started at the same moment. Try again.")) from None
     log.info("user %s started attempt %s of quiz %s", user.id, attempt.number, quiz.id)
     signals.attempt_started.send(attempt=attempt)
     return attempt
@@ -547,10 +547,10 @@ def save_answers(
     now = now or utcnow()
     locked = lock_attempt(attempt)
     if locked is not None and expire_if_due(locked, now):
-        raise Conflict("Time is up: your attempt was submitted with the answers saved so far.")
+        raise Conflict(_("Time is up: your attempt was submitted with the answers saved so far."))
     if locked is None or not locked.is_open:
         db.session.rollback()
-        raise Conflict("This attempt has already been submitted.")
+        raise Conflict(_("This attempt has already been submitted."))
     answered, cleared = [], []
     for question in shown_questions(locked):
         if question.key not in answers:
@@ -715,7 +715,7 @@ def complete_attempt(locked: Attempt, before: AttemptState, values: dict | None 
 def review_level(attempt: Attempt, current: QuizStanding) -> ReviewShows:
     """How much of the marking this learner may see for this attempt now."""
     if attempt.is_open:
-        raise PermissionDenied("Submit the attempt to see how you did.")
+        raise PermissionDenied(_("Submit the attempt to see how you did."))
     return shows_now(attempt.quiz, current)
 
 
@@ -771,13 +771,13 @@ def ensure_valid_settings(
 ) -> None:
     errors: dict[str, list[str]] = {}
     if not 0 <= passing_score <= 100:
-        errors["passing_score"] = ["Enter a passing score from 0 to 100."]
+        errors["passing_score"] = [_("Enter a passing score from 0 to 100.")]
     if attempt_limit is not None and attempt_limit < 1:
-        errors["attempt_limit"] = ["Allow at least one attempt, or leave it empty for no limit."]
+        errors["attempt_limit"] = [_("Allow at least one attempt, or leave it empty for no limit.")]
     if time_limit is not None and time_limit < 1:
-        errors["time_limit_minutes"] = ["Enter at least 1 minute, or leave it empty."]
+        errors["time_limit_minutes"] = [_("Enter at least 1 minute, or leave it empty.")]
     if errors:
-        raise RuleViolation("The quiz settings are not valid.", errors)
+        raise RuleViolation(_("The quiz settings are not valid."), errors)
 
 
 # ---- authoring --------------------------------------------------------------------------
@@ -801,7 +801,9 @@ class QuizSettings:
 
     def apply(self, quiz: Quiz) -> bool:
         if message := too_long(self.title, Quiz.title):
-            raise RuleViolation(f"The title is too long. {message}", {"title": [message]})
+            raise RuleViolation(
+                _("The title is too long. %(problem)s", problem=message), {"title": [message]}
+            )
         ensure_valid_settings(self.passing_score, self.attempt_limit, self.time_limit_minutes)
         changed = False
         for key, value in vars(self).items():
@@ -882,13 +884,13 @@ def ensure_complete(questions: list[qspec.Question]) -> None:
         if found
     }
     if problems:
-        raise RuleViolation("Some questions are not complete; nothing was imported.", problems)
+        raise RuleViolation(_("Some questions are not complete; nothing was imported."), problems)
 
 
 def check_question(source: qspec.Question) -> None:
     problems = question_problems(source)
     if problems:
-        raise RuleViolation("The question is not complete.", problems)
+        raise RuleViolation(_("The question is not complete."), problems)
 
 
 def all_quizzes(by: Actor) -> list[Quiz]:
@@ -916,8 +918,11 @@ def create_quiz(course_id: int, lesson_id: int | None, settings: QuizSettings, b
     """A new, unpublished quiz for a lesson (or the course's final quiz)."""
     lessons.require_staff(course_id, by)
     if find_quiz(course_id, lesson_id) is not None:
-        where = "This lesson" if lesson_id else "This course"
-        message = f"{where} already has a quiz. Edit that one instead."
+        message = (
+            _("This lesson already has a quiz. Edit that one instead.")
+            if lesson_id
+            else _("This course already has a quiz. Edit that one instead.")
+        )
         raise Conflict(message, {"lesson_id": [message]})
     quiz = Quiz(course_id=course_id, lesson_id=lesson_id, title=settings.title)
     settings.apply(quiz)
@@ -926,7 +931,7 @@ def create_quiz(course_id: int, lesson_id: int | None, settings: QuizSettings, b
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("That lesson already has a quiz.") from None
+        raise Conflict(_("That lesson already has a quiz.")) from None
     log.info("quiz %s created for course %s lesson %s", quiz.id, course_id, lesson_id)
     return quiz
 
@@ -941,7 +946,7 @@ def update_settings(quiz: Quiz, settings: QuizSettings, by: Actor) -> Quiz:
 def get_question(quiz: Quiz, question_id: int) -> Question:
     question = next((q for q in quiz.questions if q.id == question_id), None)
     if question is None:
-        raise NotFound("This quiz has no such question.")
+        raise NotFound(_("This quiz has no such question."))
     return question
 
 
@@ -995,7 +1000,7 @@ def _renumber(quiz: Quiz) -> None:
 def set_published(quiz: Quiz, published: bool, by: Actor) -> Quiz:
     lessons.require_staff(quiz.course_id, by)
     if published and not quiz.has_questions:
-        raise RuleViolation("Add at least one question before publishing.")
+        raise RuleViolation(_("Add at least one question before publishing."))
     quiz.published = published
     db.session.commit()
     return quiz
@@ -1145,12 +1150,12 @@ def essay_to_grade(quiz: Quiz, response_id: int, by: Actor) -> EssayToGrade:
     lessons.require_staff(quiz.course_id, by)
     found = _essays(quiz, Response.id == response_id, (Response.id,))
     if not found or not found[0].question.kind.graded_by_person or not found[0].response.answer:
-        raise NotFound("This quiz has no such answer to grade.")
+        raise NotFound(_("This quiz has no such answer to grade."))
     if found[0].attempt.state not in (
         AttemptState.AWAITING_GRADING.value,
         AttemptState.SUBMITTED.value,
     ):
-        raise NotFound("This quiz has no such answer to grade.")
+        raise NotFound(_("This quiz has no such answer to grade."))
     return found[0]
 
 
@@ -1173,20 +1178,25 @@ def grade_essay(
     essay = essay_to_grade(quiz, response_id, by)
     if essay.attempt.user_id == getattr(by, "id", None) and not getattr(by, "is_admin", False):
         # A member of the course's staff taking their own quiz would pass themselves.
-        raise PermissionDenied("Someone else on the course's staff grades your own answers.")
+        raise PermissionDenied(_("Someone else on the course's staff grades your own answers."))
     errors: dict[str, list[str]] = {}
     try:
         result = grading.mark(essay.question.spec, points)
     except ValueError:
         top = f"{essay.question.spec.points:g}"
-        errors["points"] = [f"Enter a score from 0 to {top}."]
+        errors["points"] = [_("Enter a score from 0 to %(top)s.", top=top)]
     if len(feedback) > MAX_GRADER_FEEDBACK:
-        errors["feedback"] = [f"Keep the feedback under {MAX_GRADER_FEEDBACK:,} characters."]
+        errors["feedback"] = [
+            _(
+                "Keep the feedback under %(limit)s characters.",
+                limit=format(MAX_GRADER_FEEDBACK, ","),
+            )
+        ]
     if errors:
-        raise RuleViolation("The grade was not saved.", errors)
+        raise RuleViolation(_("The grade was not saved."), errors)
     locked = lock_attempt(essay.attempt)
     if locked is None:
-        raise NotFound("This quiz has no such answer to grade.")
+        raise NotFound(_("This quiz has no such answer to grade."))
     db.session.execute(
         update(Response)
         .where(Response.id == response_id)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from coursework.i18n import _
+
 # Where a missing-word question's answer goes in its text ("Paris is the _____ of France").
 BLANK = "_____"
 
@@ -26,14 +28,14 @@ class Kind(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "single": "Single choice",
-            "multiple": "Multiple choice",
-            "true_false": "True or false",
-            "short_text": "Short answer",
-            "numeric": "Numeric",
-            "matching": "Matching",
-            "ordering": "Ordering",
-            "essay": "Essay",
+            "single": _("Single choice"),
+            "multiple": _("Multiple choice"),
+            "true_false": _("True or false"),
+            "short_text": _("Short answer"),
+            "numeric": _("Numeric"),
+            "matching": _("Matching"),
+            "ordering": _("Ordering"),
+            "essay": _("Essay"),
         }[self.value]
 
 

@@ -26,6 +26,8 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from coursework.i18n import _
+
 # Moodle's rule of thumb for the discrimination index, in %.
 GOOD_DISCRIMINATION = 30
 WEAK_DISCRIMINATION = 20
@@ -83,7 +85,7 @@ class Bin:
 
     @property
     def label(self) -> str:
-        return f"{self.low} to {self.high}%"
+        return _("%(low)s to %(high)s%%", low=self.low, high=self.high)
 
 
 def first_attempts(attempts: Iterable[AttemptScore]) -> list[AttemptScore]:
@@ -150,14 +152,14 @@ def question_notes(stats: QuestionStats) -> tuple[str, ...]:
     notes = []
     if stats.facility is not None and stats.attempts >= 2:
         if stats.facility >= VERY_EASY:
-            notes.append("Very easy")
+            notes.append(_("Very easy"))
         elif stats.facility <= VERY_HARD:
-            notes.append("Very hard")
+            notes.append(_("Very hard"))
     if stats.discrimination is not None:
         if stats.discrimination < 0:
-            notes.append("Negative discrimination: check the answer key and wording")
+            notes.append(_("Negative discrimination: check the answer key and wording"))
         elif stats.discrimination < WEAK_DISCRIMINATION:
-            notes.append("Weak discrimination")
+            notes.append(_("Weak discrimination"))
     return tuple(notes)
 
 

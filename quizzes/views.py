@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from coursework.accounts.forms import EmptyForm
 from coursework.errors import Conflict
+from coursework.i18n import _
 from coursework.policy import access
 from lessons import services as lessons
 from lessons.rendering import render_markdown, sanitise_html
@@ -56,7 +57,7 @@ def attempt(attempt_id: int):
     find = services.attempt_for_saving if request.method == "POST" else services.get_attempt
     current = find(attempt_id, current_user)
     if services.expire_if_due(current):
-        flash("Time is up. Your attempt was submitted with the answers saved so far.", "info")
+        flash(_("Time is up. Your attempt was submitted with the answers saved so far."), "info")
     if not current.is_open:
         return redirect(url_for("quizzes.result", attempt_id=current.id))
     form = EmptyForm()
@@ -73,7 +74,7 @@ def attempt(attempt_id: int):
             flash(error.message, "info")
             return redirect(url_for("quizzes.result", attempt_id=current.id))
         if request.form.get("action") != "submit":
-            flash("Your answers are saved. You can come back and finish later.", "success")
+            flash(_("Your answers are saved. You can come back and finish later."), "success")
             course = lessons.get_course_by_id(current.quiz.course_id)
             return redirect(url_for("progress.course", slug=course.slug))
         if request.form.get("confirm") == "yes" or not services.unanswered(current):

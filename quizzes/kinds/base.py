@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from coursework.errors import RuleViolation
+from coursework.i18n import _, lazy_gettext
 from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.gift_syntax import BlockWriter, Problems, Text
@@ -215,7 +216,7 @@ class QuestionKind(ABC):
         """The question form's data for this kind's fields of an existing question."""
 
     # What one row of the form's `choices` is called on the page.
-    choice_row: ClassVar[str] = "Choice"
+    choice_row: ClassVar[str] = lazy_gettext("Choice")
 
     def score_bands(self) -> int | None:
         """In how many bands the statistics page spreads this kind's scores, question by
@@ -226,8 +227,11 @@ class QuestionKind(ABC):
 
 def no_gift_syntax(kind: QuestionKind) -> ValueError:
     return ValueError(
-        f"GIFT has no syntax for {kind.label.lower()} questions; "
-        "remove them or move them to a quiz of their own to export the rest"
+        _(
+            "GIFT has no syntax for %(kind)s questions; "
+            "remove them or move them to a quiz of their own to export the rest",
+            kind=kind.label.lower(),
+        )
     )
 
 
@@ -270,9 +274,11 @@ def answers_from_form(questions: Iterable[ShownQuestion], values: Mapping[str, A
         try:
             answers[q.key] = q.kind.from_form(q, values)
         except AnswerProblem as problem:
-            errors[q.name] = [f"Question {q.number}: {problem}"]
+            errors[q.name] = [
+                _("Question %(number)s: %(problem)s", number=q.number, problem=problem)
+            ]
     if errors:
-        raise RuleViolation("Some answers do not fit their questions.", {"answers": errors})
+        raise RuleViolation(_("Some answers do not fit their questions."), {"answers": errors})
     return answers
 
 
@@ -286,19 +292,21 @@ def answers_from_json(questions: Iterable[ShownQuestion], body: Mapping[str, Any
     for key, value in body.items():
         q = by_key.get(key)
         if q is None:
-            errors[key] = ["This attempt has no question with this key."]
+            errors[key] = [_("This attempt has no question with this key.")]
             continue
         try:
             answers[q.key] = None if value is None else q.kind.from_json(q, value)
         except AnswerProblem as problem:
             errors[key] = [str(problem)]
     if errors:
-        raise RuleViolation("Some answers do not fit their questions.", {"answers": errors})
+        raise RuleViolation(_("Some answers do not fit their questions."), {"answers": errors})
     return answers
 
 
 def shape_problem(kind: QuestionKind) -> AnswerProblem:
-    return AnswerProblem(f"A {kind.label.lower()} answer looks like {kind.json_shape}.")
+    return AnswerProblem(
+        _("A %(kind)s answer looks like %(shape)s.", kind=kind.label.lower(), shape=kind.json_shape)
+    )
 
 
 def typed_text(value: Any) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from coursework.i18n import _
 from quizzes import gift_syntax as gift
 from quizzes import grading
 from quizzes import spec as qspec
@@ -41,7 +42,11 @@ class Essay(Typed):
         text = value.replace("\r\n", "\n").strip()
         if len(text) > MAX_ESSAY:
             raise AnswerProblem(
-                f"Keep the essay to {MAX_ESSAY:,} characters; it has {len(text):,}."
+                _(
+                    "Keep the essay to %(limit)s characters; it has %(length)s.",
+                    limit=format(MAX_ESSAY, ","),
+                    length=format(len(text), ","),
+                )
             )
         return text
 
@@ -51,14 +56,17 @@ class Essay(Typed):
 
     def right_answer(self, q: ShownQuestion) -> TextAnswer:
         # No text earns marks by itself; this one is answered, so a grader will read it.
-        return TextAnswer("An answer written for the grader to read.")
+        return TextAnswer(_("An answer written for the grader to read."))
 
     def wrong_answer(self, q: ShownQuestion) -> None:
         return None
 
     def check(self, question: qspec.Question, add: Add) -> None:
         if len(question.rubric) > MAX_RUBRIC:
-            add("rubric", f"Keep the rubric under {MAX_RUBRIC:,} characters.")
+            add(
+                "rubric",
+                _("Keep the rubric under %(limit)s characters.", limit=format(MAX_RUBRIC, ",")),
+            )
 
     gift_rank = 10
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coursework.i18n import _
 from quizzes import gift_syntax as gift
 from quizzes import grading
 from quizzes import spec as qspec
@@ -65,9 +66,11 @@ class Matching(QuestionKind):
             raise shape_problem(self)
         for index, chosen in pairs.items():
             if not str(index).isdigit() or int(index) >= len(q.spec.pairs):
-                raise AnswerProblem(f"This question has no prompt {index}.")
+                raise AnswerProblem(_("This question has no prompt %(index)s.", index=index))
             if chosen not in q.shown_answer_options:
-                raise AnswerProblem(f"{chosen!r} is not one of this question's answers.")
+                raise AnswerProblem(
+                    _("%(answer)r is not one of this question's answers.", answer=chosen)
+                )
         return self._answer(q, {int(index): chosen for index, chosen in pairs.items()})
 
     def from_stored(self, q: ShownQuestion, stored: dict) -> MatchingAnswer | None:
@@ -92,13 +95,13 @@ class Matching(QuestionKind):
     def check(self, question: qspec.Question, add: Add) -> None:
         pairs = question.pairs
         if len(pairs) < 2:
-            add("pairs", "Give at least two pairs to match.")
+            add("pairs", _("Give at least two pairs to match."))
         if any(not p.prompt.strip() or not p.answer.strip() for p in pairs):
-            add("pairs", "Every pair needs both a prompt and an answer.")
+            add("pairs", _("Every pair needs both a prompt and an answer."))
         if len({p.prompt.strip() for p in pairs}) != len(pairs):
-            add("pairs", "Two prompts have the same text.")
+            add("pairs", _("Two prompts have the same text."))
         if any(not d.strip() for d in question.distractors):
-            add("distractors", "Remove empty extra answers.")
+            add("distractors", _("Remove empty extra answers."))
 
     gift_rank = 40
 
@@ -117,21 +120,21 @@ class Matching(QuestionKind):
         lead, pieces = gift.split(answers, "=")
         if leading := gift.leading_text(lead):
             problems.append(
-                gift.Problem(leading[0], "text before the first pair: start each with =")
+                gift.Problem(leading[0], _("text before the first pair: start each with ="))
             )
         pairs, distractors = [], []
-        for _, line, body in pieces:
+        for _marker, line, body in pieces:
             arrow = body.find("->")
             if body.find("#") != -1:
                 problems.append(
-                    gift.Problem(line, "matching pairs take no feedback (write \\# for #)")
+                    gift.Problem(line, _("matching pairs take no feedback (write \\# for #)"))
                 )
             elif arrow == -1:
                 problems.append(
-                    gift.Problem(line, "a matching pair needs the form =prompt -> answer")
+                    gift.Problem(line, _("a matching pair needs the form =prompt -> answer"))
                 )
             elif not body.plain[arrow + 2 :].strip():
-                problems.append(gift.Problem(line, "a matching pair has no answer after '->'"))
+                problems.append(gift.Problem(line, _("a matching pair has no answer after '->'")))
             else:
                 # Moodle reads a format tag before the prompt, not before the answer.
                 prompt, answer = gift.trim(body.plain[:arrow]), body.plain[arrow + 2 :].strip()
@@ -141,12 +144,12 @@ class Matching(QuestionKind):
                     distractors.append(answer)  # `= -> answer`: offered, matches nothing
         # Moodle's page asks for three pairs, its reader for two: two is enough.
         if len(problems) == found_before and len(pairs) < 2:
-            problems.append(gift.Problem(start, "a matching question needs at least two pairs"))
+            problems.append(gift.Problem(start, _("a matching question needs at least two pairs")))
         return {"pairs": tuple(pairs), "distractors": tuple(distractors)}
 
     def write_gift(self, question: qspec.Question, writer: gift.BlockWriter) -> str:
         if any("->" in pair.prompt or not pair.prompt.strip() for pair in question.pairs):
-            raise ValueError("a matching prompt must be non-empty and free of '->'")
+            raise ValueError(_("a matching prompt must be non-empty and free of '->'"))
         lines = [
             f"={writer.text(pair.prompt)} -> {gift.escape(pair.answer)}" for pair in question.pairs
         ]

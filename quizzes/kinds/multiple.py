@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coursework.i18n import _
 from quizzes import gift_syntax as gift
 from quizzes import grading
 from quizzes import spec as qspec
@@ -62,7 +63,9 @@ class Multiple(QuestionKind):
             raise shape_problem(self)
         unknown = [option for option in options if q.choice_for_option(option) is None]
         if unknown:
-            raise AnswerProblem(f"{unknown[0]} is not an option of this question.")
+            raise AnswerProblem(
+                _("%(option)s is not an option of this question.", option=unknown[0])
+            )
         return self._answer(q, options)
 
     def from_stored(self, q: ShownQuestion, stored: dict) -> MultipleAnswer | None:
@@ -91,9 +94,15 @@ class Multiple(QuestionKind):
         check_choices(question, add)
         positive = sum(choice.weight for choice in question.choices if choice.weight > 0)
         if not any(choice.weight > 0 for choice in question.choices):
-            add("choices", "Mark at least one choice as right.")
+            add("choices", _("Mark at least one choice as right."))
         elif not math.isclose(positive, 1, abs_tol=0.001):
-            add("choices", f"The right choices must add up to 100% (now {positive * 100:g}%).")
+            add(
+                "choices",
+                _(
+                    "The right choices must add up to 100%% (now %(total)s%%).",
+                    total=format(positive * 100, "g"),
+                ),
+            )
 
     gift_rank = 31  # after single choice, which takes the blocks that have an =
     rich_choices = True

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from coursework.i18n import _
 from quizzes import gift_syntax as gift
 from quizzes import grading
 from quizzes import spec as qspec
@@ -37,15 +38,15 @@ class Numeric(Typed):
     def check(self, question: qspec.Question, add: Add) -> None:
         numbers = question.numbers
         if not numbers or not any(math.isclose(n.weight, 1) for n in numbers):
-            add("numbers", "Give at least one accepted number worth 100%.")
+            add("numbers", _("Give at least one accepted number worth 100%."))
         others = [number for number in numbers if number.is_other]
         if len(others) > 1:
             add(
                 "numbers",
-                "Leave the number empty in one row at most: it stands for any other answer.",
+                _("Leave the number empty in one row at most: it stands for any other answer."),
             )
         if any(number.weight != 0 for number in others):
-            add("numbers", "Any other answer (a row without a number) is worth 0%.")
+            add("numbers", _("Any other answer (a row without a number) is worth 0%."))
         for number in numbers:
             if not number.is_other:
                 _check_number(number, add)
@@ -77,20 +78,20 @@ class Numeric(Typed):
             if answer is not None:
                 numbers.append(qspec.NumericAnswer(**answer, weight=weight, feedback=feedback))
         if not entries and len(problems) == found_before:
-            problems.append(gift.Problem(start, "the numeric block {#} has no answer"))
+            problems.append(gift.Problem(start, _("the numeric block {#} has no answer")))
         elif len(problems) == found_before and not any(n.weight == 1 for n in numbers):
-            problems.append(gift.Problem(start, "no numeric answer earns full credit"))
+            problems.append(gift.Problem(start, _("no numeric answer earns full credit")))
         return {"numbers": (*numbers, *([other] if other else []))}
 
     def write_gift(self, question: qspec.Question, writer: gift.BlockWriter) -> str:
         numbers = [number for number in question.numbers if not number.is_other]
         others = [number for number in question.numbers if number.is_other]
         if not numbers:
-            raise ValueError("a numeric question needs an answer")
+            raise ValueError(_("a numeric question needs an answer"))
         if len(others) > 1:
-            raise ValueError("a numeric question has one 'any other answer' entry at most")
+            raise ValueError(_("a numeric question has one 'any other answer' entry at most"))
         if others and others != list(question.numbers[-1:]):
-            raise ValueError("the 'any other answer' entry must come last")
+            raise ValueError(_("the 'any other answer' entry must come last"))
         only = numbers[0]
         if (
             question.numbers == (only,)
@@ -133,21 +134,27 @@ class Numeric(Typed):
 
 def _read_other(body: gift.Text, line: int, problems: gift.Problems) -> qspec.NumericAnswer | None:
     if body.find("~") != -1:
-        problems.append(gift.Problem(body.lines[body.find("~")], "only one '~' (any other answer)"))
+        problems.append(
+            gift.Problem(body.lines[body.find("~")], _("only one '~' (any other answer)"))
+        )
         return None
     if body.find("=") != -1:
         problems.append(
-            gift.Problem(body.lines[body.find("=")], "put the '~' (any other answer) entry last")
+            gift.Problem(body.lines[body.find("=")], _("put the '~' (any other answer) entry last"))
         )
         return None
     weight, body = gift.take_weight(body, 0.0, line, problems)
     text, feedback = gift.text_and_feedback(body)
     if weight != 0:
-        problems.append(gift.Problem(line, "the '~' (any other answer) entry earns no credit"))
+        problems.append(gift.Problem(line, _("the '~' (any other answer) entry earns no credit")))
     elif gift.untagged(text) not in ("", "*"):
         problems.append(
             gift.Problem(
-                line, f"'~{text}': write '~#feedback' for any other answer, with no number"
+                line,
+                _(
+                    "'~%(text)s': write '~#feedback' for any other answer, with no number",
+                    text=text,
+                ),
             )
         )
     else:
@@ -161,9 +168,13 @@ def _read_number(text: str, line: int, problems: gift.Problems) -> dict | None:
     if dots:
         bounds = gift.number(low.strip()), gift.number(high.strip())
         if bounds[0] is None or bounds[1] is None:
-            problems.append(gift.Problem(line, f"'{text}' is not a range of two numbers"))
+            problems.append(
+                gift.Problem(line, _("'%(text)s' is not a range of two numbers", text=text))
+            )
         elif bounds[0] > bounds[1]:
-            problems.append(gift.Problem(line, f"the range {text} runs from high to low"))
+            problems.append(
+                gift.Problem(line, _("the range %(text)s runs from high to low", text=text))
+            )
         else:
             return {"low": bounds[0], "high": bounds[1]}
         return None
@@ -171,11 +182,13 @@ def _read_number(text: str, line: int, problems: gift.Problems) -> dict | None:
     number = gift.number(value.strip())
     tolerance = gift.number(margin.strip()) if colon else 0.0
     if not text:
-        problems.append(gift.Problem(line, "a numeric answer is empty"))
+        problems.append(gift.Problem(line, _("a numeric answer is empty")))
     elif number is None or tolerance is None:
-        problems.append(gift.Problem(line, f"'{text}' is not a number (or number:tolerance)"))
+        problems.append(
+            gift.Problem(line, _("'%(text)s' is not a number (or number:tolerance)", text=text))
+        )
     elif tolerance < 0:
-        problems.append(gift.Problem(line, f"the tolerance in '{text}' is negative"))
+        problems.append(gift.Problem(line, _("the tolerance in '%(text)s' is negative", text=text)))
     else:
         return {"value": number, "tolerance": tolerance}
     return None
@@ -185,7 +198,7 @@ def _number_text(number: qspec.NumericAnswer) -> str:
     if number.low is not None and number.high is not None:
         return f"{gift.format_number(number.low)}..{gift.format_number(number.high)}"
     if number.value is None:
-        raise ValueError("a numeric answer needs a value or a range")
+        raise ValueError(_("a numeric answer needs a value or a range"))
     tolerance = f":{gift.format_number(number.tolerance)}" if number.tolerance else ""
     return gift.format_number(number.value) + tolerance
 
@@ -207,16 +220,20 @@ def _row(row: Mapping[str, Any]) -> qspec.NumericAnswer:
 def _check_number(number: qspec.NumericAnswer, add: Add) -> None:
     if number.low is not None or number.high is not None:
         if number.low is None or number.high is None:
-            add("numbers", "A range needs both a minimum and a maximum.")
+            add("numbers", _("A range needs both a minimum and a maximum."))
         elif number.low > number.high:
             add(
                 "numbers",
-                f"The range {number.low:g} to {number.high:g} runs backwards: "
-                "its minimum is above its maximum.",
+                _(
+                    "The range %(low)s to %(high)s runs backwards: "
+                    "its minimum is above its maximum.",
+                    low=format(number.low, "g"),
+                    high=format(number.high, "g"),
+                ),
             )
     elif number.value is None or not math.isfinite(number.value):
-        add("numbers", "Each accepted answer needs a number.")
+        add("numbers", _("Each accepted answer needs a number."))
     if number.tolerance < 0 or not math.isfinite(number.tolerance):
-        add("numbers", "The tolerance cannot be negative.")
+        add("numbers", _("The tolerance cannot be negative."))
     if not 0 <= number.weight <= 1:
-        add("numbers", "Accepted numbers are worth from 0% to 100%.")
+        add("numbers", _("Accepted numbers are worth from 0% to 100%."))

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coursework.i18n import _, lazy_gettext
 from quizzes import gift_syntax as gift
 from quizzes import grading
 from quizzes import spec as qspec
@@ -74,7 +75,10 @@ class Ordering(QuestionKind):
         ids = [q.choice_for_option(option) for option in order]
         if None in ids or sorted(ids) != sorted(q.choice_ids):
             raise AnswerProblem(
-                f"Give every option of this question once: {len(q.choice_ids)} option ids."
+                _(
+                    "Give every option of this question once: %(count)s option ids.",
+                    count=len(q.choice_ids),
+                )
             )
         return OrderingAnswer(tuple(ids))
 
@@ -106,7 +110,7 @@ class Ordering(QuestionKind):
     def check(self, question: qspec.Question, add: Add) -> None:
         check_texts(question, add, "item")
 
-    choice_row = "Item"
+    choice_row = lazy_gettext("Item")
 
     def reads_gift(self, answers: gift.Text) -> bool:
         return False  # GIFT has no syntax for it: no block is an ordering question

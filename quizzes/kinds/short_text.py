@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coursework.i18n import _, lazy_gettext
 from quizzes import gift_syntax as gift
 from quizzes import grading
 from quizzes import spec as qspec
@@ -41,7 +42,7 @@ class Typed(QuestionKind):
         """The answer's text as kept: a line is trimmed and cut at MAX_TYPED characters, as
         the page's input cuts it; a JSON body longer than that is refused instead."""
         if sent_as_json and len(value) > MAX_TYPED:
-            raise AnswerProblem(f"Keep a typed answer to {MAX_TYPED} characters.")
+            raise AnswerProblem(_("Keep a typed answer to %(limit)s characters.", limit=MAX_TYPED))
         return typed_text(value)
 
     def from_form(self, q: ShownQuestion, values: Mapping[str, Any]) -> TextAnswer | None:
@@ -89,13 +90,13 @@ class ShortText(Typed):
     def check(self, question: qspec.Question, add: Add) -> None:
         accepted = question.choices
         if not accepted or not any(math.isclose(c.weight, 1) for c in accepted):
-            add("choices", "Give at least one accepted answer worth 100%.")
+            add("choices", _("Give at least one accepted answer worth 100%."))
         if any(not c.text.strip() for c in accepted):
-            add("choices", "Every accepted answer needs text.")
+            add("choices", _("Every accepted answer needs text."))
         if any(not 0 <= c.weight <= 1 for c in accepted):
-            add("choices", "Accepted answers are worth from 0% to 100%.")
+            add("choices", _("Accepted answers are worth from 0% to 100%."))
 
-    choice_row = "Accepted answer"
+    choice_row = lazy_gettext("Accepted answer")
     gift_rank = 90  # any block no other kind reads: `{=answer =other}`, or `{answer}`
 
     def reads_gift(self, answers: gift.Text) -> bool:
@@ -112,23 +113,23 @@ class ShortText(Typed):
             weight, piece = gift.take_weight(piece, 1.0, line, problems)
             text, feedback = gift.text_and_feedback(piece)
             if not gift.untagged(text):
-                problems.append(gift.Problem(line, "an accepted answer is empty"))
+                problems.append(gift.Problem(line, _("an accepted answer is empty")))
             elif "->" in text:
                 # Only `{a -> b}`, with no =, gets here; with an = it is matching. No GIFT
                 # can write such an answer back, so it is refused rather than half-supported.
                 problems.append(
                     gift.Problem(
-                        line, "'->' belongs to matching pairs: write each as =prompt -> answer"
+                        line, _("'->' belongs to matching pairs: write each as =prompt -> answer")
                     )
                 )
             choices.append(qspec.Choice(text=text, weight=weight, feedback=feedback))
         if len(problems) == found_before and not any(choice.weight == 1 for choice in choices):
-            problems.append(gift.Problem(start, "no accepted answer earns full credit"))
+            problems.append(gift.Problem(start, _("no accepted answer earns full credit")))
         return {"choices": tuple(choices)}
 
     def write_gift(self, question: qspec.Question, writer: gift.BlockWriter) -> str:
         if any("->" in choice.text for choice in question.choices):
-            raise ValueError("a short answer containing '->' would read back as matching")
+            raise ValueError(_("a short answer containing '->' would read back as matching"))
         return writer.block(
             f"={gift.weight_mark(choice.weight, 1.0, choice.text)}{writer.text(choice.text)}"
             f"{writer.feedback(choice.feedback)}"

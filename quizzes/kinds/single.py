@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coursework.i18n import _
 from quizzes import gift_syntax as gift
 from quizzes import grading
 from quizzes import spec as qspec
@@ -33,12 +34,25 @@ def check_texts(question: qspec.Question, add: Add, one: str = "choice") -> None
     """At least two texts in `choices`, none empty, no two alike (a learner could not tell
     them apart); `one` is what the page calls one of them."""
     choices = question.choices
+    few, empty, alike = (
+        (
+            _("Give at least two items."),
+            _("Every item needs text."),
+            _("Two items have the same text."),
+        )
+        if one == "item"
+        else (
+            _("Give at least two choices."),
+            _("Every choice needs text."),
+            _("Two choices have the same text."),
+        )
+    )
     if len(choices) < 2:
-        add("choices", f"Give at least two {one}s.")
+        add("choices", few)
     if any(not choice.text.strip() for choice in choices):
-        add("choices", f"Every {one} needs text.")
+        add("choices", empty)
     if len({choice.text.strip() for choice in choices}) != len(choices):
-        add("choices", f"Two {one}s have the same text.")
+        add("choices", alike)
 
 
 def check_choices(question: qspec.Question, add: Add) -> None:
@@ -46,7 +60,7 @@ def check_choices(question: qspec.Question, add: Add) -> None:
     check_texts(question, add)
     choices = question.choices
     if any(not -1 <= choice.weight <= 1 for choice in choices):
-        add("choices", "Each choice is worth from -100% to 100%.")
+        add("choices", _("Each choice is worth from -100% to 100%."))
 
 
 def choices_from_rows(rows: Mapping[str, Any], default: float) -> tuple[qspec.Choice, ...]:
@@ -76,7 +90,7 @@ def read_choices(answers: gift.Text, start: int, problems: gift.Problems, *, sin
     lead, pieces = gift.split(answers, "~=")
     if leading := gift.leading_text(lead):
         problems.append(
-            gift.Problem(leading[0], "text before the first answer: start each with = or ~")
+            gift.Problem(leading[0], _("text before the first answer: start each with = or ~"))
         )
     choices = []
     for marker, line, body in pieces:
@@ -85,25 +99,28 @@ def read_choices(answers: gift.Text, start: int, problems: gift.Problems, *, sin
         weight, body = gift.take_weight(body, 1.0 if marker == "=" else 0.0, line, problems)
         text, feedback = gift.text_and_feedback(body)
         if not gift.untagged(text):
-            problems.append(gift.Problem(line, "an answer is empty"))
+            problems.append(gift.Problem(line, _("an answer is empty")))
         choices.append(qspec.Choice(text=text, weight=weight, feedback=feedback))
     if len(problems) == found_before:
         positive = [choice.weight for choice in choices if choice.weight > 0]
         if len(choices) < 2:
-            problems.append(gift.Problem(start, "a choice question needs at least two answers"))
+            problems.append(gift.Problem(start, _("a choice question needs at least two answers")))
         elif single and 1.0 not in positive:
             problems.append(
-                gift.Problem(start, "no answer earns full credit: mark the right one with =")
+                gift.Problem(start, _("no answer earns full credit: mark the right one with ="))
             )
         elif not positive:
             problems.append(
-                gift.Problem(start, "no answer is marked right: use =, or weights such as ~%50%")
+                gift.Problem(start, _("no answer is marked right: use =, or weights such as ~%50%"))
             )
         elif not single and abs(sum(positive) - 1) > _TOTAL_SLACK:
             problems.append(
                 gift.Problem(
                     start,
-                    f"the right answers' weights add up to {sum(positive) * 100:g}%, not 100%",
+                    _(
+                        "the right answers' weights add up to %(total)s%%, not 100%%",
+                        total=format(sum(positive) * 100, "g"),
+                    ),
                 )
             )
     return {"choices": tuple(choices)}
@@ -144,7 +161,9 @@ class Single(QuestionKind):
             raise shape_problem(self)
         choice = q.choice_for_option(body["choice"])
         if choice is None:
-            raise AnswerProblem(f"{body['choice']} is not an option of this question.")
+            raise AnswerProblem(
+                _("%(option)s is not an option of this question.", option=body["choice"])
+            )
         return SingleAnswer(choice)
 
     def from_stored(self, q: ShownQuestion, stored: dict) -> SingleAnswer | None:
@@ -170,7 +189,7 @@ class Single(QuestionKind):
     def check(self, question: qspec.Question, add: Add) -> None:
         check_choices(question, add)
         if not any(math.isclose(choice.weight, 1) for choice in question.choices):
-            add("choices", "Mark one choice as the right answer (worth 100%).")
+            add("choices", _("Mark one choice as the right answer (worth 100%)."))
 
     # As in Moodle: any = among the choices makes it single choice (partial weights allowed
     # for near misses); with none, it is multiple choice.
@@ -190,7 +209,7 @@ class Single(QuestionKind):
         """`=`, `~` or `~%n%` before each choice, so that it reads back as single choice."""
         choices = question.choices
         if len(choices) < 2:
-            raise ValueError("a single-choice question needs at least two choices")
+            raise ValueError(_("a single-choice question needs at least two choices"))
         full = [index for index, choice in enumerate(choices) if choice.weight == 1]
         # One = is needed to read as single choice: with no full-credit choice, the first
         # gets =%n% (the reader then reports it, rather than quietly finding multiple

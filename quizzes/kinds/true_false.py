@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coursework.i18n import _
 from quizzes import gift_syntax as gift
 from quizzes import grading
 from quizzes import spec as qspec
@@ -63,7 +64,7 @@ class TrueFalse(QuestionKind):
 
     def check(self, question: qspec.Question, add: Add) -> None:
         if question.answer not in (True, False):
-            add("answer", "Say whether the statement is true or false.")
+            add("answer", _("Say whether the statement is true or false."))
 
     gift_rank = 50
 
@@ -91,7 +92,7 @@ class TrueFalse(QuestionKind):
 
     def write_gift(self, question: qspec.Question, writer: gift.BlockWriter) -> str:
         if question.answer is None:
-            raise ValueError("a true-false question needs an answer")
+            raise ValueError(_("a true-false question needs an answer"))
         # See read_gift: the first feedback is for a wrong answer, the second a right one.
         right, wrong = (
             (question.feedback_true, question.feedback_false)

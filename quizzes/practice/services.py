@@ -16,6 +16,7 @@ from coursework.accounts.models import User
 from coursework.db import upsert, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from quizzes import services as quizzes
 from quizzes import spec as qspec
 from quizzes.kinds import ShownQuestion, kind_of
@@ -177,7 +178,7 @@ def deck_size(user_id: int) -> int:
 def get_card(user_id: int, card_id: int) -> PracticeCard:
     card = db.session.get(PracticeCard, card_id)
     if card is None or card.user_id != user_id:
-        raise NotFound("There is no practice question at this address.")
+        raise NotFound(_("There is no practice question at this address."))
     return card
 
 
@@ -207,16 +208,20 @@ def answer(card: PracticeCard, values: Mapping[str, Any], day: date | None = Non
     db.session.refresh(locked)
     if locked.remembered_at is not None or locked.due_on > day or not locked.layout:
         db.session.rollback()
-        raise Conflict("This question is already answered; it comes back when it is due.")
+        raise Conflict(_("This question is already answered; it comes back when it is due."))
     user = db.session.get(User, locked.user_id)
     if not shows(user, locked.quiz).includes(ReviewShows.CORRECTNESS):
         db.session.rollback()
-        raise Conflict("This question's quiz does not show its marking yet; it waits until then.")
+        raise Conflict(
+            _("This question's quiz does not show its marking yet; it waits until then.")
+        )
     q = _shown(locked, locked.layout)
     typed = q.kind.from_form(q, values)
     if typed is None:
         db.session.rollback()
-        raise RuleViolation("Answer the question first.", {"answer": ["Answer the question."]})
+        raise RuleViolation(
+            _("Answer the question first."), {"answer": [_("Answer the question.")]}
+        )
     stored = q.kind.to_stored(typed)
     graded = q.grade(stored)
     quality = schedule.quality(graded.fraction, schedule.sure_from(values.get(f"{q.name}-sure")))
@@ -254,7 +259,7 @@ def answer(card: PracticeCard, values: Mapping[str, Any], day: date | None = Non
 def get_review(user_id: int, review_id: int) -> PracticeReview:
     review = db.session.get(PracticeReview, review_id)
     if review is None or review.user_id != user_id:
-        raise NotFound("There is no practice answer at this address.")
+        raise NotFound(_("There is no practice answer at this address."))
     return review
 
 

@@ -3,4 +3,4 @@
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TRANSLATED_PACKAGES = ("coursework",)
+TRANSLATED_PACKAGES = ("coursework", "quizzes", "lessons")
