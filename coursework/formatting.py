@@ -93,6 +93,23 @@ def format_datetime(
     return f"{shown} {_zone_name(where, moment)}"
 
 
+def format_time(
+    value: datetime | None,
+    format: str = "short",
+    *,
+    locale: Locale | str | None = None,
+    zone: tzinfo | None = None,
+) -> str:
+    """The time of day of a moment in the person's zone ("short": 09:05; "medium": 09:05:30),
+    with the zone's name: a deadline within the hour needs no date."""
+    if value is None:
+        return ""
+    where = zone or person_zone()
+    moment = _aware(value).astimezone(where)
+    shown = babel_dates.format_time(moment, format, tzinfo=where, locale=_locale(locale))
+    return f"{shown} {_zone_name(where, moment)}"
+
+
 def _zone_name(where: tzinfo, moment: datetime) -> str:
     # The IANA name (Europe/Paris) reads the same in every language; UTC stays "UTC".
     key = getattr(where, "key", None) or moment.tzname() or "UTC"

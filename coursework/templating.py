@@ -16,5 +16,6 @@ def register_template_filters(app: Flask) -> None:
     app.add_template_filter(html_datetime, "html_datetime")
     app.add_template_filter(formatting.format_date, "date")
     app.add_template_filter(formatting.format_datetime, "datetime")
+    app.add_template_filter(formatting.format_time, "time")
     app.add_template_filter(formatting.format_number, "number")
     app.add_template_filter(formatting.format_percent, "percent")

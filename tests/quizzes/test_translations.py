@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from tests.quizzes.kit import ESSAY, EVERY_KIND, submitted_with_essay, wrong_answers
 
 from coursework import i18n
 from coursework.extensions import db
@@ -28,6 +27,7 @@ from quizzes.bank import services as bank
 from quizzes.models import Attempt
 from quizzes.practice import services as practice
 from quizzes.spec import Choice, Kind, Question
+from tests.support.quizkit import ESSAY, EVERY_KIND, submitted_with_essay, wrong_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDERING = Question(
