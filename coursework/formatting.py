@@ -124,6 +124,17 @@ def format_number(value: float | int | None, *, locale: Locale | str | None = No
     return babel_numbers.format_decimal(value, locale=_locale(locale))
 
 
+class LazyNumber:
+    """A number formatted when it is shown, in the reader's language: for messages built
+    at import time (`lazy_gettext("At most %(n)s", n=LazyNumber(20000))`)."""
+
+    def __init__(self, value: float | int) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return format_number(self.value)
+
+
 def format_percent(
     value: float | int | None, *, locale: Locale | str | None = None, digits: int = 1
 ) -> str:

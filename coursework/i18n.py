@@ -16,7 +16,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, LazyString, force_locale, get_locale, gettext, ngettext
 from markupsafe import Markup, escape
@@ -101,7 +101,7 @@ def direction(language: str | Locale | None) -> str:
         return "ltr"
     try:
         locale = language if isinstance(language, Locale) else Locale.parse(language, sep="-")
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnknownLocaleError):
         return "ltr"
     return "rtl" if locale.character_order == "right-to-left" else "ltr"
 

@@ -20,7 +20,7 @@ from flask import (
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from coursework import jobs
 from coursework.accounts.forms import EmptyForm
@@ -124,11 +124,23 @@ def announce_finished_jobs():
     for job in finished:
         link = url_for("jobs.show", job_id=job.id)
         if job.state == jobs.DONE:
-            flash(Markup('“{}” is done. <a href="{}">See the result</a>.').format(job.title, link))
+            flash(
+                Markup(
+                    _(
+                        '“%(title)s” is done. <a href="%(link)s">See the result</a>.',
+                        title=escape(job.title),
+                        link=escape(link),
+                    )
+                )
+            )
         else:
             flash(
-                Markup('“{}” failed. <a href="{}">See what went wrong</a>.').format(
-                    job.title, link
+                Markup(
+                    _(
+                        '“%(title)s” failed. <a href="%(link)s">See what went wrong</a>.',
+                        title=escape(job.title),
+                        link=escape(link),
+                    )
                 ),
                 "error",
             )

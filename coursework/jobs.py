@@ -41,7 +41,7 @@ from coursework.db import utcnow
 from coursework.errors import DomainError, NotFound
 from coursework.extensions import db
 from coursework.formatting import format_number
-from coursework.i18n import _, lazy_gettext
+from coursework.i18n import _, lazy_gettext, speaking
 from coursework.lengths import fit
 
 log = logging.getLogger(__name__)
@@ -330,8 +330,12 @@ def run(job_id: int) -> None:
         return
     job = db.session.get_one(Job, job_id)
     kind = KINDS[job.kind]
+    from coursework.accounts.models import User  # jobs are below accounts in the layers
+
     try:
-        result = kind.handler(job)
+        # In the language of the person who started it: messages, files and mail it sends.
+        with speaking(db.session.get(User, job.user_id)):
+            result = kind.handler(job)
     except Superseded:
         log.info("job %s: another run got further, this one stops", job_id)
         return

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import yaml
+from babel import Locale, UnknownLocaleError
 from markdown_it import MarkdownIt
 
 from coursework.i18n import _
@@ -327,9 +328,23 @@ def _language(meta: dict, name: str) -> str:
     language = meta.get("language")
     if language is None:
         return "en"
-    if not isinstance(language, str) or not LANGUAGE_TAG.fullmatch(language) or len(language) > 35:
+    if (
+        not isinstance(language, str)
+        or not LANGUAGE_TAG.fullmatch(language)
+        or len(language) > 35
+        or not _known_language(language)
+    ):
         raise DocumentError(f"{name}: 'language' must be a language tag such as en or fr-CA.")
     return language
+
+
+def _known_language(tag: str) -> bool:
+    """A language the locale data knows, so pages can say which way it is written."""
+    try:
+        Locale.parse(tag, sep="-")
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True
 
 
 def _lesson_order(meta: dict, path: Path) -> int:

@@ -354,9 +354,6 @@ def _current(lesson: Lesson | None) -> Lesson:
 # ---- staff ----------------------------------------------------------------------------
 
 
-NOT_STAFF = _("Only this course's staff can do that.")
-
-
 def can_change(course_id: int, actor: Actor) -> bool:
     """Whether `actor` may change the course and everything in it: admins (and the
     operator) always, instructors on its staff."""
@@ -374,7 +371,7 @@ def can_change(course_id: int, actor: Actor) -> bool:
 def require_staff(course_id: int, actor: Actor) -> None:
     if not can_change(course_id, actor):
         log.info("user %s refused: not on the staff of course %s", actor.id, course_id)
-        raise PermissionDenied(NOT_STAFF)
+        raise PermissionDenied(_("Only this course's staff can do that."))
 
 
 def staffed_course_ids(actor: Actor) -> set[int] | None:

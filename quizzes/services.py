@@ -461,7 +461,7 @@ def attempt_for_saving(attempt_id: int, user: User) -> Attempt:
         select(Attempt).where(Attempt.id == attempt_id).options(*_ATTEMPT_ROW)
     )
     if attempt is None or attempt.user_id != user.id:
-        raise NotFound("There is no attempt at this address.")
+        raise NotFound(_("There is no attempt at this address."))
     return attempt
 
 

@@ -22,7 +22,7 @@ from flask import (
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -30,7 +30,7 @@ from coursework.certificates import credentials, services
 from coursework.db import utcnow
 from coursework.errors import NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import limiter
-from coursework.formatting import format_number
+from coursework.formatting import LazyNumber, format_number
 from coursework.i18n import _, lazy_gettext
 from coursework.policy import access
 
@@ -59,9 +59,9 @@ class VerifyForm(FlaskForm):
             Optional(),
             Length(
                 max=MAX_CREDENTIAL_CHARS,
-                message=_(
+                message=lazy_gettext(
                     "A credential is at most %(MAX_CREDENTIAL_CHARS)s characters.",
-                    MAX_CREDENTIAL_CHARS=format_number(MAX_CREDENTIAL_CHARS),
+                    MAX_CREDENTIAL_CHARS=LazyNumber(MAX_CREDENTIAL_CHARS),
                 ),
             ),
         ],
@@ -312,7 +312,7 @@ def _filename(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "certificate"
 
 
-def announce(sender=None, *, certificate, **_) -> None:
+def announce(sender=None, *, certificate, **extra) -> None:
     """Congratulate the learner on the page they land on next, the one where they finished
     (nothing to say outside a request: a command or a background job)."""
     # Not to a grader whose grading completed someone else's course.
@@ -320,8 +320,12 @@ def announce(sender=None, *, certificate, **_) -> None:
         link = url_for("certificates.show", code=certificate.code)
         flash(
             Markup(
-                "You have completed “{}” and earned your certificate. "
-                '<a href="{}">View and download it</a>.'
-            ).format(certificate.course_title, link),
+                _(
+                    "You have completed “%(course)s” and earned your certificate. "
+                    '<a href="%(link)s">View and download it</a>.',
+                    course=escape(certificate.course_title),
+                    link=escape(link),
+                )
+            ),
             "success",
         )

@@ -263,11 +263,23 @@ def roster(slug: str, platform_id: int, context_id: int):
     except RuleViolation as error:
         flash(error.message, "error")
     else:
-        flash(
-            f"Roster read: {result.created} new people, {result.linked} joined, "
-            f"{result.unchanged} already members"
-            + (f", {result.skipped} left out (inactive or removed)" if result.skipped else "")
-            + ".",
-            "success",
-        )
+        counts = {
+            "created": result.created,
+            "linked": result.linked,
+            "unchanged": result.unchanged,
+            "skipped": result.skipped,
+        }
+        if result.skipped:
+            read = _(
+                "Roster read: %(created)s new people, %(linked)s joined, %(unchanged)s already "
+                "members, %(skipped)s left out (inactive or removed).",
+                **counts,
+            )
+        else:
+            read = _(
+                "Roster read: %(created)s new people, %(linked)s joined, %(unchanged)s already "
+                "members.",
+                **counts,
+            )
+        flash(read, "success")
     return redirect(url_for(".platform", slug=slug, platform_id=platform_id), code=303)

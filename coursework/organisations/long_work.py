@@ -20,7 +20,7 @@ from coursework.accounts.models import User
 from coursework.config import public_url
 from coursework.extensions import db
 from coursework.formatting import format_number
-from coursework.i18n import _
+from coursework.i18n import _, ngettext
 from coursework.organisations import export, report, services
 from coursework.organisations.models import Organisation
 from coursework.organisations.report import Filters, Status
@@ -51,12 +51,16 @@ def start_bulk_invite(
     job = jobs.start(
         BULK_INVITE,
         by.id,
-        f"Inviting {rows:,} people to {organisation.name}",
+        _(
+            "Inviting %(num)s people to %(organisation)s",
+            num=format_number(rows),
+            organisation=organisation.name,
+        ),
         total=rows,
         params={"organisation_id": organisation.id},
         data=text.encode(),
         link=result_url,
-        link_label="Go to People and the outbox",
+        link_label=_("Go to People and the outbox"),
     )
     db.session.commit()
     return job
@@ -75,7 +79,11 @@ def _bulk_invite(job: jobs.Job) -> jobs.Result:
     while job.done < len(rows):
         upto = min(job.done + batch, len(rows))
         results = services.invite_rows(organisation, manager, rows[job.done : upto], seen=seen)
-        problems += [(f"Row {r.row} ({r.email})", r.message) for r in results if not r.ok]
+        problems += [
+            (_("Row %(row)s (%(email)s)", row=r.row, email=r.email), r.message)
+            for r in results
+            if not r.ok
+        ]
         job.problems = json.dumps([list(problem) for problem in problems])
         jobs.checkpoint(
             job,
@@ -83,7 +91,13 @@ def _bulk_invite(job: jobs.Job) -> jobs.Result:
             _("Invited up to row %(rows)s of the list.", rows=format_number(rows[upto - 1][0])),
         )
     invited = len(rows) - len(problems)
-    message = f"{invited:,} of {len(rows):,} people invited."
+    message = ngettext(
+        "%(invited)s of %(total)s person invited.",
+        "%(invited)s of %(total)s people invited.",
+        len(rows),
+        invited=format_number(invited),
+        total=format_number(len(rows)),
+    )
     if problems:
         message += _(" The rows listed below were not: correct them and invite them again.")
     return jobs.Result(message, problems=problems)
@@ -101,14 +115,14 @@ def start_report_csv(
     job = jobs.start(
         REPORT_CSV,
         by.id,
-        f"Progress CSV of {organisation.name}",
+        _("Progress CSV of %(organisation)s", organisation=organisation.name),
         params={
             "organisation_id": organisation.id,
             "filters": values,
             "day": day.isoformat(),
         },
         link=result_url,
-        link_label="Back to the dashboard",
+        link_label=_("Back to the dashboard"),
     )
     db.session.commit()
     return job

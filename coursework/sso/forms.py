@@ -6,8 +6,8 @@ from wtforms.validators import Email, InputRequired, Length
 
 from coursework.accounts.forms import strip
 from coursework.accounts.models import User
-from coursework.formatting import format_number
-from coursework.i18n import _, lazy_gettext
+from coursework.formatting import LazyNumber
+from coursework.i18n import lazy_gettext
 from coursework.lengths import form_length
 from coursework.sso.models import IdentityProvider
 from coursework.sso.services import MAX_SECRET_LENGTH
@@ -52,9 +52,9 @@ class SettingsForm(FlaskForm):
         validators=[
             Length(
                 max=MAX_SECRET_LENGTH,
-                message=_(
+                message=lazy_gettext(
                     "Use at most %(MAX_SECRET_LENGTH)s characters.",
-                    MAX_SECRET_LENGTH=format_number(MAX_SECRET_LENGTH),
+                    MAX_SECRET_LENGTH=LazyNumber(MAX_SECRET_LENGTH),
                 ),
             )
         ],

@@ -7,7 +7,7 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 from coursework.i18n import lazy_gettext, ngettext
 from quizzes.bank.services import MAX_DRAW
@@ -30,10 +30,20 @@ class BankUploadForm(FlaskForm):
         )
 
 
+def _present(message):
+    def check(form, field) -> None:
+        if not field.raw_data:
+            raise StopValidation(message)
+
+    return check
+
+
 class DrawForm(FlaskForm):
     category = SelectField(
         lazy_gettext("Category"),
-        validators=[InputRequired(lazy_gettext("Choose a category of the course's bank."))],
+        # Present, but possibly empty: a bank filled from GIFT without $CATEGORY lines
+        # keeps its questions under "No category" (the empty path).
+        validators=[_present(lazy_gettext("Choose a category of the course's bank."))],
         validate_choice=False,  # the service says why a category cannot be used
     )
     count = IntegerField(

@@ -245,3 +245,27 @@ def test_paging_arrows_point_the_way_the_page_reads(app):
 
     assert '"true">← </span>' in rendered("en") and '"true"> →</span>' in rendered("en")
     assert '"true">→ </span>' in rendered("ar") and '"true"> ←</span>' in rendered("ar")
+
+
+def test_a_course_language_must_be_one_the_locale_data_knows():
+    """An unknown tag would leave pages unable to say which way the content is written."""
+    for tag in ("tlh", "zz", "qaa"):
+        with pytest.raises(DocumentError, match="language"):
+            parse_markdown_document(
+                f"---\nlanguage: {tag}\n---\n# A\n\n## B\n\nText.\n", fallback_title="x"
+            )
+
+
+def test_an_unknown_language_reads_left_to_right():
+    assert i18n.direction("tlh") == "ltr"
+
+
+def test_a_message_of_a_service_is_translated_when_raised(client, make_user, login, course):
+    """Not at import: a French instructor who is not this course's staff reads French."""
+    other = make_user(is_instructor=True)
+    other.locale = "fr"
+    db.session.commit()
+    login(client, other)
+    page = client.get(f"/teach/courses/{course.slug}/bank")
+    assert page.status_code == 403
+    assert "Seule l’équipe de ce cours peut faire cela." in page.get_data(as_text=True)

@@ -347,3 +347,15 @@ def test_a_small_organisations_csv_is_still_streamed(client, login, big_acme):
     login(client, boss)
     response = client.get("/organisations/acme/report.csv")
     assert response.status_code == 200 and response.content_type == "text/csv; charset=utf-8"
+
+
+def test_a_job_works_in_the_language_of_the_person_who_started_it(acme, small_jobs, held_queue):
+    """The worker has no request to take a language from: it speaks the starter's."""
+    org, boss = acme
+    boss.locale = "fr"
+    db.session.commit()
+    job_id = long_work.start_bulk_invite(org, boss, the_list(6), 6, "/organisations").id
+    jobs.run.call_local(job_id)
+    done = job(job_id)
+    assert done.state == jobs.DONE
+    assert done.message == "6 personnes invitées sur 6."

@@ -335,6 +335,38 @@ def sign_in(client, user) -> None:
     assert response.status_code == 302
 
 
+def test_a_rule_can_draw_from_the_questions_filed_under_no_category(
+    client, course, instructor, make_quiz, csrf_on
+):
+    """A GIFT file without $CATEGORY lines files its questions under "No category"."""
+    quiz = make_quiz([])
+    sign_in(client, instructor)
+    page = f"/teach/courses/{course.slug}/bank"
+    token = TOKEN.search(client.get(page).get_data(as_text=True)).group(1)
+    plain = "::One:: First? {=yes ~no}\n\n::Two:: Second? {=yes ~no}\n"
+    uploaded = client.post(
+        f"{page}/gift",
+        data={"csrf_token": token, "file": (io.BytesIO(plain.encode()), "plain.gift")},
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 302, uploaded.get_data(as_text=True)[:500]
+    quiz_page = client.get(f"/teach/quizzes/{quiz.id}").get_data(as_text=True)
+    assert "No category (2 questions)" in quiz_page
+    added = client.post(
+        f"/teach/quizzes/{quiz.id}/draws",
+        data={"csrf_token": TOKEN.search(quiz_page).group(1), "category": "", "count": "2"},
+    )
+    assert added.status_code == 302, added.get_data(as_text=True)[:800]
+    db.session.expire_all()
+    assert [(draw.category, draw.count) for draw in quiz.draws] == [("", 2)]
+    missing = client.post(
+        f"/teach/quizzes/{quiz.id}/draws",
+        data={"csrf_token": TOKEN.search(quiz_page).group(1), "count": "1"},
+    )
+    assert missing.status_code == 400
+    assert "Choose a category of the course&#39;s bank." in missing.get_data(as_text=True)
+
+
 def test_the_bank_page_upload_and_a_draw_rule_on_the_quiz_page(
     client, course, instructor, make_quiz, csrf_on
 ):
