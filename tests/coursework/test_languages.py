@@ -268,4 +268,4 @@ def test_a_message_of_a_service_is_translated_when_raised(client, make_user, log
     login(client, other)
     page = client.get(f"/teach/courses/{course.slug}/bank")
     assert page.status_code == 403
-    assert "Seule l’équipe de ce cours peut faire cela." in page.get_data(as_text=True)
+    assert "Seule l\u2019équipe de ce cours peut faire cela." in page.get_data(as_text=True)
