@@ -8,6 +8,7 @@ from flask_migrate import upgrade
 
 from coursework.accounts import services as accounts
 from coursework.accounts.cli import DEMO_ACCOUNTS
+from coursework.db import one_transaction
 from coursework.organisations.demo import load_demo
 from lessons.cli import DEFAULT_COURSE, describe, import_path
 from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
@@ -15,6 +16,7 @@ from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
 
 @click.command("setup")
 @click.option("--url", default=None, help="Where the site will be served (default: PUBLIC_URL).")
+@one_transaction
 def setup_command(url: str | None) -> None:
     """Migrate, load the default course and its quizzes and, in development, demo accounts.
 

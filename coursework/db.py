@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import wraps
 
 from sqlalchemy import DateTime, MetaData, String, event, select
 from sqlalchemy.engine import Dialect, Engine
@@ -167,3 +168,49 @@ def _sqlite_fold(dbapi_connection, connection_record) -> None:
         dbapi_connection.create_function(
             "fold", 1, lambda text: None if text is None else fold(text), deterministic=True
         )
+
+
+def commit_request(response):
+    """The request's one commit (an `after_request` hook): services flush, signal receivers
+    write in the same session, and everything a request did lands together or not at all.
+
+    A request that raised has been rolled back by its error handler, so there is nothing
+    left to commit. A commit that fails becomes the error page its exception maps to
+    (a database away is a 503), not a response that claims success.
+    """
+    from flask import current_app
+
+    from coursework.extensions import db
+
+    try:
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        return current_app.make_response(current_app.handle_user_exception(error))
+    return response
+
+
+def one_transaction(command: Callable) -> Callable:
+    """A shell command's one commit, as `commit_request` is a request's: what the command
+    did lands when it finishes, and nothing of a command that fails (an error, a
+    `click.ClickException`, an exit other than 0) is kept."""
+
+    @wraps(command)
+    def run(*args, **kwargs):
+        from coursework.extensions import db
+
+        try:
+            result = command(*args, **kwargs)
+        except SystemExit as exit:
+            if exit.code not in (None, 0):
+                db.session.rollback()
+                raise
+            db.session.commit()
+            raise
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        return result
+
+    return run

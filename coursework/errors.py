@@ -21,12 +21,19 @@ log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
+    """A request refused by a rule. Its work is rolled back, unless `keep` says that what
+    was done before the refusal stands (a quiz whose time ran out is submitted, then the
+    late save is refused): the request's one commit then keeps it."""
+
     status_code = 400
 
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self, message: str, errors: dict[str, list[str]] | None = None, *, keep: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
+        self.keep = keep
 
 
 class NotFound(DomainError):
@@ -81,7 +88,8 @@ def html_error(code: int, message: str | None = None) -> tuple:
 
 
 def handle_domain_error(error: DomainError) -> tuple[str | dict, int]:
-    db.session.rollback()
+    if not error.keep:
+        db.session.rollback()
     if is_api_request():
         errors = {"json": error.errors} if error.errors else None
         return json_error(error.status_code, error.message, errors)
@@ -91,6 +99,9 @@ def handle_domain_error(error: DomainError) -> tuple[str | dict, int]:
 def handle_http_exception(error: HTTPException) -> Response:
     if error.code is None:
         return error.get_response()
+    if error.code >= 400:
+        # A request that gave up part-way leaves nothing behind for the request's commit.
+        db.session.rollback()
     response = _http_error_response(error)
     # What the exception itself says beyond its body: `Allow` on 405, `Retry-After`, ….
     for key, value in error.get_headers():

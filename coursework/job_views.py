@@ -24,7 +24,6 @@ from markupsafe import Markup
 
 from coursework import jobs
 from coursework.accounts.forms import EmptyForm
-from coursework.extensions import db
 from coursework.job_schemas import JobSchema
 from coursework.policy import access
 
@@ -50,7 +49,6 @@ def show(job_id: int):
     job = jobs.get_for(current_user, job_id)
     if job.user_id == current_user.id:
         jobs.mark_noticed(job)
-        db.session.commit()
     return render_template(
         "jobs/show.html",
         job=job,
@@ -67,7 +65,6 @@ def retry(job_id: int):
     if job.user_id != current_user.id:
         abort(403)
     jobs.retry(job)
-    db.session.commit()
     return follow(job)
 
 

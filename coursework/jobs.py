@@ -250,7 +250,7 @@ def take_notices(user_id: int) -> tuple[list[Job], bool]:
         )
         is not None
     )
-    db.session.commit()
+    db.session.flush()
     return finished, waiting
 
 

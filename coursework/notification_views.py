@@ -7,7 +7,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from coursework import mail, timezones
-from coursework.extensions import db
 from coursework.policy import access, csrf_exempt
 
 bp = Blueprint("notifications", __name__)
@@ -27,7 +26,6 @@ def preferences():
             mail.set_switched_off(current_user.id, set(mail.NOTIFICATIONS) - wanted)
             if zone is not None:
                 current_user.time_zone = zone or None
-            db.session.commit()
             flash("Your preferences are saved.", "success")
             return redirect(url_for(".preferences"))
     off = mail.switched_off(current_user.id)
@@ -53,7 +51,6 @@ def unsubscribe(token: str):
     done = request.method == "POST"
     if done:
         mail.unsubscribe(user_id, kind)
-        db.session.commit()
     return render_template(
         "unsubscribe.html", label=mail.NOTIFICATIONS[kind], token=token, done=done
     )

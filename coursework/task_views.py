@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 
 from coursework import tasks
-from coursework.extensions import db
 from coursework.policy import access
 
 bp = Blueprint("tasks", __name__)
@@ -22,6 +21,5 @@ def failed_jobs():
 def retry(job_id: int):
     # CSRF is checked for every unsafe request before the view runs.
     failed = tasks.retry_failed(job_id)
-    db.session.commit()
     flash(f"The job {failed.name} (failed job {failed.id}) is queued again.", "success")
     return redirect(url_for("tasks.failed_jobs"))

@@ -29,7 +29,7 @@ def start_course_import(
         link=back_url,
         link_label="Back to your courses",
     )
-    db.session.commit()
+    db.session.flush()
     return job
 
 

@@ -370,12 +370,12 @@ def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attemp
         max_points=sum(entry["spec"]["points"] for entry in version.snapshot["questions"]),
         layout=_layout(quiz, version),
     )
-    db.session.add(attempt)
     try:
-        db.session.commit()
+        # A savepoint, so losing the race undoes this insert and nothing else of the request.
+        with db.session.begin_nested():
+            db.session.add(attempt)
     except IntegrityError:
         # A concurrent request took this number first; theirs is the attempt to use.
-        db.session.rollback()
         again = standing(user, quiz)
         if again.open_attempt is not None:
             return again.open_attempt
@@ -415,9 +415,10 @@ def save_answers(
     now = now or utcnow()
     locked = lock_attempt(attempt)
     if locked is not None and expire_if_due(locked, now):
-        raise Conflict("Time is up: your attempt was submitted with the answers saved so far.")
+        raise Conflict(
+            "Time is up: your attempt was submitted with the answers saved so far.", keep=True
+        )
     if locked is None or not locked.is_open:
-        db.session.rollback()
         raise Conflict("This attempt has already been submitted.")
     answered, cleared = [], []
     for question in shown_questions(locked):
@@ -443,7 +444,7 @@ def save_answers(
             .where(Response.attempt_id == locked.id, Response.question_key.in_(cleared))
             .values(answer={}, saved_at=now, sure=None)
         )
-    db.session.commit()
+    db.session.flush()
     return sum(1 for response in locked.responses if response.answer)
 
 
@@ -480,7 +481,6 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
     now = now or utcnow()
     locked = lock_attempt(attempt)
     if locked is None or not locked.is_open:
-        db.session.rollback()
         db.session.refresh(attempt)
         return attempt
     if not auto and locked.deadline_at and now > locked.deadline_at + GRACE:
@@ -520,7 +520,7 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
         db.session.rollback()
         db.session.refresh(attempt)
         return attempt
-    db.session.commit()
+    db.session.flush()
     log.info("attempt %s submitted: %s", locked.id, locked.state)
     return locked
 
@@ -735,7 +735,7 @@ def import_quiz(
     changed = replace_questions(quiz, questions) or changed
     if publish and not quiz.published:
         quiz.published = changed = True
-    db.session.commit()
+    db.session.flush()
     return QuizImport(quiz, created, changed or created)
 
 
@@ -773,7 +773,7 @@ def create_quiz(course_id: int, lesson_id: int | None, settings: QuizSettings, b
     settings.apply(quiz)
     db.session.add(quiz)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise Conflict("That lesson already has a quiz.") from None
@@ -784,7 +784,7 @@ def create_quiz(course_id: int, lesson_id: int | None, settings: QuizSettings, b
 def update_settings(quiz: Quiz, settings: QuizSettings, by: Actor) -> Quiz:
     lessons.require_staff(quiz.course_id, by)
     settings.apply(quiz)
-    db.session.commit()
+    db.session.flush()
     return quiz
 
 
@@ -801,7 +801,7 @@ def add_question(quiz: Quiz, source: qspec.Question, by: Actor) -> Question:
     question = Question(position=len(quiz.questions) + 1)
     apply_spec(question, source)
     quiz.questions.append(question)
-    db.session.commit()
+    db.session.flush()
     return question
 
 
@@ -810,7 +810,7 @@ def update_question(question: Question, source: qspec.Question, by: Actor) -> Qu
     lessons.require_staff(question.quiz.course_id, by)
     check_question(source)
     apply_spec(question, source)
-    db.session.commit()
+    db.session.flush()
     return question
 
 
@@ -821,7 +821,7 @@ def delete_question(question: Question, by: Actor) -> None:
     _renumber(quiz)
     if quiz.published and not quiz.questions:
         quiz.published = False
-    db.session.commit()
+    db.session.flush()
 
 
 def move_question(question: Question, offset: int, by: Actor) -> None:
@@ -834,7 +834,7 @@ def move_question(question: Question, offset: int, by: Actor) -> None:
     order.insert(target, order.pop(index))
     quiz.questions[:] = order
     _renumber(quiz)
-    db.session.commit()
+    db.session.flush()
 
 
 def _renumber(quiz: Quiz) -> None:
@@ -847,7 +847,7 @@ def set_published(quiz: Quiz, published: bool, by: Actor) -> Quiz:
     if published and not quiz.questions:
         raise RuleViolation("Add at least one question before publishing.")
     quiz.published = published
-    db.session.commit()
+    db.session.flush()
     return quiz
 
 
@@ -1070,7 +1070,7 @@ def grade_essay(
         )
         db.session.refresh(locked)
         signals.attempt_regraded.send(attempt=locked, passed_before=before)
-    db.session.commit()
+    db.session.flush()
     log.info("user %s graded response %s of attempt %s", by.id, response_id, locked.id)
     return locked
 

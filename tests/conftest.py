@@ -124,6 +124,9 @@ class RequestContextClient(FlaskClient):
     test holds (its database session, Flask-Login's cached user in `g`) leaks into it."""
 
     def open(self, *args, **kwargs):
+        # Services flush and a request commits once; what the test itself did through
+        # services (outside any request) is its own unit of work, which ends here.
+        db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

@@ -199,7 +199,7 @@ def register_platform(organisation: Organisation, fields: PlatformFields) -> Pla
     )
     db.session.add(platform)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(ALREADY_REGISTERED, {"client_id": [ALREADY_REGISTERED]}) from None
@@ -217,7 +217,7 @@ def update_platform(platform: Platform, fields: PlatformFields) -> Platform:
         kept.get(d) or Deployment(deployment_id=d) for d in fields.deployment_ids
     ]
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(ALREADY_REGISTERED, {"client_id": [ALREADY_REGISTERED]}) from None
@@ -227,7 +227,7 @@ def update_platform(platform: Platform, fields: PlatformFields) -> Platform:
 def remove_platform(platform: Platform) -> None:
     """Forget a registration: launches from it stop working; accounts stay. Commits."""
     db.session.delete(platform)
-    db.session.commit()
+    db.session.flush()
 
 
 def tool_key_set() -> dict:
@@ -444,12 +444,12 @@ def complete_launch(launch: tool.Launch, platform: Platform) -> LaunchOutcome:
     if launch.is_deep_link_launch():
         if not is_teaching(roles_of(body)):
             raise PermissionDenied("Only the LMS course's teachers can add Coursework content.")
-        db.session.commit()
+        db.session.flush()
         return LaunchOutcome(user, platform, None, True)
     if not launch.is_resource_launch():
         raise refused("Coursework takes resource-link and deep-linking launches only.")
     item = _remember_link(platform, body, user, subject)
-    db.session.commit()
+    db.session.flush()
     return LaunchOutcome(user, platform, item, False)
 
 
@@ -602,7 +602,7 @@ def send_score(target_id: int) -> None:
         raise RuntimeError(f"The LMS did not take the score: {_describe(error)}") from None
     target.last_score = score.percent
     target.last_sent_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     log.info("score sent to platform %s for grade target %s", platform.id, target.id)
 
 
@@ -696,7 +696,7 @@ def sync_roster(platform: Platform, context: Context) -> RosterResult:
         else:
             unchanged += 1
     context.synced_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     log.info(
         "roster of context %s synced: %s created, %s joined, %s unchanged",
         context.id,

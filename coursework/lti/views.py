@@ -62,7 +62,6 @@ def login():
             "This LMS is not registered with Coursework, or the request was incomplete. "
             "Ask your organisation's manager to check the LTI registration."
         )
-    db.session.commit()
     return response
 
 

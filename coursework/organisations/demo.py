@@ -177,7 +177,7 @@ def _staff(organisation: Organisation) -> list[User]:
                 joined_at=joined + timedelta(days=number % 5, hours=number),
             )
         )
-    db.session.commit()
+    db.session.flush()
     return people
 
 

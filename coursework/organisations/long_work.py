@@ -56,7 +56,7 @@ def start_bulk_invite(
         link=result_url,
         link_label="Go to People and the outbox",
     )
-    db.session.commit()
+    db.session.flush()
     return job
 
 
@@ -104,7 +104,7 @@ def start_report_csv(
         link=result_url,
         link_label="Back to the dashboard",
     )
-    db.session.commit()
+    db.session.flush()
     return job
 
 

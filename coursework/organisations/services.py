@@ -64,7 +64,7 @@ def create_organisation(name: str, creator: User) -> Organisation:
     db.session.add(
         Membership(organisation_id=organisation.id, user_id=creator.id, role=Role.MANAGER.value)
     )
-    db.session.commit()
+    db.session.flush()
     log.info("organisation %s created by user %s", organisation.id, creator.id)
     return organisation
 
@@ -161,7 +161,7 @@ def remove_member(organisation: Organisation, user_id: int, by: User) -> None:
     if membership.removed_at is None:
         membership.removed_at = utcnow()
         _revoke_tokens_of(membership)
-        db.session.commit()
+        db.session.flush()
         log.info("user %s removed from organisation %s", user_id, organisation.id)
 
 
@@ -174,7 +174,7 @@ def set_role(organisation: Organisation, user_id: int, role: Role, by: User) -> 
     if role is Role.MEMBER and membership.role == Role.MANAGER.value:
         _revoke_tokens_of(membership)
     membership.role = role.value
-    db.session.commit()
+    db.session.flush()
     return membership
 
 
@@ -276,7 +276,7 @@ def invite(
 ) -> Invited:
     """Invite one person; a newer invitation to the same address replaces a pending one."""
     invited = _invite(organisation, by, email, name, role, now)
-    db.session.commit()
+    db.session.flush()
     return invited
 
 
@@ -399,7 +399,7 @@ def bulk_invite(organisation: Organisation, by: User, text: str) -> list[RowResu
     """Invite everyone on the list; bad rows are reported by number and the good ones
     still go through."""
     results = invite_rows(organisation, by, check_invitation_list(text), seen=set())
-    db.session.commit()
+    db.session.flush()
     return results
 
 
@@ -475,7 +475,7 @@ def revoke_invitation(organisation: Organisation, invitation_id: int) -> Invitat
         raise Conflict("This invitation has already been accepted.")
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
-        db.session.commit()
+        db.session.flush()
     return invitation
 
 
@@ -510,11 +510,10 @@ def accept_invitation(token: str, user: User, now: datetime | None = None) -> Or
         .values(accepted_at=now, accepted_by_id=user.id)
     ).rowcount
     if claimed != 1:
-        db.session.rollback()
         raise NotFound("This invitation link has already been used.")
     _join(organisation.id, user, invitation.role)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise Conflict("You joined this organisation at the same moment in another tab.") from None
@@ -557,7 +556,7 @@ def assign(
         assignment.assignees = [AssignmentMember(user_id=uid) for uid in sorted(set(user_ids))]
     db.session.add(assignment)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         message = "This course is already assigned to everyone. Change its due date instead."
@@ -589,20 +588,20 @@ def get_assignment(organisation: Organisation, assignment_id: int) -> Assignment
 def set_due_date(organisation: Organisation, assignment_id: int, due_on: date | None) -> Assignment:
     assignment = get_assignment(organisation, assignment_id)
     assignment.due_on = due_on
-    db.session.commit()
+    db.session.flush()
     return assignment
 
 
 def set_reminders(organisation: Organisation, assignment_id: int, on: bool) -> Assignment:
     assignment = get_assignment(organisation, assignment_id)
     assignment.reminders = on
-    db.session.commit()
+    db.session.flush()
     return assignment
 
 
 def unassign(organisation: Organisation, assignment_id: int) -> None:
     db.session.delete(get_assignment(organisation, assignment_id))
-    db.session.commit()
+    db.session.flush()
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,6 @@ def settings(slug: str):
     except RuleViolation as error:
         add_errors(form, error.errors)
         return _settings_page(organisation, form, 400)
-    db.session.commit()
     flash(f"The time zone is now {organisation.time_zone.replace('_', ' ')}.", "success")
     return redirect(url_for(".settings", slug=organisation.slug), code=303)
 
@@ -120,7 +119,6 @@ def forwarding(slug: str):
         db.session.rollback()
         add_errors(form, error.errors)
         return _lrs_page(organisation, form, 400)
-    db.session.commit()
     flash(
         "The LRS settings are saved."
         + (" New statements will be forwarded." if form.enabled.data else " Forwarding is off."),
@@ -134,7 +132,6 @@ def forwarding(slug: str):
 def check(slug: str):
     organisation = organisation_from_request(slug)
     problem = lrs.check_connection(organisation)
-    db.session.commit()
     if problem is None:
         flash("The LRS accepted a test statement: the address and credentials work.", "success")
     else:
@@ -147,7 +144,6 @@ def check(slug: str):
 def remove(slug: str):
     organisation = organisation_from_request(slug)
     lrs.remove(organisation, current_user)
-    db.session.commit()
     flash(
         "The LRS settings and credentials are deleted. Nothing more will be forwarded.", "success"
     )

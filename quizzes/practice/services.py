@@ -193,7 +193,7 @@ def serve(card: PracticeCard) -> ShownQuestion:
     """The card's question, shuffled afresh for each review and kept until it is answered."""
     if not card.layout:
         card.layout = quizzes.arranged([_entry(card)], shuffle_choices=True)
-        db.session.commit()
+        db.session.flush()
     return _shown(card, card.layout)
 
 
@@ -206,16 +206,13 @@ def answer(card: PracticeCard, values: Mapping[str, Any], day: date | None = Non
     ).one()
     db.session.refresh(locked)
     if locked.remembered_at is not None or locked.due_on > day or not locked.layout:
-        db.session.rollback()
         raise Conflict("This question is already answered; it comes back when it is due.")
     user = db.session.get(User, locked.user_id)
     if not shows(user, locked.quiz).includes(ReviewShows.CORRECTNESS):
-        db.session.rollback()
         raise Conflict("This question's quiz does not show its marking yet; it waits until then.")
     q = _shown(locked, locked.layout)
     typed = q.kind.from_form(q, values)
     if typed is None:
-        db.session.rollback()
         raise RuleViolation("Answer the question first.", {"answer": ["Answer the question."]})
     stored = q.kind.to_stored(typed)
     graded = q.grade(stored)
@@ -247,7 +244,7 @@ def answer(card: PracticeCard, values: Mapping[str, Any], day: date | None = Non
     locked.layout = {}
     locked.remembered_at = utcnow() if moved.remembered else None
     db.session.add(review)
-    db.session.commit()
+    db.session.flush()
     return review
 
 
