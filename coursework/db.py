@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import wraps
 
@@ -80,6 +81,22 @@ def insert_or_ignore(session, model: type[Model], **values) -> bool:
     return inserted.first() is not None
 
 
+@contextmanager
+def savepoint(session) -> Iterator[None]:
+    """`session.begin_nested()` that is a savepoint inside the caller's transaction on
+    SQLite too. Python's sqlite3 opens a transaction only before a data-changing statement,
+    so a SAVEPOINT that comes first opens one of SQLite's own, and its RELEASE commits it:
+    a bulk invitation's rows, or a sign-up, would land before the request had finished.
+    Opening the transaction first (IMMEDIATE: a write follows at once) keeps it one."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    with session.begin_nested():
+        yield
+
+
 def insert_at_free_slug(session, make: Callable[[str], Model], base: str, max_length: int):
     """Insert `make(slug)` at the first free address `base`, `base-2`, … (cut to fit
     `max_length`), or return None when a thousand are taken. The unique constraint is the
@@ -93,7 +110,7 @@ def insert_at_free_slug(session, make: Callable[[str], Model], base: str, max_le
         if session.scalar(select(model.id).where(model.slug == slug)) is not None:
             continue
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 session.add(row)
         except IntegrityError:
             continue
@@ -170,18 +187,34 @@ def _sqlite_fold(dbapi_connection, connection_record) -> None:
         )
 
 
+_KEEP_WORK = "coursework_keep_work"
+
+
+def keep_work() -> None:
+    """Commit this request's work even though it answers with an error (see `DomainError`'s
+    `keep`)."""
+    from flask import g
+
+    setattr(g, _KEEP_WORK, True)
+
+
 def commit_request(response):
     """The request's one commit (an `after_request` hook): services flush, signal receivers
     write in the same session, and everything a request did lands together or not at all.
 
-    A request that raised has been rolled back by its error handler, so there is nothing
-    left to commit. A commit that fails becomes the error page its exception maps to
-    (a database away is a 503), not a response that claims success.
+    A response that says the request failed (4xx, 5xx) commits nothing, whether an error
+    handler answered or the view caught a refusal and showed its form again, unless the
+    refusal said the work before it stands (`keep_work`). A commit that fails becomes the
+    error page its exception maps to (a database away is a 503), not a response that
+    claims success.
     """
-    from flask import current_app
+    from flask import current_app, g
 
     from coursework.extensions import db
 
+    if response.status_code >= 400 and not g.get(_KEEP_WORK):
+        db.session.rollback()
+        return response
     try:
         db.session.commit()
     except Exception as error:

@@ -15,6 +15,7 @@ from flask import Flask, Response, current_app, g, make_response, render_templat
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from coursework.db import keep_work
 from coursework.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,9 @@ def html_error(code: int, message: str | None = None) -> tuple:
 
 
 def handle_domain_error(error: DomainError) -> tuple[str | dict, int]:
-    if not error.keep:
+    if error.keep:
+        keep_work()
+    else:
         db.session.rollback()
     if is_api_request():
         errors = {"json": error.errors} if error.errors else None

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, load_only, undefer
 
 from coursework.accounts.models import User
-from coursework.db import insert_or_ignore, upsert, utcnow
+from coursework.db import insert_or_ignore, savepoint, upsert, utcnow
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
 from coursework.lengths import too_long
@@ -372,7 +372,7 @@ def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attemp
     )
     try:
         # A savepoint, so losing the race undoes this insert and nothing else of the request.
-        with db.session.begin_nested():
+        with savepoint(db.session):
             db.session.add(attempt)
     except IntegrityError:
         # A concurrent request took this number first; theirs is the attempt to use.

@@ -26,7 +26,7 @@ from coursework.accounts.passwords import (
     verify_password,
 )
 from coursework.config import public_url
-from coursework.db import fold, folded, utcnow
+from coursework.db import fold, folded, savepoint, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
 from coursework.lengths import too_long
@@ -140,7 +140,7 @@ def create_user(
     try:
         # A savepoint: a caller that takes the Conflict and carries on (sign-up does) keeps
         # the rest of its request.
-        with db.session.begin_nested():
+        with savepoint(db.session):
             db.session.add(user)
     except IntegrityError:  # the same address, signed up at the same moment
         raise Conflict(ADDRESS_TAKEN, {"email": [ADDRESS_TAKEN]}) from None

@@ -27,7 +27,7 @@ from coursework.accounts.services import (
     normalise_email,
 )
 from coursework.config import public_url
-from coursework.db import insert_at_free_slug, utcnow
+from coursework.db import insert_at_free_slug, savepoint, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
 from coursework.lengths import too_long
@@ -419,7 +419,7 @@ def invite_rows(
             continue
         seen.add(key)
         try:
-            with db.session.begin_nested():
+            with savepoint(db.session):
                 _invite(organisation, by, email, name)
         except (RuleViolation, Conflict) as error:
             results.append(RowResult(number, email, False, error.message))
@@ -686,6 +686,12 @@ def leave_everything(user: User, anonymous_email: str) -> list[Organisation]:
 
 
 # ---- time zones ---------------------------------------------------------------------------
+
+
+def today(organisation: Organisation, now: datetime | None = None) -> date:
+    """The organisation's date, by its time zone: the "today" its report, dashboard, CSV
+    and assignment pages measure due dates against."""
+    return timezones.today(organisation.time_zone, now)
 
 
 def set_time_zone(organisation: Organisation, name: str, by: User) -> None:

@@ -8,8 +8,6 @@ exist, whatever the request carries.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     abort,
@@ -351,7 +349,7 @@ def _assignments_page(
         assignments=services.assignments(organisation),
         courses={course.id: course for course, _, _ in courses},
         people={user.id: user for _, user in member_rows},
-        today=date.today(),
+        today=services.today(organisation),
     ), status
 
 
@@ -378,7 +376,7 @@ def assignments(slug: str):
         else:
             title = next(c.label for c in form.course.choices if c.value == assignment.course_id)
             flash(f"“{title}” is assigned.", "success")
-            if is_past(assignment.due_on, date.today()):
+            if is_past(assignment.due_on, services.today(organisation)):
                 flash(
                     "Its due date has already passed, so everyone who has not completed the "
                     "course shows as overdue. Change the date below if that was a mistake.",
@@ -424,7 +422,7 @@ def set_due_date(slug: str, assignment_id: int):
             flash("The due date is removed.", "success")
         else:
             flash(f"The due date is now {assignment.due_on:%-d %B %Y}.", "success")
-            if is_past(assignment.due_on, date.today()):
+            if is_past(assignment.due_on, services.today(organisation)):
                 flash(
                     "That date has passed, so everyone who has not completed the course shows "
                     "as overdue.",

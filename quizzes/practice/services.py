@@ -30,9 +30,8 @@ SESSION_SIZE = 10
 def today(user_id: int | None = None) -> date:
     """The learner's own date, in their time zone (UTC without a learner)."""
     if user_id is None:
-        return utcnow().date()
-    user = db.session.get(User, user_id)
-    return timezones.local_date(utcnow(), timezones.zone_of(user))
+        return timezones.today()
+    return timezones.today_for(db.session.get(User, user_id))
 
 
 # ---- entering the deck ------------------------------------------------------------------
