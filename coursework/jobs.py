@@ -284,6 +284,7 @@ def checkpoint(job: Job, done: int, message: str | None = None) -> None:
     if moved != 1:
         db.session.rollback()
         raise Superseded
+    # A job's own commit, batch by batch: a retry starts after the last one, never redoes it.
     db.session.commit()
     db.session.refresh(job)
 
@@ -319,6 +320,8 @@ def run(job_id: int) -> None:
         )
         .execution_options(synchronize_session=False)
     ).rowcount
+    # The claim commits before the work starts, so a second run of the job sees it running
+    # and the progress page shows "Started" while the handler works.
     db.session.commit()
     if not claimed:
         return
@@ -362,7 +365,8 @@ def _finish(
     problems: list[tuple[str, str]] | None = None,
     result: Result | None = None,
 ) -> None:
-    job = db.session.get_one(Job, job_id)
+    # Read again: `report` moved the counts on a connection of its own.
+    job = db.session.get_one(Job, job_id, populate_existing=True)
     job.state, job.message, job.finished_at = state, message, utcnow()
     if result is not None:
         problems = result.problems
@@ -375,6 +379,7 @@ def _finish(
             job.file_name, job.file_type = fit(result.file_name, Job.file_name), result.file_type
             job.file_expires_at = utcnow() + timedelta(hours=current_app.config["JOB_FILE_HOURS"])
     job.problems = json.dumps([list(p) for p in (problems or [])[:MAX_PROBLEMS]])
+    # With the handler's last work, or alone after it was rolled back: how it ended is kept.
     db.session.commit()
 
 
@@ -387,4 +392,3 @@ def forget_expired_files() -> None:
         .values(file=None)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()

@@ -107,11 +107,15 @@ def job(function: Callable[..., Any]) -> TaskWrapper:
     def run(*args: Any, task=None) -> Any:
         with _job_context():
             try:
-                return function(*args)
+                result = function(*args)
+                # A job is a unit of work of its own, as a request is: what it did lands
+                # when it succeeds (a job that commits batches has committed them already).
+                db.session.commit()
             except Exception as error:
                 db.session.rollback()
                 _after_failure(name, args, error, task)
                 raise
+            return result
 
     wrapper = huey.task(retries=RETRIES, retry_delay=FIRST_RETRY_DELAY, context=True, name=name)(
         run
@@ -130,7 +134,9 @@ def periodic(schedule: Callable[[datetime], bool]):
         @wraps(function)
         def run() -> Any:
             with _job_context():
-                return function()
+                result = function()
+                db.session.commit()
+                return result
 
         return huey.periodic_task(schedule, name=name)(run)
 
@@ -146,6 +152,7 @@ def _after_failure(name: str, args: tuple, error: Exception, task) -> None:
         return
     log.error("job %s failed on its last attempt: %s", name, error)
     db.session.add(FailedJob(name=name, arguments=json.dumps(list(args)), error=str(error)[:2000]))
+    # The job's own work was rolled back; the record of its failure is a transaction alone.
     db.session.commit()
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskCliRunner, FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -96,6 +96,7 @@ def app(make_database, tmp_path_factory) -> Iterator[Flask]:
             "WTF_CSRF_ENABLED": False,
         }
     )
+    application.test_cli_runner_class = CommittingCliRunner
     with application.app_context():
         upgrade()
     yield application
@@ -129,6 +130,15 @@ class RequestContextClient(FlaskClient):
         db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)
+
+
+class CommittingCliRunner(FlaskCliRunner):
+    """A shell command runs in an app context of its own, as from a terminal; what the test
+    did before it is committed first, as the client does before a request."""
+
+    def invoke(self, *args, **kwargs):
+        db.session.commit()
+        return super().invoke(*args, **kwargs)
 
 
 @pytest.fixture

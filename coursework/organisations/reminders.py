@@ -166,7 +166,6 @@ def _remind(row: report.Row, kind: str) -> None:
 @tasks.periodic(crontab(minute="5"))
 def due_reminders() -> None:
     count = send_due_reminders(utcnow())
-    db.session.commit()
     log.info("sent %d due-date reminders", count)
 
 
@@ -238,7 +237,6 @@ def _remind_certificate(
 @tasks.periodic(crontab(minute="10"))
 def certificate_reminders() -> None:
     count = send_certificate_reminders(utcnow())
-    db.session.commit()
     log.info("sent %d certificate reminders", count)
 
 
@@ -318,5 +316,4 @@ def send_digests(today: date) -> int:
 @tasks.periodic(crontab(day_of_week="1", hour="7", minute="15"))
 def weekly_digest() -> None:
     count = send_digests(timezones.today())
-    db.session.commit()
     log.info("sent %d weekly digests", count)
