@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -127,7 +127,8 @@ class RequestContextClient(FlaskClient):
     def open(self, *args, **kwargs):
         # Services flush and a request commits once; what the test itself did through
         # services (outside any request) is its own unit of work, which ends here.
-        db.session.commit()
+        if has_app_context():
+            db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

@@ -114,15 +114,19 @@ def submitted_with_essay(quiz, learner, text: str = "The sponsor decides and fun
 
 
 def together(app, works: list[Callable[[], object]]) -> list[object]:
-    """Run each of `works` in a thread of its own, all released at once by a barrier;
-    return their results or the exceptions they raised, in order."""
+    """Run each of `works` in a thread of its own, all released at once by a barrier, each
+    committing when it succeeds, as a request does; return their results or the exceptions
+    they raised, in order."""
     barrier = threading.Barrier(len(works))
+    db.session.commit()  # what the test set up, for the threads' own sessions to read
 
     def run(work: Callable[[], object]) -> object:
         with app.app_context():
             barrier.wait(timeout=30)
             try:
-                return work()
+                result = work()
+                db.session.commit()  # each work is a request of its own: it commits once
+                return result
             except Exception as error:  # collected and asserted on by the test
                 db.session.rollback()
                 return error
