@@ -161,21 +161,28 @@ def enqueue_after_commit(task: TaskWrapper, *args: Any) -> None:
     db.session.info.setdefault(PENDING, []).append((task, args))
 
 
+READY = "coursework.jobs_to_enqueue"
+
+
 @event.listens_for(Session, "after_commit")
-def _enqueue_pending(session: Session) -> None:
-    pending = session.info.pop(PENDING, [])
-    if pending:
-        activate(current_app._get_current_object() if has_app_context() else _app)
-    for task, args in pending:
-        task(*args)
+def _ready_pending(session: Session) -> None:
+    session.info.setdefault(READY, []).extend(session.info.pop(PENDING, []))
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
-    # Runs after `after_commit` when the outermost transaction ends: anything still pending
-    # belonged to work that was rolled back (or the session was closed without committing).
-    if transaction.parent is None:
-        session.info.pop(PENDING, None)
+def _enqueue_ready(session: Session, transaction: SessionTransaction) -> None:
+    # When the outermost transaction has ended, its connection back in the pool: a job run
+    # at once (tests, QUEUE_IMMEDIATE) takes a connection of its own, and twenty requests
+    # committing together must not each hold two. Anything still pending belonged to work
+    # that was rolled back (or a session closed without committing).
+    if transaction.parent is not None:
+        return
+    session.info.pop(PENDING, None)
+    ready = session.info.pop(READY, [])
+    if ready:
+        activate(current_app._get_current_object() if has_app_context() else _app)
+    for task, args in ready:
+        task(*args)
 
 
 # ---- failed jobs, for the admin ------------------------------------------------------------

@@ -94,6 +94,9 @@ def app(make_database, tmp_path_factory) -> Iterator[Flask]:
             "ENV": "testing",
             "SQLALCHEMY_DATABASE_URI": make_database(),
             "WTF_CSRF_ENABLED": False,
+            # The race tests run twenty requests in threads of one process, each holding its
+            # connection for its whole transaction (one per request): a connection each.
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": 25},
         }
     )
     application.test_cli_runner_class = CommittingCliRunner

@@ -118,7 +118,14 @@ def together(app, works: list[Callable[[], object]]) -> list[object]:
     committing when it succeeds, as a request does; return their results or the exceptions
     they raised, in order."""
     barrier = threading.Barrier(len(works))
-    db.session.commit()  # what the test set up, for the threads' own sessions to read
+    # What the test set up, committed for the threads' own sessions to read; its objects
+    # stay loaded, since works read their ids from threads (an expired one would reload).
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
     def run(work: Callable[[], object]) -> object:
         with app.app_context():
