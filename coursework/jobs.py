@@ -234,7 +234,7 @@ def mark_noticed(job: Job) -> None:
 
 def take_notices(user_id: int) -> tuple[list[Job], bool]:
     """This person's finished jobs not yet announced to them (now marked announced), and
-    whether any of their jobs is still waiting or running. Commits."""
+    whether any of their jobs is still waiting or running."""
     finished = list(
         db.session.scalars(
             select(Job)

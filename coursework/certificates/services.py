@@ -164,7 +164,7 @@ def issue_if_complete(
 def issue_missing(user_id: int, course_id: int) -> Certificate | None:
     """Repair: issue the certificate of a learner who meets the completion rule but has
     none (their last step finished before issuing was safe under concurrent requests, or a
-    step failed after it was recorded). Commits."""
+    step failed after it was recorded)."""
     certificate = issue_if_complete(user_id, course_id)
     db.session.flush()
     return certificate

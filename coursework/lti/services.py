@@ -180,7 +180,7 @@ ALREADY_REGISTERED = "This issuer and client id are already registered."
 
 
 def register_platform(organisation: Organisation, fields: PlatformFields) -> Platform:
-    """Register an LMS for the organisation and make our key for it. Commits."""
+    """Register an LMS for the organisation and make our key for it."""
     fields = check_fields(fields)
     tool_key = keys.new_tool_key()
     platform = Platform(
@@ -208,7 +208,7 @@ def register_platform(organisation: Organisation, fields: PlatformFields) -> Pla
 
 
 def update_platform(platform: Platform, fields: PlatformFields) -> Platform:
-    """Change a registration's details and deployments (the tool key stays). Commits."""
+    """Change a registration's details and deployments (the tool key stays)."""
     fields = check_fields(fields)
     for name in PLATFORM_COLUMNS:
         setattr(platform, name, getattr(fields, name))
@@ -225,7 +225,7 @@ def update_platform(platform: Platform, fields: PlatformFields) -> Platform:
 
 
 def remove_platform(platform: Platform) -> None:
-    """Forget a registration: launches from it stop working; accounts stay. Commits."""
+    """Forget a registration: launches from it stop working; accounts stay."""
     db.session.delete(platform)
     db.session.flush()
 
@@ -435,7 +435,7 @@ def _remember_link(platform: Platform, body: dict, user: User, subject: str) -> 
 
 def complete_launch(launch: tool.Launch, platform: Platform) -> LaunchOutcome:
     """What a launch that pylti1p3 accepted does: sign-in account, membership, context,
-    and the resource link (or a deep-linking request). Commits."""
+    and the resource link (or a deep-linking request)."""
     body = launch.get_launch_data()
     subject = _claim_text(body, "sub")
     user = linked_user(platform, subject, body)
@@ -654,7 +654,7 @@ def _all_members(service: NamesRolesProvisioningService, url: str) -> list[dict]
 
 def sync_roster(platform: Platform, context: Context) -> RosterResult:
     """Fill the organisation's people from the LMS course's roster: accounts made or found
-    by the platform's user id (never by email), each a member once. Commits."""
+    by the platform's user id (never by email), each a member once."""
     if not context.memberships_url:
         raise RuleViolation("The LMS did not offer this course's roster (Names and Roles).")
     connector = ServiceConnector(tool.registration_for(platform), tool.http_session())
