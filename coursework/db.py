@@ -215,6 +215,10 @@ def commit_request(response):
     if response.status_code >= 400 and not g.get(_KEEP_WORK):
         db.session.rollback()
         return response
+    if response.is_streamed:
+        # A streamed answer (a CSV read through a server-side cursor) is still reading in
+        # this transaction; it writes nothing, and the transaction ends with the request.
+        return response
     try:
         db.session.commit()
     except Exception as error:

@@ -73,10 +73,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # --- server -----------------------------------------------------------------------------
 
 
+class _TestWork:
+    """The running test's own session. Services flush and each request commits once; what
+    the test set up through services is its own unit of work, committed before the server
+    answers the browser (the test waits on the browser meanwhile), as the client does."""
+
+    session: Any = None
+    lock = threading.Lock()
+
+
+@pytest.fixture(autouse=True)
+def _test_work_reaches_the_server() -> Iterator[None]:
+    from coursework.extensions import db
+
+    _TestWork.session = db.session()
+    yield
+    _TestWork.session = None
+
+
+def _after_the_tests_work(wsgi_app):
+    def serve(environ, start_response):
+        with _TestWork.lock:
+            if _TestWork.session is not None:
+                _TestWork.session.commit()
+        return wsgi_app(environ, start_response)
+
+    return serve
+
+
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     """The session app served over HTTP on a free local port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _after_the_tests_work(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -156,8 +184,12 @@ def default_course(app: Flask):
     from lessons.builder import read_course
     from lessons.services import OPERATOR, import_course
 
+    from coursework.extensions import db
+
     with app.app_context():
-        return import_course(read_course(DEFAULT_COURSE_DIR), OPERATOR).course
+        course = import_course(read_course(DEFAULT_COURSE_DIR), OPERATOR).course
+        db.session.commit()  # as the shell command does, in a context of its own
+        return course
 
 
 @pytest.fixture
@@ -165,8 +197,11 @@ def default_quizzes(app: Flask, default_course):
     """The default course with its quizzes, as `make run` loads them."""
     from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
 
+    from coursework.extensions import db
+
     with app.app_context():
         load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm")
+        db.session.commit()  # as the shell command does, in a context of its own
     return default_course
 
 
