@@ -181,10 +181,9 @@ def page(new_page):
 @pytest.fixture
 def default_course(app: Flask):
     """The real default course, "Technical Project Manager vs Project Manager"."""
+    from coursework.extensions import db
     from lessons.builder import read_course
     from lessons.services import OPERATOR, import_course
-
-    from coursework.extensions import db
 
     with app.app_context():
         course = import_course(read_course(DEFAULT_COURSE_DIR), OPERATOR).course
@@ -195,9 +194,8 @@ def default_course(app: Flask):
 @pytest.fixture
 def default_quizzes(app: Flask, default_course):
     """The default course with its quizzes, as `make run` loads them."""
-    from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
-
     from coursework.extensions import db
+    from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
 
     with app.app_context():
         load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm")
