@@ -84,10 +84,22 @@ class _TestWork:
 
 @pytest.fixture(autouse=True)
 def _test_work_reaches_the_server() -> Iterator[None]:
+    from flask import appcontext_pushed
+
     from coursework.extensions import db
 
-    _TestWork.session = db.session()
+    test_session = _TestWork.session = db.session()
+
+    def commit_before_a_context_of_its_own(sender, **_) -> None:
+        # Work in a `with app.app_context()` of the test has a session of its own, which
+        # reads only what the test's session committed.
+        if threading.current_thread() is threading.main_thread():
+            with _TestWork.lock:
+                test_session.commit()
+
+    appcontext_pushed.connect(commit_before_a_context_of_its_own)
     yield
+    appcontext_pushed.disconnect(commit_before_a_context_of_its_own)
     _TestWork.session = None
 
 
