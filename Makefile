@@ -17,7 +17,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -
 WORKER_ARGS ?= --workers 4 --worker-type thread
 CONSUMER := $(VENV)/bin/huey_consumer coursework.worker.huey $(WORKER_ARGS)
 
-.PHONY: install lock run serve worker test fuzz bench lint format clean
+.PHONY: install lock run serve worker test fuzz bench lint format clean messages translations
 
 # Every package comes from requirements.lock, pinned and checked against its hashes; the
 # project itself goes on top without resolving anything, and `pip check` proves the lock
@@ -30,7 +30,32 @@ $(STAMP): pyproject.toml $(LOCK)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+install: $(STAMP) translations
+
+## Compile each package's catalogues (.po -> .mo; the .mo files are build output, not
+## committed). `make install` runs it, so `make run` and `make test` serve every language.
+translations: $(STAMP)
+	$(PY) -c "from coursework.i18n import compile_catalogues; compile_catalogues()"
+
+## After marking strings: extract each package's messages and merge them into its French
+## and Arabic catalogues (new entries come in empty, changed ones fuzzy, for translators).
+I18N_PACKAGES := coursework quizzes lessons
+I18N_LANGUAGES := fr ar
+messages: $(STAMP)
+	for package in $(I18N_PACKAGES); do \
+		mkdir -p $$package/translations; \
+		$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext --no-location --sort-output --project=Coursework \
+			-o $$package/translations/messages.pot $$package || exit 1; \
+		for language in $(I18N_LANGUAGES); do \
+			if [ -f $$package/translations/$$language/LC_MESSAGES/messages.po ]; then \
+				$(VENV)/bin/pybabel -q update --no-wrap -i $$package/translations/messages.pot \
+					-d $$package/translations -l $$language || exit 1; \
+			else \
+				$(VENV)/bin/pybabel -q init --no-wrap -i $$package/translations/messages.pot \
+					-d $$package/translations -l $$language || exit 1; \
+			fi; \
+		done; \
+	done
 
 ## Re-resolve requirements.lock from pyproject.toml after changing a dependency. Versions
 ## already locked stay unless pyproject.toml excludes them; LOCK_ARGS=--upgrade takes the

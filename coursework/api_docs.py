@@ -7,6 +7,7 @@ from flask import Blueprint, render_template
 from markupsafe import Markup
 
 from coursework.extensions import api
+from coursework.i18n import _
 from coursework.policy import access
 from lessons.rendering import render_markdown
 
@@ -28,7 +29,7 @@ def _schema_name(schema: dict | None) -> str:
 def _who_may_call(security: list[dict] | None) -> str:
     """The operation's OpenAPI security requirement, in words."""
     if not security:
-        return "Anyone; no sign-in needed."
+        return _("Anyone; no sign-in needed.")
     ways = []
     for requirement in security:
         if "bearerAuth" in requirement:

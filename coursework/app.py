@@ -22,9 +22,10 @@ from coursework.errors import (
     log_database_unavailable,
     register_error_handlers,
 )
-from coursework.extensions import api, csrf, db, limiter, login_manager, migrate
+from coursework.extensions import api, csrf, db, init_migrate, limiter, login_manager
 from coursework.frames import FramedSessionInterface
 from coursework.headers import register_security_headers
+from coursework.i18n import N_, _
 from coursework.job_views import announce_finished_jobs
 from coursework.logs import register_logging
 from coursework.openapi import AccessPolicyPlugin, require_json_body
@@ -70,7 +71,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
-    register_commands(app)
+    if not app_server():
+        register_commands(app)
     register_signals()
     register_token_auth(app)
     register_sso_gate(app)
@@ -90,6 +92,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app
+
+
+def app_server() -> bool:
+    """Whether this process is a gunicorn worker (its arbiter sets SERVER_SOFTWARE). It
+    serves requests only: the commands and Flask-Migrate (Alembic, Mako, Pygments, the
+    importers' modules; tens of MB per worker) stay out of it. `make run`, `make serve`
+    and the tests migrate before anything is served."""
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/")
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -137,7 +147,7 @@ def refuse_nul_characters():
     if any("\x00" in text for text in texts) or (
         request.is_json and b"\\u0000" in request.get_data()
     ):
-        abort(400, "Text may not contain NUL characters.")
+        abort(400, _("Text may not contain NUL characters."))
 
 
 # No body we accept nests deeper than a few levels; 32 leaves room and stops a body nested
@@ -153,7 +163,13 @@ def refuse_deeply_nested_json():
     except RecursionError:
         too_deep = True
     if too_deep:
-        abort(400, f"JSON may not nest more than {MAX_JSON_DEPTH} levels deep.")
+        abort(
+            400,
+            _(
+                "JSON may not nest more than %(MAX_JSON_DEPTH)s levels deep.",
+                MAX_JSON_DEPTH=MAX_JSON_DEPTH,
+            ),
+        )
 
 
 def json_depth(value: object) -> int:
@@ -203,13 +219,16 @@ def register_extensions(app: Flask) -> None:
 
     import_models()
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    if not app_server():
+        init_migrate(app, os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
     i18n.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Log in to continue."
+    login_manager.login_message = N_("Log in to continue.")
+    # Flask-Login flashes the message in the request's language (the catalogue holds it).
+    login_manager.localize_callback = _
     login_manager.login_message_category = "info"
     # A session cookie used from another address or browser is dropped; "Keep me signed
     # in" then signs the person in again only on a browser that holds the remember cookie.
@@ -255,6 +274,8 @@ def register_blueprints(app: Flask) -> None:
     from quizzes.api import authoring as quiz_authoring_api
     from quizzes.api import taking as quizzes_api
     from quizzes.authoring import bp as authoring_bp
+    from quizzes.bank.api import bank as bank_api
+    from quizzes.bank.views import bp as bank_bp
     from quizzes.practice.views import bp as practice_bp
     from quizzes.views import bp as quizzes_bp
 
@@ -263,6 +284,7 @@ def register_blueprints(app: Flask) -> None:
         lessons_bp,
         quizzes_bp,
         authoring_bp,
+        bank_bp,
         practice_bp,
         progress_bp,
         certificates_bp,
@@ -286,6 +308,7 @@ def register_blueprints(app: Flask) -> None:
         lessons_api,
         progress_api,
         quiz_authoring_api,
+        bank_api,
         quizzes_api,
         certificates_api,
         organisations_api,
@@ -334,6 +357,7 @@ def register_signals() -> None:
     from coursework.certificates import signals as certificate_signals
     from coursework.certificates import views as certificate_views
     from coursework.lti import services as lti
+    from coursework.organisations import report_rows
     from coursework.organisations import services as organisations
     from coursework.progress import services as progress
     from coursework.progress import signals as progress_signals
@@ -365,6 +389,8 @@ def register_signals() -> None:
     # Every flush and ORM statement on progress, attempts, lessons and quizzes keeps the
     # report's per-(person, course) summary exact in the same transaction.
     summary.register(db.session)
+    # ... and the organisation report's rows, which follow the summary.
+    report_rows.register(db.session)
 
 
 def register_token_auth(app: Flask) -> None:

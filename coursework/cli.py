@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask_migrate import upgrade
 
 from coursework.accounts import services as accounts
 from coursework.accounts.cli import DEMO_ACCOUNTS
@@ -21,6 +20,8 @@ def setup_command(url: str | None) -> None:
 
     Safe to run any number of times: each step leaves what is already there alone.
     """
+    from flask_migrate import upgrade
+
     url = (url or current_app.config["PUBLIC_URL"]).rstrip("/")
     upgrade()
     click.echo(describe(import_path(DEFAULT_COURSE)))
@@ -35,7 +36,7 @@ def setup_command(url: str | None) -> None:
         demo = load_demo()
         click.echo(f"\nCoursework is at {url}  (health check: {url}/healthz)")
         click.echo("Demo accounts, for development only:")
-        for email, _, password, instructor, admin in DEMO_ACCOUNTS:
+        for email, _name, password, instructor, admin in DEMO_ACCOUNTS:
             role = "admin" if admin else "instructor" if instructor else "learner"
             click.echo(f"  {role:<11} {email:<26} password: {password}")
         if demo is not None:

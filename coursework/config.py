@@ -66,6 +66,9 @@ class Base:
     )
     # GIFT files (upload, API, command line) are refused above this, before parsing.
     GIFT_MAX_BYTES = 1024 * 1024
+    # Quizzes that draw from a bank pick each attempt's questions with the system's
+    # randomness; set this to repeat draws exactly (a seed per attempt is made from it).
+    QUIZ_DRAW_SEED = os.environ.get("QUIZ_DRAW_SEED") or None
 
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
@@ -133,6 +136,7 @@ class Testing(Base):
     PASSWORD_HASH_CHEAP = True
     QUEUE_IMMEDIATE = True
     ALLOW_PRIVATE_NETWORK = True  # the tests' LRS, identity provider and LMS are local
+    QUIZ_DRAW_SEED = "tests"  # banked quizzes draw the same way on every run
 
 
 class Production(Base):

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from coursework.db import keep_work
 from coursework.extensions import db, login_manager
+from coursework.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def handle_unexpected(error: Exception) -> tuple[str | dict, int]:
     db.session.rollback()
     log.exception("unhandled error on %s %s", request.method, request.path)
     if is_api_request():
-        return json_error(500, "Something went wrong on our side. It has been logged.")
+        return json_error(500, _("Something went wrong on our side. It has been logged."))
     return html_error(500)
 
 
@@ -179,7 +180,7 @@ def handle_database_error(error: DBAPIError) -> tuple[str | dict, int, dict]:
     # rather than ask the database that just failed.
     g._login_user = login_manager.anonymous_user()
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    message = "The service is briefly unavailable. Please try again in a moment."
+    message = _("The service is briefly unavailable. Please try again in a moment.")
     if is_api_request():
         return (*json_error(503, message), headers)
     return (*html_error(503, message), headers)

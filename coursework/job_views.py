@@ -24,6 +24,8 @@ from markupsafe import Markup
 
 from coursework import jobs
 from coursework.accounts.forms import EmptyForm
+from coursework.dumping import Extended
+from coursework.i18n import _
 from coursework.job_schemas import JobSchema
 from coursework.policy import access
 
@@ -74,10 +76,12 @@ def download(job_id: int):
     job = jobs.get_for(current_user, job_id)
     if not jobs.may_download(job, current_user):
         flash(
-            "This file is no longer kept (files are kept for a limited time). Start the job "
-            "again to make a new one."
+            _(
+                "This file is no longer kept (files are kept for a limited time). Start the job "
+                "again to make a new one."
+            )
             if job.state == jobs.DONE and job.file_expires_at is not None
-            else "This job has no file to download.",
+            else _("This job has no file to download."),
             "error",
         )
         return redirect(url_for("jobs.show", job_id=job.id))
@@ -94,25 +98,13 @@ class JobProgress(MethodView):
     def get(self, job_id: int):
         """How far a job you started has got, and what came of it once finished."""
         job = jobs.get_for(current_user, job_id)
-        return {
-            "id": job.id,
-            "title": job.title,
-            "state": job.state,
-            "state_label": job.state_label,
-            "done": job.done,
-            "total": job.total,
-            "unit": job.unit,
-            "percent": job.percent,
-            "message": job.message,
-            "result_url": job.result_url or None,
-            "download_url": url_for("jobs.download", job_id=job.id)
-            if jobs.may_download(job, current_user)
-            else None,
-            "page_url": url_for("jobs.show", job_id=job.id),
-            "created_at": job.created_at,
-            "started_at": job.started_at,
-            "finished_at": job.finished_at,
-        }
+        may_download = jobs.may_download(job, current_user)
+        return Extended(
+            job,
+            result_url=job.result_url or None,
+            download_url=url_for("jobs.download", job_id=job.id) if may_download else None,
+            page_url=url_for("jobs.show", job_id=job.id),
+        )
 
 
 def announce_finished_jobs():

@@ -40,6 +40,8 @@ from coursework import tasks
 from coursework.db import utcnow
 from coursework.errors import DomainError, NotFound
 from coursework.extensions import db
+from coursework.formatting import format_number
+from coursework.i18n import _, lazy_gettext
 from coursework.lengths import fit
 
 log = logging.getLogger(__name__)
@@ -47,10 +49,10 @@ log = logging.getLogger(__name__)
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 FINISHED = (DONE, FAILED)
 STATE_LABELS = {
-    QUEUED: "Waiting to start",
-    RUNNING: "Running",
-    DONE: "Done",
-    FAILED: "Failed",
+    QUEUED: lazy_gettext("Waiting to start"),
+    RUNNING: lazy_gettext("Running"),
+    DONE: lazy_gettext("Done"),
+    FAILED: lazy_gettext("Failed"),
 }
 # Problems listed on a failed or partly done job's page (bad rows, bad questions).
 MAX_PROBLEMS = 200
@@ -113,7 +115,7 @@ class Job(db.Model):
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS[self.state]
+        return str(STATE_LABELS[self.state])
 
     @property
     def unit(self) -> str:
@@ -200,7 +202,7 @@ def start(
         total=total,
         params=json.dumps(params or {}),
         data=data,
-        message="Waiting for a worker to start it.",
+        message=_("Waiting for a worker to start it."),
         result_url=link,
         result_label=fit(link_label, Job.result_label),
     )
@@ -215,9 +217,9 @@ def get_for(user, job_id: int) -> Job:
     """A job its starter (or an admin) may see; anyone else finds nothing there."""
     job = db.session.get(Job, job_id)
     if job is None or job.kind not in KINDS:
-        raise NotFound("There is no such job.")
+        raise NotFound(_("There is no such job."))
     if not (job.user_id == user.id or user.is_admin) or not KINDS[job.kind].allowed(job, user):
-        raise NotFound("There is no such job.")
+        raise NotFound(_("There is no such job."))
     return job
 
 
@@ -258,7 +260,11 @@ def retry(job: Job) -> None:
     """Run a failed job again, from where it stopped; the caller commits."""
     if job.state != FAILED:
         return
-    job.state, job.message, job.noticed_at = QUEUED, "Waiting for a worker to start it again.", None
+    job.state, job.message, job.noticed_at = (
+        QUEUED,
+        _("Waiting for a worker to start it again."),
+        None,
+    )
     tasks.enqueue_after_commit(run, job.id)
 
 
@@ -316,7 +322,7 @@ def run(job_id: int) -> None:
             state=RUNNING,
             started_at=utcnow(),
             attempts=Job.attempts + 1,
-            message="Started.",
+            message=_("Started."),
         )
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -345,9 +351,14 @@ def run(job_id: int) -> None:
         _finish(
             job_id,
             FAILED,
-            f"It stopped after {job.done:,} of {job.total:,} {job.unit} because of an error "
-            "on our side. What was done until then is kept; it will be tried again shortly, "
-            "or you can try again now.",
+            _(
+                "It stopped after %(done)s of %(total)s %(unit)s because of an error on our side. "
+                "What was done until then is kept; it will be tried again shortly, or you can try "
+                "again now.",
+                done=format_number(job.done),
+                total=format_number(job.total),
+                unit=job.unit,
+            ),
         )
         raise
     _finish(job_id, DONE, result.message, result=result)

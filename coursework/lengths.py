@@ -11,6 +11,9 @@ from __future__ import annotations
 from marshmallow import validate
 from wtforms.validators import Length
 
+from coursework.formatting import format_number
+from coursework.i18n import N_, _, lazy_gettext
+
 
 def max_length(attribute) -> int:
     """How many characters the String(n) column behind `attribute` (`Model.field`) holds."""
@@ -22,7 +25,11 @@ def too_long(value: str, attribute) -> str | None:
     limit = max_length(attribute)
     if len(value) <= limit:
         return None
-    return f"Use at most {limit:,} characters (this has {len(value):,})."
+    return _(
+        "Use at most %(limit)s characters (this has %(count)s).",
+        limit=format_number(limit),
+        count=format_number(len(value)),
+    )
 
 
 def fit(value: str, attribute) -> str:
@@ -31,10 +38,11 @@ def fit(value: str, attribute) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def form_length(attribute, message: str = "Use at most {limit:,} characters.") -> Length:
-    """A WTForms validator: at most the column's length (`{limit}` in the message)."""
+def form_length(attribute, message: str = N_("Use at most %(limit)s characters.")) -> Length:
+    """A WTForms validator: at most the column's length. `message` is marked with `N_`,
+    holds `%(limit)s`, and is translated each time it is shown (forms are built at import)."""
     limit = max_length(attribute)
-    return Length(max=limit, message=message.format(limit=limit))
+    return Length(max=limit, message=lazy_gettext(message, limit=format_number(limit)))
 
 
 def schema_length(attribute, *, min: int | None = None) -> validate.Length:

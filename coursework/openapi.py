@@ -16,6 +16,7 @@ from flask import Flask, current_app, request
 from flask_smorest import Api, abort
 from flask_smorest.pagination import PaginationMetadataSchema
 
+from coursework.i18n import _
 from coursework.policy import policy_of
 
 SECURITY_SCHEMES = {
@@ -138,9 +139,9 @@ def require_json_body():
     ):
         return
     if not request.is_json:
-        problem = "Send the body as JSON (Content-Type: application/json)."
+        problem = _("Send the body as JSON (Content-Type: application/json).")
     elif not request.get_data(cache=True).strip():
-        problem = "This operation needs a JSON body."
+        problem = _("This operation needs a JSON body.")
     else:
         return
     abort(422, messages={"json": {"_schema": [problem]}}, message=problem)

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from coursework.i18n import _
+
 
 def private_address_problem(url: str) -> str | None:
     """Why the server will not call `url`, or None when it may."""
@@ -24,11 +26,12 @@ def private_address_problem(url: str) -> str | None:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError, ValueError):
-        return f"Could not find the host {host}."
-    for *_, address in found:
+        return _("Could not find the host %(host)s.", host=host)
+    for *_rest, address in found:
         if not ipaddress.ip_address(address[0].split("%", 1)[0]).is_global:
-            return (
-                f"The host {host} is on a private network address, which this server does "
-                "not call: use its public address."
+            return _(
+                "The host %(host)s is on a private network address, which this server does not "
+                "call: use its public address.",
+                host=host,
             )
     return None

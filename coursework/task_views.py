@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 
 from coursework import tasks
+from coursework.i18n import _
 from coursework.policy import access
 
 bp = Blueprint("tasks", __name__)
@@ -21,5 +22,8 @@ def failed_jobs():
 def retry(job_id: int):
     # CSRF is checked for every unsafe request before the view runs.
     failed = tasks.retry_failed(job_id)
-    flash(f"The job {failed.name} (failed job {failed.id}) is queued again.", "success")
+    flash(
+        _("The job %(name)s (failed job %(id)s) is queued again.", name=failed.name, id=failed.id),
+        "success",
+    )
     return redirect(url_for("tasks.failed_jobs"))

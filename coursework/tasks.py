@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 from coursework.db import utcnow
 from coursework.errors import NotFound
 from coursework.extensions import db
+from coursework.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +202,7 @@ def retry_failed(job_id: int) -> FailedJob:
     finished changes nothing."""
     failed = db.session.get(FailedJob, job_id)
     if failed is None or failed.name not in _jobs:
-        raise NotFound("There is no such failed job.")
+        raise NotFound(_("There is no such failed job."))
     failed.retried_at = utcnow()
     enqueue_after_commit(_jobs[failed.name], *json.loads(failed.arguments))
     return failed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from coursework.dumping import Extended
 from coursework.policy import access
 from lessons import services
 from lessons.schemas import CourseDetailSchema, CourseSchema
@@ -19,7 +20,7 @@ class Courses(MethodView):
     def get(self):
         """Every course, with its number of lessons and reading time."""
         return [
-            {**_course_fields(course), "lesson_count": count, "minutes": minutes}
+            Extended(course, lesson_count=count, minutes=minutes)
             for course, count, minutes in services.list_courses()
         ]
 
@@ -32,14 +33,9 @@ class CourseDetail(MethodView):
         """One course with its current lessons in order."""
         course = services.get_course(slug)
         current = services.current_lessons(course.id)
-        return {
-            **_course_fields(course),
-            "description_html": course.description_html,
-            "lessons": current,
-            "lesson_count": len(current),
-            "minutes": sum(lesson.minutes for lesson in current),
-        }
-
-
-def _course_fields(course) -> dict:
-    return {"slug": course.slug, "title": course.title, "summary": course.summary}
+        return Extended(
+            course,
+            lessons=current,
+            lesson_count=len(current),
+            minutes=sum(lesson.minutes for lesson in current),
+        )

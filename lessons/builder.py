@@ -94,6 +94,8 @@ class CourseSource:
     description: str = ""
     lessons: list[LessonSource] = field(default_factory=list)
     certificate_valid_months: int | None = None
+    # The language the content is written in (BCP 47), from the metadata's `language`.
+    language: str = "en"
     # Images from the course's folder, by their path as the lessons write it.
     images: dict[str, Image] = field(default_factory=dict)
     # The address was named (front matter, --slug, the form), not derived from the title:
@@ -272,6 +274,7 @@ def _read_folder(folder: Path, max_bytes: int) -> CourseSource:
         summary=str(meta.get("summary") or ""),
         description=description.strip(),
         certificate_valid_months=months,
+        language=_language(meta, course_file.name),
     )
     ordered = []
     for lesson_file in sorted(folder.glob("*.md")):
@@ -283,6 +286,19 @@ def _read_folder(folder: Path, max_bytes: int) -> CourseSource:
         )
     course.lessons = [lesson for _, lesson in sorted(ordered, key=lambda item: item[0])]
     return course
+
+
+# A BCP 47 language tag as people write them: "en", "fr-CA", "zh-Hant", "es-419".
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+
+
+def _language(meta: dict, name: str) -> str:
+    language = meta.get("language")
+    if language is None:
+        return "en"
+    if not isinstance(language, str) or not LANGUAGE_TAG.fullmatch(language) or len(language) > 35:
+        raise DocumentError(f"{name}: 'language' must be a language tag such as en or fr-CA.")
+    return language
 
 
 def _lesson_order(meta: dict, path: Path) -> int:
@@ -386,6 +402,7 @@ def parse_markdown_document(text: str, *, fallback_title: str) -> CourseSource:
         title=title,
         summary=str(meta.get("summary") or ""),
         description=_with_references(description, definitions) if description else "",
+        language=_language(meta, "document"),
         lessons=[
             _section_lesson(heading, _with_references(text, definitions))
             for heading, text in sections

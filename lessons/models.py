@@ -30,6 +30,9 @@ class Course(db.Model):
     description_html: Mapped[str] = mapped_column(Text, default="")
     # Certificates of this course expire this many months after issue; None: never.
     certificate_valid_months: Mapped[int | None]
+    # The language the content is written in (a BCP 47 tag from the course's metadata):
+    # content is never translated, so its pages say which language it is in.
+    language: Mapped[str] = mapped_column(String(35), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

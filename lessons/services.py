@@ -17,7 +17,7 @@ from urllib.parse import quote
 from flask import current_app
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import contains_eager, defer
 
 from coursework.accounts import services as accounts
 from coursework.accounts.models import User
@@ -113,6 +113,7 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
         "summary": source.summary,
         "description_html": description_html,
         "certificate_valid_months": source.certificate_valid_months,
+        "language": source.language,
     }
     course_changed = any(getattr(course, key) != value for key, value in course_fields.items())
     for key, value in course_fields.items():
@@ -319,10 +320,29 @@ def current_lessons(course_ids: list[int] | int, *, with_text: bool = True) -> l
     return list(db.session.scalars(query.order_by(Lesson.course_id, Lesson.position)))
 
 
-def get_lesson(course: Course, lesson_slug: str) -> Lesson:
+def find_lesson_page(slug: str, lesson_slug: str) -> Lesson:
+    """The current lesson at this address with its course, in one statement (a lesson page
+    shows both), without the lesson's Markdown source; NotFound as `get_lesson` says it."""
     lesson = db.session.scalar(
-        select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == lesson_slug)
+        select(Lesson)
+        .join(Lesson.course)
+        .where(Course.slug == slug, Lesson.slug == lesson_slug)
+        .options(contains_eager(Lesson.course), defer(Lesson.source_markdown))
     )
+    if lesson is None:
+        get_course(slug)  # no such course says so; else the lesson is missing
+    return _current(lesson)
+
+
+def get_lesson(course: Course, lesson_slug: str) -> Lesson:
+    return _current(
+        db.session.scalar(
+            select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == lesson_slug)
+        )
+    )
+
+
+def _current(lesson: Lesson | None) -> Lesson:
     if lesson is None:
         raise NotFound("This course has no lesson at this address.")
     if lesson.retired_at is not None:

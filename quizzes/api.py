@@ -13,6 +13,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from coursework.dumping import Extended
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.policy import access
 from lessons import services as lessons
@@ -204,7 +205,7 @@ class QuizGift(MethodView):
         imported = services.import_quiz(
             quiz.course_id, quiz.lesson_id, questions, services.settings_of(quiz), by=current_user
         )
-        return {"changed": imported.changed, "quiz": _quiz_detail(imported.quiz)}
+        return Extended(imported, quiz=_quiz_detail(imported.quiz))
 
 
 # ---- grading essays -------------------------------------------------------------------------
@@ -361,7 +362,7 @@ def _place(course_slug: str, lesson_slug: str | None) -> tuple[int, int | None]:
         raise RuleViolation(error.message, {"lesson": [error.message]}) from None
 
 
-def _quiz_rows(quizzes: list[Quiz]) -> list[dict]:
+def _quiz_rows(quizzes: list[Quiz]) -> list[Extended]:
     """Quizzes with their course and lesson slugs, in two queries whatever their number."""
     courses = {course.id: course.slug for course, _, _ in lessons.list_courses()}
     lesson_slugs = {
@@ -369,43 +370,25 @@ def _quiz_rows(quizzes: list[Quiz]) -> list[dict]:
         for lesson in lessons.current_lessons(sorted({quiz.course_id for quiz in quizzes}))
     }
     return [
-        {
-            **vars(services.settings_of(quiz)),
-            "id": quiz.id,
-            "course": courses.get(quiz.course_id),
-            "lesson": lesson_slugs.get(quiz.lesson_id),
-            "is_final": quiz.is_final,
-            "published": quiz.published,
-            "question_count": len(quiz.questions),
-            "total_points": quiz.total_points,
-            "created_at": quiz.created_at,
-            "updated_at": quiz.updated_at,
-        }
+        Extended(quiz, course=courses.get(quiz.course_id), lesson=lesson_slugs.get(quiz.lesson_id))
         for quiz in quizzes
     ]
 
 
-def _quiz_detail(quiz: Quiz) -> dict:
+def _quiz_detail(quiz: Quiz) -> Extended:
     advice = quiz_advice(quiz)
-    return {
-        **_quiz_rows([quiz])[0],
-        "questions": [_author_question(question, advice) for question in quiz.questions],
-    }
+    return Extended(
+        _quiz_rows([quiz])[0],
+        questions=[_author_question(question, advice) for question in quiz.questions],
+    )
 
 
-def _author_question(question: Question, advice: dict | None = None) -> dict:
-    """A question with its answer key and the item-writing checker's advice on it."""
+def _author_question(question: Question, advice: dict | None = None) -> Extended:
+    """A question with its answer key (its plain form's JSON, `spec`, which leaves out a
+    rubric there is none of) and the item-writing checker's advice on it."""
     advice = quiz_advice(question.quiz) if advice is None else advice
-    return {
-        "advice": advice.get(question.id, []),
-        **question_to_dict(services.to_spec(question)),
-        "id": question.id,
-        "position": question.position,
-        "choices": [
-            {"id": c.id, "text": c.text, "weight": c.weight, "feedback": c.feedback}
-            for c in question.choices
-        ],
-    }
+    spec = question_to_dict(services.to_spec(question))
+    return Extended(question, spec=spec, advice=advice.get(question.id, []))
 
 
 def _authored(quiz_id: int) -> Quiz:
@@ -442,20 +425,7 @@ def _parse_gift(text: str):
 # ---- learner helpers: the only way a question reaches a learner ---------------------------
 
 
-class _Seen:
-    """An object (an attempt, a shown question) with the values a learner's view adds to it;
-    the response schema reads both, so each field is named once, in the schema. A value
-    left out (a review level too low for the answer key) is left out of the response."""
-
-    def __init__(self, base: object, **extra: object) -> None:
-        self._base = base
-        self.__dict__.update(extra)
-
-    def __getattr__(self, name: str):
-        return getattr(self._base, name)
-
-
-def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list[_Seen]:
+def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list[Extended]:
     lesson_slugs = {lesson.id: lesson.slug for lesson in lessons.current_lessons(course_id)}
     rows = []
     for quiz in quizzes:
@@ -464,10 +434,10 @@ def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list
         standing = standings[quiz.id]
         can_start, reason = standing.can_start()
         rows.append(
-            _Seen(
+            Extended(
                 quiz,
                 lesson=lesson_slugs.get(quiz.lesson_id),
-                question_count=len(quiz.questions),
+                question_count=quiz.question_count,
                 attempts_used=standing.used,
                 attempts_left=standing.attempts_left,
                 grade=standing.grade,
@@ -481,7 +451,7 @@ def _standing_rows(course_id: int, quizzes: list[Quiz], standings: dict) -> list
     return rows
 
 
-def _attempt(attempt: Attempt) -> _Seen:
+def _attempt(attempt: Attempt) -> Extended:
     shown = services.shown_questions(attempt)
     by_key = {question.key: question for question in shown}
     answers = {
@@ -489,13 +459,13 @@ def _attempt(attempt: Attempt) -> _Seen:
         for r in attempt.responses
         if r.answer and r.question_key in by_key
     }
-    return _Seen(attempt, answered=len(answers), questions=shown, answers=answers)
+    return Extended(attempt, answered=len(answers), questions=shown, answers=answers)
 
 
-def _result(attempt: Attempt) -> _Seen:
+def _result(attempt: Attempt) -> Extended:
     level = services.review_level(attempt, services.standing(current_user, attempt.quiz))
     reviewed = services.review(attempt) if level is not ReviewShows.SCORE else []
-    return _Seen(
+    return Extended(
         attempt,
         passing_score=attempt.quiz.passing_score,
         review_level=level.value,
@@ -503,7 +473,7 @@ def _result(attempt: Attempt) -> _Seen:
     )
 
 
-def _reviewed(item: services.ReviewedQuestion, level: ReviewShows) -> _Seen:
+def _reviewed(item: services.ReviewedQuestion, level: ReviewShows) -> Extended:
     """A submitted question, with as much of its marking as `level` allows."""
     shown = item.shown
     marking: dict = {}
@@ -514,7 +484,7 @@ def _reviewed(item: services.ReviewedQuestion, level: ReviewShows) -> _Seen:
         marking["general_feedback"] = shown.spec.general_feedback
     if item.grader_feedback:
         marking["grader_feedback"] = item.grader_feedback
-    return _Seen(
+    return Extended(
         shown,
         awarded=item.points,
         outcome=item.outcome,

@@ -21,11 +21,14 @@ from wtforms.fields.choices import SelectChoice
 
 from coursework.accounts.forms import EmptyForm
 from coursework.errors import Conflict, NotFound, RuleViolation
+from coursework.i18n import _
 from coursework.job_views import follow
 from coursework.policy import access
 from lessons import services as lessons
 from quizzes import long_work, services, stats
 from quizzes.advice import advice_count, quiz_advice
+from quizzes.bank import services as bank
+from quizzes.bank.forms import DrawForm
 from quizzes.forms import (
     GiftUploadForm,
     GradeForm,
@@ -140,7 +143,13 @@ def _get(quiz_id: int) -> Quiz:
     return services.quiz_to_author(quiz_id, current_user)
 
 
-def _quiz_page(quiz: Quiz, gift_form: GiftUploadForm | None = None, problems=(), status=200):
+def _quiz_page(
+    quiz: Quiz,
+    gift_form: GiftUploadForm | None = None,
+    problems=(),
+    status=200,
+    draw_form: DrawForm | None = None,
+):
     course = lessons.get_course_by_id(quiz.course_id)
     lesson = None
     if quiz.lesson_id is not None:
@@ -160,6 +169,8 @@ def _quiz_page(quiz: Quiz, gift_form: GiftUploadForm | None = None, problems=(),
         form=gift_form or GiftUploadForm(formdata=None),
         problems=problems,
         advice=quiz_advice(quiz),
+        draw_form=draw_form
+        or DrawForm.for_sizes(bank.category_sizes(quiz.course_id), formdata=None),
     ), status
 
 
@@ -212,6 +223,39 @@ def publish(quiz_id: int):
 
 
 # ---- questions ----------------------------------------------------------------------------
+
+
+@bp.route("/<int:quiz_id>/draws", methods=["POST"])
+@access("instructor")
+def add_draw(quiz_id: int):
+    """Add a "random questions from a category" rule; problems shown beside the fields."""
+    current = _get(quiz_id)
+    form = DrawForm.for_sizes(bank.category_sizes(current.course_id))
+    if form.validate_on_submit():
+        try:
+            bank.add_draw(current, form.category.data, form.count.data, current_user)
+        except (Conflict, RuleViolation) as error:
+            add_errors(form, error.errors)
+        else:
+            flash(
+                _(
+                    "Each attempt now draws questions from “%(category)s”.",
+                    category=form.category.data,
+                ),
+                "success",
+            )
+            return redirect(url_for("authoring.quiz", quiz_id=current.id) + "#draws")
+    return _quiz_page(current, draw_form=form, status=400)
+
+
+@bp.route("/<int:quiz_id>/draws/<int:draw_id>/delete", methods=["POST"])
+@access("instructor")
+def remove_draw(quiz_id: int, draw_id: int):
+    current = _get(quiz_id)
+    if EmptyForm().validate_on_submit():
+        bank.remove_draw(current, draw_id, current_user)
+        flash(_("The rule was removed."), "success")
+    return redirect(url_for("authoring.quiz", quiz_id=current.id) + "#draws")
 
 
 def _kind(value: str | None) -> Kind:
@@ -329,12 +373,15 @@ def _question_anchor(quiz: Quiz, question_id: int) -> str:
 
 
 def preview_questions(quiz: Quiz) -> list[ShownQuestion]:
-    """The questions as an attempt would show them (in authored order), without an attempt."""
+    """The questions as an attempt would show them (in authored order), without an attempt;
+    a quiz that draws from the bank shows one draw of it, new on each visit."""
     shown = []
     for number, question in enumerate(quiz.questions, start=1):
         spec = services.to_spec(question)
         ids = tuple(choice.id for choice in question.choices)
         shown.append(ShownQuestion(question.id, number, spec, ids, ids, spec.answer_options))
+    for entry in services.sample_draw(quiz) if quiz.draws else []:
+        shown.append(services.shown_question(entry, len(shown) + 1, {}))
     return shown
 
 
@@ -454,8 +501,8 @@ def _statistics(quiz: Quiz, which: str) -> dict:
         attempts = stats.first_attempts(attempts)
     keys = list(specs)
     results = stats.question_stats(keys, attempts)
-    # Questions a person grades (essays): how the graders' scores spread, in fifths.
-    by_person = [key for key in keys if kind_of(specs[key]["kind"]).graded_by_person]
+    # Questions whose kind spreads their scores in bands (essays, in fifths of the points).
+    bands = {key: kind_of(specs[key]["kind"]).score_bands() for key in keys}
     person_scores = {
         key: stats.score_distribution(
             (
@@ -463,9 +510,10 @@ def _statistics(quiz: Quiz, which: str) -> dict:
                 for attempt in attempts
                 if key in attempt.responses and attempt.responses[key].answered
             ),
-            bins=5,
+            bins=count,
         )
-        for key in by_person
+        for key, count in bands.items()
+        if count
     }
     return {
         "questions": [
@@ -475,7 +523,9 @@ def _statistics(quiz: Quiz, which: str) -> dict:
         "attempts": attempts,
         "learners": len({attempt.learner for attempt in attempts}),
         "distribution": stats.score_distribution(attempt.percent for attempt in attempts),
-        "changed_since": latest is not None and specs != current_specs,
+        # Bank questions (negative keys) change with the bank, not with the quiz's own.
+        "changed_since": latest is not None
+        and {key: spec for key, spec in specs.items() if key > 0} != current_specs,
         "grading": services.grading_counts([quiz.id]).get(quiz.id, services.GradingCounts()),
         "person_scores": person_scores,
         "current_keys": set(current_specs),

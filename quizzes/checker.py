@@ -24,7 +24,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from quizzes.spec import Kind, Question
+from quizzes.kinds import kind_of
+from quizzes.spec import Question
 
 # ---- what a finding is --------------------------------------------------------------------
 
@@ -139,8 +140,17 @@ def _quote(text: str, limit: int = 40) -> str:
     return f"“{text[:limit]}{'…' if len(text) > limit else ''}”"
 
 
+def _has_options(question: Question) -> bool:
+    """The learner picks among options the author wrote (the rules on options apply)."""
+    return kind_of(question.kind).picks_from_options
+
+
 def _options(question: Question) -> bool:
-    return question.kind in (Kind.SINGLE, Kind.MULTIPLE) and len(question.choices) > 1
+    return _has_options(question) and len(question.choices) > 1
+
+
+def _statement(question: Question) -> bool:
+    return kind_of(question.kind).judges_a_statement
 
 
 # ---- the rules ----------------------------------------------------------------------------
@@ -161,7 +171,7 @@ def _longest_answer(question: Question, context: Context) -> Iterable[Finding]:
         return
     shortest_right = min(len(plain(c.text)) for c in right)
     longest_wrong = max(len(plain(c.text)) for c in wrong)
-    if question.kind is Kind.SINGLE:
+    if kind_of(question.kind).picks_one:
         best = max(c.weight for c in right)
         right = [c for c in right if c.weight == best]
         if len(right) == 1 and len(plain(right[0].text)) > longest_wrong:
@@ -186,7 +196,7 @@ _ABOVE = re.compile(r"\b(all|none|both|neither) of (the )?(above|these|those)\b"
     "knowing the third, and “none of the above” tests only what is wrong. Write real options.",
 )
 def _all_or_none(question: Question, context: Context) -> Iterable[Finding]:
-    if question.kind not in (Kind.SINGLE, Kind.MULTIPLE):
+    if not _has_options(question):
         return
     for number, choice in enumerate(question.choices, start=1):
         if _ABOVE.search(plain(choice.text)):
@@ -216,7 +226,7 @@ def _absolutes(text: str) -> list[str]:
     "give the answer away. Use them in right answers too, or not at all.",
 )
 def _absolute_words(question: Question, context: Context) -> Iterable[Finding]:
-    if question.kind is Kind.TRUE_FALSE:
+    if _statement(question):
         found = _absolutes(question.text)
         if question.answer is False and found:
             yield Finding(
@@ -398,7 +408,7 @@ def longest_shared_run(statement: str, lesson: str) -> list[str]:
     "remembers the sentence's sound answers it. Say it in new words, or as a case.",
 )
 def _copied(question: Question, context: Context) -> Iterable[Finding]:
-    if question.kind is not Kind.TRUE_FALSE:
+    if not _statement(question):
         return
     for lesson in context.lesson_texts:
         run = longest_shared_run(question.text, lesson)

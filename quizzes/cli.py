@@ -11,9 +11,12 @@ from flask.cli import AppGroup
 
 from coursework.db import one_transaction
 from coursework.errors import NotFound, RuleViolation
+from coursework.extensions import db
 from lessons import services as lessons
 from quizzes import services
 from quizzes.advice import advice_count, quiz_advice
+from quizzes.bank import rules as bank_rules
+from quizzes.bank import services as bank
 from quizzes.gift import GiftError, dump_gift, read_gift_file
 
 quizzes_cli = AppGroup("quizzes", help="Import and export quizzes (GIFT format).")
@@ -118,15 +121,79 @@ def export_command(course_slug, lesson_slug, output) -> None:
         click.echo(text, nl=False)
 
 
+def _rule_problems(path: Path, call, *args, **kwargs):
+    """A bank service's refusal as a message and a non-zero exit, not a traceback."""
+    try:
+        return call(*args, **kwargs)
+    except RuleViolation as error:
+        lines = "\n".join(
+            f"  {where}: {message}"
+            for where, messages in error.errors.items()
+            for message in messages
+        )
+        raise click.ClickException(f"{path.name}: {error.message}\n{lines}") from None
+
+
+@quizzes_cli.command("bank-import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--course", "course_slug", required=True, help="The course's address.")
+@click.option(
+    "--replace", is_flag=True, help="Remove questions of the file's categories it no longer has."
+)
+def bank_import_command(file, course_slug, replace) -> None:
+    """File a GIFT file's questions in a course's bank by their $CATEGORY; all or nothing."""
+    questions = _read_gift(file)
+    course, _lesson = _target(course_slug, None)
+    result = _rule_problems(
+        file, bank.import_bank, course.id, questions, lessons.OPERATOR, replace_categories=replace
+    )
+    click.echo(
+        f"Bank of {course.title}: {result.added} added, {result.updated} updated, "
+        f"{result.removed} removed."
+    )
+
+
+@quizzes_cli.command("bank-export")
+@click.option("--course", "course_slug", required=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+def bank_export_command(course_slug, output) -> None:
+    """Write a course's bank as GIFT, with its $CATEGORY lines."""
+    course, _lesson = _target(course_slug, None)
+    text = bank.export_bank(course.id, lessons.OPERATOR)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote the bank of {course.title} to {output}.")
+    else:
+        click.echo(text, nl=False)
+
+
 def load_course_quizzes(course_slug: str, folder: Path) -> list[str]:
-    """Load a course's quizzes from GIFT files and their `quizzes.yaml`; idempotent."""
+    """Load a course's bank and quizzes from GIFT files and their `quizzes.yaml`; idempotent.
+
+    `bank:` names the GIFT files filed in the course's bank by their `$CATEGORY` lines; a
+    quiz's `draw:` lists its "N random questions from category C" rules, and its `file:`
+    (optional when it draws) its fixed questions."""
     manifest = yaml.safe_load((folder / "quizzes.yaml").read_text(encoding="utf-8"))
     defaults = manifest.get("defaults", {})
     course = lessons.get_course(course_slug)
+    report = []
+    for name in manifest.get("bank", []):
+        path = folder / name
+        filed = _rule_problems(
+            path,
+            bank.import_bank,
+            course.id,
+            _read_gift(path),
+            lessons.OPERATOR,
+            replace_categories=True,
+        )
+        if filed.changed:
+            report.append(
+                f"bank: {filed.added} added, {filed.updated} updated, {filed.removed} removed"
+            )
     entries = [(slug, entry) for slug, entry in manifest.get("lessons", {}).items()]
     if manifest.get("final"):
         entries.append((None, manifest["final"]))
-    report = []
     for lesson_slug, entry in entries:
         lesson = lessons.get_lesson(course, lesson_slug) if lesson_slug else None
         options = {**defaults, **entry}
@@ -138,18 +205,22 @@ def load_course_quizzes(course_slug: str, folder: Path) -> list[str]:
             shuffle_choices=bool(options.get("shuffle_choices", False)),
             required=bool(options.get("required", True)),
         )
-        path = folder / entry["file"]
+        path = folder / entry.get("file", "quizzes.yaml")
         result = _import(
             path,
             course.id,
             lesson.id if lesson else None,
-            _read_gift(path),
+            _read_gift(path) if "file" in entry else [],
             settings,
             by=lessons.OPERATOR,
             publish=True,
         )
-        if result.changed:
-            report.append(f"{lesson_slug or 'final'}: {len(result.quiz.questions)} questions")
+        wanted = [bank_rules.Rule(d["category"], int(d["count"])) for d in entry.get("draw", [])]
+        drawn = _rule_problems(path, bank.set_draws, result.quiz, wanted, lessons.OPERATOR)
+        db.session.flush()
+        if result.changed or drawn:
+            count = len(result.quiz.questions) + sum(rule.count for rule in wanted)
+            report.append(f"{lesson_slug or 'final'}: {count} questions")
     return report
 
 

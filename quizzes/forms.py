@@ -31,8 +31,9 @@ from coursework.lengths import form_length
 from quizzes import models, services
 from quizzes.gift import describe_size
 from quizzes.grading import GradingMethod, parse_number
+from quizzes.kinds import kind_of
 from quizzes.models import ReviewShows, ReviewWhen
-from quizzes.spec import Choice, Kind, NumericAnswer, Pair, Question
+from quizzes.spec import Kind, Question
 from quizzes.validation import question_problems
 
 # Blank rows offered for a new question; an edited one gets two more than it uses.
@@ -367,123 +368,48 @@ class QuestionForm(FlaskForm):
     def row_name(self, group: str) -> str:
         """What one row of a group is called on the page ("Choice", "Pair")."""
         if group == "choices":
-            return {Kind.SHORT_TEXT: "Accepted answer", Kind.ORDERING: "Item"}.get(
-                self.kind, "Choice"
-            )
+            return kind_of(self.kind).choice_row
         return {"numbers": "Accepted number", "pairs": "Pair", "distractors": "Extra answer"}[group]
 
     def to_question(self) -> Question:
         """The question as typed; blank rows are left out. Never raises: a field that could
         not be read counts as empty, and validation says what is missing."""
-        kind = self.kind
         points = self.points.data if isinstance(self.points.data, int | float) else 0.0
-        common = {
-            "kind": kind,
-            "text": (self.text.data or "").strip(),
-            "title": self.title.data or "",
-            "points": float(points),
-            "general_feedback": self.general_feedback.data or "",
-            "text_format": self.text_format.data or "plain",
-        }
-        if kind is Kind.ESSAY:
-            return Question(**common, rubric=self.rubric.data or "")
-        if kind is Kind.ORDERING:
-            # The items in their right order; each is simply one of them (worth is unused).
-            items = [row["text"] or "" for row in self.choices.data if row["text"]]
-            return Question(**common, choices=tuple(Choice(text, 1.0) for text in items))
-        if kind in (Kind.SINGLE, Kind.MULTIPLE, Kind.SHORT_TEXT):
-            # An accepted answer with no worth typed is a right one; a choice, a wrong one.
-            default = 100.0 if kind is Kind.SHORT_TEXT else 0.0
-            choices = []
-            for row in self.choices.data:
-                if not (row["text"] or row["feedback"] or row["weight"] is not None):
-                    continue
-                weight = row["weight"] if row["weight"] is not None else default
-                choices.append(Choice(row["text"] or "", weight / 100, row["feedback"] or ""))
-            return Question(**common, choices=tuple(choices))
-        if kind is Kind.TRUE_FALSE:
-            answer = {"true": True, "false": False}.get(self.answer.data or "")
-            return Question(
-                **common,
-                answer=answer,
-                feedback_true=self.feedback_true.data or "",
-                feedback_false=self.feedback_false.data or "",
-            )
-        if kind is Kind.NUMERIC:
-            numbers = []
-            for row in self.numbers.data:
-                if all(row[key] in (None, "") for key in row):
-                    continue
-                # A row with feedback and no number is "any other answer", worth nothing.
-                other = all(row[key] is None for key in ("value", "low", "high"))
-                numbers.append(
-                    NumericAnswer(
-                        value=row["value"],
-                        tolerance=row["tolerance"] or 0.0,
-                        low=row["low"],
-                        high=row["high"],
-                        weight=(
-                            row["weight"]
-                            if row["weight"] is not None
-                            else (0.0 if other else 100.0)
-                        )
-                        / 100,
-                        feedback=row["feedback"] or "",
-                    )
-                )
-            return Question(**common, numbers=tuple(numbers))
-        pairs = tuple(
-            Pair(row["prompt"] or "", row["answer"] or "")
-            for row in self.pairs.data
-            if row["prompt"] or row["answer"]
+        return Question(
+            kind=self.kind,
+            text=(self.text.data or "").strip(),
+            title=self.title.data or "",
+            points=float(points),
+            general_feedback=self.general_feedback.data or "",
+            text_format=self.text_format.data or "plain",
+            **kind_of(self.kind).from_rows(self.data),
         )
-        distractors = tuple(text for text in self.distractors.data if text)
-        return Question(**common, pairs=pairs, distractors=distractors)
 
 
-def _padded(rows: list, minimum: int) -> list:
-    return rows + [{}] * (max(minimum, len(rows) + EXTRA_ROWS) - len(rows))
+# Each group of rows: the fewest shown, how many blank ones an edited question gets beyond
+# those it uses, and a blank one.
+ROWS = {
+    "choices": (CHOICE_ROWS, EXTRA_ROWS, {}),
+    "numbers": (NUMBER_ROWS, EXTRA_ROWS, {}),
+    "pairs": (PAIR_ROWS, EXTRA_ROWS, {}),
+    "distractors": (DISTRACTOR_ROWS, 1, ""),
+}
 
 
 def question_form_data(question: Question) -> dict:
     """What a question form shows for an existing question, with blank rows to add more."""
-    return {
+    data = {
         "text": question.text,
         "text_format": question.text_format,
         "title": question.title,
         "points": question.points,
         "general_feedback": question.general_feedback,
-        "choices": _padded(
-            [
-                {"text": c.text, "weight": c.weight * 100, "feedback": c.feedback}
-                for c in question.choices
-            ],
-            CHOICE_ROWS,
-        ),
-        "answer": None if question.answer is None else ("true" if question.answer else "false"),
-        "feedback_true": question.feedback_true,
-        "feedback_false": question.feedback_false,
-        "numbers": _padded(
-            [
-                {
-                    "value": n.value,
-                    "tolerance": n.tolerance or None,
-                    "low": n.low,
-                    "high": n.high,
-                    "weight": n.weight * 100,
-                    "feedback": n.feedback,
-                }
-                for n in question.numbers
-            ],
-            NUMBER_ROWS,
-        ),
-        "pairs": _padded(
-            [{"prompt": p.prompt, "answer": p.answer} for p in question.pairs], PAIR_ROWS
-        ),
-        "rubric": question.rubric,
-        "distractors": list(question.distractors)
-        + [""] * (max(DISTRACTOR_ROWS, len(question.distractors) + 1) - len(question.distractors)),
+        **kind_of(question.kind).to_rows(question),
     }
+    for group, (minimum, extra, blank) in ROWS.items():
+        rows = data.get(group, [])
+        data[group] = rows + [blank] * (max(minimum, len(rows) + extra) - len(rows))
+    return data
 
 
 # ---- grading essays -----------------------------------------------------------------------

@@ -13,6 +13,11 @@ the page is silent, Moodle's own reader (question/format/gift/format.php). In sh
     Match. {=prompt -> answer =other -> answer = -> distractor}
     Missing {~word =words} in the middle.   \\ \\~ \\= \\# \\{ \\} \\: escape, \\n is a newline
 
+This module reads and writes the file: blocks, comments, titles, categories, format tags and
+the question text around the answer block. The block itself is its kind's: the kind whose
+syntax it is written in reads it, and each kind writes its own (`read_gift`/`write_gift` in
+quizzes/kinds/, with the pieces in quizzes/gift_syntax.py).
+
 Both functions are pure: no Flask, no database. `parse_gift` is all or nothing: it reports
 every problem in the file at once, with a line number each, and returns nothing if any.
 """
@@ -21,15 +26,22 @@ from __future__ import annotations
 
 import codecs
 import html
-import math
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import chain
 
 from lessons.rendering import render_markdown
-from quizzes.kinds import kind_of
-from quizzes.spec import BLANK, Choice, Kind, NumericAnswer, Pair, Question, QuizSpec
+from quizzes.gift_syntax import FORMAT_TAG as _FORMAT_TAG
+from quizzes.gift_syntax import MASK as _MASK
+from quizzes.gift_syntax import BlockWriter, Problem
+from quizzes.gift_syntax import Text as _Text
+from quizzes.gift_syntax import escape as _escape
+from quizzes.gift_syntax import trim as _trim
+from quizzes.gift_syntax import untagged as _untagged
+from quizzes.kinds import KINDS, kind_of
+from quizzes.kinds.base import no_gift_syntax
+from quizzes.spec import BLANK, Pair, Question, QuizSpec
 from quizzes.validation import question_problems
 
 __all__ = [
@@ -43,37 +55,17 @@ __all__ = [
 ]
 
 _CATEGORY = "$CATEGORY:"
-_ESCAPABLE = "\\~=#{}:"
-# Stands in for an escaped character in `_Text.live`, so no search ever takes it for syntax.
-_MASK = "\x00"
 # Untagged text is in Moodle's "moodle" auto-format: HTML passes through, line breaks are kept.
 # So it becomes HTML when it holds any markup, plain text otherwise (see _settle_formats).
 _AUTO = "moodle"
-_FORMAT_TAG = re.compile(r"\[(plain|moodle|markdown|html)\]")
 _WRITTEN_FORMATS = ("plain", "markdown", "html")
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
-# Positive weights of a multiple-answer question must make 100% (as Moodle insists); the same
-# slack as quizzes/validation.py, so three answers of 33.333% pass.
-_TOTAL_SLACK = 0.001
-_INDENT = "    "
 # A tag, a comment or a character reference: what makes Moodle's auto-format text HTML.
 _HTML_LIKE = re.compile(
     r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?\s*>|<!--"
     r"|&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);"
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in a GIFT file: the 1-based line of the question (or the offending
-    line inside it), or 0 for the file as a whole, and what an author should fix."""
-
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}" if self.line else self.message
+# The kinds in the order they are asked whether a block is in their syntax.
+_GIFT_READERS = sorted(KINDS.values(), key=lambda kind: kind.gift_rank)
 
 
 class GiftError(Exception):
@@ -210,62 +202,6 @@ def _lines(text: str) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-_ESCAPE = re.compile(r"\\([\\~=#{}:n])")
-
-
-def _unescape(match: re.Match) -> str:
-    return "\n" if match.group(1) == "n" else match.group(1)
-
-
-class _Text:
-    """Question source with its escapes resolved.
-
-    `plain` is the literal text; `live` is the same text with every escaped character masked,
-    so searching `live` finds only characters that act as syntax; `lines` holds each
-    character's line number. Slicing keeps the three aligned.
-    """
-
-    __slots__ = ("lines", "live", "plain")
-
-    def __init__(self, plain: str, live: str, lines: tuple[int, ...]) -> None:
-        self.plain = plain
-        self.live = live
-        self.lines = lines
-
-    @classmethod
-    def scan(cls, block: list[tuple[int, str]]) -> _Text:
-        plain: list[str] = []
-        live: list[str] = []
-        lines: list[int] = []
-        for index, (number, line) in enumerate(block):
-            if index:
-                plain.append("\n")
-                live.append("\n")
-                lines.append(number)
-            if "\\" in line:
-                # A backslash before anything else is kept as written, as in Moodle.
-                live.append(_ESCAPE.sub(_MASK, line))
-                line = _ESCAPE.sub(_unescape, line)
-            else:
-                live.append(line)
-            plain.append(line)
-            lines.extend([number] * len(line))
-        return cls("".join(plain), "".join(live), tuple(lines))
-
-    def __getitem__(self, key: slice) -> _Text:
-        return _Text(self.plain[key], self.live[key], self.lines[key])
-
-    def __len__(self) -> int:
-        return len(self.live)
-
-    def find(self, syntax: str, start: int = 0) -> int:
-        return self.live.find(syntax, start)
-
-    def strip(self) -> _Text:
-        start = len(self.live) - len(self.live.lstrip())
-        return self[start : max(start, len(self.live.rstrip()))]
-
-
 def _read_question(
     block: list[tuple[int, str]], category: str, problems: list[Problem]
 ) -> Question | None:
@@ -325,19 +261,9 @@ def _read_question(
         inner = inner[:split]
     answers = inner.strip()
 
-    if not answers.live:
-        # An essay: `{}`, or `{####general feedback}`. GIFT has no place for a rubric.
-        fields = {"kind": Kind.ESSAY}
-    elif answers.live.startswith("#"):
-        fields = _read_numeric(answers[1:], start, problems)
-    elif "~" in answers.live:
-        fields = _read_choices(answers, start, problems)
-    elif _is_matching(answers):
-        fields = _read_matching(answers, start, problems)
-    elif _true_false(answers) is not None:
-        fields = _read_true_false(answers)
-    else:
-        fields = _read_short_text(answers, start, problems)
+    # The kind whose syntax the block is written in reads it (quizzes/kinds/).
+    kind = next(kind for kind in _GIFT_READERS if kind.reads_gift(answers))
+    fields = {"kind": kind.kind, **kind.read_gift(answers, start, problems)}
 
     if len(problems) > found_before:
         return None
@@ -356,18 +282,6 @@ def _read_question(
     for messages in question_problems(question).values():
         problems.extend(Problem(start, message) for message in messages)
     return None if len(problems) > found_before else question
-
-
-def _trim(text: str) -> str:
-    """An answer or feedback as written, trimmed; its format tag stays for _settle_formats."""
-    return text.strip()
-
-
-def _untagged(text: str) -> str:
-    """Text without the format tag Moodle allows before it (for an emptiness check, or where
-    Moodle ignores formats: short answers)."""
-    tag = _FORMAT_TAG.match(text)
-    return text[tag.end() :].strip() if tag else text
 
 
 def looks_like_html(text: str) -> bool:
@@ -402,7 +316,7 @@ def _settle_formats(question: Question) -> Question:
         fmt, body = value
         return fmt == "html" or (fmt == _AUTO and looks_like_html(body))
 
-    rich = question.kind in (Kind.SINGLE, Kind.MULTIPLE)
+    rich = kind_of(question.kind).rich_choices
     # What Moodle treats as formatted text, in a fixed order so it can be put back.
     texts = [(declared, question.text), split(question.general_feedback)]
     texts += [split(c.text) for c in question.choices if rich]
@@ -452,254 +366,6 @@ def _to_html(fmt: str, body: str) -> str:
     return html.escape(body, quote=False).replace("\n", "<br>\n")
 
 
-def _split(text: _Text, markers: str) -> tuple[_Text, list[tuple[str, int, _Text]]]:
-    """Cut at every live marker: what comes before the first, then (marker, line, body)."""
-    cuts = [index for index, char in enumerate(text.live) if char in markers]
-    pieces = []
-    for number, cut in enumerate(cuts):
-        end = cuts[number + 1] if number + 1 < len(cuts) else len(text)
-        pieces.append((text.live[cut], text.lines[cut], text[cut + 1 : end]))
-    return text[: cuts[0] if cuts else len(text)], pieces
-
-
-def _leading_text(lead: _Text) -> tuple[int, _Text] | None:
-    """Text before the first marker, with its line, if there is any."""
-    lead = lead.strip()
-    return (lead.lines[0], lead) if lead.live else None
-
-
-def _take_weight(
-    body: _Text, default: float, line: int, problems: list[Problem]
-) -> tuple[float, _Text]:
-    """Split a leading `%n%` off an answer: n percent as a fraction of the question's points."""
-    body = body.strip()
-    end = body.find("%", 1) if body.live.startswith("%") else -1
-    if end == -1:
-        return default, body  # no weight (a lone % is ordinary text)
-    raw = body.plain[1:end].strip()
-    percent = _number(raw)
-    if percent is None:
-        problems.append(Problem(line, f"the weight %{raw}% is not a number"))
-    elif not -100 <= percent <= 100:
-        problems.append(Problem(line, f"the weight {raw}% is outside -100..100"))
-    else:
-        # Moodle keeps fractions to 7 decimals; rounding makes %33.33333% exactly 0.3333333.
-        return round(percent / 100, 7), body[end + 1 :]
-    return default, body[end + 1 :]
-
-
-def _number(raw: str) -> float | None:
-    if not _NUMBER.fullmatch(raw):
-        return None
-    value = float(raw)
-    return value if math.isfinite(value) else None
-
-
-def _text_and_feedback(body: _Text) -> tuple[str, str]:
-    """`answer #feedback`: everything after the first live # is feedback."""
-    at = body.find("#")
-    if at == -1:
-        return _trim(body.plain), ""
-    return _trim(body.plain[:at]), _trim(body.plain[at + 1 :])
-
-
-def _read_choices(answers: _Text, start: int, problems: list[Problem]) -> dict:
-    found_before = len(problems)
-    lead, pieces = _split(answers, "~=")
-    if leading := _leading_text(lead):
-        problems.append(Problem(leading[0], "text before the first answer: start each with = or ~"))
-    choices = []
-    for marker, line, body in pieces:
-        # Moodle reads a weight after ~ only; one after = is taken too rather than left in
-        # the answer's text, where it is surely a slip.
-        weight, body = _take_weight(body, 1.0 if marker == "=" else 0.0, line, problems)
-        text, feedback = _text_and_feedback(body)
-        if not _untagged(text):
-            problems.append(Problem(line, "an answer is empty"))
-        choices.append(Choice(text=text, weight=weight, feedback=feedback))
-    # As in Moodle: any = makes it single choice (partial weights allowed for near misses);
-    # with none, learners may tick several and the weights share out the credit.
-    single = any(marker == "=" for marker, _, _ in pieces)
-    if len(problems) == found_before:
-        positive = [choice.weight for choice in choices if choice.weight > 0]
-        if len(choices) < 2:
-            problems.append(Problem(start, "a choice question needs at least two answers"))
-        elif single and 1.0 not in positive:
-            problems.append(
-                Problem(start, "no answer earns full credit: mark the right one with =")
-            )
-        elif not positive:
-            problems.append(
-                Problem(start, "no answer is marked right: use =, or weights such as ~%50%")
-            )
-        elif not single and abs(sum(positive) - 1) > _TOTAL_SLACK:
-            problems.append(
-                Problem(
-                    start,
-                    f"the right answers' weights add up to {sum(positive) * 100:g}%, not 100%",
-                )
-            )
-    return {"kind": Kind.SINGLE if single else Kind.MULTIPLE, "choices": tuple(choices)}
-
-
-def _read_numeric(body: _Text, start: int, problems: list[Problem]) -> dict:
-    found_before = len(problems)
-    tilde = body.find("~")
-    other = None
-    if tilde != -1:
-        # `~#feedback`: Moodle's "any other answer", worth nothing, whose feedback is shown
-        # when the number matched no answer. Moodle writes it last.
-        other = _read_other_number(body[tilde + 1 :], body.lines[tilde], problems)
-        body = body[:tilde]
-    lead, pieces = _split(body, "=")
-    entries = [(line, piece) for _, line, piece in pieces]
-    if leading := _leading_text(lead):
-        entries.insert(0, leading)  # `{#3:0.5}`: a single answer needs no =
-    numbers = []
-    for line, piece in entries:
-        weight, piece = _take_weight(piece, 1.0, line, problems)
-        text, feedback = _text_and_feedback(piece)
-        answer = _numeric_answer(_untagged(text), line, problems)
-        if answer is not None:
-            numbers.append(NumericAnswer(**answer, weight=weight, feedback=feedback))
-    if not entries and len(problems) == found_before:
-        problems.append(Problem(start, "the numeric block {#} has no answer"))
-    elif len(problems) == found_before and not any(number.weight == 1 for number in numbers):
-        problems.append(Problem(start, "no numeric answer earns full credit"))
-    return {"kind": Kind.NUMERIC, "numbers": (*numbers, *([other] if other else []))}
-
-
-def _read_other_number(body: _Text, line: int, problems: list[Problem]) -> NumericAnswer | None:
-    if body.find("~") != -1:
-        problems.append(Problem(body.lines[body.find("~")], "only one '~' (any other answer)"))
-        return None
-    if body.find("=") != -1:
-        problems.append(
-            Problem(body.lines[body.find("=")], "put the '~' (any other answer) entry last")
-        )
-        return None
-    weight, body = _take_weight(body, 0.0, line, problems)
-    text, feedback = _text_and_feedback(body)
-    if weight != 0:
-        problems.append(Problem(line, "the '~' (any other answer) entry earns no credit"))
-    elif _untagged(text) not in ("", "*"):
-        problems.append(
-            Problem(line, f"'~{text}': write '~#feedback' for any other answer, with no number")
-        )
-    else:
-        return NumericAnswer(weight=0.0, feedback=feedback)
-    return None
-
-
-def _numeric_answer(text: str, line: int, problems: list[Problem]) -> dict | None:
-    """`value`, `value:tolerance` or `low..high`, as NumericAnswer fields."""
-    low, dots, high = text.partition("..")
-    if dots:
-        bounds = _number(low.strip()), _number(high.strip())
-        if bounds[0] is None or bounds[1] is None:
-            problems.append(Problem(line, f"'{text}' is not a range of two numbers"))
-        elif bounds[0] > bounds[1]:
-            problems.append(Problem(line, f"the range {text} runs from high to low"))
-        else:
-            return {"low": bounds[0], "high": bounds[1]}
-        return None
-    value, colon, margin = text.partition(":")
-    number = _number(value.strip())
-    tolerance = _number(margin.strip()) if colon else 0.0
-    if not text:
-        problems.append(Problem(line, "a numeric answer is empty"))
-    elif number is None or tolerance is None:
-        problems.append(Problem(line, f"'{text}' is not a number (or number:tolerance)"))
-    elif tolerance < 0:
-        problems.append(Problem(line, f"the tolerance in '{text}' is negative"))
-    else:
-        return {"value": number, "tolerance": tolerance}
-    return None
-
-
-def _is_matching(answers: _Text) -> bool:
-    # Moodle takes any = with any -> for matching; looking only before each feedback's # lets
-    # a short answer's feedback say "->".
-    if "=" not in answers.live:
-        return False
-    lead, pieces = _split(answers, "=")
-    return any("->" in part.live.split("#", 1)[0] for part in [lead, *(p for _, _, p in pieces)])
-
-
-def _read_matching(answers: _Text, start: int, problems: list[Problem]) -> dict:
-    found_before = len(problems)
-    lead, pieces = _split(answers, "=")
-    if leading := _leading_text(lead):
-        problems.append(Problem(leading[0], "text before the first pair: start each with ="))
-    pairs, distractors = [], []
-    for _, line, body in pieces:
-        arrow = body.find("->")
-        if body.find("#") != -1:
-            problems.append(Problem(line, "matching pairs take no feedback (write \\# for #)"))
-        elif arrow == -1:
-            problems.append(Problem(line, "a matching pair needs the form =prompt -> answer"))
-        elif not body.plain[arrow + 2 :].strip():
-            problems.append(Problem(line, "a matching pair has no answer after '->'"))
-        else:
-            # Moodle reads a format tag before the prompt, not before the answer.
-            prompt, answer = _trim(body.plain[:arrow]), body.plain[arrow + 2 :].strip()
-            if _untagged(prompt):
-                pairs.append(Pair(prompt=prompt, answer=answer))
-            else:
-                distractors.append(answer)  # `= -> answer`: offered, matches nothing
-    # Moodle's page asks for three pairs, its reader for two: two is enough to be a question.
-    if len(problems) == found_before and len(pairs) < 2:
-        problems.append(Problem(start, "a matching question needs at least two pairs"))
-    return {"kind": Kind.MATCHING, "pairs": tuple(pairs), "distractors": tuple(distractors)}
-
-
-def _true_false(answers: _Text) -> bool | None:
-    return _TRUE_FALSE.get(answers.live.split("#", 1)[0].strip())
-
-
-def _read_true_false(answers: _Text) -> dict:
-    # Moodle's docs: "For true-false questions, there can be one or two feedback strings. The
-    # first is shown if the student gives the wrong answer. The second if the student gives
-    # the right answer." So in {TRUE#a#b} `a` is for a learner who answered false, and in
-    # {FALSE#a#b} it is for one who answered true. Moodle's reader does the same
-    # (split_truefalse_comment). A third # belongs to the second feedback.
-    answer = _true_false(answers)
-    hashes = [index for index, char in enumerate(answers.live) if char == "#"][:2]
-    ends = [*hashes[1:], len(answers)][: len(hashes)]
-    feedback = [_trim(answers.plain[at + 1 : end]) for at, end in zip(hashes, ends, strict=True)]
-    wrong, right = [*feedback, "", ""][:2]
-    return {
-        "kind": Kind.TRUE_FALSE,
-        "answer": answer,
-        "feedback_true": right if answer else wrong,
-        "feedback_false": wrong if answer else right,
-    }
-
-
-def _read_short_text(answers: _Text, start: int, problems: list[Problem]) -> dict:
-    found_before = len(problems)
-    lead, pieces = _split(answers, "=")
-    entries = [(line, piece) for _, line, piece in pieces]
-    if leading := _leading_text(lead):
-        entries.insert(0, leading)  # the docs allow one answer written without =
-    choices = []
-    for line, piece in entries:
-        weight, piece = _take_weight(piece, 1.0, line, problems)
-        text, feedback = _text_and_feedback(piece)
-        if not _untagged(text):
-            problems.append(Problem(line, "an accepted answer is empty"))
-        elif "->" in text:
-            # Only `{a -> b}`, with no =, gets here; with an = it is matching. No GIFT can
-            # write such an answer back, so it is refused rather than half-supported.
-            problems.append(
-                Problem(line, "'->' belongs to matching pairs: write each as =prompt -> answer")
-            )
-        choices.append(Choice(text=text, weight=weight, feedback=feedback))
-    if len(problems) == found_before and not any(choice.weight == 1 for choice in choices):
-        problems.append(Problem(start, "no accepted answer earns full credit"))
-    return {"kind": Kind.SHORT_TEXT, "choices": tuple(choices)}
-
-
 # --- writing -------------------------------------------------------------------------------
 
 
@@ -726,21 +392,11 @@ def dump_gift(quiz: QuizSpec | Iterable[Question]) -> str:
     return "".join(chunk + "\n\n" for chunk in chunks).removesuffix("\n")
 
 
-_ESCAPES = str.maketrans(
-    {char: "\\" + char for char in _ESCAPABLE} | {"\n": "\\n", "\r": ""},
-)
-
-
-def _escape(text: str) -> str:
-    return text.translate(_ESCAPES)
-
-
 def _write_question(question: Question) -> str:
-    if not kind_of(question.kind).in_gift:
-        raise ValueError(
-            f"GIFT has no syntax for {question.kind.label.lower()} questions; "
-            "remove them or move them to a quiz of their own to export the rest"
-        )
+    kind = kind_of(question.kind)
+    if not kind.in_gift:
+        # Said before anything else about the question, whatever else is wrong with it.
+        raise no_gift_syntax(kind)
     if question.text_format not in _WRITTEN_FORMATS:
         raise ValueError(f"unknown text format {question.text_format!r}")
     text = question.text
@@ -761,9 +417,10 @@ def _write_question(question: Question) -> str:
     after = text[cut + len(BLANK) :] if cut != -1 else ""
     if after.strip():
         # Missing word: the block goes where the blank is.
-        body = _escape(text[:cut]) + _write_block(question, inline=True) + _escape(after)
+        block = kind.write_gift(question, _writer(question, inline=True))
+        body = _escape(text[:cut]) + block + _escape(after)
     else:
-        body = f"{_escape(text)} {_write_block(question, inline=False)}"
+        body = f"{_escape(text)} {kind.write_gift(question, _writer(question, inline=False))}"
     return title + tag + body
 
 
@@ -771,135 +428,12 @@ def _formatted_texts(question: Question) -> Iterator[str]:
     """Every text Moodle reads in the question's format (see _settle_formats)."""
     yield from (question.text, question.general_feedback)
     yield from (question.feedback_true, question.feedback_false)
-    if question.kind in (Kind.SINGLE, Kind.MULTIPLE):
+    if kind_of(question.kind).rich_choices:
         yield from (choice.text for choice in question.choices)
     yield from (choice.feedback for choice in question.choices)
     yield from (number.feedback for number in question.numbers)
     yield from (pair.prompt for pair in question.pairs)
 
 
-def _write_block(question: Question, inline: bool) -> str:
-    """The answer block; `inline` keeps it on one line, for the middle of a sentence."""
-
-    def text(value: str) -> str:
-        # Answers and feedback may start with a format tag, which the reader drops: protect
-        # a text that starts like one with the question's own format.
-        value = _escape(value)
-        return f"[{question.text_format}]{value}" if _FORMAT_TAG.match(value) else value
-
-    def feedback(value: str) -> str:
-        return f"#{text(value)}" if value else ""
-
-    general = f"####{text(question.general_feedback)}" if question.general_feedback else ""
-    kind = question.kind
-    if kind is Kind.ESSAY:
-        # Moodle writes an essay as an empty block; its rubric has no GIFT syntax.
-        return "{" + general + "}"
-    if kind is Kind.TRUE_FALSE:
-        if question.answer is None:
-            raise ValueError("a true-false question needs an answer")
-        # See _read_true_false: the first feedback is for a wrong answer, the second a right.
-        right, wrong = (
-            (question.feedback_true, question.feedback_false)
-            if question.answer
-            else (question.feedback_false, question.feedback_true)
-        )
-        inner = "TRUE" if question.answer else "FALSE"
-        if wrong or right:
-            inner += "#" + text(wrong)
-        if right:
-            inner += "#" + text(right)
-        return "{" + inner + general + "}"
-
-    if kind is Kind.NUMERIC:
-        numbers = [number for number in question.numbers if not number.is_other]
-        others = [number for number in question.numbers if number.is_other]
-        if not numbers:
-            raise ValueError("a numeric question needs an answer")
-        if len(others) > 1:
-            raise ValueError("a numeric question has one 'any other answer' entry at most")
-        if others and others != list(question.numbers[-1:]):
-            raise ValueError("the 'any other answer' entry must come last")
-        only = numbers[0]
-        if question.numbers == (only,) and only.weight == 1 and not only.feedback and not general:
-            return "{#" + _numeric_text(only) + "}"
-        lines = [
-            f"={_weight(number.weight, 1.0)}{_numeric_text(number)}{feedback(number.feedback)}"
-            for number in numbers
-        ]
-        lines += [f"~{feedback(other.feedback)}" for other in others]
-    elif kind in (Kind.SINGLE, Kind.MULTIPLE):
-        lines = [
-            f"{marker}{text(choice.text)}{feedback(choice.feedback)}"
-            for marker, choice in zip(_choice_markers(question), question.choices, strict=True)
-        ]
-    elif kind is Kind.SHORT_TEXT:
-        if any("->" in choice.text for choice in question.choices):
-            raise ValueError("a short answer containing '->' would read back as matching")
-        lines = [
-            f"={_weight(choice.weight, 1.0, choice.text)}{text(choice.text)}"
-            f"{feedback(choice.feedback)}"
-            for choice in question.choices
-        ]
-    elif kind is Kind.MATCHING:
-        if any("->" in pair.prompt or not pair.prompt.strip() for pair in question.pairs):
-            raise ValueError("a matching prompt must be non-empty and free of '->'")
-        lines = [f"={text(pair.prompt)} -> {_escape(pair.answer)}" for pair in question.pairs]
-        lines += [f"= -> {_escape(answer)}" for answer in question.distractors]
-    else:  # pragma: no cover - every Kind is handled above
-        raise ValueError(f"unknown kind {kind!r}")
-    lines += [general] if general else []
-    opening = "{#" if kind is Kind.NUMERIC else "{"
-    if inline:
-        return opening + " ".join(lines) + "}"
-    return opening + "\n" + "".join(f"{_INDENT}{line}\n" for line in lines) + "}"
-
-
-def _choice_markers(question: Question) -> list[str]:
-    """`=`, `~` or `~%n%` before each choice, so that the kind reads back the same."""
-    choices = question.choices
-    if question.kind is Kind.MULTIPLE:
-        # Never =, which would make it single choice.
-        return ["~" + _weight(choice.weight, 0.0, choice.text) for choice in choices]
-    if len(choices) < 2:
-        raise ValueError("a single-choice question needs at least two choices")
-    full = [index for index, choice in enumerate(choices) if choice.weight == 1]
-    # One = is needed to read as single choice: with no full-credit choice, the first gets
-    # =%n% (the reader then reports it, rather than quietly finding multiple answers).
-    first = full[0] if full else 0
-    # And one ~ is needed to read as a choice at all: if every choice is right, all but the
-    # first are written ~%100%.
-    every_one_right = len(full) == len(choices)
-    markers = []
-    for index, choice in enumerate(choices):
-        if index == first or (choice.weight == 1 and not every_one_right):
-            markers.append("=" + _weight(choice.weight, 1.0, choice.text))
-        else:
-            markers.append("~" + _weight(choice.weight, 0.0, choice.text))
-    return markers
-
-
-def _weight(weight: float, default: float, text: str = "") -> str:
-    """`%n%` for a weight other than the marker's default, or before a text starting with %
-    (which would otherwise be read as a weight)."""
-    if weight == default and not text.startswith("%"):
-        return ""
-    percent = f"{weight * 100:.5f}".rstrip("0").rstrip(".")
-    return f"%{'0' if percent == '-0' else percent}%"
-
-
-def _numeric_text(number: NumericAnswer) -> str:
-    if number.low is not None and number.high is not None:
-        return f"{_format_number(number.low)}..{_format_number(number.high)}"
-    if number.value is None:
-        raise ValueError("a numeric answer needs a value or a range")
-    tolerance = f":{_format_number(number.tolerance)}" if number.tolerance else ""
-    return _format_number(number.value) + tolerance
-
-
-def _format_number(value: float) -> str:
-    # Whole numbers without ".0"; anything else as repr, which reads back exactly.
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(float(value))
+def _writer(question: Question, inline: bool) -> BlockWriter:
+    return BlockWriter(question.text_format, question.general_feedback, inline)

@@ -122,6 +122,14 @@ class Quiz(db.Model):
         cascade="all, delete-orphan",
         lazy="selectin",
     )
+    # "N random questions from category C" of the course's bank, drawn afresh per attempt.
+    # Loaded when first used, not with every quiz: most quizzes have none, and learners'
+    # pages read quizzes often (lists that show sizes load them with `selectinload`).
+    draws: Mapped[list[QuizDraw]] = relationship(
+        back_populates="quiz",
+        order_by="QuizDraw.position",
+        cascade="all, delete-orphan",
+    )
 
     @property
     def is_final(self) -> bool:
@@ -141,7 +149,18 @@ class Quiz(db.Model):
 
     @property
     def total_points(self) -> float:
+        """The fixed questions' points; drawn questions add theirs per attempt."""
         return sum(question.points for question in self.questions)
+
+    @property
+    def asked(self) -> int:
+        """How many questions each attempt asks: the fixed ones and those drawn."""
+        return len(self.questions) + sum(draw.count for draw in self.draws)
+
+    @property
+    def has_questions(self) -> bool:
+        """Fixed questions or draw rules: something an attempt can be made of."""
+        return bool(self.questions or self.draws)
 
 
 class Question(db.Model):
@@ -174,9 +193,56 @@ class Question(db.Model):
         return Kind(self.kind)
 
 
-# How many questions, without loading them (pages that list quizzes show only the number).
+class BankQuestion(db.Model):
+    """A question in its course's bank, filed under a category ("a/b", as GIFT's
+    `$CATEGORY` names it). Quizzes draw from a category; each attempt's version snapshot
+    keeps the question as it was, under the key `-id`, so its identity reaches every
+    attempt, response and practice card that drew it."""
+
+    __tablename__ = "bank_questions"
+    __table_args__ = (Index("ix_bank_questions_course_category", "course_id", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    # The question's plain form (`quizzes.spec.question_to_dict`): it is only ever read
+    # whole, into snapshots, exports and the bank's page.
+    spec: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def kind_enum(self) -> Kind:
+        return Kind(self.kind)
+
+
+class QuizDraw(db.Model):
+    """A rule of a quiz: each attempt draws `count` questions at random from a category."""
+
+    __tablename__ = "quiz_draws"
+    __table_args__ = (
+        UniqueConstraint("quiz_id", "category"),
+        CheckConstraint("count > 0", name="count_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    category: Mapped[str] = mapped_column(String(200))
+    count: Mapped[int]
+
+    quiz: Mapped[Quiz] = relationship(back_populates="draws")
+
+
+# How many questions an attempt has, without loading them (pages that list quizzes show
+# only the number): the fixed ones and those each draw rule adds.
 Quiz.question_count = column_property(
-    select(func.count(Question.id)).where(Question.quiz_id == Quiz.id).scalar_subquery(),
+    select(func.count(Question.id)).where(Question.quiz_id == Quiz.id).scalar_subquery()
+    + select(func.coalesce(func.sum(QuizDraw.count), 0))
+    .where(QuizDraw.quiz_id == Quiz.id)
+    .scalar_subquery(),
     deferred=True,
 )
 

@@ -128,7 +128,9 @@ class QuizSchema(Schema):
     )
     is_final = fields.Boolean(dump_only=True)
     published = fields.Boolean(dump_only=True)
-    question_count = fields.Integer(dump_only=True)
+    question_count = fields.Integer(
+        attribute="asked", dump_only=True, metadata={"description": "Questions each attempt asks."}
+    )
     total_points = fields.Float(dump_only=True)
     title = fields.String(dump_only=True)
     description = fields.String(dump_only=True)
@@ -278,6 +280,9 @@ class AdviceSchema(Schema):
 
 
 class AuthorQuestionSchema(Schema):
+    """A question as its authors see it: the row's own columns, its choices with their ids,
+    and what only some kinds have from its plain form (`spec`)."""
+
     id = fields.Integer(dump_only=True)
     position = fields.Integer(dump_only=True)
     kind = fields.String(dump_only=True, metadata={"enum": KINDS})
@@ -288,18 +293,24 @@ class AuthorQuestionSchema(Schema):
     general_feedback = fields.String(dump_only=True)
     category = fields.String(dump_only=True)
     choices = fields.List(fields.Nested(AuthorChoiceSchema), dump_only=True)
-    answer = fields.Boolean(dump_only=True, allow_none=True)
-    feedback_true = fields.String(dump_only=True)
-    feedback_false = fields.String(dump_only=True)
-    numbers = fields.List(fields.Nested(AuthorNumberSchema), dump_only=True)
-    pairs = fields.List(fields.Nested(AuthorPairSchema), dump_only=True)
-    distractors = fields.List(fields.String(), dump_only=True)
+    answer = fields.Boolean(attribute="spec.answer", dump_only=True, allow_none=True)
+    feedback_true = fields.String(attribute="spec.feedback_true", dump_only=True)
+    feedback_false = fields.String(attribute="spec.feedback_false", dump_only=True)
+    numbers = fields.List(
+        fields.Nested(AuthorNumberSchema), attribute="spec.numbers", dump_only=True
+    )
+    pairs = fields.List(fields.Nested(AuthorPairSchema), attribute="spec.pairs", dump_only=True)
+    distractors = fields.List(fields.String(), attribute="spec.distractors", dump_only=True)
     advice = fields.List(
         fields.Nested(AdviceSchema),
         dump_only=True,
         metadata={"description": "The item-writing checker's suggestions (see the README)."},
     )
-    rubric = fields.String(dump_only=True, metadata={"description": "essay: for graders only."})
+    rubric = fields.String(
+        attribute="spec.rubric",
+        dump_only=True,
+        metadata={"description": "essay: for graders only."},
+    )
 
 
 class QuizDetailSchema(QuizSchema):

@@ -8,29 +8,34 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import case, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, load_only, undefer
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload, undefer
 
 from coursework.accounts.models import User
 from coursework.db import insert_or_ignore, savepoint, upsert, utcnow
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.lengths import too_long
 from lessons import services as lessons
 from lessons.services import Actor
 from quizzes import grading, signals
 from quizzes import spec as qspec
+from quizzes.bank import rules as bank_rules
 from quizzes.kinds import ShownQuestion, kind_of
 from quizzes.models import (
     Attempt,
     AttemptState,
+    BankQuestion,
     Choice,
     Question,
     Quiz,
@@ -96,8 +101,32 @@ def apply_spec(question: Question, source: qspec.Question) -> None:
 # ---- versions ---------------------------------------------------------------------------
 
 
-def _snapshot(quiz: Quiz) -> dict:
+def bank_entry(question: BankQuestion) -> dict:
+    """A bank question as snapshots hold it. Its choices have no rows of their own, so
+    their ids are their places (answers name options by place anyway)."""
     return {
+        "key": bank_rules.bank_key(question.id),
+        "bank_id": question.id,
+        "category": question.category,
+        "choice_ids": list(range(1, len(question.spec.get("choices", [])) + 1)),
+        "spec": question.spec,
+    }
+
+
+def _snapshot(quiz: Quiz) -> dict:
+    """The quiz as attempts are graded against it: its own questions, then the bank
+    questions its draw rules may pick (each attempt's layout says which it drew)."""
+    categories = [draw.category for draw in quiz.draws]
+    pool = (
+        db.session.scalars(
+            select(BankQuestion)
+            .where(BankQuestion.course_id == quiz.course_id, BankQuestion.category.in_(categories))
+            .order_by(BankQuestion.id)
+        ).all()
+        if categories
+        else []
+    )
+    snapshot = {
         "all_or_nothing": quiz.all_or_nothing,
         "questions": [
             {
@@ -106,8 +135,12 @@ def _snapshot(quiz: Quiz) -> dict:
                 "spec": qspec.question_to_dict(to_spec(question)),
             }
             for question in quiz.questions
-        ],
+        ]
+        + [bank_entry(question) for question in pool],
     }
+    if quiz.draws:
+        snapshot["draws"] = [{"category": d.category, "count": d.count} for d in quiz.draws]
+    return snapshot
 
 
 def current_version(quiz: Quiz) -> QuizVersion:
@@ -142,20 +175,55 @@ def current_version(quiz: Quiz) -> QuizVersion:
     )
 
 
+@dataclass(frozen=True)
+class _ParsedSnapshot:
+    entries: dict[int, dict]  # by question key, in the snapshot's order
+    questions: dict[int, qspec.Question]
+    all_or_nothing: bool
+
+
+# A version's snapshot never changes (editing a quiz makes a new version), so each process
+# parses it once: the version's id and content hash name it, and saving or showing an
+# attempt's answers then needs neither the snapshot's JSON nor its parsing again.
+_PARSED_LIMIT = 256
+_parsed_snapshots: dict[tuple[int, str], _ParsedSnapshot] = {}
+
+
+def _parsed(version: QuizVersion) -> _ParsedSnapshot:
+    key = (version.id, version.content_hash)
+    found = _parsed_snapshots.get(key)
+    if found is None:
+        entries = {entry["key"]: entry for entry in version.snapshot["questions"]}
+        questions = {k: qspec.question_from_dict(e["spec"]) for k, e in entries.items()}
+        found = _ParsedSnapshot(entries, questions, version.snapshot.get("all_or_nothing", False))
+        if len(_parsed_snapshots) >= _PARSED_LIMIT:
+            _parsed_snapshots.clear()  # a bound, not an eviction policy: versions are few
+        _parsed_snapshots[key] = found
+    return found
+
+
+def snapshot_questions(version: QuizVersion) -> dict[int, qspec.Question]:
+    """The version's questions by key, parsed once per process (see `_parsed`)."""
+    return _parsed(version).questions
+
+
 def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
-    by_key = {entry["key"]: entry for entry in attempt.version.snapshot["questions"]}
+    parsed = _parsed(attempt.version)
     layout = attempt.layout or {}
     return [
-        shown_question(by_key[key], number, layout)
-        for number, key in enumerate(layout.get("questions", list(by_key)), start=1)
+        shown_question(parsed.entries[key], number, layout, parsed.questions[key])
+        for number, key in enumerate(layout.get("questions", list(parsed.entries)), start=1)
     ]
 
 
-def shown_question(entry: dict, number: int, layout: Mapping[str, Any]) -> ShownQuestion:
+def shown_question(
+    entry: dict, number: int, layout: Mapping[str, Any], question: qspec.Question | None = None
+) -> ShownQuestion:
     """A snapshot's question as a learner sees it, in the order `layout` keeps for it (an
-    attempt's, or practice's for one question: see `arranged`); the authored order without."""
+    attempt's, or practice's for one question: see `arranged`); the authored order without.
+    `question` is the entry's spec already parsed, when the caller has it."""
     key = str(entry["key"])
-    question = qspec.question_from_dict(entry["spec"])
+    question = question or qspec.question_from_dict(entry["spec"])
     choice_ids = tuple(entry["choice_ids"])
     shown = tuple(layout.get("choices", {}).get(key, choice_ids))
     options = tuple(layout.get("options", {}).get(key, question.answer_options))
@@ -176,11 +244,48 @@ def arranged(entries: Iterable[dict], shuffle_choices: bool) -> dict:
     return {"choices": choices, "options": options}
 
 
-def _layout(quiz: Quiz, version: QuizVersion) -> dict:
-    keys = [entry["key"] for entry in version.snapshot["questions"]]
-    if quiz.shuffle_questions:
-        _random.shuffle(keys)
-    return {"questions": keys, **arranged(version.snapshot["questions"], quiz.shuffle_choices)}
+def draw_random(quiz_id: int, user_id: int, number: int) -> random.Random:
+    """Where an attempt's draw comes from: the system's randomness, or, when
+    QUIZ_DRAW_SEED is set (tests, demos), a generator seeded by it and the attempt, so a
+    draw can be repeated exactly."""
+    seed = current_app.config.get("QUIZ_DRAW_SEED")
+    if seed is None:
+        return _random
+    return random.Random(f"{seed}:{quiz_id}:{user_id}:{number}")
+
+
+def sample_draw(quiz: Quiz) -> list[dict]:
+    """Snapshot entries of the bank questions one attempt might draw now (for a preview)."""
+    snapshot = _snapshot(quiz)
+    entries = {entry["key"]: entry for entry in snapshot["questions"]}
+    keys = _layout(quiz, QuizVersion(snapshot=snapshot))["questions"]
+    return [entries[key] for key in keys if "bank_id" in entries[key]]
+
+
+def _layout(quiz: Quiz, version: QuizVersion, rng: random.Random | None = None) -> dict:
+    """Which questions this attempt asks, in which order: the quiz's own, then each draw
+    rule's random pick from its category (stored, so grading and review stay exact)."""
+    rng = rng or _random
+    entries = version.snapshot["questions"]
+    fixed = [entry["key"] for entry in entries if "bank_id" not in entry]
+    rules = [
+        (
+            bank_rules.Rule(rule["category"], rule["count"]),
+            [e["key"] for e in entries if "bank_id" in e and e["category"] == rule["category"]],
+        )
+        for rule in version.snapshot.get("draws", [])
+    ]
+    try:
+        keys = bank_rules.draw(fixed, rules, rng, shuffle=quiz.shuffle_questions)
+    except ValueError:
+        raise Conflict(
+            _("This quiz cannot draw its questions: a category of its bank has too few.")
+        ) from None
+    shown = set(keys)
+    return {
+        "questions": keys,
+        **arranged([e for e in entries if e["key"] in shown], quiz.shuffle_choices),
+    }
 
 
 # ---- reading quizzes --------------------------------------------------------------------
@@ -335,6 +440,31 @@ def get_attempt(attempt_id: int, user: User) -> Attempt:
     return attempt
 
 
+# The attempt's own row, with its version's id and hash but not its snapshot's JSON: what
+# saving answers needs (the questions come parsed from `_parsed`). The quiz, responses and
+# snapshot load only if something reads them.
+_ATTEMPT_ROW = (
+    joinedload(Attempt.version).defer(QuizVersion.snapshot),
+    # Grading reads the quiz's settings, never its question rows (the snapshot has them).
+    lazyload(Attempt.quiz).lazyload(Quiz.questions),
+    lazyload(Attempt.responses),
+)
+
+
+_ATTEMPT_COLUMNS = [column.key for column in Attempt.__mapper__.column_attrs]
+
+
+def attempt_for_saving(attempt_id: int, user: User) -> Attempt:
+    """`get_attempt` for saving answers into: the attempt's row only (see `_ATTEMPT_ROW`),
+    not its quiz's questions, its responses or its snapshot."""
+    attempt = db.session.scalar(
+        select(Attempt).where(Attempt.id == attempt_id).options(*_ATTEMPT_ROW)
+    )
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound("There is no attempt at this address.")
+    return attempt
+
+
 def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attempt:
     """Resume the learner's open attempt, or start the next one if the rules allow.
 
@@ -350,7 +480,7 @@ def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attemp
     allowed, reason = current.can_start()
     if not allowed:
         raise Conflict(reason)
-    if not quiz.questions:
+    if not quiz.has_questions:
         raise Conflict("This quiz has no questions yet.")
     version = current_version(quiz)
     # The next number comes from the same read as the limit check; the unique constraint on
@@ -358,6 +488,8 @@ def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attemp
     number = current.last_number + 1
     if quiz.attempt_limit is not None and number > quiz.attempt_limit:
         raise Conflict("You have used every attempt this quiz allows.")
+    layout = _layout(quiz, version, draw_random(quiz.id, user.id, number))
+    points = {entry["key"]: entry["spec"]["points"] for entry in version.snapshot["questions"]}
     attempt = Attempt(
         quiz_id=quiz.id,
         version_id=version.id,
@@ -367,8 +499,8 @@ def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attemp
         deadline_at=now + timedelta(minutes=quiz.time_limit_minutes)
         if quiz.time_limit_minutes
         else None,
-        max_points=sum(entry["spec"]["points"] for entry in version.snapshot["questions"]),
-        layout=_layout(quiz, version),
+        max_points=sum(points[key] for key in layout["questions"]),
+        layout=layout,
     )
     try:
         # A savepoint, so losing the race undoes this insert and nothing else of the request.
@@ -444,8 +576,17 @@ def save_answers(
             .where(Response.attempt_id == locked.id, Response.question_key.in_(cleared))
             .values(answer={}, saved_at=now, sure=None)
         )
+    # Counted before the commit, from the answers alone: after it the attempt would load
+    # again with its quiz and version.
+    answered_now = sum(
+        1
+        for answer in db.session.scalars(
+            select(Response.answer).where(Response.attempt_id == locked.id)
+        )
+        if answer
+    )
     db.session.flush()
-    return sum(1 for response in locked.responses if response.answer)
+    return answered_now
 
 
 def unanswered(attempt: Attempt) -> list[ShownQuestion]:
@@ -454,19 +595,19 @@ def unanswered(attempt: Attempt) -> list[ShownQuestion]:
 
 
 def lock_attempt(attempt: Attempt) -> Attempt | None:
-    """The attempt, re-read with its row locked until the transaction ends. Saving and
-    submitting both take this lock, so they queue behind each other."""
+    """The attempt, re-read with its row locked until the transaction ends (None when it
+    is gone). Saving and submitting both take this lock, so they queue behind each other."""
     db.session.flush()
-    locked = db.session.scalar(
-        select(Attempt)
-        .where(Attempt.id == attempt.id)
-        # Lock only the attempt's row, not its quiz: other learners submit in parallel.
-        .with_for_update(of=Attempt)
-        .execution_options(populate_existing=True)
-    )
-    if locked is not None:  # its responses are read again after the lock, when needed
-        db.session.expire(locked, ["responses"])
-    return locked
+    try:
+        # Only the row's own columns: the quiz and version do not change under the lock,
+        # and FOR UPDATE then locks the attempt's row alone (other learners submit in
+        # parallel).
+        db.session.refresh(attempt, _ATTEMPT_COLUMNS, with_for_update=True)
+    except InvalidRequestError:  # deleted meanwhile (the learner's account, say)
+        return None
+    # Its responses are read again after the lock, when needed.
+    db.session.expire(attempt, ["responses"])
+    return attempt
 
 
 def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool = False) -> Attempt:
@@ -504,7 +645,7 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
             db.session.add(response)
         result = question.grade(
             response.answer,
-            all_or_nothing=locked.version.snapshot.get("all_or_nothing", False),
+            all_or_nothing=_parsed(locked.version).all_or_nothing,
         )
         response.fraction = result.fraction
         response.points = result.points
@@ -715,17 +856,7 @@ def import_quiz(
     e.g. read from a GIFT file. Importing the same content again changes nothing."""
     lessons.require_staff(course_id, by)
     questions = list(questions)
-    problems = {
-        f"question {number}": [
-            f"{field}: {message}" for field, messages in found.items() for message in messages
-        ]
-        for number, found in (
-            (number, question_problems(question)) for number, question in enumerate(questions, 1)
-        )
-        if found
-    }
-    if problems:
-        raise RuleViolation("Some questions are not complete; nothing was imported.", problems)
+    ensure_complete(questions)
     quiz = find_quiz(course_id, lesson_id)
     created = quiz is None
     if quiz is None:
@@ -739,6 +870,21 @@ def import_quiz(
     return QuizImport(quiz, created, changed or created)
 
 
+def ensure_complete(questions: list[qspec.Question]) -> None:
+    """Refuse a whole import when any of its questions is not complete, naming each."""
+    problems = {
+        f"question {number}": [
+            f"{field}: {message}" for field, messages in found.items() for message in messages
+        ]
+        for number, found in (
+            (number, question_problems(question)) for number, question in enumerate(questions, 1)
+        )
+        if found
+    }
+    if problems:
+        raise RuleViolation("Some questions are not complete; nothing was imported.", problems)
+
+
 def check_question(source: qspec.Question) -> None:
     problems = question_problems(source)
     if problems:
@@ -748,7 +894,11 @@ def check_question(source: qspec.Question) -> None:
 def all_quizzes(by: Actor) -> list[Quiz]:
     """The quizzes of every course `by` teaches (admins: every quiz), grouped by course,
     lesson quizzes before final ones."""
-    query = select(Quiz).order_by(Quiz.course_id, Quiz.lesson_id.is_(None), Quiz.lesson_id)
+    query = (
+        select(Quiz)
+        .options(selectinload(Quiz.draws))  # their sizes are shown
+        .order_by(Quiz.course_id, Quiz.lesson_id.is_(None), Quiz.lesson_id)
+    )
     course_ids = lessons.staffed_course_ids(by)
     if course_ids is not None:
         query = query.where(Quiz.course_id.in_(course_ids))
@@ -819,7 +969,7 @@ def delete_question(question: Question, by: Actor) -> None:
     lessons.require_staff(quiz.course_id, by)
     quiz.questions.remove(question)
     _renumber(quiz)
-    if quiz.published and not quiz.questions:
+    if quiz.published and not quiz.has_questions:
         quiz.published = False
     db.session.flush()
 
@@ -844,7 +994,7 @@ def _renumber(quiz: Quiz) -> None:
 
 def set_published(quiz: Quiz, published: bool, by: Actor) -> Quiz:
     lessons.require_staff(quiz.course_id, by)
-    if published and not quiz.questions:
+    if published and not quiz.has_questions:
         raise RuleViolation("Add at least one question before publishing.")
     quiz.published = published
     db.session.flush()

@@ -52,7 +52,9 @@ def start(quiz_id: int):
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @access("learner")
 def attempt(attempt_id: int):
-    current = services.get_attempt(attempt_id, current_user)
+    # Saving and submitting need the attempt's row, not its quiz's questions.
+    find = services.attempt_for_saving if request.method == "POST" else services.get_attempt
+    current = find(attempt_id, current_user)
     if services.expire_if_due(current):
         flash("Time is up. Your attempt was submitted with the answers saved so far.", "info")
     if not current.is_open:
@@ -62,7 +64,11 @@ def attempt(attempt_id: int):
         if not form.validate_on_submit():
             abort(400)
         try:
-            services.save_answers(current, _form_answers(current), sure=_form_sure(current))
+            services.save_answers(
+                current,
+                _form_answers(current),
+                sure=_form_sure(services.shown_questions(current)),
+            )
         except Conflict as error:
             flash(error.message, "info")
             return redirect(url_for("quizzes.result", attempt_id=current.id))
@@ -72,7 +78,9 @@ def attempt(attempt_id: int):
             return redirect(url_for("progress.course", slug=course.slug))
         if request.form.get("confirm") == "yes" or not services.unanswered(current):
             services.submit_attempt(current)
-            return redirect(url_for("quizzes.result", attempt_id=current.id))
+            # The id from the address: the commit expired `current`, and reading its id
+            # would load it again with its quiz.
+            return redirect(url_for("quizzes.result", attempt_id=attempt_id))
         # The confirmation is a page of its own, reached by GET once the answers are saved, so
         # reloading it cannot post the old form again over answers given since.
         return redirect(url_for("quizzes.attempt", attempt_id=current.id, confirm="unanswered"))
@@ -97,9 +105,12 @@ def attempt(attempt_id: int):
 def autosave(attempt_id: int):
     """Saves answers as the learner goes (sent by the page's script), so a closed tab or a
     crash loses nothing."""
-    current = services.get_attempt(attempt_id, current_user)
+    current = services.attempt_for_saving(attempt_id, current_user)
+    shown = services.shown_questions(current)
     try:
-        answered = services.save_answers(current, _form_answers(current), sure=_form_sure(current))
+        answered = services.save_answers(
+            current, kinds.answers_from_form(shown, request.form), sure=_form_sure(shown)
+        )
     except Conflict as error:
         return {"saved": False, "message": error.message}, 409
     return {"saved": True, "answered": answered}
@@ -109,12 +120,9 @@ def _form_answers(current) -> dict:
     return kinds.answers_from_form(services.shown_questions(current), request.form)
 
 
-def _form_sure(current) -> dict[int, bool | None]:
+def _form_sure(shown) -> dict[int, bool | None]:
     """The optional "How sure are you?" of each question on the form."""
-    return {
-        q.key: schedule.sure_from(request.form.get(f"{q.name}-sure"))
-        for q in services.shown_questions(current)
-    }
+    return {q.key: schedule.sure_from(request.form.get(f"{q.name}-sure")) for q in shown}
 
 
 @bp.route("/attempts/<int:attempt_id>/result")

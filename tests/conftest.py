@@ -1,4 +1,5 @@
-"""Shared fixtures: one app and one database per test session, emptied after each test.
+"""Shared fixtures: one app and one database per test session; each test's work is rolled
+back after it (tests/support/database.py says how, and which tests commit for real).
 
 The database is SQLite (a temporary file, so threads and a live server can share it) or,
 when TEST_DATABASE_URL is set, a PostgreSQL database created for this run and dropped at
@@ -10,16 +11,15 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from flask import Flask, has_app_context
+from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from coursework import create_app
+from coursework import create_app, i18n
 from coursework.accounts import services as accounts
 from coursework.accounts.models import User
 from coursework.extensions import db
@@ -28,9 +28,11 @@ from lessons.builder import parse_markdown_document
 from lessons.models import Course
 from quizzes import services as quizzes
 from quizzes.models import Quiz
-from tests.quizzes.kit import EVERY_KIND
+from tests.support import database
+from tests.support.clients import RequestContextClient
+from tests.support.data import PASSWORD, SMALL_COURSE
+from tests.support.quizkit import EVERY_KIND
 
-PASSWORD = "correct horse battery"
 REQUIRE_POSTGRES = os.environ.get("COURSEWORK_REQUIRE_POSTGRES") == "1"
 
 
@@ -41,6 +43,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker(database.MARKER)
+        if marker is not None and not marker.kwargs.get("reason"):
+            raise pytest.UsageError(f"{item.nodeid}: give {database.MARKER} a reason=...")
     if os.environ.get("TEST_DATABASE_URL"):
         return
     if REQUIRE_POSTGRES:
@@ -64,6 +70,13 @@ def _temporary_postgres(base_url: str, name: str) -> tuple[str, Callable[[], Non
         admin.dispose()
 
     return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues() -> None:
+    """The .mo files are build output (not committed): compile them once per run, so the
+    suite serves every language on a fresh clone even without `make install`."""
+    i18n.compile_catalogues()
 
 
 @pytest.fixture(scope="session")
@@ -102,38 +115,23 @@ def app(make_database, tmp_path_factory) -> Iterator[Flask]:
     application.test_cli_runner_class = CommittingCliRunner
     with application.app_context():
         upgrade()
+    database.install(application)
     yield application
     with application.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
-def _app_context(app: Flask) -> Iterator[None]:
-    """Each test runs in its own app context and starts from empty tables."""
+def _app_context(app: Flask, request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test runs in its own app context and starts from an empty database: its work is
+    rolled back at the end, or, when marked `real_commits`, committed and then removed."""
     with app.app_context():
-        yield
-        db.session.remove()
-        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        if database.needs_real_commits(request.node):
+            with database.committed():
+                yield
         else:
-            for table in tables:
-                db.session.execute(text(f"DELETE FROM {table}"))
-        db.session.commit()
-        db.session.remove()
-
-
-class RequestContextClient(FlaskClient):
-    """Each request runs in an app context of its own, as in production, so nothing the
-    test holds (its database session, Flask-Login's cached user in `g`) leaks into it."""
-
-    def open(self, *args, **kwargs):
-        # Services flush and a request commits once; what the test itself did through
-        # services (outside any request) is its own unit of work, which ends here.
-        if has_app_context():
-            db.session.commit()
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
+            with database.rolled_back():
+                yield
 
 
 class CommittingCliRunner(FlaskCliRunner):
@@ -183,28 +181,6 @@ def login() -> Callable[[FlaskClient, User], None]:
     return sign_in
 
 
-SMALL_COURSE = """---
-title: Kitchen Safety
-summary: Three short lessons.
----
-# Kitchen Safety
-
-A short course used by the tests.
-
-## Knives
-
-Hold the handle, *never* the blade.
-
-## Heat
-
-Turn pan handles inward.
-
-## Cleaning
-
-Wipe spills at once.
-"""
-
-
 @pytest.fixture
 def instructor(make_user) -> User:
     """The instructor who owns the courses (and so the quizzes) the fixtures make: tests
@@ -231,9 +207,6 @@ def make_course(app: Flask, request: pytest.FixtureRequest) -> Callable[..., Cou
 @pytest.fixture
 def course(make_course) -> Course:
     return make_course()
-
-
-DEFAULT_COURSE_DIR = Path(__file__).resolve().parent.parent / "lessons" / "course" / "tpm-vs-pm"
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from wtforms.validators import Email, InputRequired, ValidationError
 from coursework.accounts.models import User
 from coursework.accounts.passwords import password_problem
 from coursework.accounts.services import name_problem
+from coursework.i18n import lazy_gettext
 from coursework.lengths import form_length
 
 
@@ -19,24 +20,27 @@ NEW_PASSWORD_HINT = "At least 8 characters. A few unrelated words make a strong 
 
 class SignupForm(FlaskForm):
     display_name = StringField(
-        "Your name",
+        lazy_gettext("Your name"),
         filters=[strip],
-        description="As it should appear on your certificates.",
-        validators=[InputRequired("Enter your name."), form_length(User.display_name)],
+        description=lazy_gettext("As it should appear on your certificates."),
+        validators=[
+            InputRequired(lazy_gettext("Enter your name.")),
+            form_length(User.display_name),
+        ],
     )
     email = EmailField(
-        "Email address",
+        lazy_gettext("Email address"),
         filters=[strip],
         validators=[
-            InputRequired("Enter your email address."),
+            InputRequired(lazy_gettext("Enter your email address.")),
             Email("Enter an email address in the right format, like name@example.com."),
             form_length(User.email),
         ],
     )
     password = PasswordField(
-        "Password",
+        lazy_gettext("Password"),
         description=NEW_PASSWORD_HINT,
-        validators=[InputRequired("Choose a password.")],
+        validators=[InputRequired(lazy_gettext("Choose a password."))],
     )
 
     def validate_display_name(self, field: StringField) -> None:
@@ -55,43 +59,51 @@ class SignupForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        "Email address", filters=[strip], validators=[InputRequired("Enter your email address.")]
+        lazy_gettext("Email address"),
+        filters=[strip],
+        validators=[InputRequired(lazy_gettext("Enter your email address."))],
     )
-    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
-    remember = BooleanField("Keep me signed in on this device")
+    password = PasswordField(
+        lazy_gettext("Password"), validators=[InputRequired(lazy_gettext("Enter your password."))]
+    )
+    remember = BooleanField(lazy_gettext("Keep me signed in on this device"))
 
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
-        "Email address",
+        lazy_gettext("Email address"),
         filters=[strip],
-        description="We will send a link to set a new password to this address.",
-        validators=[InputRequired("Enter your email address."), form_length(User.email)],
+        description=lazy_gettext("We will send a link to set a new password to this address."),
+        validators=[
+            InputRequired(lazy_gettext("Enter your email address.")),
+            form_length(User.email),
+        ],
     )
 
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
-        "New password",
+        lazy_gettext("New password"),
         description=NEW_PASSWORD_HINT,
-        validators=[InputRequired("Choose a new password.")],
+        validators=[InputRequired(lazy_gettext("Choose a new password."))],
     )
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", validators=[InputRequired("Enter your current password.")]
+        lazy_gettext("Current password"),
+        validators=[InputRequired(lazy_gettext("Enter your current password."))],
     )
     new_password = PasswordField(
-        "New password",
+        lazy_gettext("New password"),
         description=NEW_PASSWORD_HINT + " Your other sessions will be signed out.",
-        validators=[InputRequired("Choose a new password.")],
+        validators=[InputRequired(lazy_gettext("Choose a new password."))],
     )
 
 
 class RolesForm(FlaskForm):
-    is_instructor = BooleanField("Instructor")
-    is_admin = BooleanField("Site admin")
+    is_instructor = BooleanField(lazy_gettext("Instructor"))
+    is_admin = BooleanField(lazy_gettext("Site admin"))
 
 
 class EmptyForm(FlaskForm):
@@ -101,4 +113,4 @@ class EmptyForm(FlaskForm):
 class DisableForm(FlaskForm):
     """Ticked: disable the account; unticked: enable it again."""
 
-    disable = BooleanField("Disable")
+    disable = BooleanField(lazy_gettext("Disable"))

@@ -32,6 +32,9 @@ class User(UserMixin, db.Model):
     disabled_at: Mapped[datetime | None]
     # An IANA zone name chosen on the Preferences page; None follows the organisation's.
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    # An interface language (a key of `coursework.i18n.LANGUAGES`) chosen on the Preferences
+    # page or with the footer switcher; None follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     @property
     def is_verified(self) -> bool:

@@ -10,7 +10,8 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from coursework.i18n import _
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -31,20 +32,26 @@ def _hasher() -> PasswordHasher:
 
 @cache
 def _common_passwords() -> frozenset[str]:
+    # zxcvbn's lists take 12 MB: loaded by the first request that sets a password, not by
+    # every worker at start.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
 
 
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
     """Why a new password is refused, or None when it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return _("Use at least %(MIN_LENGTH)s characters.", MIN_LENGTH=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return _("Use at most %(MAX_LENGTH)s characters.", MAX_LENGTH=MAX_LENGTH)
     lowered = password.lower()
     if lowered in _common_passwords():
-        return "This password is one of the most commonly used. Choose one that is harder to guess."
+        return _(
+            "This password is one of the most commonly used. Choose one that is harder to guess."
+        )
     if lowered in {email.lower(), email.lower().split("@")[0], name.lower()}:
-        return "Your password must not be your email address or your name."
+        return _("Your password must not be your email address or your name.")
     return None
 
 

@@ -29,6 +29,7 @@ from coursework.config import public_url
 from coursework.db import fold, folded, savepoint, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _, speaking
 from coursework.lengths import too_long
 
 log = logging.getLogger(__name__)
@@ -80,16 +81,16 @@ def checked_email(email: str, field: str = "email") -> str:
 def name_problem(name: str) -> str | None:
     """Why a person's name is refused, or None."""
     if any(unicodedata.category(character) in UNPRINTABLE_CATEGORIES for character in name):
-        return "Use only letters, numbers, spaces and punctuation in the name."
+        return _("Use only letters, numbers, spaces and punctuation in the name.")
     if message := too_long(name, User.display_name):
-        return f"The name is too long. {message}"
+        return _("The name is too long. %(message)s", message=message)
     return None
 
 
 def checked_name(name: str, field: str = "display_name", *, required: bool = True) -> str:
     """A person's name, tidied (NFC, outer spaces removed); a RuleViolation otherwise."""
     name = unicodedata.normalize("NFC", name).strip()
-    problem = name_problem(name) or ("Enter your name." if required and not name else None)
+    problem = name_problem(name) or (_("Enter your name.") if required and not name else None)
     if problem:
         raise RuleViolation(problem, {field: [problem]})
     return name
@@ -105,7 +106,7 @@ def find_by_email(email: str) -> User | None:
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such person.")
+        raise NotFound(_("No such person."))
     return user
 
 
@@ -205,18 +206,21 @@ def register(email: str, display_name: str, password: str, next_path: str = "") 
     if problem:
         raise RuleViolation(problem, {"password": [problem]})
     hash_password(password)  # the time a new account's hash would take
-    mail.send(
-        existing.email,
-        "Someone tried to sign up with your address",
-        (
-            f"Hello {existing.display_name},\n\n"
-            "Someone (perhaps you) tried to create a Coursework account with this email "
-            "address, which already has one. Nothing has changed.\n\n"
-            f"To use your account, log in:\n{public_url('/login')}\n\n"
-            f"If you have forgotten your password, set a new one:\n"
-            f"{public_url('/forgot-password')}\n"
-        ),
-    )
+    with speaking(existing):
+        mail.send(
+            existing.email,
+            _("Someone tried to sign up with your address"),
+            _(
+                "Hello %(name)s,\n\n"
+                "Someone (perhaps you) tried to create a Coursework account with this email "
+                "address, which already has one. Nothing has changed.\n\n"
+                "To use your account, log in:\n%(login)s\n\n"
+                "If you have forgotten your password, set a new one:\n%(forgot)s\n",
+                name=existing.display_name,
+                login=public_url("/login"),
+                forgot=public_url("/forgot-password"),
+            ),
+        )
     db.session.flush()
     log.info("sign-up attempted for the existing account of user %s", existing.id)
 
@@ -290,7 +294,7 @@ def change_password(user: User, current: str, new: str) -> None:
     """A new password, given the current one; every session is ended (the caller signs
     the current one in again)."""
     if not verify_password(user.password_hash, current):
-        message = "Your current password is not right."
+        message = _("Your current password is not right.")
         raise RuleViolation(message, {"current_password": [message]})
     _set_password(user, new, field="new_password")
     log.info("password changed by user %s", user.id)
@@ -320,7 +324,7 @@ def set_disabled(user: User, disabled: bool, by: User) -> User:
     """Disable (or enable again) an account. Disabling ends its sessions at once; its API
     tokens stop because the token check looks at the account too."""
     if user.id == by.id:
-        raise RuleViolation("You cannot disable your own account.")
+        raise RuleViolation(_("You cannot disable your own account."))
     if disabled and user.disabled_at is None:
         user.disabled_at = utcnow()
         user.session_version = User.session_version + 1
@@ -387,7 +391,7 @@ def ensure_user(
 def load_session_user(session_id: str) -> User | None:
     """Flask-Login's loader: the id carries a version so old cookies stop working, and a
     disabled account has no session."""
-    user_id, _, version = session_id.partition(":")
+    user_id, _colon, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
     user = db.session.get(User, int(user_id))
@@ -440,7 +444,7 @@ def _live_link(secret: str, purpose: TokenPurpose, now: datetime) -> AccountToke
     )
     user = db.session.get(User, token.user_id) if token is not None else None
     if token is None or user is None or user.is_disabled:
-        raise NotFound("This link is not valid: it may have been used already, or expired.")
+        raise NotFound(_("This link is not valid: it may have been used already, or expired."))
     return token
 
 
@@ -454,7 +458,7 @@ def _redeem(secret: str, purpose: TokenPurpose, now: datetime) -> User:
         .values(used_at=now)
     ).rowcount
     if claimed != 1:
-        raise NotFound("This link is not valid: it may have been used already, or expired.")
+        raise NotFound(_("This link is not valid: it may have been used already, or expired."))
     return db.session.get(User, token.user_id)
 
 
@@ -472,17 +476,20 @@ def send_verification(user: User, next_path: str = "", now: datetime | None = No
     link = public_url(f"/verify-email/{secret}")
     if next_path:
         link += "?" + urlencode({"next": next_path})
-    mail.send(
-        user.email,
-        "Confirm your email address",
-        (
-            f"Hello {user.display_name},\n\n"
-            "Confirm that this is your email address by opening this link (it works once, "
-            f"for 7 days):\n{link}\n\n"
-            "If you did not create a Coursework account, ignore this message.\n"
-        ),
-        link=link,
-    )
+    with speaking(user):
+        mail.send(
+            user.email,
+            _("Confirm your email address"),
+            _(
+                "Hello %(name)s,\n\n"
+                "Confirm that this is your email address by opening this link (it works "
+                "once, for 7 days):\n%(link)s\n\n"
+                "If you did not create a Coursework account, ignore this message.\n",
+                name=user.display_name,
+                link=link,
+            ),
+            link=link,
+        )
     db.session.flush()
 
 
@@ -509,17 +516,20 @@ def request_password_reset(email: str, now: datetime | None = None) -> None:
     now = now or utcnow()
     secret = _issue(user, TokenPurpose.RESET_PASSWORD, now)
     link = public_url(f"/reset-password/{secret}")
-    mail.send(
-        user.email,
-        "Set a new Coursework password",
-        (
-            f"Hello {user.display_name},\n\n"
-            "Someone (we hope you) asked to set a new password for your Coursework account. "
-            f"Choose one here (the link works once, for one hour):\n{link}\n\n"
-            "If it was not you, ignore this message: your password stays as it is.\n"
-        ),
-        link=link,
-    )
+    with speaking(user):
+        mail.send(
+            user.email,
+            _("Set a new Coursework password"),
+            _(
+                "Hello %(name)s,\n\n"
+                "Someone (we hope you) asked to set a new password for your Coursework "
+                "account. Choose one here (the link works once, for one hour):\n%(link)s\n\n"
+                "If it was not you, ignore this message: your password stays as it is.\n",
+                name=user.display_name,
+                link=link,
+            ),
+            link=link,
+        )
     db.session.flush()
     log.info("password reset link sent to user %s", user.id)
 
@@ -566,7 +576,7 @@ def anonymise(user: User) -> None:
     user.password_hash = "!deleted"
     user.is_instructor = user.is_admin = False
     user.email_verified_at = user.last_login_at = None
-    user.time_zone = None
+    user.time_zone = user.locale = None
     user.disabled_at = utcnow()
     user.session_version = User.session_version + 1
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))

@@ -36,6 +36,7 @@ from coursework.accounts.forms import (
 from coursework.accounts.models import TokenPurpose, User
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import limiter
+from coursework.i18n import _
 from coursework.lengths import max_length
 from coursework.policy import access
 
@@ -180,7 +181,7 @@ def login():
 def logout():
     """Log out ends the session on the server too: the account's session version moves
     on, so a copy of this session or remember cookie taken earlier is worthless."""
-    return _sign_out("You have logged out.", url_for("progress.catalogue"))
+    return _sign_out(_("You have logged out."), url_for("progress.catalogue"))
 
 
 def _sign_out(message: str, destination: str):
@@ -221,7 +222,9 @@ def change_password():
         else:
             # The version moved on, so this browser signs in again with the new one.
             start_session(user, remember=remembered)
-            flash("Your password has been changed. Your other sessions are signed out.", "success")
+            flash(
+                _("Your password has been changed. Your other sessions are signed out."), "success"
+            )
             return redirect(url_for("accounts.account"))
     return _account_page(form)
 
@@ -230,7 +233,7 @@ def change_password():
 @access("learner")
 def sign_out_everywhere():
     return _sign_out(
-        "You are signed out everywhere, on this device too.", url_for("accounts.login")
+        _("You are signed out everywhere, on this device too."), url_for("accounts.login")
     )
 
 
@@ -241,7 +244,7 @@ def resend_verification():
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.send_verification(current_user._get_current_object())
-    flash(f"We have sent a new link to {current_user.email}.", "success")
+    flash(_("We have sent a new link to %(email)s.", email=current_user.email), "success")
     return redirect(url_for("accounts.account"))
 
 
@@ -277,8 +280,11 @@ def forgot_password():
             return redirect(url_for("accounts.login"))
         # The same answer whether or not the address has an account.
         flash(
-            f"If {form.email.data} has an account, we have sent it a link to set a new "
-            "password. The link works for one hour.",
+            _(
+                "If %(data)s has an account, we have sent it a link to set a new password. The "
+                "link works for one hour.",
+                data=form.email.data,
+            ),
             "success",
         )
         return redirect(url_for("accounts.login"))
@@ -314,7 +320,7 @@ def reset_password():
             _form_errors(form, error)
         else:
             end_session()
-            flash("Your password has been changed. Log in with the new one.", "success")
+            flash(_("Your password has been changed. Log in with the new one."), "success")
             return redirect(url_for("accounts.login"))
     status = 400 if form.errors else 200
     return render_template("accounts/reset_password.html", form=form), status
@@ -365,10 +371,10 @@ def set_roles(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     if user.id == current_user.id and not form.is_admin.data:
-        flash("You cannot remove your own admin role.", "error")
+        flash(_("You cannot remove your own admin role."), "error")
         return _back_to_person(user)
     services.set_roles(user, instructor=form.is_instructor.data, admin=form.is_admin.data)
-    flash(f"Roles updated for {user.display_name}.", "success")
+    flash(_("Roles updated for %(display_name)s.", display_name=user.display_name), "success")
     return _back_to_person(user)
 
 
@@ -388,5 +394,12 @@ def set_disabled(user_id: int):
         state = "disabled: their sessions and API tokens no longer work"
     else:
         state = "enabled again"
-    flash(f"The account of {user.display_name} is {state}.", "success")
+    flash(
+        _(
+            "The account of %(display_name)s is %(state)s.",
+            display_name=user.display_name,
+            state=state,
+        ),
+        "success",
+    )
     return _back_to_person(user)

@@ -14,19 +14,20 @@ from coursework.certificates.schemas import (
     VerifyInputSchema,
 )
 from coursework.certificates.views import _verify_limit
+from coursework.dumping import Extended
 from coursework.extensions import limiter
 from coursework.policy import access, csrf_exempt
 
 blp = Blueprint("certificates-api", __name__, description="Certificates and credentials.")
 
 
-def serialise(certificate) -> dict:
-    status = services.public_status(certificate)
-    return {
-        "code": certificate.code,
-        **vars(status),
-        "verify_url": services.public_url(url_for("certificates.show", code=certificate.code)),
-    }
+def serialise(certificate) -> Extended:
+    """A certificate's public status, with its code and the address that verifies it."""
+    return Extended(
+        services.public_status(certificate),
+        code=certificate.code,
+        verify_url=services.public_url(url_for("certificates.show", code=certificate.code)),
+    )
 
 
 @blp.route("/certificates/<code>")
@@ -52,15 +53,7 @@ class VerifyCredential(MethodView):
         """Check a signed credential: signature, claims, issuer key, expiry, revocation."""
         result = services.verify_credential(data["credential"])
         summary = credentials.summarise(result.credential) if result.credential else None
-        return {
-            "valid": result.valid,
-            "problems": result.problems,
-            "credential": result.credential,
-            "awarded_to": summary and summary.awarded_to,
-            "achievement": summary and summary.achievement,
-            "valid_from": summary and summary.valid_from,
-            "valid_until": summary and summary.valid_until,
-        }
+        return Extended(result, summary=summary)
 
 
 @blp.route("/me/certificates")

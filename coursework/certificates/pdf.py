@@ -20,6 +20,9 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
+from coursework import formatting
+from coursework.i18n import _, force_locale
+
 __all__ = ["CertificateDocument", "qr_matrix", "render_pdf"]
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -59,21 +62,6 @@ PAPER = (253, 251, 244)
 WHITE = (255, 255, 255)
 RED = (185, 28, 28)
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
 _PT = 25.4 / 72  # one point in millimetres
 
 
@@ -88,17 +76,18 @@ class CertificateDocument:
     verify_url: str  # encoded in the QR code and printed as text
     expires_on: date | None = None
     revoked: bool = False
+    # The interface language the certificate is printed in (its facts stay as issued).
+    language: str = "en"
 
 
-def format_date(value: date) -> str:
-    """``26 November 2026`` whatever the process locale."""
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+def format_date(value: date, language: str = "en") -> str:
+    """``26 November 2026`` (``26 novembre 2026``...) whatever the process locale."""
+    return formatting.format_date(value, locale=language)
 
 
-def format_score(score: float) -> str:
+def format_score(score: float, language: str = "en") -> str:
     """``92%``, ``87.5%``: at most one decimal, no trailing ``.0``."""
-    text = f"{score:.1f}".rstrip("0").rstrip(".")
-    return f"{text}%"
+    return formatting.format_percent(score, locale=language)
 
 
 def qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
@@ -128,6 +117,11 @@ def qr_runs(matrix: Sequence[Sequence[bool]]) -> list[tuple[int, int, int]]:
 
 
 def render_pdf(doc: CertificateDocument) -> bytes:
+    with force_locale(doc.language):
+        return _render(doc)
+
+
+def _render(doc: CertificateDocument) -> bytes:
     pdf = _new_pdf(doc)
     _draw_frame(pdf)
     _draw_body(pdf, doc)
@@ -166,12 +160,18 @@ def _new_pdf(doc: CertificateDocument) -> FPDF:
     pdf.set_fallback_fonts(["sans"], exact_match=False)
     pdf.set_text_shaping(True)
 
-    pdf.set_title(f"Certificate of Completion — {doc.course_title}")
+    pdf.set_title(_("Certificate of Completion — %(title)s", title=doc.course_title))
     pdf.set_author(doc.issuer_name)
-    pdf.set_subject(f"{doc.learner_name} has completed the course {doc.course_title}")
+    pdf.set_subject(
+        _(
+            "%(name)s has completed the course %(title)s",
+            name=doc.learner_name,
+            title=doc.course_title,
+        )
+    )
     pdf.set_creator(doc.issuer_name)
     pdf.set_keywords(["certificate", doc.code])
-    pdf.set_lang("en")
+    pdf.set_lang(doc.language)
     # Same input, same bytes: the creation date comes from the certificate, not the clock.
     pdf.set_creation_date(datetime.combine(doc.issued_on, time(), tzinfo=UTC))
     pdf.set_display_mode(zoom="fullpage")
@@ -412,7 +412,7 @@ def _draw_body(pdf: FPDF, doc: CertificateDocument) -> None:
     )
     _text(
         pdf,
-        "Certificate of Completion",
+        _("Certificate of Completion"),
         family="serif",
         style="B",
         size=34,
@@ -422,7 +422,7 @@ def _draw_body(pdf: FPDF, doc: CertificateDocument) -> None:
     _ornament_rule(pdf, 51, 42)
     _text(
         pdf,
-        "This certifies that",
+        _("This certifies that"),
         family="serif",
         style="I",
         size=14,
@@ -439,7 +439,7 @@ def _draw_body(pdf: FPDF, doc: CertificateDocument) -> None:
 
     _text(
         pdf,
-        "has completed the course",
+        _("has completed the course"),
         family="serif",
         style="I",
         size=14,
@@ -450,7 +450,7 @@ def _draw_body(pdf: FPDF, doc: CertificateDocument) -> None:
     if doc.score is not None:
         _text(
             pdf,
-            f"Final score: {format_score(doc.score)}",
+            _("Final score: %(score)s", score=format_score(doc.score, doc.language)),
             family="serif",
             style="",
             size=13,
@@ -467,7 +467,7 @@ def _draw_bottom(pdf: FPDF, doc: CertificateDocument) -> None:
     date_x = 62.0
     _text(
         pdf,
-        format_date(doc.issued_on),
+        format_date(doc.issued_on, doc.language),
         family="serif",
         style="",
         size=14,
@@ -478,11 +478,11 @@ def _draw_bottom(pdf: FPDF, doc: CertificateDocument) -> None:
         color=INK,
     )
     _signature_rule(pdf, date_x, line_y, block_w)
-    _label(pdf, "DATE OF ISSUE", date_x, line_y + 4, block_w)
+    _label(pdf, _("Date of issue").upper(), date_x, line_y + 4, block_w)
     if doc.expires_on is not None:
         _text(
             pdf,
-            f"Valid until {format_date(doc.expires_on)}",
+            _("Valid until %(date)s", date=format_date(doc.expires_on, doc.language)),
             family="sans",
             style="",
             size=8.5,
@@ -508,10 +508,10 @@ def _draw_bottom(pdf: FPDF, doc: CertificateDocument) -> None:
         color=NAVY,
     )
     _signature_rule(pdf, sig_x, line_y, block_w)
-    _label(pdf, "AUTHORIZED SIGNATURE", sig_x, line_y + 4, block_w)
+    _label(pdf, _("Authorized signature").upper(), sig_x, line_y + 4, block_w)
     _text(
         pdf,
-        f"on behalf of {doc.issuer_name}",
+        _("on behalf of %(issuer)s", issuer=doc.issuer_name),
         family="sans",
         style="",
         size=8.5,
@@ -525,7 +525,7 @@ def _draw_bottom(pdf: FPDF, doc: CertificateDocument) -> None:
     # "Scan to verify" under the QR code (the code itself is drawn by _draw_qr).
     _text(
         pdf,
-        "Scan to verify",
+        _("Scan to verify"),
         family="sans",
         style="B",
         size=8.5,
@@ -540,7 +540,7 @@ def _draw_bottom(pdf: FPDF, doc: CertificateDocument) -> None:
     footer_x = CENTER_X
     _text(
         pdf,
-        f"Certificate code: {doc.code}",
+        _("Certificate code: %(code)s", code=doc.code),
         family="sans",
         style="",
         size=8,
@@ -552,7 +552,7 @@ def _draw_bottom(pdf: FPDF, doc: CertificateDocument) -> None:
     )
     _text(
         pdf,
-        f"Verify at: {doc.verify_url}",
+        _("Verify at: %(url)s", url=doc.verify_url),
         family="sans",
         style="",
         size=8,
@@ -613,7 +613,7 @@ def _draw_revoked_stamp(pdf: FPDF) -> None:
         pdf.set_char_spacing(6)
         _centered_lines(
             pdf,
-            ["REVOKED"],
+            [_("Revoked").upper()],
             family="sans",
             style="B",
             size=72,
@@ -625,7 +625,7 @@ def _draw_revoked_stamp(pdf: FPDF) -> None:
         pdf.set_char_spacing(0)
     _text(
         pdf,
-        "This certificate has been revoked and is no longer valid.",
+        _("This certificate has been revoked and is no longer valid."),
         family="sans",
         style="B",
         size=9,

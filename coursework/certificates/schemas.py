@@ -23,14 +23,24 @@ class VerifyInputSchema(Schema):
 
 
 class VerificationSchema(Schema):
+    """Read from a verification and the `summary` of its credential (null without one)."""
+
     valid = fields.Boolean(dump_only=True)
     problems = fields.List(fields.String(), dump_only=True)
     credential = fields.Dict(dump_only=True, allow_none=True)
     awarded_to = fields.String(
+        attribute="summary.awarded_to",
         dump_only=True,
         allow_none=True,
+        dump_default=None,
         metadata={"description": "The learner's name as the signed credential states it."},
     )
-    achievement = fields.String(dump_only=True, allow_none=True)
-    valid_from = fields.DateTime(dump_only=True, allow_none=True)
-    valid_until = fields.DateTime(dump_only=True, allow_none=True)
+    achievement = fields.String(
+        attribute="summary.achievement", dump_only=True, allow_none=True, dump_default=None
+    )
+    valid_from = fields.DateTime(
+        attribute="summary.valid_from", dump_only=True, allow_none=True, dump_default=None
+    )
+    valid_until = fields.DateTime(
+        attribute="summary.valid_until", dump_only=True, allow_none=True, dump_default=None
+    )

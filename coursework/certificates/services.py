@@ -29,6 +29,8 @@ from coursework.config import public_url
 from coursework.db import insert_or_ignore, upsert, utcnow
 from coursework.errors import NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.formatting import format_percent
+from coursework.i18n import _, current_language, ngettext
 from coursework.progress import services as progress
 from lessons import services as lessons
 
@@ -67,19 +69,42 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 
 def completion_rule(course_progress: progress.CourseProgress) -> str:
-    """The rule in words, for the course page."""
-    lessons_part = f"complete all {len(course_progress.lessons)} lessons"
-    required = [quiz for quiz in course_progress.quizzes if quiz.required]
+    """The rule in words, for the course page: one whole sentence per case, its plural
+    chosen by the number of lessons, so each language words it its own way (and nobody
+    reads "pass each of the 1 lesson quizzes")."""
+    lessons = len(course_progress.lessons)
+    lesson_quizzes = any(quiz.required and not quiz.is_final for quiz in course_progress.quizzes)
     final = course_progress.final_quiz
-    if not required:
-        return f"To earn the certificate, {lessons_part}."
-    parts = []
-    lesson_quizzes = [quiz for quiz in required if not quiz.is_final]
-    if lesson_quizzes:
-        parts.append(f"pass each of the {len(lesson_quizzes)} lesson quizzes")
     if final is not None and final.required:
-        parts.append(f"pass the final quiz with at least {final.passing_score}%")
-    return f"To earn the certificate, {lessons_part} and {' and '.join(parts)}."
+        score = format_percent(final.passing_score)
+        if lesson_quizzes:
+            return ngettext(
+                "To earn the certificate, complete its only lesson, pass its quiz and pass "
+                "the final quiz with at least %(score)s.",
+                "To earn the certificate, complete all %(num)s lessons, pass every lesson "
+                "quiz and pass the final quiz with at least %(score)s.",
+                lessons,
+                score=score,
+            )
+        return ngettext(
+            "To earn the certificate, complete its only lesson and pass the final quiz with "
+            "at least %(score)s.",
+            "To earn the certificate, complete all %(num)s lessons and pass the final quiz "
+            "with at least %(score)s.",
+            lessons,
+            score=score,
+        )
+    if lesson_quizzes:
+        return ngettext(
+            "To earn the certificate, complete its only lesson and pass its quiz.",
+            "To earn the certificate, complete all %(num)s lessons and pass every lesson quiz.",
+            lessons,
+        )
+    return ngettext(
+        "To earn the certificate, complete its only lesson.",
+        "To earn the certificate, complete all %(num)s lessons.",
+        lessons,
+    )
 
 
 def final_score(course_progress: progress.CourseProgress) -> float | None:
@@ -199,7 +224,7 @@ def find_for(user_id: int, course_id: int) -> Certificate | None:
 def get_by_code(code: str) -> Certificate:
     certificate = db.session.scalar(select(Certificate).where(Certificate.code == code[:64]))
     if certificate is None:
-        raise NotFound("No certificate has this code.")
+        raise NotFound(_("No certificate has this code."))
     return certificate
 
 
@@ -236,7 +261,7 @@ def revoke(
     reason = reason.strip()
     if not reason:
         raise RuleViolation(
-            "Give a reason for revoking.", {"reason": ["Give a reason for revoking."]}
+            _("Give a reason for revoking."), {"reason": [_("Give a reason for revoking.")]}
         )
     if certificate.revoked_at is None:
         certificate.revoked_at = now or utcnow()
@@ -317,6 +342,7 @@ def pdf_document(certificate: Certificate, verify_url: str):
         verify_url=verify_url,
         expires_on=certificate.expires_at.date() if certificate.expires_at else None,
         revoked=certificate.revoked_at is not None,
+        language=current_language(),
     )
 
 

@@ -30,6 +30,8 @@ from coursework.certificates import credentials, services
 from coursework.db import utcnow
 from coursework.errors import NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import limiter
+from coursework.formatting import format_number
+from coursework.i18n import _, lazy_gettext
 from coursework.policy import access
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
@@ -37,9 +39,9 @@ bp = Blueprint("certificates", __name__, template_folder="templates")
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField(
-        "Reason for revoking",
-        description="Shown to anyone who checks this certificate.",
-        validators=[InputRequired("Give a reason for revoking."), Length(max=1000)],
+        lazy_gettext("Reason for revoking"),
+        description=lazy_gettext("Shown to anyone who checks this certificate."),
+        validators=[InputRequired(lazy_gettext("Give a reason for revoking.")), Length(max=1000)],
     )
 
 
@@ -49,20 +51,27 @@ MAX_CREDENTIAL_CHARS = 20000
 
 class VerifyForm(FlaskForm):
     credential = TextAreaField(
-        "Signed credential",
-        description="Paste the credential (a long text in three parts separated by dots).",
+        lazy_gettext("Signed credential"),
+        description=lazy_gettext(
+            "Paste the credential (a long text in three parts separated by dots)."
+        ),
         validators=[
             Optional(),
             Length(
                 max=MAX_CREDENTIAL_CHARS,
-                message=f"A credential is at most {MAX_CREDENTIAL_CHARS:,} characters.",
+                message=_(
+                    "A credential is at most %(MAX_CREDENTIAL_CHARS)s characters.",
+                    MAX_CREDENTIAL_CHARS=format_number(MAX_CREDENTIAL_CHARS),
+                ),
             ),
         ],
     )
     upload = FileField(
-        "Or choose the downloaded credential file",
-        description="The .jwt file from the certificate's page.",
-        validators=[FileAllowed(["jwt", "txt"], "Choose the credential's .jwt file.")],
+        lazy_gettext("Or choose the downloaded credential file"),
+        description=lazy_gettext("The .jwt file from the certificate's page."),
+        validators=[
+            FileAllowed(["jwt", "txt"], lazy_gettext("Choose the credential's .jwt file."))
+        ],
     )
 
     def token(self) -> str | None:
@@ -71,14 +80,17 @@ class VerifyForm(FlaskForm):
         pasted = (self.credential.data or "").strip()
         upload = self.upload.data
         if pasted and upload:
-            self.upload.errors.append("Paste a credential or choose a file, not both.")
+            self.upload.errors.append(_("Paste a credential or choose a file, not both."))
             return None
         if upload:
             data = upload.read(MAX_CREDENTIAL_CHARS + 1)
             if len(data) > MAX_CREDENTIAL_CHARS:
                 self.upload.errors.append(
-                    "That file is too large for a credential "
-                    f"(over {MAX_CREDENTIAL_CHARS:,} bytes)."
+                    _(
+                        "That file is too large for a credential (over %(MAX_CREDENTIAL_CHARS)s "
+                        "bytes).",
+                        MAX_CREDENTIAL_CHARS=format_number(MAX_CREDENTIAL_CHARS),
+                    )
                 )
                 return None
             try:
@@ -86,11 +98,11 @@ class VerifyForm(FlaskForm):
             except UnicodeDecodeError:
                 text = ""
             if not text:
-                self.upload.errors.append("That file does not hold a credential.")
+                self.upload.errors.append(_("That file does not hold a credential."))
                 return None
             return text
         if not pasted:
-            self.credential.errors.append("Paste a credential or choose its file to check.")
+            self.credential.errors.append(_("Paste a credential or choose its file to check."))
             return None
         return pasted
 
@@ -211,7 +223,7 @@ def revoke(code: str):
     # Refused before the form is read, so someone else's course answers the same 403
     # whatever they send; `services.revoke` checks again.
     if not services.can_revoke(certificate, current_user):
-        raise PermissionDenied("Only the staff of this certificate's course can revoke it.")
+        raise PermissionDenied(_("Only the staff of this certificate's course can revoke it."))
     form = RevokeForm()
     if not form.validate_on_submit():
         for message in form.reason.errors:
@@ -222,7 +234,7 @@ def revoke(code: str):
     except RuleViolation as error:
         flash(error.message, "error")
     else:
-        flash("The certificate is revoked. Anyone who checks it now sees that.", "success")
+        flash(_("The certificate is revoked. Anyone who checks it now sees that."), "success")
     return redirect(url_for("certificates.show", code=certificate.code))
 
 

@@ -2,7 +2,9 @@
 membership, the resource it opens), Deep Linking choices, grades and rosters.
 
 The protocol itself (login initiation, id_token checks, signing) is pylti1p3's, bound to
-our tables in `coursework.lti.tool`; nothing here reads a Flask request.
+our tables in `coursework.lti.tool`; nothing here reads a Flask request. pylti1p3, its JOSE
+libraries and requests load with the first piece of work that speaks LTI, not in every
+worker at start (about 25 MB that most deployments never use).
 """
 
 from __future__ import annotations
@@ -12,17 +14,10 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import requests
 from flask import url_for
-from pylti1p3.assignments_grades import AssignmentsGradesService
-from pylti1p3.deep_link_resource import DeepLinkResource
-from pylti1p3.exception import LtiException, LtiServiceException
-from pylti1p3.grade import Grade
-from pylti1p3.lineitem import LineItem
-from pylti1p3.names_roles import NamesRolesProvisioningService
-from pylti1p3.service_connector import ServiceConnector
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -33,8 +28,8 @@ from coursework.config import public_url
 from coursework.db import utcnow
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.lengths import too_long
-from coursework.lti import keys, tool
 from coursework.lti.models import (
     Context,
     Deployment,
@@ -49,6 +44,12 @@ from lessons import services as lessons
 from lessons.models import Course, Lesson
 from quizzes import services as quizzes
 from quizzes.models import Quiz
+
+if TYPE_CHECKING:
+    from pylti1p3.exception import LtiException
+    from pylti1p3.names_roles import NamesRolesProvisioningService
+
+    from coursework.lti import tool
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,9 @@ def url_problem(url: str) -> str | None:
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return "Enter a full address starting with https://."
     if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
-        return "Use an https:// address."
+        return _("Use an https:// address.")
     if any(character.isspace() for character in url):
-        return "An address cannot contain spaces."
+        return _("An address cannot contain spaces.")
     if not HOST.fullmatch(parts.netloc):
         return "Enter an address with a plain host name, like https://lms.example.com."
     return None
@@ -134,7 +135,9 @@ def check_fields(fields: PlatformFields) -> PlatformFields:
         values[name] = getattr(fields, name).strip()
     for name, value in values.items():
         if name != "frame_origin" and not value:
-            errors.setdefault(name, []).append(f"Enter the {REQUIRED[name]}.")
+            errors.setdefault(name, []).append(
+                _("Enter the %(REQUIRED)s.", REQUIRED=REQUIRED[name])
+            )
         elif message := too_long(value, getattr(Platform, name)):
             errors.setdefault(name, []).append(message)
     for name in ("issuer", "auth_login_url", "access_token_url", "key_set_url", "frame_origin"):
@@ -142,13 +145,17 @@ def check_fields(fields: PlatformFields) -> PlatformFields:
             errors.setdefault(name, []).append(problem)
     deployments = tuple(dict.fromkeys(d.strip() for d in fields.deployment_ids if d.strip()))
     if not deployments:
-        errors["deployment_ids"] = ["Enter at least one deployment id."]
+        errors["deployment_ids"] = [_("Enter at least one deployment id.")]
     elif len(deployments) > DEPLOYMENTS_MAX:
-        errors["deployment_ids"] = [f"Enter at most {DEPLOYMENTS_MAX} deployment ids."]
+        errors["deployment_ids"] = [
+            _("Enter at most %(DEPLOYMENTS_MAX)s deployment ids.", DEPLOYMENTS_MAX=DEPLOYMENTS_MAX)
+        ]
     else:
         for deployment in deployments:
             if message := too_long(deployment, Deployment.deployment_id):
-                errors["deployment_ids"] = [f"A deployment id is too long. {message}"]
+                errors["deployment_ids"] = [
+                    _("A deployment id is too long. %(message)s", message=message)
+                ]
     if errors:
         first = next(iter(errors.values()))[0]
         raise RuleViolation(first, errors)
@@ -172,7 +179,7 @@ def platforms_of(organisation: Organisation) -> list[Platform]:
 def get_platform(organisation: Organisation, platform_id: int) -> Platform:
     platform = db.session.get(Platform, platform_id)
     if platform is None or platform.organisation_id != organisation.id:
-        raise NotFound("This organisation has no such LMS registration.")
+        raise NotFound(_("This organisation has no such LMS registration."))
     return platform
 
 
@@ -182,6 +189,8 @@ ALREADY_REGISTERED = "This issuer and client id are already registered."
 def register_platform(organisation: Organisation, fields: PlatformFields) -> Platform:
     """Register an LMS for the organisation and make our key for it."""
     fields = check_fields(fields)
+    from coursework.lti import keys
+
     tool_key = keys.new_tool_key()
     platform = Platform(
         organisation_id=organisation.id,
@@ -272,6 +281,8 @@ class LaunchOutcome:
 
 
 def refused(message: str) -> LtiException:
+    from pylti1p3.exception import LtiException
+
     return LtiException(message)
 
 
@@ -280,7 +291,9 @@ def _claim_text(body: dict, name: str, *, required: bool = True) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value or len(value) > MAX_CLAIM:
-        raise refused(f"The launch's {name.rsplit('/', 1)[-1]} is missing or too long.")
+        raise refused(
+            _("The launch's %(rsplit)s is missing or too long.", rsplit=name.rsplit("/", 1)[-1])
+        )
     return value
 
 
@@ -315,7 +328,7 @@ def linked_user(platform: Platform, subject: str, claims: dict) -> User:
     if link is not None:
         user = db.session.get(User, link.user_id)
         if user is None or user.is_disabled:
-            raise PermissionDenied("This account is disabled.")
+            raise PermissionDenied(_("This account is disabled."))
         return user
     user = accounts.create_linked_account(
         _display_name(claims), placeholder=_placeholder(platform, subject)
@@ -338,7 +351,10 @@ def _placeholder(platform: Platform, subject: str) -> str:
 def _join(platform: Platform, user: User) -> None:
     if organisations.join_from_platform(platform.organisation_id, user) == "removed":
         raise PermissionDenied(
-            "Your organisation has removed you from Coursework. Ask its manager to add you again."
+            _(
+                "Your organisation has removed you from Coursework. Ask its manager to add you "
+                "again."
+            )
         )
 
 
@@ -363,9 +379,9 @@ def _remember_context(platform: Platform, body: dict) -> None:
 
 def resource_from_key(key: str) -> Resource:
     """The course, lesson or quiz a deep link names ("lesson:12")."""
-    kind, _, number = (key or "").partition(":")
+    kind, _colon, number = (key or "").partition(":")
     if kind not in ("course", "lesson", "quiz") or not number.isdigit() or len(number) > 9:
-        raise NotFound("This link does not name a course, lesson or quiz of ours.")
+        raise NotFound(_("This link does not name a course, lesson or quiz of ours."))
     return resource(kind, int(number))
 
 
@@ -376,7 +392,7 @@ def resource(kind: str, target_id: int) -> Resource:
     if kind == "lesson":
         lesson = db.session.get(Lesson, target_id)
         if lesson is None or lesson.retired_at is not None:
-            raise NotFound("This lesson is no longer in the course.")
+            raise NotFound(_("This lesson is no longer in the course."))
         return Resource(kind, lesson.id, lesson.title, lesson.course, False)
     quiz = quizzes.get_quiz(target_id)
     return Resource(kind, quiz.id, quiz.title, lessons.get_course_by_id(quiz.course_id), True)
@@ -408,8 +424,10 @@ def _remember_link(platform: Platform, body: dict, user: User, subject: str) -> 
         item = resource(link.kind, link.target_id)
     else:
         raise NotFound(
-            "This LMS link does not say which course, lesson or quiz to open. "
-            "Add it again through the LMS's content picker."
+            _(
+                "This LMS link does not say which course, lesson or quiz to open. Add it again "
+                "through the LMS's content picker."
+            )
         )
     if link is None:
         link = ResourceLink(platform_id=platform.id, link_id=link_id)
@@ -443,11 +461,11 @@ def complete_launch(launch: tool.Launch, platform: Platform) -> LaunchOutcome:
     _remember_context(platform, body)
     if launch.is_deep_link_launch():
         if not is_teaching(roles_of(body)):
-            raise PermissionDenied("Only the LMS course's teachers can add Coursework content.")
+            raise PermissionDenied(_("Only the LMS course's teachers can add Coursework content."))
         db.session.flush()
         return LaunchOutcome(user, platform, None, True)
     if not launch.is_resource_launch():
-        raise refused("Coursework takes resource-link and deep-linking launches only.")
+        raise refused(_("Coursework takes resource-link and deep-linking launches only."))
     item = _remember_link(platform, body, user, subject)
     db.session.flush()
     return LaunchOutcome(user, platform, item, False)
@@ -489,6 +507,9 @@ class DeepLinkReply:
 def deep_link_reply(launch: tool.Launch, key: str) -> DeepLinkReply:
     """The signed LtiDeepLinkingResponse that puts the chosen resource in the LMS, with a
     grade-book column when the resource is graded."""
+    from pylti1p3.deep_link_resource import DeepLinkResource
+    from pylti1p3.lineitem import LineItem
+
     item = resource_from_key(key)
     content = (
         DeepLinkResource()
@@ -506,7 +527,7 @@ def deep_link_reply(launch: tool.Launch, key: str) -> DeepLinkReply:
     )
     return_url = settings.get("deep_link_return_url", "")
     if not isinstance(return_url, str) or url_problem(return_url):
-        raise refused("The LMS gave no address to return the choice to.")
+        raise refused(_("The LMS gave no address to return the choice to."))
     return DeepLinkReply(return_url, deep_link.get_response_jwt([content]), item)
 
 
@@ -583,6 +604,14 @@ def send_score(target_id: int) -> None:
     score = current_score(link, user)
     if score is None or not link.lineitem_url:
         return
+    import requests
+    from pylti1p3.assignments_grades import AssignmentsGradesService
+    from pylti1p3.exception import LtiServiceException
+    from pylti1p3.grade import Grade
+    from pylti1p3.service_connector import ServiceConnector
+
+    from coursework.lti import tool
+
     connector = ServiceConnector(tool.registration_for(platform), tool.http_session())
     service = AssignmentsGradesService(
         connector, {"scope": link.ags_scopes.split(), "lineitem": link.lineitem_url}
@@ -627,7 +656,7 @@ def contexts_of(platform: Platform) -> list[Context]:
 def get_context(platform: Platform, context_id: int) -> Context:
     context = db.session.get(Context, context_id)
     if context is None or context.platform_id != platform.id:
-        raise NotFound("No launch came from this LMS course.")
+        raise NotFound(_("No launch came from this LMS course."))
     return context
 
 
@@ -644,7 +673,7 @@ def _all_members(service: NamesRolesProvisioningService, url: str) -> list[dict]
     for ever)."""
     members: list[dict] = []
     next_url: str | None = url
-    for _ in range(ROSTER_PAGES):
+    for _page in range(ROSTER_PAGES):
         if not next_url:
             break
         page, next_url = service.get_members_page(next_url)
@@ -656,7 +685,14 @@ def sync_roster(platform: Platform, context: Context) -> RosterResult:
     """Fill the organisation's people from the LMS course's roster: accounts made or found
     by the platform's user id (never by email), each a member once."""
     if not context.memberships_url:
-        raise RuleViolation("The LMS did not offer this course's roster (Names and Roles).")
+        raise RuleViolation(_("The LMS did not offer this course's roster (Names and Roles)."))
+    import requests
+    from pylti1p3.exception import LtiServiceException
+    from pylti1p3.names_roles import NamesRolesProvisioningService
+    from pylti1p3.service_connector import ServiceConnector
+
+    from coursework.lti import tool
+
     connector = ServiceConnector(tool.registration_for(platform), tool.http_session())
     service = NamesRolesProvisioningService(
         connector, {"context_memberships_url": context.memberships_url}
@@ -664,7 +700,9 @@ def sync_roster(platform: Platform, context: Context) -> RosterResult:
     try:
         members = _all_members(service, context.memberships_url)
     except (LtiServiceException, requests.RequestException, ValueError) as error:
-        raise RuleViolation(f"The LMS did not send the roster ({_describe(error)}).") from None
+        raise RuleViolation(
+            _("The LMS did not send the roster (%(describe)s).", describe=_describe(error))
+        ) from None
     created = linked = unchanged = skipped = 0
     for member in members:
         subject = member.get("user_id")

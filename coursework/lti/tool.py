@@ -29,6 +29,7 @@ from sqlalchemy import delete, select
 from coursework import outbound, sealing
 from coursework.db import upsert, utcnow
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.lti.keys import PURPOSE as TOOL_KEY_PURPOSE
 from coursework.lti.keys import public_pem
 from coursework.lti.models import Deployment, LaunchState, Platform
@@ -203,10 +204,10 @@ class Launch(FlaskMessageLaunch):
         audiences = body.get("aud")
         audiences = audiences if isinstance(audiences, list) else [audiences]
         if client_id not in audiences:
-            raise LtiException("The id_token is not meant for this tool (audience).")
+            raise LtiException(_("The id_token is not meant for this tool (audience)."))
         azp = body.get("azp")
         if (len(audiences) > 1 or azp is not None) and azp != client_id:
-            raise LtiException("The id_token names another authorised party (azp).")
+            raise LtiException(_("The id_token names another authorised party (azp)."))
         return self
 
     def validate_state(self) -> Launch:
@@ -223,7 +224,7 @@ class Launch(FlaskMessageLaunch):
         storage = self._session_service.data_storage
         key = self._session_service._get_key("nonce", nonce)
         if not isinstance(storage, DatabaseLaunchStorage) or not storage.consume(key):
-            raise LtiException("This launch was already used, or has expired. Launch again.")
+            raise LtiException(_("This launch was already used, or has expired. Launch again."))
         return self
 
     def validate(self) -> Launch:

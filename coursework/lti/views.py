@@ -5,22 +5,26 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
-from pylti1p3.exception import LtiException, OIDCException
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from coursework import frames
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
-from coursework.lti import services, tool
+from coursework.i18n import _
+from coursework.lti import services
 from coursework.lti.forms import PlatformForm
 from coursework.organisations.forms import add_errors
 from coursework.organisations.models import Organisation
 from coursework.organisations.tokens import organisation_from_request
 from coursework.policy import access, csrf_exempt
+
+if TYPE_CHECKING:
+    from coursework.lti import tool
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,10 @@ def jwks():
 def login():
     """OIDC third-party login initiation: the LMS names itself; we send the browser to its
     authorisation end point with a fresh state (in a cookie) and nonce (in the database)."""
+    from pylti1p3.exception import LtiException, OIDCException
+
+    from coursework.lti import tool
+
     tool_conf = tool.DatabaseToolConf()
     try:
         response = tool.oidc_login(tool_conf).redirect(services.tool_urls()["launch"])
@@ -59,8 +67,10 @@ def login():
         log.info("LTI login initiation refused: %s", error)
         db.session.rollback()
         return _refused(
-            "This LMS is not registered with Coursework, or the request was incomplete. "
-            "Ask your organisation's manager to check the LTI registration."
+            _(
+                "This LMS is not registered with Coursework, or the request was incomplete. Ask "
+                "your organisation's manager to check the LTI registration."
+            )
         )
     return response
 
@@ -71,6 +81,10 @@ def login():
 def launch():
     """The LMS posts the signed id_token here. It is checked (pylti1p3 and `tool.Launch`),
     the person is signed in to their linked account, and the resource opens."""
+    from pylti1p3.exception import LtiException
+
+    from coursework.lti import tool
+
     tool_conf = tool.DatabaseToolConf()
     message = tool.message_launch(tool_conf)
     try:
@@ -82,7 +96,7 @@ def launch():
         return _refused(f"The launch was refused: {error}")
     except IntegrityError:
         db.session.rollback()
-        return _refused("Two launches for one new person crossed. Launch again.", 409)
+        return _refused(_("Two launches for one new person crossed. Launch again."), 409)
     session.clear()  # nothing of an earlier session carries into this one
     login_user(outcome.user)
     frames.enter_frame(outcome.platform.frame_origin)
@@ -94,12 +108,16 @@ def launch():
 
 
 def _deep_link_launch(launch_id: str) -> tool.Launch:
+    from pylti1p3.exception import LtiException
+
+    from coursework.lti import tool
+
     if session.get(DEEP_LINK_KEY) != launch_id:
-        raise NotFound("This content picker has expired. Open it again from your LMS.")
+        raise NotFound(_("This content picker has expired. Open it again from your LMS."))
     try:
         return tool.restored_launch(launch_id, tool.DatabaseToolConf())
     except LtiException:
-        raise NotFound("This content picker has expired. Open it again from your LMS.") from None
+        raise NotFound(_("This content picker has expired. Open it again from your LMS.")) from None
 
 
 @bp.route("/deep-link/<launch_id>", methods=["GET", "POST"])
@@ -107,6 +125,8 @@ def _deep_link_launch(launch_id: str) -> tool.Launch:
 def deep_link(launch_id: str):
     """Deep Linking: the teacher picks a course, lesson or quiz; the LMS gets it back as a
     signed content item."""
+    from pylti1p3.exception import LtiException
+
     message = _deep_link_launch(launch_id)
     error = None
     if request.method == "POST":
@@ -114,7 +134,7 @@ def deep_link(launch_id: str):
         try:
             reply = services.deep_link_reply(message, choice)
         except (NotFound, LtiException):
-            error = "Choose a course, a lesson or a quiz."
+            error = _("Choose a course, a lesson or a quiz.")
         else:
             session.pop(DEEP_LINK_KEY, None)
             frames.allow_form_action(services.origin_of(reply.return_url))
@@ -138,7 +158,7 @@ def _organisation(slug: str) -> Organisation:
     if current_user.is_authenticated and current_user.is_admin:
         organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
         if organisation is None:
-            raise NotFound("There is no organisation at this address.")
+            raise NotFound(_("There is no organisation at this address."))
         return organisation
     return organisation_from_request(slug)
 
@@ -166,7 +186,10 @@ def platforms(slug: str):
             form, lambda fields: services.register_platform(organisation, fields)
         )
         if platform is not None:
-            flash(f"{platform.name} is registered. Paste these details into it.", "success")
+            flash(
+                _("%(name)s is registered. Paste these details into it.", name=platform.name),
+                "success",
+            )
             return redirect(
                 url_for(".platform", slug=organisation.slug, platform_id=platform.id), code=303
             )
@@ -196,7 +219,7 @@ def platform(slug: str, platform_id: int):
     if form.is_submitted():
         saved, summary = _submit(form, lambda fields: services.update_platform(registered, fields))
         if saved is not None:
-            flash("The registration is saved.", "success")
+            flash(_("The registration is saved."), "success")
             return redirect(url_for(".platform", slug=slug, platform_id=platform_id), code=303)
         status = 400
     else:
@@ -223,7 +246,7 @@ def remove(slug: str, platform_id: int):
     registered = services.get_platform(organisation, platform_id)
     name = registered.name
     services.remove_platform(registered)
-    flash(f"{name} is no longer registered; its launches stop working.", "success")
+    flash(_("%(name)s is no longer registered; its launches stop working.", name=name), "success")
     return redirect(url_for(".platforms", slug=slug), code=303)
 
 

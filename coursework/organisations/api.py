@@ -16,7 +16,9 @@ from flask_smorest import Blueprint, Page
 from werkzeug.exceptions import UnprocessableEntity
 
 from coursework.db import utcnow
+from coursework.dumping import Extended
 from coursework.errors import NotFound, RuleViolation
+from coursework.i18n import _
 from coursework.organisations import report, services, xapi
 from coursework.organisations.models import Assignment, Invitation, Organisation, Role
 from coursework.organisations.schemas import (
@@ -135,10 +137,9 @@ class Person(MethodView):
         """A member and where they stand on each course assigned to them."""
         organisation = organisation_from_request(slug)
         person = _find_member(organisation, user_id)
-        return {
-            **person,
-            "courses": report.person(organisation, user_id, services.today(organisation)),
-        }
+        return Extended(
+            person, courses=report.person(organisation, user_id, services.today(organisation))
+        )
 
 
 # ---- invitations -----------------------------------------------------------------------
@@ -164,7 +165,7 @@ class Invitations(MethodView):
         organisation = organisation_from_request(slug)
         role = Role(data.pop("role"))
         invited = services.invite(organisation, acting_user(), role=role, **data)
-        return {**_invitation(invited.invitation, utcnow()), "link": invited.link}
+        return Extended(_invitation(invited.invitation, utcnow()), link=invited.link)
 
 
 @blp.route(f"{ORG}/invitations/bulk")
@@ -174,11 +175,10 @@ class BulkInvitations(MethodView):
     @blp.response(200, BulkResultSchema)
     def post(self, data: dict, slug: str):
         """Invite everyone on a list; each row says whether it worked and why not."""
-        results = services.bulk_invite(
-            organisation_from_request(slug), acting_user(), data["people"]
+        organisation = organisation_from_request(slug)
+        return services.BulkOutcome(
+            services.bulk_invite(organisation, acting_user(), data["people"])
         )
-        invited = sum(r.ok for r in results)
-        return {"invited": invited, "failed": len(results) - invited, "results": results}
 
 
 @blp.route(f"{ORG}/invitations/<{ID}:invitation_id>")
@@ -263,57 +263,31 @@ class Statements(MethodView):
         page = _statement_page(organisation_from_request(slug), query)
         more = url_for(request.endpoint, slug=slug, cursor=page.cursor, limit=query["limit"])
         headers = {"X-Statements-Cursor": page.cursor, "X-Experience-API-Version": xapi.VERSION}
-        return {"statements": page.statements, "more": more if page.more else ""}, 200, headers
+        return Extended(page, more=more if page.more else ""), 200, headers
 
 
 # ---- helpers -----------------------------------------------------------------------------
 
 
-def _member(membership, user) -> dict:
-    return {
-        "user_id": user.id,
-        "name": user.display_name,
-        "email": user.email,
-        "role": membership.role,
-        "joined_at": membership.joined_at,
-    }
+def _member(membership, user) -> Extended:
+    return Extended(membership, user=user)
 
 
-def _find_member(organisation: Organisation, user_id: int) -> dict:
+def _find_member(organisation: Organisation, user_id: int) -> Extended:
     for membership, user in services.members(organisation):
         if user.id == user_id:
             return _member(membership, user)
-    raise NotFound("This person is not in your organisation.")
+    raise NotFound(_("This person is not in your organisation."))
 
 
-def _invitation(invitation: Invitation, now) -> dict:
-    return {
-        "id": invitation.id,
-        "email": invitation.email,
-        "name": invitation.name,
-        "role": invitation.role,
-        "state": invitation.state(now),
-        "created_at": invitation.created_at,
-        "expires_at": invitation.expires_at,
-        "accepted_at": invitation.accepted_at,
-        "revoked_at": invitation.revoked_at,
-    }
+def _invitation(invitation: Invitation, now) -> Extended:
+    return Extended(invitation, state=invitation.state(now))
 
 
-def _assignments(found: list[Assignment]) -> list[dict]:
+def _assignments(found: list[Assignment]) -> list[Extended]:
+    """Assignments with their courses, looked up once for the whole list."""
     courses = {course.id: course for course, _, _ in lessons.list_courses()}
-    return [
-        {
-            "id": a.id,
-            "course": courses[a.course_id].slug,
-            "course_title": courses[a.course_id].title,
-            "everyone": a.everyone,
-            "user_ids": [m.user_id for m in a.assignees],
-            "due_on": a.due_on,
-            "created_at": a.created_at,
-        }
-        for a in found
-    ]
+    return [Extended(a, course=courses[a.course_id]) for a in found]
 
 
 def _assign(organisation: Organisation, data: dict) -> Assignment:
@@ -335,7 +309,7 @@ def _course_id(slug: str, location: str) -> int:
     try:
         return lessons.get_course(slug).id
     except NotFound:
-        raise _unprocessable(location, "course", "There is no course with this slug.") from None
+        raise _unprocessable(location, "course", _("There is no course with this slug.")) from None
 
 
 def _filters(query: dict, pagination_parameters) -> report.Filters:
@@ -371,7 +345,7 @@ def _position(query: dict) -> tuple[int, datetime | None]:
         after = xapi.decode_cursor(query["cursor"])
     except ValueError:
         raise _unprocessable(
-            "query", "cursor", "This is not a cursor from this feed: start without one."
+            "query", "cursor", _("This is not a cursor from this feed: start without one.")
         ) from None
     since = query["since"]
     if not since:
@@ -386,6 +360,6 @@ def _position(query: dict) -> tuple[int, datetime | None]:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise _unprocessable(
-            "query", "since", "Give a timestamp with a time zone, or pass the cursor as cursor."
+            "query", "since", _("Give a timestamp with a time zone, or pass the cursor as cursor.")
         )
     return after, moment

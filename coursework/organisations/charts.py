@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from babel.dates import format_skeleton
 from markupsafe import Markup, escape
 
+from coursework.formatting import current_locale
+from coursework.i18n import _, ngettext
 from coursework.organisations.report import Row, Status
 
 WIDTH = 520  # drawn at about its natural size beside its table on a desktop
@@ -151,8 +154,8 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+def _people(n: int) -> str:
+    return ngettext("%(num)s person", "%(num)s people", n)
 
 
 def counts_sentence(counts: Mapping[Status, int]) -> str:
@@ -162,7 +165,7 @@ def counts_sentence(counts: Mapping[Status, int]) -> str:
         for status in (Status.COMPLETED, Status.IN_PROGRESS, Status.OVERDUE, Status.NOT_STARTED)
         if counts.get(status)
     ]
-    return ", ".join(words) or "nobody"
+    return ", ".join(words) or _("nobody")
 
 
 def status_chart(series: Sequence[CourseCounts], prefix: str = "status") -> Markup:
@@ -176,8 +179,8 @@ def status_chart(series: Sequence[CourseCounts], prefix: str = "status") -> Mark
         f'<svg class="chart__svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
         f'aria-labelledby="{title_id} {desc_id}" focusable="false" '
         f'xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{title_id}">Status of each assigned course</title>',
-        f'<desc id="{desc_id}">{escape(described or "No courses are assigned.")}</desc>',
+        f'<title id="{title_id}">{escape(_("Status of each assigned course"))}</title>',
+        f'<desc id="{desc_id}">{escape(described or _("No courses are assigned."))}</desc>',
         _patterns(prefix),
         _legend(prefix, 2),
     ]
@@ -206,7 +209,7 @@ def status_chart(series: Sequence[CourseCounts], prefix: str = "status") -> Mark
             x += w
         parts.append(
             f'<text x="{total_w + 10}" y="{bar_y + 16}" class="chart__value">'
-            f"{escape(_plural(course.total, 'person', 'people'))}</text>"
+            f"{escape(_people(course.total))}</text>"
         )
         parts.append(
             f'<text x="0" y="{bar_y + bar_h + 18}" class="chart__tick">'
@@ -214,14 +217,22 @@ def status_chart(series: Sequence[CourseCounts], prefix: str = "status") -> Mark
         )
     if not series:
         parts.append(
-            f'<text x="0" y="{legend_h + 30}" class="chart__tick">No courses are assigned.</text>'
+            f'<text x="0" y="{legend_h + 30}" class="chart__tick">'
+            + escape(_("No courses are assigned."))
+            + "</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
+def _month(day: date) -> str:
+    """The month's short name in the page's language ("Sep", "sept.", "سبتمبر")."""
+    return format_skeleton("MMM", day, locale=current_locale())
+
+
 def week_label(start: date) -> str:
-    return f"{start.day} {start:%b}"
+    # "14 Sep", "14 sept.", in the page's language.
+    return format_skeleton("dMMM", start, locale=current_locale())
 
 
 def weekly_chart(weeks: Sequence[WeekCount], prefix: str = "weekly") -> Markup:
@@ -232,14 +243,20 @@ def weekly_chart(weeks: Sequence[WeekCount], prefix: str = "weekly") -> Markup:
     bar_w = slot * 0.7
     top = max([w.count for w in weeks] + [1])
     total = sum(w.count for w in weeks)
-    described = f"{_plural(total, 'completion')} in the last {len(weeks)} weeks. " + "; ".join(
-        f"week of {week_label(w.start)}: {w.count}" for w in weeks
+    described = ngettext(
+        "%(num)s completion in the last %(weeks)s weeks.",
+        "%(num)s completions in the last %(weeks)s weeks.",
+        total,
+        weeks=len(weeks),
+    )
+    described += " " + "; ".join(
+        _("week of %(start)s: %(count)s", start=week_label(w.start), count=w.count) for w in weeks
     )
     parts = [
         f'<svg class="chart__svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
         f'aria-labelledby="{title_id} {desc_id}" focusable="false" '
         f'xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{title_id}">Completions per week</title>',
+        f'<title id="{title_id}">{escape(_("Completions per week"))}</title>',
         f'<desc id="{desc_id}">{escape(described)}</desc>',
         f'<line x1="{left - 4}" y1="{base}" x2="{WIDTH - 8}" y2="{base}" class="chart__axis"/>',
         f'<line x1="{left - 4}" y1="{base - plot_h}" x2="{WIDTH - 8}" y2="{base - plot_h}" '
@@ -263,11 +280,14 @@ def weekly_chart(weeks: Sequence[WeekCount], prefix: str = "weekly") -> Markup:
         )
         parts.append(
             f'<text x="{middle:.1f}" y="{base + 17}" text-anchor="middle" class="chart__tick">'
-            f'{week.start.day}<tspan x="{middle:.1f}" dy="14">{week.start:%b}</tspan></text>'
+            f'{week.start.day}<tspan x="{middle:.1f}" dy="14">'
+            f"{escape(_month(week.start))}</tspan></text>"
         )
     parts.append(
         f'<text x="{left + (WIDTH - left) / 2:.0f}" y="{base + 52}" text-anchor="middle" '
-        f'class="chart__caption">Week starting (Monday) · completions above each bar</text>'
+        f'class="chart__caption">'
+        + escape(_("Week starting (Monday) · completions above each bar"))
+        + "</text>"
     )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -33,6 +33,7 @@ from coursework.certificates.models import Certificate
 from coursework.db import utcnow
 from coursework.errors import NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _, lazy_gettext
 from coursework.job_views import follow
 from coursework.organisations import charts, export, long_work, report, services
 from coursework.organisations.models import Assignment, Membership, Organisation
@@ -60,17 +61,17 @@ class ColumnSpec:
 # The table's columns after the person (name and email, always shown). The defaults fit a
 # 1280-pixel screen without scrolling sideways; the others are a choice away.
 COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("email", "email", "Email", False, False),  # else shown under the name
-    ColumnSpec("course", "course_title", "Course", False, True),
-    ColumnSpec("due", "due_on", "Due", False, True),
-    ColumnSpec("status", "status", "Status", False, True),
-    ColumnSpec("done", "percent", "Done", True, True),
-    ColumnSpec("best", "best_score", "Best score", True, True),
-    ColumnSpec("latest", "latest_score", "Latest score", True, False),
-    ColumnSpec("attempts", "attempts", "Attempts", True, False),
-    ColumnSpec("activity", "last_activity", "Last activity", False, True),
-    ColumnSpec("completed", "completed_at", "Completed", False, False),
-    ColumnSpec("certificate", None, "Certificate", False, True),
+    ColumnSpec("email", "email", lazy_gettext("Email"), False, False),  # else shown under the name
+    ColumnSpec("course", "course_title", lazy_gettext("Course"), False, True),
+    ColumnSpec("due", "due_on", lazy_gettext("Due"), False, True),
+    ColumnSpec("status", "status", lazy_gettext("Status"), False, True),
+    ColumnSpec("done", "percent", lazy_gettext("Done"), True, True),
+    ColumnSpec("best", "best_score", lazy_gettext("Best score"), True, True),
+    ColumnSpec("latest", "latest_score", lazy_gettext("Latest score"), True, False),
+    ColumnSpec("attempts", "attempts", lazy_gettext("Attempts"), True, False),
+    ColumnSpec("activity", "last_activity", lazy_gettext("Last activity"), False, True),
+    ColumnSpec("completed", "completed_at", lazy_gettext("Completed"), False, False),
+    ColumnSpec("certificate", None, lazy_gettext("Certificate"), False, True),
 )
 DEFAULT_SHOWN = frozenset(spec.id for spec in COLUMNS if spec.default)
 # Submitted with every choice, so that unticking them all is told apart from not choosing.
@@ -158,7 +159,7 @@ def columns(slug: str, filters: Filters, shown: frozenset[str]) -> list[Column]:
         state = ("descending" if filters.descending else "ascending") if active else "none"
         return Column(id, label, numeric, href, state)
 
-    return [heading(PERSON, "name", "Name", False)] + [
+    return [heading(PERSON, "name", _("Name"), False)] + [
         heading(spec.id, spec.sort, spec.label, spec.numeric)
         for spec in COLUMNS
         if spec.id in shown
@@ -298,7 +299,7 @@ def person(slug: str, user_id: int):
     organisation = services.get_managed(current_user, slug)
     membership = services.get_membership(organisation, user_id)
     if not membership.is_active:
-        raise NotFound("This person is not in your organisation.")
+        raise NotFound(_("This person is not in your organisation."))
     learner = accounts.get_user(user_id)
     rows = report.person(organisation, user_id, services.today(organisation))
     course_ids = sorted({row.course_id for row in rows})
@@ -362,7 +363,7 @@ def report_csv(slug: str):
 def report_csv_job(slug: str):
     organisation = services.get_managed(current_user, slug)
     if not EmptyForm().validate_on_submit():
-        raise RuleViolation("This form had expired. Please submit it again.")
+        raise RuleViolation(_("This form had expired. Please submit it again."))
     filters = filters_from(request.args)
     job = long_work.start_report_csv(
         organisation,

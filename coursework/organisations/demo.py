@@ -99,7 +99,7 @@ class DemoResult:
 def load_demo(today: date | None = None) -> DemoResult | None:
     """Create the demo organisation once; None when the default course is not loaded."""
     email, name, password = DEMO_MANAGER
-    manager, _ = accounts.ensure_user(email, name, password)
+    manager, _created = accounts.ensure_user(email, name, password)
     existing = db.session.scalar(select(Organisation).where(Organisation.slug == DEMO_SLUG))
     if existing is not None:
         staff = len(services.members(existing))

@@ -12,26 +12,27 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 
+from coursework.i18n import lazy_gettext
 from coursework.organisations.report import Row
 
 BOM = "\ufeff"
 
 HEADER = (
-    "Name",
-    "Email",
-    "Course",
-    "Due date",
-    "Status",
-    "Percent",
-    "Lessons done",
-    "Lessons total",
-    "Best score",
-    "Latest score",
-    "Attempts",
-    "Last activity",
-    "Completed at",
-    "Certificate code",
-    "Certificate URL",
+    lazy_gettext("Name"),
+    lazy_gettext("Email"),
+    lazy_gettext("Course"),
+    lazy_gettext("Due date"),
+    lazy_gettext("Status"),
+    lazy_gettext("Percent"),
+    lazy_gettext("Lessons done"),
+    lazy_gettext("Lessons total"),
+    lazy_gettext("Best score"),
+    lazy_gettext("Latest score"),
+    lazy_gettext("Attempts"),
+    lazy_gettext("Last activity"),
+    lazy_gettext("Completed at"),
+    lazy_gettext("Certificate code"),
+    lazy_gettext("Certificate URL"),
 )
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's list).
@@ -101,7 +102,7 @@ def lines(
 ) -> Iterator[bytes]:
     """The whole file, one UTF-8 line at a time: header first (after the byte-order mark)."""
     writer = csv.writer(_Line(), lineterminator="\r\n")
-    yield ((BOM if bom else "") + writer.writerow([neutralise(h) for h in HEADER])).encode()
+    yield ((BOM if bom else "") + writer.writerow([neutralise(str(h)) for h in HEADER])).encode()
     for row in rows:
         yield writer.writerow(cells(row, certificate_url)).encode()
 

@@ -22,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from coursework.accounts.forms import strip
+from coursework.i18n import N_, _, lazy_gettext
 from coursework.lengths import form_length
 from coursework.organisations.models import Invitation, Organisation, Role
 
@@ -80,46 +81,53 @@ class DueDateField(DateField):
 
 class OrganisationForm(FlaskForm):
     name = StringField(
-        "Organisation name",
+        lazy_gettext("Organisation name"),
         filters=[strip],
-        description="As your staff know it. You become its manager.",
+        description=lazy_gettext("As your staff know it. You become its manager."),
         validators=[
-            InputRequired("Enter the organisation's name."),
-            form_length(Organisation.name, "Keep the name to {limit} characters or fewer."),
+            InputRequired(lazy_gettext("Enter the organisation's name.")),
+            form_length(Organisation.name, N_("Keep the name to %(limit)s characters or fewer.")),
         ],
     )
 
 
 class InviteForm(FlaskForm):
     email = EmailField(
-        "Email address",
+        lazy_gettext("Email address"),
         filters=[strip],
-        description="The invitation works only for this address.",
+        description=lazy_gettext("The invitation works only for this address."),
         validators=[
-            InputRequired("Enter the email address of the person to invite."),
-            form_length(Invitation.email, "Enter an email address of {limit} characters or fewer."),
+            InputRequired(lazy_gettext("Enter the email address of the person to invite.")),
+            form_length(
+                Invitation.email, N_("Enter an email address of %(limit)s characters or fewer.")
+            ),
         ],
     )
     name = StringField(
-        "Name (optional)",
+        lazy_gettext("Name (optional)"),
         filters=[strip],
-        description="Used to greet them in the invitation.",
-        validators=[form_length(Invitation.name, "Keep the name to {limit} characters or fewer.")],
+        description=lazy_gettext("Used to greet them in the invitation."),
+        validators=[
+            form_length(Invitation.name, N_("Keep the name to %(limit)s characters or fewer."))
+        ],
     )
-    role = RadioField("Role", choices=ROLE_CHOICES, default=Role.MEMBER.value)
+    role = RadioField(lazy_gettext("Role"), choices=ROLE_CHOICES, default=Role.MEMBER.value)
 
 
 class BulkInviteForm(FlaskForm):
     people = TextAreaField(
-        "Paste a list",
-        description="One person a line: their email address, then optionally a comma and "
-        "their name. A header row is fine.",
-        validators=[Length(max=MAX_LIST_BYTES, message="The list is too long.")],
+        lazy_gettext("Paste a list"),
+        description=lazy_gettext(
+            "One person a line: their email address, then optionally a comma and their name. A "
+            "header row is fine."
+        ),
+        validators=[Length(max=MAX_LIST_BYTES, message=lazy_gettext("The list is too long."))],
     )
     file = FileField(
-        "Or upload a CSV file",
-        description="Email address in the first column, name (optional) in the second; "
-        "saved as UTF-8.",
+        lazy_gettext("Or upload a CSV file"),
+        description=lazy_gettext(
+            "Email address in the first column, name (optional) in the second; saved as UTF-8."
+        ),
     )
 
     def list_text(self) -> str:
@@ -134,10 +142,10 @@ class BulkInviteForm(FlaskForm):
         has_file = bool(upload and getattr(upload, "filename", ""))
         pasted = (self.people.data or "").strip()
         if has_file and pasted:
-            self.people.errors.append("Paste a list or upload a file, not both.")
+            self.people.errors.append(_("Paste a list or upload a file, not both."))
             return False
         if not has_file and not pasted:
-            self.people.errors.append("Paste a list of email addresses, or upload a CSV file.")
+            self.people.errors.append(_("Paste a list of email addresses, or upload a CSV file."))
             return False
         if pasted:
             self._text = pasted
@@ -153,37 +161,44 @@ class BulkInviteForm(FlaskForm):
     def _read(upload) -> str:
         name = upload.filename.lower()
         if not name.endswith((".csv", ".txt")):
-            raise ValidationError("The file must be a CSV file (ending in .csv).")
+            raise ValidationError(_("The file must be a CSV file (ending in .csv)."))
         raw = upload.stream.read(MAX_LIST_BYTES + 1)
         if len(raw) > MAX_LIST_BYTES:
-            raise ValidationError(f"The file must be smaller than {MAX_LIST_BYTES // 1024} KB.")
+            raise ValidationError(
+                _(
+                    "The file must be smaller than %(MAX_LIST_BYTES)s KB.",
+                    MAX_LIST_BYTES=MAX_LIST_BYTES // 1024,
+                )
+            )
         if not raw.strip():
-            raise ValidationError("The file is empty.")
+            raise ValidationError(_("The file is empty."))
         if b"\x00" in raw:
-            raise ValidationError("The file is not a CSV text file.")
+            raise ValidationError(_("The file is not a CSV text file."))
         try:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ValidationError(
-                "The file could not be read as text. Save it as “CSV UTF-8” and try again."
+                _("The file could not be read as text. Save it as “CSV UTF-8” and try again.")
             ) from None
 
 
 class RoleForm(FlaskForm):
     role = SelectField(
-        "Role", choices=[SelectChoice(r.value, r.value) for r in Role], validators=[InputRequired()]
+        lazy_gettext("Role"),
+        choices=[SelectChoice(r.value, r.value) for r in Role],
+        validators=[InputRequired()],
     )
 
 
 class AssignForm(FlaskForm):
     course = SelectField(
-        "Course",
+        lazy_gettext("Course"),
         coerce=_to_id,
         validate_choice=False,
-        validators=[InputRequired("Choose a course.")],
+        validators=[InputRequired(lazy_gettext("Choose a course."))],
     )
     audience = RadioField(
-        "Assign it to",
+        lazy_gettext("Assign it to"),
         choices=[
             SelectChoice(
                 "everyone", "Everyone in the organisation, including people who join later"
@@ -192,37 +207,39 @@ class AssignForm(FlaskForm):
         ],
         default="everyone",
     )
-    people = SelectMultipleField("People", coerce=_to_id, validate_choice=False)
+    people = SelectMultipleField(lazy_gettext("People"), coerce=_to_id, validate_choice=False)
     due_on = DueDateField(
-        "Due date (optional)",
-        description="People who have not completed the course by then show as overdue. "
-        "They can still finish it.",
+        lazy_gettext("Due date (optional)"),
+        description=lazy_gettext(
+            "People who have not completed the course by then show as overdue. They can still "
+            "finish it."
+        ),
         validators=[Optional()],
     )
     # Unticked posts nothing, so the box says "off": a form posted without it keeps reminders.
-    no_reminders = BooleanField("Do not send due-date reminders for this assignment")
+    no_reminders = BooleanField(lazy_gettext("Do not send due-date reminders for this assignment"))
 
     def validate_course(self, field) -> None:
         if field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError("Choose a course from the list.")
+            raise ValidationError(_("Choose a course from the list."))
 
     def validate_people(self, field) -> None:
         # Said here too, so that every problem with the form is reported at once; whether
         # the people are in the organisation is the service's to say.
         if self.audience.data == "chosen" and not field.data:
-            raise ValidationError("Choose at least one person.")
+            raise ValidationError(_("Choose at least one person."))
 
     def user_ids(self) -> list[int] | None:
         return list(self.people.data or []) if self.audience.data == "chosen" else None
 
 
 class DueDateForm(FlaskForm):
-    due_on = DueDateField("Due date", validators=[Optional()])
+    due_on = DueDateField(lazy_gettext("Due date"), validators=[Optional()])
 
 
 class RemindersForm(FlaskForm):
     # A button per assignment: it posts "y" to turn reminders on, nothing to turn them off.
-    on = BooleanField("Send due-date reminders")
+    on = BooleanField(lazy_gettext("Send due-date reminders"))
 
 
 def is_past(day: date | None, today: date) -> bool:

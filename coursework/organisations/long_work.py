@@ -19,6 +19,8 @@ from coursework import jobs
 from coursework.accounts.models import User
 from coursework.config import public_url
 from coursework.extensions import db
+from coursework.formatting import format_number
+from coursework.i18n import _
 from coursework.organisations import export, report, services
 from coursework.organisations.models import Organisation
 from coursework.organisations.report import Filters, Status
@@ -35,7 +37,7 @@ def _organisation_and_manager(job: jobs.Job) -> tuple[Organisation, User]:
     organisation = db.session.get(Organisation, job.arguments["organisation_id"])
     manager = db.session.get(User, job.user_id)
     if organisation is None or manager is None or not services.manages(manager, organisation.id):
-        raise jobs.JobFailed("You no longer manage this organisation, so the job was stopped.")
+        raise jobs.JobFailed(_("You no longer manage this organisation, so the job was stopped."))
     return organisation, manager
 
 
@@ -75,11 +77,15 @@ def _bulk_invite(job: jobs.Job) -> jobs.Result:
         results = services.invite_rows(organisation, manager, rows[job.done : upto], seen=seen)
         problems += [(f"Row {r.row} ({r.email})", r.message) for r in results if not r.ok]
         job.problems = json.dumps([list(problem) for problem in problems])
-        jobs.checkpoint(job, upto, f"Invited up to row {rows[upto - 1][0]:,} of the list.")
+        jobs.checkpoint(
+            job,
+            upto,
+            _("Invited up to row %(rows)s of the list.", rows=format_number(rows[upto - 1][0])),
+        )
     invited = len(rows) - len(problems)
     message = f"{invited:,} of {len(rows):,} people invited."
     if problems:
-        message += " The rows listed below were not: correct them and invite them again."
+        message += _(" The rows listed below were not: correct them and invite them again.")
     return jobs.Result(message, problems=problems)
 
 
@@ -112,22 +118,30 @@ def start_report_csv(
 def _report_csv(job: jobs.Job) -> jobs.Result:
     """Stream the report from the database into a file, counting rows as they go; a retry
     simply builds the file again."""
-    organisation, _ = _organisation_and_manager(job)
+    organisation, _manager = _organisation_and_manager(job)
     values = dict(job.arguments["filters"])
     values["status"] = Status(values["status"]) if values["status"] else None
     filters = Filters(**values)
     day = date.fromisoformat(job.arguments["day"])
     total = report.report(organisation, replace(filters, per_page=1), day).total
-    jobs.report(job.id, 0, f"Writing {total:,} rows.", total=total)
+    jobs.report(job.id, 0, _("Writing %(total)s rows.", total=format_number(total)), total=total)
     batch = current_app.config["JOB_BATCH"] * 40
     buffer = io.BytesIO()
     rows = report.stream_rows(organisation, filters, day)
     for number, line in enumerate(export.lines(rows, _certificate_url)):
         buffer.write(line)
         if number and number % batch == 0:
-            jobs.report(job.id, number, f"Written {number:,} of {total:,} rows.")
+            jobs.report(
+                job.id,
+                number,
+                _(
+                    "Written %(number)s of %(total)s rows.",
+                    number=format_number(number),
+                    total=format_number(total),
+                ),
+            )
     return jobs.Result(
-        f"The CSV is ready: {total:,} rows.",
+        _("The CSV is ready: %(total)s rows.", total=format_number(total)),
         file=buffer.getvalue(),
         file_name=export.filename(organisation.slug, day),
         file_type="text/csv; charset=utf-8",

@@ -29,9 +29,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import requests
 from flask import current_app
 from huey import crontab
 from sqlalchemy import delete, event, func, or_, select, update
@@ -42,6 +42,7 @@ from coursework.accounts.models import User
 from coursework.db import utcnow
 from coursework.errors import RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.lengths import too_long
 from coursework.organisations import xapi
 from coursework.organisations.models import (
@@ -52,6 +53,9 @@ from coursework.organisations.models import (
     StatementLogEntry,
 )
 from coursework.progress.models import LearningEvent
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +119,11 @@ def check_endpoint(text: str) -> str:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             problem = "Enter the LRS's xAPI address, starting with https://."
         elif parts.username is not None or parts.password is not None:
-            problem = "Leave the key and secret out of the address: enter them below."
+            problem = _("Leave the key and secret out of the address: enter them below.")
         elif parts.query or parts.fragment:
-            problem = "Enter the address without a query or fragment (?, #)."
+            problem = _("Enter the address without a query or fragment (?, #).")
         elif not PRINTABLE.fullmatch(endpoint) or " " in endpoint:
-            problem = "Enter the address without spaces or special characters."
+            problem = _("Enter the address without spaces or special characters.")
     if problem:
         raise RuleViolation(problem, {"endpoint": [problem]})
     return endpoint
@@ -128,13 +132,17 @@ def check_endpoint(text: str) -> str:
 def _check_credentials(key: str, secret: str) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if len(key) > KEY_MAX:
-        errors["key"] = [f"Use at most {KEY_MAX} characters for the key."]
+        errors["key"] = [_("Use at most %(KEY_MAX)s characters for the key.", KEY_MAX=KEY_MAX)]
     elif ":" in key or not PRINTABLE.fullmatch(key):
-        errors["key"] = ["Enter the key as the LRS gave it: letters, digits and symbols, no colon."]
+        errors["key"] = [
+            _("Enter the key as the LRS gave it: letters, digits and symbols, no colon.")
+        ]
     if len(secret) > SECRET_MAX:
-        errors["secret"] = [f"Use at most {SECRET_MAX} characters for the secret."]
+        errors["secret"] = [
+            _("Use at most %(SECRET_MAX)s characters for the secret.", SECRET_MAX=SECRET_MAX)
+        ]
     elif not PRINTABLE.fullmatch(secret):
-        errors["secret"] = ["Enter the secret as the LRS gave it: letters, digits and symbols."]
+        errors["secret"] = [_("Enter the secret as the LRS gave it: letters, digits and symbols.")]
     return errors
 
 
@@ -159,12 +167,12 @@ def configure(
     key, secret = key.strip(), secret.strip()
     if key or secret or forwarding is None:
         if not key:
-            errors["key"] = ["Enter the key the LRS gave you."]
+            errors["key"] = [_("Enter the key the LRS gave you.")]
         if not secret:
-            errors["secret"] = ["Enter the secret the LRS gave you."]
+            errors["secret"] = [_("Enter the secret the LRS gave you.")]
         errors = {**_check_credentials(key, secret), **errors}
     if errors:
-        raise RuleViolation("Check the LRS settings.", errors)
+        raise RuleViolation(_("Check the LRS settings."), errors)
     if forwarding is None:
         forwarding = LrsForwarding(organisation_id=organisation.id, endpoint=endpoint)
         db.session.add(forwarding)
@@ -201,8 +209,10 @@ def credentials_of(forwarding: LrsForwarding) -> Credentials:
         return Credentials(str(held["key"]), str(held["secret"]))
     except (sealing.Unsealable, ValueError, KeyError, TypeError):
         raise DeliveryError(
-            "The saved credentials can no longer be read (the secret key changed): "
-            "enter them again."
+            _(
+                "The saved credentials can no longer be read (the secret key changed): enter them "
+                "again."
+            )
         ) from None
 
 
@@ -214,6 +224,8 @@ def statements_url(endpoint: str) -> str:
 
 
 def _unreachable(endpoint: str, error: requests.RequestException) -> DeliveryError:
+    import requests
+
     host = urlsplit(endpoint).netloc
     if isinstance(error, requests.Timeout):
         why = f"no answer within {TIMEOUT[1]} seconds"
@@ -221,33 +233,47 @@ def _unreachable(endpoint: str, error: requests.RequestException) -> DeliveryErr
         why = "the connection failed (is the address right, and the LRS running?)"
     else:
         why = type(error).__name__
-    return DeliveryError(f"Could not reach the LRS at {host}: {why}.")
+    return DeliveryError(_("Could not reach the LRS at %(host)s: %(why)s.", host=host, why=why))
 
 
 def _refused(response: requests.Response) -> DeliveryError:
     code = response.status_code
     if code in (401, 403):
         return DeliveryError(
-            f"The LRS refused the key and secret (HTTP {code}): check them, and that they "
-            "may write statements."
+            _(
+                "The LRS refused the key and secret (HTTP %(code)s): check them, and that they "
+                "may write statements.",
+                code=code,
+            )
         )
     if 300 <= code < 400:
         return DeliveryError(
-            f"The LRS redirected (HTTP {code}) to {response.headers.get('Location', '?')[:200]}: "
-            "enter that address instead."
+            _(
+                "The LRS redirected (HTTP %(code)s) to %(get)s: enter that address instead.",
+                code=code,
+                get=response.headers.get("Location", "?")[:200],
+            )
         )
     excerpt = " ".join(response.text[:200].split())
     excerpt = "".join(ch for ch in excerpt if ch.isprintable())
-    return DeliveryError(f"The LRS answered HTTP {code}{': ' + excerpt if excerpt else ''}.")
+    return DeliveryError(
+        _(
+            "The LRS answered HTTP %(code)s%(value)s.",
+            code=code,
+            value=": " + excerpt if excerpt else "",
+        )
+    )
 
 
 def _check_address(endpoint: str) -> None:
     problem = outbound.private_address_problem(endpoint)
     if problem is not None:
-        raise DeliveryError(f"The LRS's address is refused. {problem}")
+        raise DeliveryError(_("The LRS's address is refused. %(problem)s", problem=problem))
 
 
 def _request(method: str, endpoint: str, credentials: Credentials, body, **params):
+    import requests  # loaded by the first delivery, not by every worker at start
+
     _check_address(endpoint)
     try:
         return requests.request(
@@ -308,7 +334,7 @@ def check_connection(organisation: Organisation) -> str | None:
     success ends any waiting before the next delivery. The caller commits."""
     forwarding = forwarding_of(organisation)
     if forwarding is None:
-        return "Save the LRS settings first."
+        return _("Save the LRS settings first.")
     try:
         send(forwarding.endpoint, credentials_of(forwarding), [test_statement(organisation)])
     except DeliveryError as error:

@@ -207,3 +207,77 @@ class LrsForwarding(db.Model):
     lease_until: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+# Sorted as `coursework.db.folded` sorts: lower-cased, in code-point order ("C" on
+# PostgreSQL; SQLite's own comparison is already by code point).
+_FOLDED = String(400).with_variant(String(400, collation="C"), "postgresql")
+
+
+class ReportRow(db.Model):
+    """One current member and one course assigned to them, with every value the report
+    filters and sorts by, kept exact by `coursework.organisations.report_rows` in the
+    transaction of each change, so that a page of the report is an index range scan of one
+    organisation's rows and its counts a scan of this narrow table.
+
+    Status depends on the day as well (overdue), so it is not stored: `completed`,
+    `started` and `due_on` decide it when read."""
+
+    __tablename__ = "report_rows"
+    __table_args__ = (
+        # A page sorted by any column is a range of one of these, in order; ties are broken
+        # by name, course, ids (an incremental sort within equal values). Name is the
+        # default order, so its index carries the whole key.
+        Index(
+            "ix_report_rows_org_name",
+            "organisation_id",
+            "name_key",
+            "title_key",
+            "user_id",
+            "course_id",
+        ),
+        Index("ix_report_rows_org_email", "organisation_id", "email_key"),
+        Index("ix_report_rows_org_title", "organisation_id", "title_key"),
+        Index("ix_report_rows_org_due", "organisation_id", "due_on"),
+        Index("ix_report_rows_org_percent", "organisation_id", "percent"),
+        Index("ix_report_rows_org_best", "organisation_id", "best_score"),
+        Index("ix_report_rows_org_latest", "organisation_id", "latest_score"),
+        Index("ix_report_rows_org_attempts", "organisation_id", "attempts"),
+        Index("ix_report_rows_org_activity", "organisation_id", "last_activity"),
+        Index("ix_report_rows_org_completed_at", "organisation_id", "completed_at"),
+        # The course and status filters, the counts and charts: an index-only scan.
+        Index(
+            "ix_report_rows_org_state",
+            "organisation_id",
+            "course_id",
+            "completed",
+            "started",
+            "due_on",
+        ),
+        # A learner's step updates their rows in every organisation.
+        Index("ix_report_rows_user_course", "user_id", "course_id"),
+    )
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    due_on: Mapped[date | None]  # the earliest of the assignments that give the course
+    name_key: Mapped[str] = mapped_column(_FOLDED)  # folded display name
+    email_key: Mapped[str] = mapped_column(_FOLDED)
+    title_key: Mapped[str] = mapped_column(_FOLDED)  # folded course title
+    completed: Mapped[bool]  # certified, or every step done
+    started: Mapped[bool]  # enrolled, or a lesson opened or a required quiz tried
+    percent: Mapped[int]
+    lessons_done: Mapped[int]
+    lessons_total: Mapped[int]
+    best_score: Mapped[float | None]
+    latest_score: Mapped[float | None]
+    attempts: Mapped[int]
+    last_activity: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]  # the certificate's issue

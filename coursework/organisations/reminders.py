@@ -28,12 +28,14 @@ from huey import crontab
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coursework import mail, tasks, timezones
+from coursework import i18n, mail, tasks, timezones
 from coursework.accounts.models import User
 from coursework.certificates.models import Certificate
 from coursework.config import public_url
 from coursework.db import insert_or_ignore, utcnow
 from coursework.extensions import db
+from coursework.formatting import format_date, format_percent
+from coursework.i18n import _, force_locale, lazy_gettext, speaking
 from coursework.organisations import report
 from coursework.organisations.models import Assignment, Membership, Organisation, Role
 from lessons.models import Course
@@ -42,14 +44,14 @@ log = logging.getLogger(__name__)
 
 DUE_IN_7_DAYS, DUE_TOMORROW, OVERDUE = "due_in_7_days", "due_tomorrow", "overdue"
 ASSIGNMENT_REMINDERS = mail.register_notification(
-    "assignment_reminders", "Reminders of courses due soon, and overdue"
+    "assignment_reminders", lazy_gettext("Reminders of courses due soon, and overdue")
 )
 EXPIRES_IN_30_DAYS, EXPIRED = "expires_in_30_days", "expired"
 CERTIFICATE_REMINDERS = mail.register_notification(
-    "certificate_reminders", "Reminders of certificates about to expire, and expired"
+    "certificate_reminders", lazy_gettext("Reminders of certificates about to expire, and expired")
 )
 MANAGER_DIGEST = mail.register_notification(
-    "manager_digest", "A weekly summary of your organisation, for managers"
+    "manager_digest", lazy_gettext("A weekly summary of your organisation, for managers")
 )
 EXPIRY_WARNING = timedelta(days=30)
 
@@ -106,6 +108,14 @@ def kind_for(row: report.Row, today: date) -> str | None:
     return {7: DUE_IN_7_DAYS, 1: DUE_TOMORROW}.get(days)
 
 
+def _locales(user_ids: set[int]) -> dict[int, str]:
+    """Each person's chosen interface language, read at once (a reminder is written in it)."""
+    if not user_ids:
+        return {}
+    chosen = select(User.id, User.locale).where(User.id.in_(user_ids), User.locale.is_not(None))
+    return dict(db.session.execute(chosen).tuples().all())
+
+
 def _zones(user_ids: set[int]) -> dict[int, ZoneInfo]:
     """Each person's time zone, read at once."""
     if not user_ids:
@@ -122,7 +132,9 @@ def send_due_reminders(now: datetime) -> int:
     for organisation in db.session.scalars(select(Organisation).order_by(Organisation.id)):
         muted = _muted(organisation)
         rows = report.build_rows(organisation, timezones.today(organisation.time_zone, now))
-        zones = _zones({row.user_id for row in rows if row.due_on is not None})
+        due = {row.user_id for row in rows if row.due_on is not None}
+        zones = _zones(due)
+        locales = _locales(due)
         for row in rows:
             if row.due_on is None:
                 continue
@@ -143,22 +155,37 @@ def send_due_reminders(now: datetime) -> int:
                 kind=kind,
             ):
                 continue
-            _remind(row, kind)
+            with force_locale(locales.get(row.user_id) or i18n.DEFAULT):
+                _remind(row, kind)
             sent += 1
     return sent
 
 
 def _remind(row: report.Row, kind: str) -> None:
     course_url = public_url(f"/courses/{row.course_slug}")
-    when = f"{row.due_on:%-d %B %Y}"
+    when = format_date(row.due_on)
+    title = row.course_title
     subject, sentence = {
-        DUE_IN_7_DAYS: (f"{row.course_title} is due in 7 days", f"is due on {when}"),
-        DUE_TOMORROW: (f"{row.course_title} is due tomorrow", f"is due tomorrow, {when}"),
-        OVERDUE: (f"{row.course_title} is overdue", f"was due on {when}"),
+        DUE_IN_7_DAYS: (
+            _("%(title)s is due in 7 days", title=title),
+            _("The course %(title)s is due on %(when)s", title=title, when=when),
+        ),
+        DUE_TOMORROW: (
+            _("%(title)s is due tomorrow", title=title),
+            _("The course %(title)s is due tomorrow, %(when)s", title=title, when=when),
+        ),
+        OVERDUE: (
+            _("%(title)s is overdue", title=title),
+            _("The course %(title)s was due on %(when)s", title=title, when=when),
+        ),
     }[kind]
-    body = (
-        f"Hello {row.name},\n\nThe course {row.course_title} {sentence} and you have not "
-        f"finished it yet ({row.percent}% done).\n\nContinue where you left off:\n{course_url}\n"
+    body = _(
+        "Hello %(name)s,\n\n%(sentence)s and you have not finished it yet (%(done)s done)."
+        "\n\nContinue where you left off:\n%(link)s\n",
+        name=row.name,
+        sentence=sentence,
+        done=format_percent(row.percent),
+        link=course_url,
     )
     mail.notify(row.user_id, row.email, ASSIGNMENT_REMINDERS, subject, body, link=course_url)
 
@@ -220,17 +247,27 @@ def _remind_certificate(
 ) -> None:
     url = public_url(f"/courses/{slug}")
     title = certificate.course_title
-    subject, sentence = {
-        EXPIRES_IN_30_DAYS: (
-            f"Your {title} certificate expires in 30 days",
-            f"expires on {on:%-d %B %Y}",
-        ),
-        EXPIRED: (f"Your {title} certificate has expired", "has expired today"),
-    }[kind]
-    body = (
-        f"Hello {user.display_name},\n\nYour certificate for {title} {sentence}. "
-        f"Take the course again to renew it:\n{url}\n"
-    )
+    with speaking(user):
+        subject, sentence = {
+            EXPIRES_IN_30_DAYS: (
+                _("Your %(title)s certificate expires in 30 days", title=title),
+                _(
+                    "Your certificate for %(title)s expires on %(when)s.",
+                    title=title,
+                    when=format_date(on),
+                ),
+            ),
+            EXPIRED: (
+                _("Your %(title)s certificate has expired", title=title),
+                _("Your certificate for %(title)s has expired today.", title=title),
+            ),
+        }[kind]
+        body = _(
+            "Hello %(name)s,\n\n%(sentence)s Take the course again to renew it:\n%(link)s\n",
+            name=user.display_name,
+            sentence=sentence,
+            link=url,
+        )
     mail.notify(user.id, user.email, CERTIFICATE_REMINDERS, subject, body, link=url)
 
 
@@ -298,14 +335,21 @@ def send_digests(today: date) -> int:
                 week_of=week_of,
             ):
                 continue
-            body = (
-                f"Hello {manager.display_name},\n\nThis week at {organisation.name}:\n"
-                f"- {numbers.completions} completed in the last 7 days\n"
-                f"- {numbers.overdue} overdue\n"
-                f"- {numbers.expiring} certificates expiring in the next 30 days\n\n"
-                f"See who is overdue on the dashboard:\n{numbers.dashboard_url}\n"
-            )
-            subject = f"{organisation.name}: your weekly summary"
+            with speaking(manager):
+                body = _(
+                    "Hello %(name)s,\n\nThis week at %(organisation)s:\n"
+                    "- %(completions)s completed in the last 7 days\n"
+                    "- %(overdue)s overdue\n"
+                    "- %(expiring)s certificates expiring in the next 30 days\n\n"
+                    "See who is overdue on the dashboard:\n%(link)s\n",
+                    name=manager.display_name,
+                    organisation=organisation.name,
+                    completions=numbers.completions,
+                    overdue=numbers.overdue,
+                    expiring=numbers.expiring,
+                    link=numbers.dashboard_url,
+                )
+                subject = _("%(organisation)s: your weekly summary", organisation=organisation.name)
             mail.notify(
                 manager.id, manager.email, MANAGER_DIGEST, subject, body, link=numbers.dashboard_url
             )

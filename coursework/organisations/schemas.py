@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from coursework.i18n import _
 from coursework.lengths import schema_length
 from coursework.organisations.models import Invitation, Role
 from coursework.organisations.report import SORTABLE, Status
@@ -25,7 +26,7 @@ MAX_BULK_TEXT = 256 * 1024
 
 def _not_blank(value: str) -> None:
     if not value.strip():
-        raise ValidationError("Enter some text.")
+        raise ValidationError(_("Enter some text."))
 
 
 def _id(**kwargs) -> fields.Integer:
@@ -42,9 +43,11 @@ class OrganisationSchema(Schema):
 
 
 class OrgMemberSchema(Schema):
+    """Read from a membership and its `user`."""
+
     user_id = fields.Integer(dump_only=True)
-    name = fields.String(dump_only=True)
-    email = fields.String(dump_only=True)
+    name = fields.String(attribute="user.display_name", dump_only=True)
+    email = fields.String(attribute="user.email", dump_only=True)
     role = fields.String(dump_only=True, metadata={"enum": ROLES})
     joined_at = fields.DateTime(dump_only=True)
 
@@ -83,15 +86,25 @@ class BulkResultSchema(Schema):
     results = fields.List(fields.Nested(BulkRowSchema), dump_only=True)
 
 
+class _AssigneeSchema(Schema):
+    user_id = fields.Integer(dump_only=True)
+
+
 class OrgAssignmentSchema(Schema):
+    """Read from an assignment and its `course`."""
+
     id = fields.Integer(dump_only=True)
-    course = fields.String(dump_only=True, metadata={"description": "The course's slug."})
-    course_title = fields.String(dump_only=True)
+    course = fields.String(
+        attribute="course.slug", dump_only=True, metadata={"description": "The course's slug."}
+    )
+    course_title = fields.String(attribute="course.title", dump_only=True)
     everyone = fields.Boolean(
         dump_only=True,
         metadata={"description": "Assigned to every member, including people who join later."},
     )
-    user_ids = fields.List(fields.Integer(), dump_only=True)
+    user_ids = fields.Pluck(
+        _AssigneeSchema, "user_id", many=True, attribute="assignees", dump_only=True
+    )
     due_on = fields.Date(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
 

@@ -11,7 +11,7 @@ import io
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,8 @@ from coursework.config import public_url
 from coursework.db import insert_at_free_slug, savepoint, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.formatting import format_date
+from coursework.i18n import _
 from coursework.lengths import too_long
 from coursework.organisations.models import (
     ApiToken,
@@ -56,7 +58,7 @@ def create_organisation(name: str, creator: User) -> Organisation:
     name = name.strip()
     if not name:
         raise RuleViolation(
-            "Enter the organisation's name.", {"name": ["Enter the organisation's name."]}
+            _("Enter the organisation's name."), {"name": [_("Enter the organisation's name.")]}
         )
     if message := too_long(name, Organisation.name):
         raise RuleViolation(message, {"name": [message]})
@@ -74,7 +76,7 @@ def _insert_with_free_slug(name: str, base: str) -> Organisation:
         db.session, lambda slug: Organisation(name=name, slug=slug), base, max_length=80
     )
     if organisation is None:
-        raise Conflict("Too many organisations have this name. Choose another.")
+        raise Conflict(_("Too many organisations have this name. Choose another."))
     return organisation
 
 
@@ -110,7 +112,7 @@ def get_managed(user: User, slug: str) -> Organisation:
         )
     )
     if organisation is None:
-        raise NotFound("There is no organisation at this address.")
+        raise NotFound(_("There is no organisation at this address."))
     return organisation
 
 
@@ -149,7 +151,7 @@ def get_membership(organisation: Organisation, user_id: int) -> Membership:
         )
     )
     if membership is None:
-        raise NotFound("This person is not in your organisation.")
+        raise NotFound(_("This person is not in your organisation."))
     return membership
 
 
@@ -157,7 +159,7 @@ def remove_member(organisation: Organisation, user_id: int, by: User) -> None:
     """End someone's membership at once; their learning history stays."""
     membership = get_membership(organisation, user_id)
     if membership.user_id == by.id:
-        raise Conflict("You cannot remove yourself. Ask another manager.")
+        raise Conflict(_("You cannot remove yourself. Ask another manager."))
     if membership.removed_at is None:
         membership.removed_at = utcnow()
         _revoke_tokens_of(membership)
@@ -168,9 +170,9 @@ def remove_member(organisation: Organisation, user_id: int, by: User) -> None:
 def set_role(organisation: Organisation, user_id: int, role: Role, by: User) -> Membership:
     membership = get_membership(organisation, user_id)
     if membership.removed_at is not None:
-        raise Conflict("This person has been removed from the organisation.")
+        raise Conflict(_("This person has been removed from the organisation."))
     if membership.user_id == by.id and role is Role.MEMBER:
-        raise Conflict("You cannot step down yourself. Ask another manager.")
+        raise Conflict(_("You cannot step down yourself. Ask another manager."))
     if role is Role.MEMBER and membership.role == Role.MANAGER.value:
         _revoke_tokens_of(membership)
     membership.role = role.value
@@ -334,16 +336,20 @@ def _invite(
 def _send_invitation(
     organisation: Organisation, by: User, invitation: Invitation, link: str
 ) -> None:
-    greeting = f"Hello {invitation.name}," if invitation.name else "Hello,"
-    body = (
-        f"{greeting}\n\n{by.display_name} has invited you to join {organisation.name} on "
-        f"Coursework, where your courses and progress are kept.\n\n"
-        f"Accept the invitation here (the link works once, until "
-        f"{invitation.expires_at:%-d %B %Y}):\n{link}\n"
+    # The invitee has no account yet: they read it in the language the inviter uses.
+    greeting = _("Hello %(name)s,", name=invitation.name) if invitation.name else _("Hello,")
+    body = greeting + _(
+        "\n\n%(inviter)s has invited you to join %(organisation)s on Coursework, where your "
+        "courses and progress are kept.\n\n"
+        "Accept the invitation here (the link works once, until %(until)s):\n%(link)s\n",
+        inviter=by.display_name,
+        organisation=organisation.name,
+        until=format_date(invitation.expires_at, zone=UTC),
+        link=link,
     )
     mail.send(
         invitation.email,
-        f"Join {organisation.name} on Coursework",
+        _("Join %(organisation)s on Coursework", organisation=organisation.name),
         body,
         link=link,
         organisation_id=organisation.id,
@@ -359,13 +365,30 @@ class RowResult:
     message: str
 
 
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What came of inviting a list: each row's result, and how many were invited."""
+
+    results: list[RowResult]
+
+    @property
+    def invited(self) -> int:
+        return sum(result.ok for result in self.results)
+
+    @property
+    def failed(self) -> int:
+        return len(self.results) - self.invited
+
+
 def parse_invitation_list(text: str) -> list[tuple[int, str, str]]:
     """Rows of (row number, email, name) from pasted lines or a CSV file with an optional
     header; commas, semicolons or tabs separate the columns."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").strip("\ufeff")
     if "\x00" in lines:
         line = lines.count("\n", 0, lines.index("\x00")) + 1
-        message = f"Line {line} contains a NUL character: save the list as plain text or CSV."
+        message = _(
+            "Line %(line)s contains a NUL character: save the list as plain text or CSV.", line=line
+        )
         raise RuleViolation(message, {"people": [message]})
     try:
         dialect = csv.Sniffer().sniff(lines[:2048], delimiters=",;\t")
@@ -387,10 +410,15 @@ def check_invitation_list(text: str) -> list[tuple[int, str, str]]:
     rows = parse_invitation_list(text)
     if not rows:
         raise RuleViolation(
-            "The list has no email addresses.", {"people": ["The list has no email addresses."]}
+            _("The list has no email addresses."),
+            {"people": [_("The list has no email addresses.")]},
         )
     if len(rows) > MAX_BULK_ROWS:
-        message = f"Invite at most {MAX_BULK_ROWS} people at a time ({len(rows)} given)."
+        message = _(
+            "Invite at most %(MAX_BULK_ROWS)s people at a time (%(count)s given).",
+            MAX_BULK_ROWS=MAX_BULK_ROWS,
+            count=len(rows),
+        )
         raise RuleViolation(message, {"people": [message]})
     return rows
 
@@ -414,7 +442,7 @@ def invite_rows(
         key = email.strip().lower()
         if key in seen:
             results.append(
-                RowResult(number, email, False, "This address appears earlier in the list.")
+                RowResult(number, email, False, _("This address appears earlier in the list."))
             )
             continue
         seen.add(key)
@@ -470,9 +498,9 @@ def revoke_invitation(organisation: Organisation, invitation_id: int) -> Invitat
         )
     )
     if invitation is None:
-        raise NotFound("There is no such invitation.")
+        raise NotFound(_("There is no such invitation."))
     if invitation.accepted_at is not None:
-        raise Conflict("This invitation has already been accepted.")
+        raise Conflict(_("This invitation has already been accepted."))
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
         db.session.flush()
@@ -489,7 +517,7 @@ def find_invitation(token: str, now: datetime | None = None) -> tuple[Invitation
     ).first()
     if row is None or row[0].state(now) != "pending":
         raise NotFound(
-            "This invitation link is not valid: it may have been used, revoked or expired."
+            _("This invitation link is not valid: it may have been used, revoked or expired.")
         )
     return row[0], row[1]
 
@@ -501,8 +529,10 @@ def accept_invitation(token: str, user: User, now: datetime | None = None) -> Or
     invitation, organisation = find_invitation(token, now)
     if normalise_email(user.email) != invitation.email:
         raise Conflict(
-            f"This invitation was sent to {invitation.email}. "
-            "Log in with that address to accept it."
+            _(
+                "This invitation was sent to %(email)s. Log in with that address to accept it.",
+                email=invitation.email,
+            )
         )
     claimed = db.session.execute(
         Invitation.__table__.update()
@@ -510,13 +540,15 @@ def accept_invitation(token: str, user: User, now: datetime | None = None) -> Or
         .values(accepted_at=now, accepted_by_id=user.id)
     ).rowcount
     if claimed != 1:
-        raise NotFound("This invitation link has already been used.")
+        raise NotFound(_("This invitation link has already been used."))
     _join(organisation.id, user, invitation.role)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("You joined this organisation at the same moment in another tab.") from None
+        raise Conflict(
+            _("You joined this organisation at the same moment in another tab.")
+        ) from None
     log.info("user %s joined organisation %s by invitation", user.id, organisation.id)
     return organisation
 
@@ -539,9 +571,9 @@ def assign(
         unknown = [uid for uid in user_ids if uid not in active]
         if unknown or not user_ids:
             message = (
-                "Choose people who are in your organisation."
+                _("Choose people who are in your organisation.")
                 if unknown
-                else "Choose at least one person."
+                else _("Choose at least one person.")
             )
             raise RuleViolation(message, {"people": [message]})
     assignment = Assignment(
@@ -559,7 +591,7 @@ def assign(
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        message = "This course is already assigned to everyone. Change its due date instead."
+        message = _("This course is already assigned to everyone. Change its due date instead.")
         raise Conflict(message, {"course": [message]}) from None
     return assignment
 
@@ -581,7 +613,7 @@ def get_assignment(organisation: Organisation, assignment_id: int) -> Assignment
         )
     )
     if assignment is None:
-        raise NotFound("There is no such assignment.")
+        raise NotFound(_("There is no such assignment."))
     return assignment
 
 
@@ -697,7 +729,7 @@ def today(organisation: Organisation, now: datetime | None = None) -> date:
 def set_time_zone(organisation: Organisation, name: str, by: User) -> None:
     """The organisation's time zone, its members' default; the caller commits."""
     if not timezones.is_zone(name):
-        message = "Choose a time zone from the list."
+        message = _("Choose a time zone from the list.")
         raise RuleViolation(message, {"time_zone": [message]})
     organisation.time_zone = name
     log.info("organisation %s time zone set by user %s", organisation.id, by.id)

@@ -14,6 +14,7 @@ from coursework import timezones
 from coursework.accounts.forms import EmptyForm, strip
 from coursework.errors import RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _, lazy_gettext
 from coursework.organisations import lrs, services
 from coursework.organisations.forms import add_errors
 from coursework.organisations.models import Organisation
@@ -31,25 +32,29 @@ def zone_choices() -> list[tuple[str, str]]:
 
 class TimeZoneForm(FlaskForm):
     time_zone = SelectField(
-        "Time zone",
-        description="Reminders reach your people on their own calendar day: in this zone, "
-        "unless they choose another on their Preferences page.",
+        lazy_gettext("Time zone"),
+        description=lazy_gettext(
+            "Reminders reach your people on their own calendar day: in this zone, unless they "
+            "choose another on their Preferences page."
+        ),
         validate_choice=False,
-        validators=[InputRequired("Choose a time zone.")],
+        validators=[InputRequired(lazy_gettext("Choose a time zone."))],
     )
 
 
 class LrsForm(FlaskForm):
     endpoint = StringField(
-        "LRS address (xAPI endpoint)",
-        description="As your LRS gives it, such as https://lrs.example.com/xAPI. Statements "
-        "are sent to its /statements resource.",
+        lazy_gettext("LRS address (xAPI endpoint)"),
+        description=lazy_gettext(
+            "As your LRS gives it, such as https://lrs.example.com/xAPI. Statements are sent to "
+            "its /statements resource."
+        ),
         filters=[strip],
-        validators=[InputRequired("Enter the LRS's xAPI address.")],
+        validators=[InputRequired(lazy_gettext("Enter the LRS's xAPI address."))],
     )
-    key = StringField("Key (Basic authentication user name)")
-    secret = PasswordField("Secret (Basic authentication password)")
-    enabled = BooleanField("Forward new statements to this LRS", default=True)
+    key = StringField(lazy_gettext("Key (Basic authentication user name)"))
+    secret = PasswordField(lazy_gettext("Secret (Basic authentication password)"))
+    enabled = BooleanField(lazy_gettext("Forward new statements to this LRS"), default=True)
 
 
 def _settings_page(organisation: Organisation, form: TimeZoneForm, status: int = 200):
@@ -74,7 +79,10 @@ def settings(slug: str):
     except RuleViolation as error:
         add_errors(form, error.errors)
         return _settings_page(organisation, form, 400)
-    flash(f"The time zone is now {organisation.time_zone.replace('_', ' ')}.", "success")
+    flash(
+        _("The time zone is now %(replace)s.", replace=organisation.time_zone.replace("_", " ")),
+        "success",
+    )
     return redirect(url_for(".settings", slug=organisation.slug), code=303)
 
 
@@ -83,7 +91,7 @@ def _lrs_page(organisation: Organisation, form: LrsForm, status: int = 200):
     form.key.data = form.secret.data = ""
     state = lrs.status(organisation)
     if state.forwarding is not None:
-        form.key.description = "Leave the key and secret blank to keep the saved ones."
+        form.key.description = _("Leave the key and secret blank to keep the saved ones.")
     body = render_template(
         "organisations/lrs.html",
         organisation=organisation,
@@ -120,8 +128,12 @@ def forwarding(slug: str):
         add_errors(form, error.errors)
         return _lrs_page(organisation, form, 400)
     flash(
-        "The LRS settings are saved."
-        + (" New statements will be forwarded." if form.enabled.data else " Forwarding is off."),
+        _("The LRS settings are saved.")
+        + (
+            _(" New statements will be forwarded.")
+            if form.enabled.data
+            else _(" Forwarding is off.")
+        ),
         "success",
     )
     return redirect(url_for(".forwarding", slug=organisation.slug), code=303)
@@ -133,9 +145,9 @@ def check(slug: str):
     organisation = organisation_from_request(slug)
     problem = lrs.check_connection(organisation)
     if problem is None:
-        flash("The LRS accepted a test statement: the address and credentials work.", "success")
+        flash(_("The LRS accepted a test statement: the address and credentials work."), "success")
     else:
-        flash(f"The test statement was not accepted. {problem}", "error")
+        flash(_("The test statement was not accepted. %(problem)s", problem=problem), "error")
     return redirect(url_for(".forwarding", slug=organisation.slug), code=303)
 
 
@@ -145,6 +157,7 @@ def remove(slug: str):
     organisation = organisation_from_request(slug)
     lrs.remove(organisation, current_user)
     flash(
-        "The LRS settings and credentials are deleted. Nothing more will be forwarded.", "success"
+        _("The LRS settings and credentials are deleted. Nothing more will be forwarded."),
+        "success",
     )
     return redirect(url_for(".forwarding", slug=organisation.slug), code=303)

@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, InputRequired
 
 from coursework import sealing
 from coursework.errors import RuleViolation
+from coursework.i18n import N_, _, lazy_gettext
 from coursework.lengths import form_length
 from coursework.organisations import tokens, xapi
 from coursework.organisations.models import ApiToken, Organisation
@@ -42,16 +43,17 @@ SEAL_PURPOSE = "new api token"
 
 class TokenForm(FlaskForm):
     name = StringField(
-        "Token name",
-        description="Say what will use it, such as “HR reporting”, so you know which to "
-        "revoke later.",
+        lazy_gettext("Token name"),
+        description=lazy_gettext(
+            "Say what will use it, such as “HR reporting”, so you know which to revoke later."
+        ),
         validators=[
-            InputRequired("Enter a name for the token."),
-            form_length(ApiToken.name, "Use at most {limit} characters for the name."),
+            InputRequired(lazy_gettext("Enter a name for the token.")),
+            form_length(ApiToken.name, N_("Use at most %(limit)s characters for the name.")),
         ],
     )
     access = RadioField(
-        "Access",
+        lazy_gettext("Access"),
         choices=[
             SelectChoice(
                 "read", "Read only: people, invitations, assignments, progress and statements"
@@ -59,7 +61,7 @@ class TokenForm(FlaskForm):
             SelectChoice("write", "Read and write: also invite, remove and assign"),
         ],
         default="read",
-        validators=[DataRequired("Choose what the token may do.")],
+        validators=[DataRequired(lazy_gettext("Choose what the token may do."))],
     )
 
 
@@ -126,7 +128,14 @@ def _take_new_token(organisation: Organisation) -> tokens.NewToken | None:
 def revoke(slug: str, token_id: int):
     organisation = organisation_from_request(slug)
     token = tokens.revoke_token(organisation, token_id)
-    flash(f"The token “{token.name}” ({token.prefix}…) is revoked and no longer works.", "success")
+    flash(
+        _(
+            "The token “%(name)s” (%(prefix)s…) is revoked and no longer works.",
+            name=token.name,
+            prefix=token.prefix,
+        ),
+        "success",
+    )
     return redirect(url_for("tokens.index", slug=organisation.slug))
 
 

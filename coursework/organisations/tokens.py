@@ -27,6 +27,7 @@ from coursework.accounts.models import User
 from coursework.db import utcnow
 from coursework.errors import NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.lengths import too_long
 from coursework.organisations import services
 from coursework.organisations.models import ApiToken, Membership, Organisation, Role
@@ -68,7 +69,7 @@ def create_token(
     """A new token for the organisation, acting for `by` (who must manage it)."""
     name = " ".join(name.split())
     if not name:
-        message = "Enter a name for the token, such as the system that will use it."
+        message = _("Enter a name for the token, such as the system that will use it.")
         raise RuleViolation(message, {"name": [message]})
     if message := too_long(name, ApiToken.name):
         raise RuleViolation(message, {"name": [message]})
@@ -128,7 +129,7 @@ def revoke_token(organisation: Organisation, token_id: int) -> ApiToken:
         select(ApiToken).where(ApiToken.id == token_id, ApiToken.organisation_id == organisation.id)
     )
     if token is None:
-        raise NotFound("There is no such token.")
+        raise NotFound(_("There is no such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()
@@ -193,7 +194,7 @@ def authenticate(secret: str) -> bool:
         return False
     if request.method not in SAFE_METHODS and not token.can_write:
         raise PermissionDenied(
-            "This API token is read-only. Create a read-write token to make changes."
+            _("This API token is read-only. Create a read-write token to make changes.")
         )
     g.api_token = token
     g.api_organisation_id = token.organisation_id
@@ -211,11 +212,11 @@ def organisation_from_request(slug: str) -> Organisation:
     if g.get("api_token") is not None:
         organisation = db.session.get(Organisation, g.api_organisation_id)
         if organisation is None or organisation.slug != slug:
-            raise NotFound("There is no organisation at this address.")
+            raise NotFound(_("There is no organisation at this address."))
     elif current_user.is_authenticated:
         organisation = services.get_managed(current_user, slug)
     else:
-        raise NotFound("There is no organisation at this address.")
+        raise NotFound(_("There is no organisation at this address."))
     g._organisation_for = (slug, organisation)
     return organisation
 
@@ -226,7 +227,7 @@ def acting_user() -> User:
     if token is not None:
         user = db.session.get(User, token.created_by_id)
         if user is None:  # pragma: no cover - such a token does not authenticate
-            raise NotFound("There is no organisation at this address.")
+            raise NotFound(_("There is no organisation at this address."))
         return user
     return current_user._get_current_object()
 

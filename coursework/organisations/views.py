@@ -26,6 +26,7 @@ from coursework.accounts import services as accounts
 from coursework.accounts.forms import EmptyForm
 from coursework.db import utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
+from coursework.i18n import _, lazy_gettext
 from coursework.job_views import follow
 from coursework.organisations import long_work, services
 from coursework.organisations.forms import (
@@ -51,11 +52,11 @@ OUTBOX_SHOWN = 50
 # belong to it (a blueprint's name stands for all of its pages). Some belong to other
 # blueprints; a page whose blueprint is not registered is left out of the navigation.
 MANAGER_SECTIONS = (
-    ("dashboard.overview", "Dashboard", ("dashboard",)),
-    ("org_questions.index", "Questions", ("org_questions",)),
+    ("dashboard.overview", lazy_gettext("Dashboard"), ("dashboard",)),
+    ("org_questions.index", lazy_gettext("Questions"), ("org_questions",)),
     (
         "organisations.people",
-        "People",
+        lazy_gettext("People"),
         (
             "organisations.people",
             "organisations.invite",
@@ -65,7 +66,7 @@ MANAGER_SECTIONS = (
     ),
     (
         "organisations.assignments",
-        "Assignments",
+        lazy_gettext("Assignments"),
         (
             "organisations.assignments",
             "organisations.set_due_date",
@@ -73,11 +74,15 @@ MANAGER_SECTIONS = (
             "organisations.remove_assignment",
         ),
     ),
-    ("tokens.index", "API tokens", ("tokens",)),
-    ("org_settings.forwarding", "LRS", ("org_settings.forwarding", "org_settings.check")),
-    ("org_settings.settings", "Settings", ("org_settings.settings",)),
-    ("lti_admin.platforms", "LMS (LTI)", ("lti_admin",)),
-    ("sso.checklist", "Single sign-on", ("sso",)),
+    ("tokens.index", lazy_gettext("API tokens"), ("tokens",)),
+    (
+        "org_settings.forwarding",
+        lazy_gettext("LRS"),
+        ("org_settings.forwarding", "org_settings.check"),
+    ),
+    ("org_settings.settings", lazy_gettext("Settings"), ("org_settings.settings",)),
+    ("lti_admin.platforms", lazy_gettext("LMS (LTI)"), ("lti_admin",)),
+    ("sso.checklist", lazy_gettext("Single sign-on"), ("sso",)),
 )
 
 
@@ -108,7 +113,10 @@ def index():
             add_errors(form, error.errors)
         else:
             flash(
-                f"{organisation.name} is ready and you are its manager. Invite your people next.",
+                _(
+                    "%(name)s is ready and you are its manager. Invite your people next.",
+                    name=organisation.name,
+                ),
                 "success",
             )
             return redirect(url_for(".people", slug=organisation.slug))
@@ -191,17 +199,22 @@ def _invited_message(organisation: Organisation, invitation_id: int, email: str)
     )
     state = message.state if message is not None else mail.OUTBOX
     if state == mail.SENT:
-        return f"Invitation sent to {email}. A copy is in the outbox below."
+        return _("Invitation sent to %(email)s. A copy is in the outbox below.", email=email)
     if state in (mail.QUEUED, mail.SENDING):
-        return f"Invitation to {email} created; it will be emailed shortly (copy in the outbox)."
-    if state == mail.FAILED:
-        return (
-            f"The invitation to {email} could not be emailed. Copy its link from the outbox "
-            "below and send it to them yourself."
+        return _(
+            "Invitation to %(email)s created; it will be emailed shortly (copy in the outbox).",
+            email=email,
         )
-    return (
-        f"Invitation for {email} created. No mail server is set up, so copy its link from "
-        "the outbox below and send it to them."
+    if state == mail.FAILED:
+        return _(
+            "The invitation to %(email)s could not be emailed. Copy its link from the outbox "
+            "below and send it to them yourself.",
+            email=email,
+        )
+    return _(
+        "Invitation for %(email)s created. No mail server is set up, so copy its link from the "
+        "outbox below and send it to them.",
+        email=email,
     )
 
 
@@ -260,9 +273,17 @@ def set_role(slug: str, user_id: int):
     else:
         person = accounts.get_user(membership.user_id)
         flash(
-            f"{person.display_name} is now a manager of {organisation.name}."
+            _(
+                "%(display_name)s is now a manager of %(name)s.",
+                display_name=person.display_name,
+                name=organisation.name,
+            )
             if membership.role == Role.MANAGER.value
-            else f"{person.display_name} is now a member (not a manager) of {organisation.name}.",
+            else _(
+                "%(display_name)s is now a member (not a manager) of %(name)s.",
+                display_name=person.display_name,
+                name=organisation.name,
+            ),
             "success",
         )
     return redirect(url_for(".people", slug=organisation.slug))
@@ -274,7 +295,7 @@ def remove_member(slug: str, user_id: int):
     organisation = services.get_managed(current_user, slug)
     membership = services.get_membership(organisation, user_id)
     if not membership.is_active:
-        raise NotFound("This person is not in your organisation.")
+        raise NotFound(_("This person is not in your organisation."))
     person = accounts.get_user(membership.user_id)
     form = EmptyForm()
     if form.validate_on_submit():
@@ -284,8 +305,12 @@ def remove_member(slug: str, user_id: int):
             flash(error.message, "error")
         else:
             flash(
-                f"{person.display_name} has been removed from {organisation.name}. "
-                "Their learning history is kept.",
+                _(
+                    "%(display_name)s has been removed from %(name)s. Their learning history is "
+                    "kept.",
+                    display_name=person.display_name,
+                    name=organisation.name,
+                ),
                 "success",
             )
         return redirect(url_for(".people", slug=organisation.slug))
@@ -310,7 +335,10 @@ def revoke_invitation(slug: str, invitation_id: int):
         flash(error.message, "error")
     else:
         flash(
-            f"The invitation to {invitation.email} is revoked: its link no longer works.",
+            _(
+                "The invitation to %(email)s is revoked: its link no longer works.",
+                email=invitation.email,
+            ),
             "success",
         )
     return redirect(url_for(".people", slug=organisation.slug))
@@ -375,11 +403,13 @@ def assignments(slug: str):
             leftover = add_errors(form, error.errors) if error.errors else [error.message]
         else:
             title = next(c.label for c in form.course.choices if c.value == assignment.course_id)
-            flash(f"“{title}” is assigned.", "success")
+            flash(_("“%(title)s” is assigned.", title=title), "success")
             if is_past(assignment.due_on, services.today(organisation)):
                 flash(
-                    "Its due date has already passed, so everyone who has not completed the "
-                    "course shows as overdue. Change the date below if that was a mistake.",
+                    _(
+                        "Its due date has already passed, so everyone who has not completed the "
+                        "course shows as overdue. Change the date below if that was a mistake."
+                    ),
                     "warning",
                 )
             return redirect(url_for(".assignments", slug=organisation.slug))
@@ -399,12 +429,12 @@ def set_reminders(slug: str, assignment_id: int):
     organisation = services.get_managed(current_user, slug)
     form = RemindersForm()
     if not form.validate_on_submit():
-        raise RuleViolation("This form had expired. Please submit it again.")
+        raise RuleViolation(_("This form had expired. Please submit it again."))
     assignment = services.set_reminders(organisation, assignment_id, form.on.data)
     flash(
-        "Reminders of this assignment's due date are on."
+        _("Reminders of this assignment's due date are on.")
         if assignment.reminders
-        else "Nobody will be reminded of this assignment's due date.",
+        else _("Nobody will be reminded of this assignment's due date."),
         "success",
     )
     return redirect(url_for(".assignments", slug=organisation.slug))
@@ -419,17 +449,22 @@ def set_due_date(slug: str, assignment_id: int):
     if form.validate_on_submit():
         assignment = services.set_due_date(organisation, assignment_id, form.due_on.data)
         if assignment.due_on is None:
-            flash("The due date is removed.", "success")
+            flash(_("The due date is removed."), "success")
         else:
-            flash(f"The due date is now {assignment.due_on:%-d %B %Y}.", "success")
+            flash(
+                _("The due date is now %(due_on)s.", due_on=format(assignment.due_on, "%-d %B %Y")),
+                "success",
+            )
             if is_past(assignment.due_on, services.today(organisation)):
                 flash(
-                    "That date has passed, so everyone who has not completed the course shows "
-                    "as overdue.",
+                    _(
+                        "That date has passed, so everyone who has not completed the course "
+                        "shows as overdue."
+                    ),
                     "warning",
                 )
         return redirect(url_for(".assignments", slug=organisation.slug))
-    message = " ".join(form.due_on.errors) or "This form had expired. Please submit it again."
+    message = " ".join(form.due_on.errors) or _("This form had expired. Please submit it again.")
     raw = (form.due_on.raw_data or [""])[0]
     return _assignments_page(organisation, due_error=(assignment_id, raw, message), status=400)
 
@@ -443,7 +478,13 @@ def remove_assignment(slug: str, assignment_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         services.unassign(organisation, assignment_id)
-        flash(f"“{course.title}” is no longer assigned. Progress made on it is kept.", "success")
+        flash(
+            _(
+                "“%(title)s” is no longer assigned. Progress made on it is kept.",
+                title=course.title,
+            ),
+            "success",
+        )
         return redirect(url_for(".assignments", slug=organisation.slug))
     return render_template(
         "organisations/remove_assignment.html",
@@ -499,7 +540,10 @@ def accept(token: str):
         flash(error.message, "error")
         return redirect(url_for(".invitation", token=token))
     flash(
-        f"You have joined {organisation.name}. Courses it assigns to you are listed first.",
+        _(
+            "You have joined %(name)s. Courses it assigns to you are listed first.",
+            name=organisation.name,
+        ),
         "success",
     )
     return redirect(url_for("progress.my_learning"))

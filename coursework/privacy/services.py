@@ -27,6 +27,7 @@ from coursework.config import public_url
 from coursework.db import utcnow
 from coursework.errors import Conflict, RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.jobs import Job
 from coursework.lti.models import GradeTarget, LinkedAccount
 from coursework.organisations import services as organisations
@@ -63,6 +64,7 @@ def export(user: User) -> dict[str, Any]:
             "last_login_at": _when(user.last_login_at),
             "email_verified_at": _when(user.email_verified_at),
             "time_zone": user.time_zone,
+            "locale": user.locale,
         },
         "preferences": {"notifications_switched_off": sorted(mail.switched_off(user.id))},
         "memberships": [
@@ -254,13 +256,19 @@ def _attempt(attempt: Attempt, standing) -> dict:
 def blockers(user: User) -> list[str]:
     """What must be handed over before the account can go, as sentences."""
     problems = [
-        f"You are the only manager of {organisation.name}. Make someone else a manager "
-        "first, on the organisation's people page."
+        _(
+            "You are the only manager of %(name)s. Make someone else a manager first, on the "
+            "organisation's people page.",
+            name=organisation.name,
+        )
         for organisation in organisations.sole_managed(user)
     ]
     problems += [
-        f"You own the course {course.title}. Make one of its co-instructors the owner "
-        "first, on the course's staff page."
+        _(
+            "You own the course %(title)s. Make one of its co-instructors the owner first, on the "
+            "course's staff page.",
+            title=course.title,
+        )
         for course in lessons.owned_courses(user)
     ]
     return problems
@@ -291,9 +299,9 @@ def delete_account(user: User, password: str, phrase: str = "") -> None:
     if not by_phrase and not verify_password(user.password_hash, password or ""):
         field = "phrase" if signs_in_elsewhere(user) else "password"
         message = (
-            f"Type “{CONFIRM_PHRASE}” to confirm."
+            _("Type “%(CONFIRM_PHRASE)s” to confirm.", CONFIRM_PHRASE=CONFIRM_PHRASE)
             if field == "phrase"
-            else "Your password is not right."
+            else _("Your password is not right.")
         )
         raise RuleViolation(message, {field: [message]})
     problems = blockers(user)

@@ -10,6 +10,7 @@ from flask_login import current_user
 from coursework.accounts.views import end_session
 from coursework.db import utcnow
 from coursework.errors import Conflict, RuleViolation
+from coursework.i18n import _
 from coursework.policy import access
 from coursework.privacy import services
 from coursework.privacy.forms import DeleteAccountForm
@@ -45,7 +46,7 @@ def delete():
             problems = [error.message]
         else:
             end_session()
-            flash("Your account has been deleted. Thank you for learning with us.", "success")
+            flash(_("Your account has been deleted. Thank you for learning with us."), "success")
             return redirect(url_for("progress.catalogue"))
     if form.errors:
         status = 400

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from coursework.dumping import Extended
 from coursework.policy import access
 from coursework.progress import services
 from coursework.progress.schemas import CompletionSchema, CourseProgressSchema
@@ -14,24 +15,12 @@ from lessons import services as lessons
 blp = Blueprint("progress-api", __name__, description="The signed-in learner's progress.")
 
 
-def serialise(progress: services.CourseProgress) -> dict:
-    enrolment = progress.enrolment
-    following = progress.next_lesson
-    return {
-        "course_slug": progress.course.slug,
-        "course_title": progress.course.title,
-        "state": progress.summary.state.value,
-        "percent": progress.summary.percent,
-        "completed": progress.summary.completed,
-        "total": progress.summary.total,
-        "next_lesson": following.slug if following else None,
-        "enrolled_at": enrolment.enrolled_at if enrolment else None,
-        "last_activity_at": enrolment.last_activity_at if enrolment else None,
-        "lessons": [
-            {"slug": lesson.slug, "title": lesson.title, "state": progress.state_of(lesson).value}
-            for lesson in progress.lessons
-        ],
-    }
+def _progress(progress: services.CourseProgress) -> Extended:
+    """A learner's progress through a course, each lesson with its state."""
+    return Extended(
+        progress,
+        lessons=[Extended(lesson, state=progress.state_of(lesson)) for lesson in progress.lessons],
+    )
 
 
 @blp.route("/me/courses")
@@ -40,7 +29,7 @@ class MyCourses(MethodView):
     @blp.response(200, CourseProgressSchema(many=True))
     def get(self):
         """The courses I am enrolled in, most recently active first."""
-        return [serialise(progress) for progress in services.my_courses(current_user)]
+        return [_progress(progress) for progress in services.my_courses(current_user)]
 
 
 @blp.route("/me/courses/<slug>")
@@ -49,7 +38,7 @@ class MyCourse(MethodView):
     @blp.response(200, CourseProgressSchema)
     def get(self, slug: str):
         """My progress through one course."""
-        return serialise(services.course_progress(current_user, lessons.get_course(slug)))
+        return _progress(services.course_progress(current_user, lessons.get_course(slug)))
 
 
 @blp.route("/me/courses/<slug>/lessons/<lesson_slug>/completion")
@@ -62,4 +51,4 @@ class LessonCompletion(MethodView):
         lesson = lessons.get_lesson(course, lesson_slug)
         newly = services.complete_lesson(current_user, lesson)
         progress = services.course_progress(current_user, course)
-        return {"lesson": lesson.slug, "newly_completed": newly, "progress": serialise(progress)}
+        return Extended(lesson, newly_completed=newly, progress=_progress(progress))

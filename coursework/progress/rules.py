@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from coursework.i18n import _
+
 
 class LessonState(StrEnum):
     NOT_STARTED = "not_started"
@@ -16,9 +18,9 @@ class LessonState(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "not_started": "Not started",
-            "in_progress": "In progress",
-            "completed": "Completed",
+            "not_started": _("Not started"),
+            "in_progress": _("In progress"),
+            "completed": _("Completed"),
         }[self.value]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
@@ -86,6 +86,42 @@ def open_lesson(user: User, lesson: Lesson) -> None:
     ):
         record_event(user_id, "started", "lesson", lesson_id)
     db.session.flush()
+
+
+# A learner re-reading the lesson they were last on moves their last activity no more often
+# than this: reloading a page is not a write, and the report's "last activity" is a date.
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
+
+
+def visit_lesson(user: User, lesson: Lesson) -> CourseProgress:
+    """The learner opened a lesson (`open_lesson`); returns their progress on its course as
+    it stands after the visit.
+
+    It reads before it writes, in one transaction, and writes only what the visit changes:
+    a first visit starts the lesson (and enrols), moving to another lesson moves the place
+    to resume, and staying on the same one moves the last activity at most once in
+    ACTIVITY_RESOLUTION. Most lesson pages are then reads only."""
+    progress = course_progress(user, lesson.course)
+    enrolment, row = progress.enrolment, progress.rows.get(lesson.id)
+    if (
+        enrolment is not None
+        and row is not None
+        and enrolment.last_lesson_id == lesson.id
+        and enrolment.last_activity_at >= utcnow() - ACTIVITY_RESOLUTION
+    ):
+        return progress
+    open_lesson(user, lesson)
+    if enrolment is None or row is None:  # enrolled or started just now: read them
+        return course_progress(user, lesson.course)
+    # Only the place to resume moved; the UPDATE set it on the loaded enrolment too.
+    return _build(
+        progress.course,
+        progress.lessons,
+        progress.quizzes,
+        progress.rows,
+        enrolment,
+        progress.standings,
+    )
 
 
 def carry_completions(_sender=None, *, lesson_id: int, old_hash: str, new_hash: str) -> None:

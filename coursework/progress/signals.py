@@ -7,3 +7,10 @@ _signals = Namespace()
 # Sent inside the transaction that first completes a lesson's current content;
 # receivers get `user_id=` and `course_id=`.
 lesson_completed = _signals.signal("lesson-completed")
+
+# Sent inside `summary.settle`, after the summaries were rewritten and while the locks that
+# guard them are held, so tables derived from them (the organisation report's rows) follow
+# in the same transaction. Receivers get `connection=`, `pairs=` (selects of the
+# recomputed (user_id, course_id) pairs), `courses=` (ids whose every learner was
+# recomputed) and `everything=` (every row was).
+summary_settled = _signals.signal("progress-summary-settled")

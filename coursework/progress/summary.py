@@ -48,7 +48,8 @@ from sqlalchemy.orm import Session
 
 from coursework.accounts.models import User
 from coursework.progress.models import LessonProgress, ProgressSummary
-from lessons.models import Lesson
+from coursework.progress.signals import summary_settled
+from lessons.models import Course, Lesson
 from quizzes.grading import GradingMethod
 from quizzes.models import Attempt, AttemptState, Quiz
 
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 
 # Advisory-lock keys of courses (one bigint); pairs use the two-integer form, a separate
 # key space, as (user_id, course_id).
-_COURSE_LOCKS = 0x5355_4D4D_0000_0000
+COURSE_LOCKS = 0x5355_4D4D_0000_0000
 
 # What each tracked table's rows are keyed by, and the columns whose change matters.
 _PAIR_TABLES = {
@@ -77,10 +78,13 @@ class Marks:
     lessons: set[tuple[int, int]] = field(default_factory=set)  # (user_id, lesson_id)
     quizzes: set[tuple[int, int]] = field(default_factory=set)  # (user_id, quiz_id)
     courses: set[int] = field(default_factory=set)
+    # (user_id, course_id) pairs marked by what follows the summary (`mark_pairs`): their
+    # summaries are recomputed too, under the same locks, so one statement rewrites both.
+    pairs: set[tuple[int, int]] = field(default_factory=set)
     everything: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.lessons or self.quizzes or self.courses or self.everything)
+        return bool(self.lessons or self.quizzes or self.courses or self.pairs or self.everything)
 
     def pair(self, model: type, user_id: int | None, key: int | None) -> None:
         if user_id is not None and key is not None:
@@ -264,9 +268,23 @@ def _course_targets(course_ids: Iterable[int] | None) -> list[Select]:
     return [progress, attempts, kept]
 
 
+def mark_pairs(session: Session, pairs: Iterable[tuple[int, int]]) -> None:
+    """Recompute these (user_id, course_id) pairs at commit as if their progress changed
+    (the report's rows follow an enrolment or a certificate this way)."""
+    _marks(session).pairs.update(pairs)
+
+
 def _pair_targets(marks: Marks) -> list[Select]:
-    """The (person, course) pairs of the marked lessons and quizzes."""
+    """The (person, course) pairs of the marked lessons, quizzes and pairs."""
     found: list[Select] = []
+    if marks.pairs:
+        users = sorted({u for u, _ in marks.pairs})
+        courses = sorted({c for _, c in marks.pairs})
+        found.append(
+            select(User.id.label("user_id"), Course.id.label("course_id"))
+            .join(Course, tuple_(User.id, Course.id).in_(sorted(marks.pairs)))
+            .where(User.id.in_(users), Course.id.in_(courses))
+        )
     for model, pairs in ((Lesson, marks.lessons), (Quiz, marks.quizzes)):
         if not pairs:
             continue
@@ -285,7 +303,34 @@ def _distinct(targets: list[Select]):
 
 
 def _course_lock(course_id):
-    return literal(_COURSE_LOCKS, BigInteger) + course_id
+    return literal(COURSE_LOCKS, BigInteger) + course_id
+
+
+def lock_courses(connection: Connection, course_ids: Iterable[int]) -> None:
+    """PostgreSQL: these courses exclusively, in order (nothing else changes their pairs)."""
+    if connection.dialect.name != "postgresql" or not course_ids:
+        return
+    connection.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(CAST(:base AS bigint) + c)"
+            " FROM unnest(CAST(:courses AS integer[])) AS c ORDER BY c"
+        ),
+        {"base": COURSE_LOCKS, "courses": sorted(course_ids)},
+    )
+
+
+def lock_pairs(connection: Connection, pairs) -> None:
+    """PostgreSQL: each (user_id, course_id) of the select `pairs`, with its course shared,
+    in one order everywhere."""
+    if connection.dialect.name != "postgresql":
+        return
+    p = pairs.subquery("pairs")
+    connection.execute(
+        select(
+            func.pg_advisory_xact_lock_shared(_course_lock(p.c.course_id)),
+            func.pg_advisory_xact_lock(p.c.user_id, p.c.course_id),
+        ).order_by(p.c.course_id, p.c.user_id)
+    )
 
 
 def _upsert(connection: Connection, targets: list[Select]) -> None:
@@ -307,23 +352,10 @@ def _lock(connection: Connection, marks: Marks) -> None:
     shared), in one order everywhere."""
     if connection.dialect.name != "postgresql":
         return  # SQLite runs one writing transaction at a time
-    if marks.courses:
-        connection.execute(
-            text(
-                "SELECT pg_advisory_xact_lock(CAST(:base AS bigint) + c)"
-                " FROM unnest(CAST(:courses AS integer[])) AS c ORDER BY c"
-            ),
-            {"base": _COURSE_LOCKS, "courses": sorted(marks.courses)},
-        )
+    lock_courses(connection, marks.courses)
     pairs = _pair_targets(marks)
     if pairs:
-        p = _distinct(pairs).subquery("pairs")
-        connection.execute(
-            select(
-                func.pg_advisory_xact_lock_shared(_course_lock(p.c.course_id)),
-                func.pg_advisory_xact_lock(p.c.user_id, p.c.course_id),
-            ).order_by(p.c.course_id, p.c.user_id)
-        )
+        lock_pairs(connection, _distinct(pairs))
 
 
 # Past this many marked (person, lesson or quiz) pairs, a bulk load recomputes their whole
@@ -333,6 +365,8 @@ MANY = 500
 
 
 def _whole_courses(session: Session, marks: Marks) -> None:
+    marks.courses.update(c for _, c in marks.pairs)
+    marks.pairs.clear()
     lesson_ids = sorted({key for _, key in marks.lessons})
     quiz_ids = sorted({key for _, key in marks.quizzes})
     marks.courses.update(
@@ -357,14 +391,21 @@ def settle(session: Session) -> None:
     connection = session.connection()
     if marks.everything:
         _upsert(connection, _course_targets(None))
+        summary_settled.send(
+            session, connection=connection, pairs=[], courses=set(), everything=True
+        )
         return
-    if len(marks.lessons) + len(marks.quizzes) > MANY:
+    if len(marks.lessons) + len(marks.quizzes) + len(marks.pairs) > MANY:
         _whole_courses(session, marks)
     _lock(connection, marks)
-    targets = _pair_targets(marks)
+    pairs = _pair_targets(marks)
+    targets = list(pairs)
     if marks.courses:
         targets += _course_targets(marks.courses)
     _upsert(connection, targets)
+    summary_settled.send(
+        session, connection=connection, pairs=pairs, courses=set(marks.courses), everything=False
+    )
 
 
 def rebuild(connection: Connection) -> None:
@@ -385,6 +426,11 @@ def _changed(obj, names: Iterable[str]) -> bool:
     return any(inspect(obj).attrs[name].history.has_changes() for name in names)
 
 
+def _unsubmitted(attempt) -> bool:
+    states = _values(attempt, "state")
+    return bool(states) and AttemptState.SUBMITTED.value not in states
+
+
 def _after_flush(session: Session, flush_context) -> None:
     marks = _marks(session)
     for obj, edited in (
@@ -397,6 +443,8 @@ def _after_flush(session: Session, flush_context) -> None:
             key, watched = _PAIR_TABLES[model]
             if edited and not _changed(obj, (*watched, key, "user_id")):
                 continue
+            if not edited and model is Attempt and _unsubmitted(obj):
+                continue  # an attempt counts once submitted: starting one changes nothing
             for user_id in _values(obj, "user_id"):
                 for value in _values(obj, key):
                     marks.pair(model, user_id, value)

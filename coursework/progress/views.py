@@ -22,6 +22,7 @@ from flask_login import current_user
 from coursework import timezones
 from coursework.accounts.forms import EmptyForm
 from coursework.certificates import services as certificates
+from coursework.i18n import _
 from coursework.organisations import services as organisations
 from coursework.organisations.services import AssignedCourse
 from coursework.policy import access
@@ -79,10 +80,8 @@ def asset(slug: str, name: str):
 @bp.route("/courses/<slug>/lessons/<lesson_slug>")
 @access("learner")
 def lesson(slug: str, lesson_slug: str):
-    course = lessons.get_course(slug)
-    current = lessons.get_lesson(course, lesson_slug)
-    services.open_lesson(current_user, current)
-    progress = services.course_progress(current_user, course)
+    current = lessons.find_lesson_page(slug, lesson_slug)
+    progress = services.visit_lesson(current_user, current)
     previous, following = progress.neighbours(current)
     return render_template(
         "progress/lesson.html",
@@ -114,9 +113,9 @@ def complete(slug: str, lesson_slug: str):
         target = url_for("quizzes.overview", quiz_id=progress.next_quiz.id)
     else:
         if certificates.find_for(current_user.id, course.id) is None:  # else it was announced
-            flash("You have completed every lesson of this course. Well done!", "success")
+            flash(_("You have completed every lesson of this course. Well done!"), "success")
         return redirect(url_for("progress.course", slug=course.slug))
-    flash(f"“{current.title}” is complete.", "success")
+    flash(_("“%(title)s” is complete.", title=current.title), "success")
     return redirect(target)
 
 

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from coursework.dumping import Extended
 from coursework.policy import access
 from coursework.search import services
 from coursework.search.schemas import SearchArgsSchema, SearchResultsSchema
@@ -27,22 +28,4 @@ class Search(MethodView):
     def get(self, args: dict):
         """Best matches first, ten a page, each with a highlighted snippet."""
         found = services.search(current_user, args["q"], args["page"])
-        return {
-            "query": found.query,
-            "total": found.total,
-            "page": found.page,
-            "pages": found.pages,
-            "per_page": found.per_page,
-            "results": [
-                {
-                    "kind": hit.kind,
-                    "title": hit.title,
-                    "snippet_html": str(hit.snippet),
-                    "course": {"slug": hit.course_slug, "title": hit.course_title},
-                    "lesson_slug": hit.lesson_slug,
-                    "quiz_id": hit.quiz_id,
-                    "url": hit_url(hit),
-                }
-                for hit in found.hits
-            ],
-        }
+        return Extended(found, hits=[Extended(hit, url=hit_url(hit)) for hit in found.hits])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from coursework.dumping import Grouped
 from coursework.errors import RuleViolation
 from coursework.search import services
 
@@ -22,20 +23,25 @@ class SearchArgsSchema(Schema):
 
 
 class SearchCourseSchema(Schema):
-    slug = fields.String(dump_only=True)
-    title = fields.String(dump_only=True)
+    """Read from the hit's own course fields."""
+
+    slug = fields.String(attribute="course_slug", dump_only=True)
+    title = fields.String(attribute="course_title", dump_only=True)
 
 
 class SearchHitSchema(Schema):
+    """Read from a `search.services.Hit` and its `url`."""
+
     kind = fields.String(
         dump_only=True, metadata={"description": "`lesson`, or `question` (staff only)"}
     )
     title = fields.String(dump_only=True)
     snippet_html = fields.String(
+        attribute="snippet",
         dump_only=True,
         metadata={"description": "Escaped text around the matches, each in `<mark>`."},
     )
-    course = fields.Nested(SearchCourseSchema, dump_only=True)
+    course = Grouped(SearchCourseSchema)
     lesson_slug = fields.String(dump_only=True, allow_none=True)
     quiz_id = fields.Integer(dump_only=True, allow_none=True)
     url = fields.String(dump_only=True, metadata={"description": "The page that shows it."})
@@ -47,4 +53,4 @@ class SearchResultsSchema(Schema):
     page = fields.Integer(dump_only=True)
     pages = fields.Integer(dump_only=True)
     per_page = fields.Integer(dump_only=True)
-    results = fields.List(fields.Nested(SearchHitSchema), dump_only=True)
+    results = fields.List(fields.Nested(SearchHitSchema), attribute="hits", dump_only=True)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import defer
 from coursework.accounts.models import User
 from coursework.errors import RuleViolation
 from coursework.extensions import db
+from coursework.i18n import _
 from coursework.search.index import GREATER, LESS, MARK_END, MARK_START
 from coursework.search.models import SearchDocument
 from lessons import services as lessons
@@ -70,13 +71,13 @@ def check_query(raw: str | None) -> str:
     """The query as searched, or RuleViolation with a message the person can act on."""
     query = " ".join((raw or "").split())
     if not query:
-        raise _bad("Type a word to search for.")
+        raise _bad(_("Type a word to search for."))
     if len(query) > MAX_QUERY:
-        raise _bad(f"Use at most {MAX_QUERY} characters.")
+        raise _bad(_("Use at most %(MAX_QUERY)s characters.", MAX_QUERY=MAX_QUERY))
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in query):
-        raise _bad("Use letters, numbers and punctuation only.")
+        raise _bad(_("Use letters, numbers and punctuation only."))
     if not WORD.search(query):
-        raise _bad("Type at least one word of letters or numbers.")
+        raise _bad(_("Type at least one word of letters or numbers."))
     return query
 
 

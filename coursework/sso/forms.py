@@ -6,6 +6,8 @@ from wtforms.validators import Email, InputRequired, Length
 
 from coursework.accounts.forms import strip
 from coursework.accounts.models import User
+from coursework.formatting import format_number
+from coursework.i18n import _, lazy_gettext
 from coursework.lengths import form_length
 from coursework.sso.models import IdentityProvider
 from coursework.sso.services import MAX_SECRET_LENGTH
@@ -13,11 +15,11 @@ from coursework.sso.services import MAX_SECRET_LENGTH
 
 class OrganisationSignInForm(FlaskForm):
     email = EmailField(
-        "Your work email address",
+        lazy_gettext("Your work email address"),
         filters=[strip],
-        description="We use its domain to find your organisation's sign-in page.",
+        description=lazy_gettext("We use its domain to find your organisation's sign-in page."),
         validators=[
-            InputRequired("Enter your work email address."),
+            InputRequired(lazy_gettext("Enter your work email address.")),
             Email("Enter an email address in the right format, like name@example.com."),
             form_length(User.email),
         ],
@@ -26,37 +28,49 @@ class OrganisationSignInForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     issuer = StringField(
-        "Issuer URL",
+        lazy_gettext("Issuer URL"),
         filters=[strip],
-        description="From your provider, such as https://login.example.com/realms/staff. "
-        "We read its /.well-known/openid-configuration.",
+        description=lazy_gettext(
+            "From your provider, such as https://login.example.com/realms/staff. We read its "
+            "/.well-known/openid-configuration."
+        ),
         validators=[
-            InputRequired("Enter your provider's issuer URL."),
+            InputRequired(lazy_gettext("Enter your provider's issuer URL.")),
             form_length(IdentityProvider.issuer),
         ],
     )
     client_id = StringField(
-        "Client ID",
+        lazy_gettext("Client ID"),
         filters=[strip],
         validators=[
-            InputRequired("Enter the client ID your provider gave you."),
+            InputRequired(lazy_gettext("Enter the client ID your provider gave you.")),
             form_length(IdentityProvider.client_id),
         ],
     )
     client_secret = PasswordField(
-        "Client secret",
+        lazy_gettext("Client secret"),
         validators=[
-            Length(max=MAX_SECRET_LENGTH, message=f"Use at most {MAX_SECRET_LENGTH:,} characters.")
+            Length(
+                max=MAX_SECRET_LENGTH,
+                message=_(
+                    "Use at most %(MAX_SECRET_LENGTH)s characters.",
+                    MAX_SECRET_LENGTH=format_number(MAX_SECRET_LENGTH),
+                ),
+            )
         ],
     )
     domains = TextAreaField(
-        "Email domains",
-        description="The domains of your people's addresses, one a line, such as example.com. "
-        "A site admin confirms each domain before it is used.",
-        validators=[Length(max=6000, message="List fewer domains.")],
+        lazy_gettext("Email domains"),
+        description=lazy_gettext(
+            "The domains of your people's addresses, one a line, such as example.com. A site "
+            "admin confirms each domain before it is used."
+        ),
+        validators=[Length(max=6000, message=lazy_gettext("List fewer domains."))],
     )
     require_sso = BooleanField(
-        "Require single sign-on for people with these addresses",
-        description="They can no longer sign in or reset a password with a password. Site "
-        "admins always can. Possible after a test sign-in succeeds.",
+        lazy_gettext("Require single sign-on for people with these addresses"),
+        description=lazy_gettext(
+            "They can no longer sign in or reset a password with a password. Site admins "
+            "always can. Possible after a test sign-in succeeds."
+        ),
     )

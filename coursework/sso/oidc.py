@@ -17,23 +17,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import ip_address
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.requests_client import OAuth2Session
-from joserfc import jwt
-from joserfc.errors import (
-    BadSignatureError,
-    ClaimError,
-    ExpiredTokenError,
-    InvalidKeyIdError,
-    JoseError,
-)
-from joserfc.jwk import KeySet
-
 from coursework import outbound
+from coursework.i18n import _
+
+# Authlib, joserfc and requests (about 16 MB) load with the first sign-in through an
+# identity provider, not in every worker at start.
+if TYPE_CHECKING:
+    from authlib.integrations.requests_client import OAuth2Session
+    from joserfc.jwk import KeySet
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +70,7 @@ def issuer_problem(issuer: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "Enter the issuer as a web address, like https://login.example.com/realms/staff."
     if parts.query or parts.fragment:
-        return "The issuer has no query (?) or fragment (#) part."
+        return _("The issuer has no query (?) or fragment (#) part.")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         return "The issuer must use https://."
     return None
@@ -94,6 +88,8 @@ def _is_loopback(host: str) -> bool:
 def _get_json(url: str) -> dict[str, Any]:
     """A JSON object from a provider: no redirects, a timeout and a size cap, so a wrong
     address cannot make us follow it elsewhere or read without end."""
+    import requests
+
     problem = outbound.private_address_problem(url)
     if problem is not None:
         raise ProviderUnreachable(f"{url} is refused. {problem}")
@@ -183,6 +179,9 @@ def discover(issuer: str, *, refresh: bool = False) -> dict[str, Any]:
 
 
 def key_set(jwks_uri: str, *, refresh: bool = False) -> KeySet:
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+
     def load() -> KeySet:
         document = _get_json(jwks_uri)
         try:
@@ -206,6 +205,8 @@ class Client:
     redirect_uri: str
 
     def session(self, metadata: dict[str, Any]) -> OAuth2Session:
+        from authlib.integrations.requests_client import OAuth2Session
+
         methods = metadata.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
         method = "client_secret_basic" if "client_secret_basic" in methods else "client_secret_post"
         return OAuth2Session(
@@ -238,7 +239,7 @@ def authorization_request(client: Client, login_hint: str = "") -> tuple[str, Pe
     )
     extra = {"login_hint": login_hint} if login_hint else {}
     with client.session(metadata) as session:
-        url, _ = session.create_authorization_url(
+        url, _state = session.create_authorization_url(
             metadata["authorization_endpoint"],
             state=pending.state,
             nonce=pending.nonce,
@@ -251,6 +252,9 @@ def authorization_request(client: Client, login_hint: str = "") -> tuple[str, Pe
 def finish(client: Client, pending: Pending, returned: dict[str, str]) -> dict[str, Any]:
     """The checked ID token claims of the person who came back with `returned` (the query
     of the redirect). The caller has already matched `returned["state"]` to `pending`."""
+    import requests
+    from authlib.common.errors import AuthlibBaseError
+
     if not hmac.compare_digest(returned.get("state", ""), pending.state):
         raise SignInFailed("state does not match")
     if returned.get("error"):
@@ -291,6 +295,9 @@ def check_id_token(
 ) -> dict[str, Any]:
     """Verify the signature through the provider's key set (fetched again, once, for a key
     id we do not know yet: the provider has rotated its keys), then the claims."""
+    from joserfc import jwt
+    from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError
+
     try:
         try:
             token = jwt.decode(id_token, key_set(jwks_uri), algorithms=list(ALGORITHMS))
@@ -312,6 +319,9 @@ def check_id_token(
 def check_claims(claims: dict[str, Any], *, issuer: str, client_id: str, nonce: str) -> None:
     """OpenID Connect Core §3.1.3.7: issuer, audience and authorised party, expiry and
     issue time (with a little leeway), and our nonce."""
+    from joserfc import jwt
+    from joserfc.errors import ClaimError, ExpiredTokenError
+
     registry = jwt.JWTClaimsRegistry(
         leeway=LEEWAY_SECONDS,
         iss={"essential": True, "value": issuer},

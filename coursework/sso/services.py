@@ -31,6 +31,8 @@ from coursework.config import public_url
 from coursework.db import utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
+from coursework.formatting import format_number
+from coursework.i18n import _
 from coursework.lengths import fit, max_length, too_long
 from coursework.organisations import services as organisations
 from coursework.organisations.models import Organisation
@@ -81,7 +83,7 @@ def organisation_for(user: User, slug: str) -> Organisation:
     if user.is_admin:
         organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
         if organisation is None:
-            raise NotFound("There is no organisation at this address.")
+            raise NotFound(_("There is no organisation at this address."))
         return organisation
     return organisations.get_managed(user, slug)
 
@@ -99,8 +101,8 @@ def normalise_domain(text: str) -> str:
         return validate_email(f"x@{text}", check_deliverability=False).ascii_domain.lower()
     except EmailNotValidError:
         raise RuleViolation(
-            f"“{text[:80]}” is not a domain name, like example.com.",
-            {"domains": [f"“{text[:80]}” is not a domain name, like example.com."]},
+            _("“%(text)s” is not a domain name, like example.com.", text=text[:80]),
+            {"domains": [_("“%(text)s” is not a domain name, like example.com.", text=text[:80])]},
         ) from None
 
 
@@ -109,12 +111,14 @@ def parse_domains(text: str) -> list[str]:
     found: list[str] = []
     for item in text.replace(",", " ").split():
         if message := too_long(item, EmailDomain.domain):
-            raise RuleViolation(message, {"domains": [f"A domain is too long. {message}"]})
+            raise RuleViolation(
+                message, {"domains": [_("A domain is too long. %(message)s", message=message)]}
+            )
         domain = normalise_domain(item)
         if domain not in found:
             found.append(domain)
     if len(found) > MAX_DOMAINS:
-        message = f"List at most {MAX_DOMAINS} domains."
+        message = _("List at most %(MAX_DOMAINS)s domains.", MAX_DOMAINS=MAX_DOMAINS)
         raise RuleViolation(message, {"domains": [message]})
     return found
 
@@ -138,14 +142,19 @@ def save_settings(organisation: Organisation, by: User, settings: Settings) -> I
     if problem := oidc.issuer_problem(issuer) or too_long(issuer, IdentityProvider.issuer):
         errors["issuer"] = [problem]
     if not client_id:
-        errors["client_id"] = ["Enter the client ID your provider gave you."]
+        errors["client_id"] = [_("Enter the client ID your provider gave you.")]
     elif problem := too_long(client_id, IdentityProvider.client_id):
         errors["client_id"] = [problem]
     if len(settings.client_secret) > MAX_SECRET_LENGTH:
-        errors["client_secret"] = [f"Use at most {MAX_SECRET_LENGTH:,} characters."]
+        errors["client_secret"] = [
+            _(
+                "Use at most %(MAX_SECRET_LENGTH)s characters.",
+                MAX_SECRET_LENGTH=format_number(MAX_SECRET_LENGTH),
+            )
+        ]
     provider = provider_of(organisation)
     if provider is None and not settings.client_secret:
-        errors["client_secret"] = ["Enter the client secret your provider gave you."]
+        errors["client_secret"] = [_("Enter the client secret your provider gave you.")]
     if errors:
         raise RuleViolation(next(iter(errors.values()))[0], errors)
     domains = parse_domains(settings.domains)
@@ -155,7 +164,7 @@ def save_settings(organisation: Organisation, by: User, settings: Settings) -> I
         provider.issuer != issuer or provider.client_id != client_id or bool(settings.client_secret)
     )
     if settings.require_sso and (changed or provider is None or provider.tested_at is None):
-        message = "Run a test sign-in that succeeds before you require single sign-on."
+        message = _("Run a test sign-in that succeeds before you require single sign-on.")
         raise RuleViolation(message, {"require_sso": [message]})
     if provider is None:
         provider = IdentityProvider(organisation_id=organisation.id, issuer=issuer)
@@ -175,7 +184,7 @@ def save_settings(organisation: Organisation, by: User, settings: Settings) -> I
         db.session.flush()
     except IntegrityError:  # another organisation claimed a domain at the same moment
         db.session.rollback()
-        message = "Another organisation has already claimed one of these domains."
+        message = _("Another organisation has already claimed one of these domains.")
         raise Conflict(message, {"domains": [message]}) from None
     log.info("single sign-on settings of organisation %s saved by user %s", organisation.id, by.id)
     return provider
@@ -191,9 +200,10 @@ def _refuse_domains_of_others(domains: list[str], provider: IdentityProvider | N
         )
     ).all()
     if taken:
-        message = (
-            f"Another organisation has already claimed {', '.join(sorted(taken))}. "
-            "Ask the site's administrators if it is yours."
+        message = _(
+            "Another organisation has already claimed %(value)s. Ask the site's administrators if "
+            "it is yours.",
+            value=", ".join(sorted(taken)),
         )
         raise Conflict(message, {"domains": [message]})
 
@@ -221,7 +231,7 @@ def confirm_domain(domain_id: int, by: User) -> tuple[EmailDomain, Organisation]
         .where(EmailDomain.id == domain_id)
     ).first()
     if row is None:
-        raise NotFound("No organisation has claimed that domain.")
+        raise NotFound(_("No organisation has claimed that domain."))
     item, organisation = row
     if item.confirmed_at is None:
         item.confirmed_at = utcnow()

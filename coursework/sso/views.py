@@ -28,6 +28,7 @@ from coursework.accounts.forms import EmptyForm
 from coursework.accounts.views import safe_next, start_session
 from coursework.errors import Conflict, RuleViolation
 from coursework.extensions import db, limiter
+from coursework.i18n import _
 from coursework.organisations import services as organisations
 from coursework.organisations.models import Organisation
 from coursework.policy import access
@@ -180,14 +181,14 @@ def _test_result(provider: IdentityProvider, pending: dict, problem: str | None,
     if problem is None:
         services.record_test(provider, claims)
         verified = claims.get("email_verified") in (True, "true")
-        flash(
-            "The test sign-in passed every check. Your provider sent "
-            f"{'a verified' if verified else 'an unverified'} email address"
-            f"{': ' + str(claims.get('email'))[:254] if claims.get('email') else ''}.",
-            "success",
-        )
+        email = str(claims.get("email") or "")[:254]
+        if verified:
+            sent = _("Your provider sent a verified email address: %(email)s.", email=email)
+        else:
+            sent = _("Your provider sent an unverified email address: %(email)s.", email=email)
+        flash(_("The test sign-in passed every check.") + " " + sent, "success")
     else:
-        flash(f"The test sign-in failed: {problem}.", "error")
+        flash(_("The test sign-in failed: %(problem)s.", problem=problem), "error")
     return redirect(url_for("sso.checklist", slug=organisation.slug))
 
 
@@ -254,13 +255,13 @@ def settings(slug: str):
             for field, messages in error.errors.items():
                 getattr(form, field).errors.extend(messages)
         else:
-            flash("Single sign-on settings saved.", "success")
+            flash(_("Single sign-on settings saved."), "success")
             return redirect(url_for("sso.checklist", slug=organisation.slug))
     form.client_secret.data = ""  # never shown back, not even as it was typed
     form.client_secret.description = (
-        "Set, and stored encrypted. Leave empty to keep it; a new one needs a new test sign-in."
+        _("Set, and stored encrypted. Leave empty to keep it; a new one needs a new test sign-in.")
         if provider is not None
-        else "Stored encrypted and never shown again."
+        else _("Stored encrypted and never shown again.")
     )
     return render_template(
         "sso/settings.html",
@@ -287,10 +288,13 @@ def check_discovery(slug: str):
     organisation = _organisation(slug)
     provider = services.check_discovery(_provider_or_back(organisation))
     if provider.discovery_ok:
-        flash("Your provider's discovery document and keys can be read.", "success")
+        flash(_("Your provider's discovery document and keys can be read."), "success")
     else:
         flash(
-            f"Your provider's discovery document could not be used: {provider.discovery_error}.",
+            _(
+                "Your provider's discovery document could not be used: %(discovery_error)s.",
+                discovery_error=provider.discovery_error,
+            ),
             "error",
         )
     return redirect(url_for("sso.checklist", slug=organisation.slug))
@@ -311,7 +315,10 @@ def confirm_domain(domain_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     item, organisation = services.confirm_domain(domain_id, current_user._get_current_object())
-    flash(f"{item.domain} is confirmed as {organisation.name}'s.", "success")
+    flash(
+        _("%(domain)s is confirmed as %(name)s's.", domain=item.domain, name=organisation.name),
+        "success",
+    )
     return redirect(url_for("sso.checklist", slug=organisation.slug))
 
 
@@ -327,5 +334,5 @@ def remove(slug: str):
     organisation = _organisation(slug)
     _provider_or_back(organisation)
     services.remove_provider(organisation, current_user._get_current_object())
-    flash("Single sign-on is removed. Members sign in with their passwords again.", "success")
+    flash(_("Single sign-on is removed. Members sign in with their passwords again."), "success")
     return redirect(url_for("sso.checklist", slug=organisation.slug))

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from coursework.errors import RuleViolation
 from quizzes import grading
 from quizzes import spec as qspec
+from quizzes.gift_syntax import BlockWriter, Problems, Text
 
 # Longest typed answer kept; longer text is cut, as the input's maxlength does in a browser.
 MAX_TYPED = 500
@@ -75,10 +76,8 @@ class ShownQuestion:
         return self.kind.public(self, answer) if answer is not None else {}
 
     def grade(self, stored: dict | None, *, all_or_nothing: bool = False) -> grading.Grade:
-        return grading.grade(
-            self.spec,
-            self.kind.grader_input(self, self.read(stored)),
-            all_or_nothing=all_or_nothing,
+        return self.kind.grade(
+            self.spec, self.kind.grader_input(self, self.read(stored)), all_or_nothing
         )
 
 
@@ -100,10 +99,30 @@ class QuestionKind(ABC):
     spec_fields: ClassVar[frozenset[str]]
     # GIFT can write it (the GIFT writer refuses a kind that it cannot).
     in_gift: ClassVar[bool] = True
+    # The GIFT reader asks the kinds in this order whether an answer block is in their
+    # syntax (`reads_gift`), and the first that says yes reads it: the more particular
+    # syntax first (an empty block, `{#`, `~`, `->`, TRUE), the catch-all (short text) last.
+    gift_rank: ClassVar[int] = 100
+    # Its choices' texts are formatted text a learner reads (choice questions), as the
+    # question's text is; otherwise they are what a learner types, kept as written.
+    rich_choices: ClassVar[bool] = False
     # The quiz's "shuffle choices" setting reorders this kind's choices for each attempt.
     shuffles_choices: ClassVar[bool] = False
     # A person grades it after submit (essays): the attempt waits for them.
     graded_by_person: ClassVar[bool] = False
+    # Its pure grader in grading.py: (question, grader_input, all_or_nothing=) -> Grade.
+    grader: ClassVar[grading.Grader]
+    # What the item-writing checker (checker.py) asks of its shape: the learner picks among
+    # options the author wrote; picks only one of them; or judges a statement.
+    picks_from_options: ClassVar[bool] = False
+    picks_one: ClassVar[bool] = False
+    judges_a_statement: ClassVar[bool] = False
+
+    def grade(
+        self, question: qspec.Question, answer: Any, all_or_nothing: bool = False
+    ) -> grading.Grade:
+        """Grade an answer in the grader's form; never raises for a malformed answer."""
+        return type(self).grader(question, answer, all_or_nothing=all_or_nothing)
 
     def arrange(self, choice_ids: list[int], shuffle: bool) -> list[int]:
         """The choices' order for one attempt; `shuffle` is the quiz's setting."""
@@ -166,6 +185,50 @@ class QuestionKind(ABC):
     @abstractmethod
     def check(self, question: qspec.Question, add: Add) -> None:
         """Report what is wrong with a question of this kind through `add(field, message)`."""
+
+    # ---- GIFT: the answer block between { and }, in and out (quizzes/gift.py does the file)
+
+    @abstractmethod
+    def reads_gift(self, answers: Text) -> bool:
+        """Whether a GIFT answer block (general feedback taken off, trimmed) is written in
+        this kind's syntax."""
+
+    @abstractmethod
+    def read_gift(self, answers: Text, start: int, problems: Problems) -> dict:
+        """The question's fields of this kind (spec_fields) from its answer block; what is
+        wrong goes to `problems` with its line (`start` is the question's)."""
+
+    @abstractmethod
+    def write_gift(self, question: qspec.Question, writer: BlockWriter) -> str:
+        """The answer block that `read_gift` reads back equal; ValueError when GIFT cannot
+        say the question without changing its meaning."""
+
+    # ---- authoring: the question form's rows (quizzes/forms.py) and the statistics page
+
+    @abstractmethod
+    def from_rows(self, rows: Mapping[str, Any]) -> dict:
+        """The question's fields of this kind from the question form's data (blank rows
+        left out); never raises, as validation says what is missing."""
+
+    @abstractmethod
+    def to_rows(self, question: qspec.Question) -> dict:
+        """The question form's data for this kind's fields of an existing question."""
+
+    # What one row of the form's `choices` is called on the page.
+    choice_row: ClassVar[str] = "Choice"
+
+    def score_bands(self) -> int | None:
+        """In how many bands the statistics page spreads this kind's scores, question by
+        question; None when the facility index says enough (scores a grader gives, in
+        any part of the points, are worth seeing spread)."""
+        return None
+
+
+def no_gift_syntax(kind: QuestionKind) -> ValueError:
+    return ValueError(
+        f"GIFT has no syntax for {kind.label.lower()} questions; "
+        "remove them or move them to a quiz of their own to export the rest"
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -7,8 +7,11 @@ is "awaiting grading" after submit until a grader has scored every such essay.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from quizzes import gift_syntax as gift
+from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import Add, AnswerProblem, ShownQuestion, register
 from quizzes.kinds.short_text import TextAnswer, Typed
@@ -23,6 +26,7 @@ MAX_RUBRIC = 10_000
 @register
 class Essay(Typed):
     kind = qspec.Kind.ESSAY
+    grader = grading.grade_essay
     template = "quizzes/kinds/essay.html"
     json_shape = '{"text": "..."}'
     spec_fields = frozenset({"rubric"})
@@ -55,3 +59,25 @@ class Essay(Typed):
     def check(self, question: qspec.Question, add: Add) -> None:
         if len(question.rubric) > MAX_RUBRIC:
             add("rubric", f"Keep the rubric under {MAX_RUBRIC:,} characters.")
+
+    gift_rank = 10
+
+    def reads_gift(self, answers: gift.Text) -> bool:
+        # `{}`, or `{####general feedback}`. GIFT has no place for a rubric.
+        return not answers.live
+
+    def read_gift(self, answers: gift.Text, start: int, problems: gift.Problems) -> dict:
+        return {}
+
+    def write_gift(self, question: qspec.Question, writer: gift.BlockWriter) -> str:
+        # Moodle writes an essay as an empty block; its rubric has no GIFT syntax.
+        return "{" + writer.general + "}"
+
+    def from_rows(self, rows: Mapping[str, Any]) -> dict:
+        return {"rubric": rows["rubric"] or ""}
+
+    def to_rows(self, question: qspec.Question) -> dict:
+        return {"rubric": question.rubric}
+
+    def score_bands(self) -> int:
+        return 5  # fifths of the points, as graders tend to score

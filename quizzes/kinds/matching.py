@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from quizzes import gift_syntax as gift
+from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import (
     Add,
@@ -28,6 +30,7 @@ class MatchingAnswer:
 @register
 class Matching(QuestionKind):
     kind = qspec.Kind.MATCHING
+    grader = grading.grade_matching
     answer_type = MatchingAnswer
     template = "quizzes/kinds/matching.html"
     spec_fields = frozenset({"pairs", "distractors"})
@@ -96,3 +99,72 @@ class Matching(QuestionKind):
             add("pairs", "Two prompts have the same text.")
         if any(not d.strip() for d in question.distractors):
             add("distractors", "Remove empty extra answers.")
+
+    gift_rank = 40
+
+    def reads_gift(self, answers: gift.Text) -> bool:
+        # Moodle takes any = with any -> for matching; looking only before each feedback's
+        # # lets a short answer's feedback say "->".
+        if "=" not in answers.live:
+            return False
+        lead, pieces = gift.split(answers, "=")
+        return any(
+            "->" in part.live.split("#", 1)[0] for part in [lead, *(p for _, _, p in pieces)]
+        )
+
+    def read_gift(self, answers: gift.Text, start: int, problems: gift.Problems) -> dict:
+        found_before = len(problems)
+        lead, pieces = gift.split(answers, "=")
+        if leading := gift.leading_text(lead):
+            problems.append(
+                gift.Problem(leading[0], "text before the first pair: start each with =")
+            )
+        pairs, distractors = [], []
+        for _, line, body in pieces:
+            arrow = body.find("->")
+            if body.find("#") != -1:
+                problems.append(
+                    gift.Problem(line, "matching pairs take no feedback (write \\# for #)")
+                )
+            elif arrow == -1:
+                problems.append(
+                    gift.Problem(line, "a matching pair needs the form =prompt -> answer")
+                )
+            elif not body.plain[arrow + 2 :].strip():
+                problems.append(gift.Problem(line, "a matching pair has no answer after '->'"))
+            else:
+                # Moodle reads a format tag before the prompt, not before the answer.
+                prompt, answer = gift.trim(body.plain[:arrow]), body.plain[arrow + 2 :].strip()
+                if gift.untagged(prompt):
+                    pairs.append(qspec.Pair(prompt=prompt, answer=answer))
+                else:
+                    distractors.append(answer)  # `= -> answer`: offered, matches nothing
+        # Moodle's page asks for three pairs, its reader for two: two is enough.
+        if len(problems) == found_before and len(pairs) < 2:
+            problems.append(gift.Problem(start, "a matching question needs at least two pairs"))
+        return {"pairs": tuple(pairs), "distractors": tuple(distractors)}
+
+    def write_gift(self, question: qspec.Question, writer: gift.BlockWriter) -> str:
+        if any("->" in pair.prompt or not pair.prompt.strip() for pair in question.pairs):
+            raise ValueError("a matching prompt must be non-empty and free of '->'")
+        lines = [
+            f"={writer.text(pair.prompt)} -> {gift.escape(pair.answer)}" for pair in question.pairs
+        ]
+        lines += [f"= -> {gift.escape(answer)}" for answer in question.distractors]
+        return writer.block(lines)
+
+    def from_rows(self, rows: Mapping[str, Any]) -> dict:
+        return {
+            "pairs": tuple(
+                qspec.Pair(row["prompt"] or "", row["answer"] or "")
+                for row in rows["pairs"]
+                if row["prompt"] or row["answer"]
+            ),
+            "distractors": tuple(text for text in rows["distractors"] if text),
+        }
+
+    def to_rows(self, question: qspec.Question) -> dict:
+        return {
+            "pairs": [{"prompt": p.prompt, "answer": p.answer} for p in question.pairs],
+            "distractors": list(question.distractors),
+        }

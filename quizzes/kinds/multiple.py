@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from quizzes import gift_syntax as gift
+from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import (
     Add,
@@ -16,7 +18,14 @@ from quizzes.kinds.base import (
     register,
     shape_problem,
 )
-from quizzes.kinds.single import check_choices, correct_options
+from quizzes.kinds.single import (
+    check_choices,
+    choice_rows,
+    choices_from_rows,
+    correct_options,
+    read_choices,
+    write_choices,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,8 @@ class MultipleAnswer:
 @register
 class Multiple(QuestionKind):
     kind = qspec.Kind.MULTIPLE
+    grader = grading.grade_multiple
+    picks_from_options = True
     answer_type = MultipleAnswer
     template = "quizzes/kinds/multiple.html"
     shuffles_choices = True
@@ -83,3 +94,23 @@ class Multiple(QuestionKind):
             add("choices", "Mark at least one choice as right.")
         elif not math.isclose(positive, 1, abs_tol=0.001):
             add("choices", f"The right choices must add up to 100% (now {positive * 100:g}%).")
+
+    gift_rank = 31  # after single choice, which takes the blocks that have an =
+    rich_choices = True
+
+    def reads_gift(self, answers: gift.Text) -> bool:
+        return "~" in answers.live
+
+    def read_gift(self, answers: gift.Text, start: int, problems: gift.Problems) -> dict:
+        return read_choices(answers, start, problems, single=False)
+
+    def write_gift(self, question: qspec.Question, writer: gift.BlockWriter) -> str:
+        # Never =, which would make it single choice.
+        markers = ["~" + gift.weight_mark(c.weight, 0.0, c.text) for c in question.choices]
+        return write_choices(question, writer, markers)
+
+    def from_rows(self, rows: Mapping[str, Any]) -> dict:
+        return {"choices": choices_from_rows(rows, 0.0)}
+
+    def to_rows(self, question: qspec.Question) -> dict:
+        return choice_rows(question)

@@ -12,12 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from quizzes import gift_syntax as gift
+from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import (
     Add,
     AnswerProblem,
     QuestionKind,
     ShownQuestion,
+    no_gift_syntax,
     register,
     shape_problem,
 )
@@ -34,6 +37,7 @@ class OrderingAnswer:
 @register
 class Ordering(QuestionKind):
     kind = qspec.Kind.ORDERING
+    grader = grading.grade_ordering
     answer_type = OrderingAnswer
     template = "quizzes/kinds/ordering.html"
     json_shape = '{"order": [<option id>, ...]} with every option once'
@@ -101,3 +105,22 @@ class Ordering(QuestionKind):
 
     def check(self, question: qspec.Question, add: Add) -> None:
         check_texts(question, add, "item")
+
+    choice_row = "Item"
+
+    def reads_gift(self, answers: gift.Text) -> bool:
+        return False  # GIFT has no syntax for it: no block is an ordering question
+
+    def read_gift(self, answers: gift.Text, start: int, problems: gift.Problems) -> dict:
+        raise no_gift_syntax(self)
+
+    def write_gift(self, question: qspec.Question, writer: gift.BlockWriter) -> str:
+        raise no_gift_syntax(self)
+
+    def from_rows(self, rows: Mapping[str, Any]) -> dict:
+        # The items in their right order; each is simply one of them (worth is unused).
+        items = [row["text"] or "" for row in rows["choices"] if row["text"]]
+        return {"choices": tuple(qspec.Choice(text, 1.0) for text in items)}
+
+    def to_rows(self, question: qspec.Question) -> dict:
+        return {"choices": [{"text": c.text} for c in question.choices]}

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from quizzes import gift_syntax as gift
 from quizzes import grading
 from quizzes import spec as qspec
 from quizzes.kinds.base import (
@@ -19,6 +20,7 @@ from quizzes.kinds.base import (
     shape_problem,
     typed_text,
 )
+from quizzes.kinds.single import choice_rows, choices_from_rows
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Typed(QuestionKind):
 @register
 class ShortText(Typed):
     kind = qspec.Kind.SHORT_TEXT
+    grader = grading.grade_short_text
     template = "quizzes/kinds/short_text.html"
     spec_fields = frozenset({"choices"})
     json_shape = '{"text": "..."}'
@@ -91,3 +94,50 @@ class ShortText(Typed):
             add("choices", "Every accepted answer needs text.")
         if any(not 0 <= c.weight <= 1 for c in accepted):
             add("choices", "Accepted answers are worth from 0% to 100%.")
+
+    choice_row = "Accepted answer"
+    gift_rank = 90  # any block no other kind reads: `{=answer =other}`, or `{answer}`
+
+    def reads_gift(self, answers: gift.Text) -> bool:
+        return True
+
+    def read_gift(self, answers: gift.Text, start: int, problems: gift.Problems) -> dict:
+        found_before = len(problems)
+        lead, pieces = gift.split(answers, "=")
+        entries = [(line, piece) for _, line, piece in pieces]
+        if leading := gift.leading_text(lead):
+            entries.insert(0, leading)  # the docs allow one answer written without =
+        choices = []
+        for line, piece in entries:
+            weight, piece = gift.take_weight(piece, 1.0, line, problems)
+            text, feedback = gift.text_and_feedback(piece)
+            if not gift.untagged(text):
+                problems.append(gift.Problem(line, "an accepted answer is empty"))
+            elif "->" in text:
+                # Only `{a -> b}`, with no =, gets here; with an = it is matching. No GIFT
+                # can write such an answer back, so it is refused rather than half-supported.
+                problems.append(
+                    gift.Problem(
+                        line, "'->' belongs to matching pairs: write each as =prompt -> answer"
+                    )
+                )
+            choices.append(qspec.Choice(text=text, weight=weight, feedback=feedback))
+        if len(problems) == found_before and not any(choice.weight == 1 for choice in choices):
+            problems.append(gift.Problem(start, "no accepted answer earns full credit"))
+        return {"choices": tuple(choices)}
+
+    def write_gift(self, question: qspec.Question, writer: gift.BlockWriter) -> str:
+        if any("->" in choice.text for choice in question.choices):
+            raise ValueError("a short answer containing '->' would read back as matching")
+        return writer.block(
+            f"={gift.weight_mark(choice.weight, 1.0, choice.text)}{writer.text(choice.text)}"
+            f"{writer.feedback(choice.feedback)}"
+            for choice in question.choices
+        )
+
+    def from_rows(self, rows: Mapping[str, Any]) -> dict:
+        # An accepted answer with no worth typed is a right one.
+        return {"choices": choices_from_rows(rows, 100.0)}
+
+    def to_rows(self, question: qspec.Question) -> dict:
+        return choice_rows(question)

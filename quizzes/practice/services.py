@@ -53,7 +53,7 @@ def add_missed(attempt: Attempt, day: date | None = None) -> int:
             (Response.fraction < 1) | Response.sure.is_(False),
         )
     ).all()
-    kinds = {e["key"]: e["spec"]["kind"] for e in attempt.version.snapshot["questions"]}
+    kinds = {key: q.kind for key, q in quizzes.snapshot_questions(attempt.version).items()}
     keys = [key for key in missed if not kind_of(kinds[key]).graded_by_person]
     card = schedule.missed(day)
     upsert(

@@ -16,6 +16,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.support.data import DEFAULT_COURSE_DIR
+
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("COURSEWORK_REQUIRE_BROWSER") == "1"
 CHROMIUM_ARGS = [
@@ -28,12 +30,11 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 BROWSER_DIR = Path(__file__).resolve().parent
-# The same folder as tests/conftest.py's DEFAULT_COURSE_DIR. That conftest cannot be imported
-# by name (the tests folder is not a package and every conftest module is called "conftest").
-DEFAULT_COURSE_DIR = BROWSER_DIR.parent.parent / "lessons" / "course" / "tpm-vs-pm"
 DESKTOP = {"width": 1280, "height": 900}
 # Impacts that fail a page; "minor" and "moderate" findings are left to review.
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+# Why every browser test commits for real (tests/support/database.py).
+LIVE_SERVER = "the live server answers the browser from threads of its own"
 
 
 def _browser_problem() -> str | None:
@@ -60,6 +61,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     for item in ours:
         item.add_marker(pytest.mark.browser)
+        item.add_marker(pytest.mark.real_commits(reason=LIVE_SERVER))
     problem = _browser_problem()
     if problem is None:
         return

@@ -12,9 +12,9 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-from tests.coursework.mailbox import last_link
+from tests.support.data import PASSWORD
+from tests.support.mailbox import last_link
 
-PASSWORD = "correct horse battery"  # tests/conftest.py PASSWORD, make_user's default
 NEW = "a brand new passphrase"
 NEWER = "another fresh passphrase"
 

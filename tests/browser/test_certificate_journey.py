@@ -13,9 +13,8 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
 from playwright.sync_api import Page, expect
 
 from coursework.extensions import db
-from tests.browser.test_default_quizzes import answer, shown
-
-PASSWORD = "correct horse battery"
+from tests.support.browser import answer, shown
+from tests.support.data import PASSWORD
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_quiz_authoring_journey import log_in
-from tests.conftest import SMALL_COURSE
+from tests.support.browser import log_in
+from tests.support.data import SMALL_COURSE
 
 
 def test_an_owner_confirms_a_replacement_and_adds_a_co_instructor(

@@ -13,7 +13,7 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_quiz_authoring_journey import log_in
+from tests.support.browser import log_in
 
 RUBRIC = "Full marks: names who decides, who funds and who removes blockers."
 ANSWER = "The sponsor decides what the project is for.\nThey fund it and clear blockers."

@@ -11,7 +11,7 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_quiz_authoring_journey import log_in, rows
+from tests.support.browser import log_in, rows
 
 
 def test_advice_appears_beside_a_saved_question_and_goes_once_it_is_fixed(

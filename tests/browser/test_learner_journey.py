@@ -11,9 +11,10 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-from tests.coursework.mailbox import last_link
+from tests.support.browser import fill_log_in
+from tests.support.data import PASSWORD
+from tests.support.mailbox import last_link
 
-PASSWORD = "correct horse battery"  # tests/conftest.py PASSWORD, make_user's default
 COURSE_TITLE = "Technical Project Manager vs Project Manager"
 COURSE_URL = "/courses/tpm-vs-pm"
 LESSONS = [
@@ -30,12 +31,6 @@ LOGIN_FAILED = "The email address or password is not right."
 
 def error_summary(page: Page):
     return page.get_by_role("alert").filter(has_text="There is a problem")
-
-
-def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_a_new_learner_signs_up_and_completes_the_default_course(
@@ -103,7 +98,7 @@ def test_a_new_learner_signs_up_and_completes_the_default_course(
     expect(page.get_by_role("heading", level=1)).to_have_text("Email address confirmed")
     axe_check(page)
     page.get_by_role("main").get_by_role("link", name="Log in").click()
-    log_in(page, "ada@example.com", "analytical engine punch cards")
+    fill_log_in(page, "ada@example.com", "analytical engine punch cards")
     expect(page.get_by_role("banner")).to_contain_text("Ada Lovelace")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Courses").click()
 
@@ -160,7 +155,7 @@ def test_a_new_learner_signs_up_and_completes_the_default_course(
     page.get_by_role("banner").get_by_role("link", name="Log in").click()
     expect(page.get_by_role("heading", level=1, name="Log in")).to_be_visible()
     axe_check(page)
-    log_in(page, "ada@example.com", "analytical engine punch cards")
+    fill_log_in(page, "ada@example.com", "analytical engine punch cards")
     expect(page.get_by_role("heading", level=1, name="My learning")).to_be_visible()
     expect(page.get_by_role("listitem").filter(has_text=COURSE_TITLE)).to_contain_text("100%")
 
@@ -171,7 +166,7 @@ def test_the_comparison_table_fits_a_phone_screen(new_page, make_user, default_c
     # A signed-out learner following a link to the lesson is asked to log in first.
     page.goto(f"{COURSE_URL}/lessons/side-by-side")
     expect(page.get_by_role("heading", level=1, name="Log in")).to_be_visible()
-    log_in(page, user.email)
+    fill_log_in(page, user.email)
     expect(page.get_by_role("heading", level=1, name="Side by Side")).to_be_visible()
     expect(page.get_by_role("table").first).to_be_visible()
 
@@ -203,7 +198,7 @@ def test_log_in_with_a_wrong_password_then_log_out(page: Page, make_user):
     # A wrong password and an unknown address get the same message, naming neither.
     messages = []
     for email, password in [(user.email, "not my password"), ("nobody@example.com", PASSWORD)]:
-        log_in(page, email, password)
+        fill_log_in(page, email, password)
         summary = error_summary(page)
         expect(summary).to_be_visible()
         expect(summary).to_contain_text(LOGIN_FAILED)
@@ -211,7 +206,7 @@ def test_log_in_with_a_wrong_password_then_log_out(page: Page, make_user):
         messages.append(summary.inner_text())
     assert messages[0] == messages[1]
 
-    log_in(page, user.email)
+    fill_log_in(page, user.email)
     expect(page.get_by_role("heading", level=1, name="My learning")).to_be_visible()
     banner = page.get_by_role("banner")
     expect(banner).to_contain_text("Grace Hopper")

@@ -15,9 +15,9 @@ from playwright.sync_api import Page, expect
 
 from coursework import jobs
 from coursework.organisations import services as organisations
-from tests.browser.test_organisation_journey import log_in
+from tests.support.browser import fill_log_in
+from tests.support.data import PASSWORD
 
-PASSWORD = "correct horse battery"
 PEOPLE = 30
 
 
@@ -44,7 +44,7 @@ def test_a_manager_watches_a_bulk_invitation_reach_100_percent(
     page: Page, manager, held_queue, monkeypatch, axe_check
 ):
     page.goto("/login")
-    log_in(page, "bea@example.com")
+    fill_log_in(page, "bea@example.com")
     page.goto("/organisations/harbour-training/people")
     addresses = "\n".join(f"crew{n}@example.com" for n in range(1, PEOPLE + 1))
     page.get_by_label("Paste a list").fill(addresses)

@@ -15,10 +15,10 @@ from playwright.sync_api import expect
 from coursework.extensions import db
 from coursework.progress import services as progress
 from lessons import services as lessons
-from tests.browser.test_organisation_journey import log_in, notice
-from tests.coursework import lrs_server as lrs_fixtures
-from tests.coursework.lrs_server import KEY, SECRET
-from tests.coursework.orgkit import organisation_with_learner
+from tests.support import lrs_server as lrs_fixtures
+from tests.support.browser import fill_log_in, notice
+from tests.support.lrs_server import KEY, SECRET
+from tests.support.orgkit import organisation_with_learner
 
 # The LRS fixtures (a module's Ralph, emptied for each test).
 ralph, lrs_server = lrs_fixtures.ralph, lrs_fixtures.lrs_server
@@ -33,7 +33,7 @@ def test_a_manager_forwards_statements_to_their_lrs(
     db.session.commit()
 
     page.goto("/login")
-    log_in(page, boss.email)
+    fill_log_in(page, boss.email)
     page.goto(f"/organisations/{org.slug}/people")
     page.get_by_role("navigation", name="Manage Harbour").get_by_role("link", name="LRS").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("LRS forwarding")
@@ -81,7 +81,7 @@ def test_a_manager_forwards_statements_to_their_lrs(
     # The learner's Preferences show it as their default, and take their own.
     learner = new_page()
     learner.goto("/login")
-    log_in(learner, lea.email)
+    fill_log_in(learner, lea.email)
     learner.goto("/account/preferences")
     zone = learner.get_by_role("combobox", name="Time zone")
     expect(zone.locator("option:checked")).to_have_text(

@@ -18,7 +18,7 @@ from coursework.extensions import db
 from coursework.lti import services as lti
 from coursework.organisations import services as organisations
 from lessons import services as lessons
-from tests.coursework.lti_platform import Person, Platform, RunningPlatform
+from tests.support.lti_platform import Person, Platform, RunningPlatform
 
 
 @pytest.fixture

@@ -19,10 +19,10 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_default_quizzes import answer, shown
-from tests.coursework.mailbox import last_link
+from tests.support.browser import answer, fill_log_in, notice, shown
+from tests.support.data import PASSWORD
+from tests.support.mailbox import last_link
 
-PASSWORD = "correct horse battery"
 COURSE = "Technical Project Manager vs Project Manager"
 SLUG = "harbour-training"
 
@@ -46,17 +46,7 @@ def sign_up(page: Page, name: str, email: str) -> None:
     page.goto(last_link(email))  # the link in the email, from the outbox
     expect(page.get_by_role("heading", level=1)).to_have_text("Email address confirmed")
     page.get_by_role("main").get_by_role("link", name="Log in").click()
-    log_in(page, email)
-
-
-def log_in(page: Page, email: str) -> None:
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-
-def notice(page: Page, text: str):
-    return page.get_by_role("status").filter(has_text=text)
+    fill_log_in(page, email)
 
 
 def pass_quiz(page: Page, app) -> None:
@@ -169,7 +159,7 @@ def test_an_organisation_from_sign_up_to_overdue(
     eli = new_page()
     eli.goto(eli_link)
     eli.get_by_role("link", name="Log in", exact=True).last.click()
-    log_in(eli, existing.email)
+    fill_log_in(eli, existing.email)
     expect(eli).to_have_url(eli_link)
     axe_check(eli)
     eli.get_by_role("button", name="Accept and join Harbour Training").click()

@@ -12,7 +12,8 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_learner_journey import PASSWORD, log_in
+from tests.support.browser import fill_log_in
+from tests.support.data import PASSWORD
 
 
 def test_a_learner_downloads_their_data_then_deletes_their_account(
@@ -20,7 +21,7 @@ def test_a_learner_downloads_their_data_then_deletes_their_account(
 ):
     learner = make_user(email="dora@example.com", name="Dora Data")
     page.goto("/login")
-    log_in(page, learner.email)
+    fill_log_in(page, learner.email)
     page.get_by_role("link", name="Dora Data").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
     axe_check(page)
@@ -45,6 +46,6 @@ def test_a_learner_downloads_their_data_then_deletes_their_account(
     expect(page.get_by_role("banner")).to_contain_text("Log in")
 
     page.goto("/login")
-    log_in(page, learner.email)
+    fill_log_in(page, learner.email)
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.get_by_role("banner")).not_to_contain_text("Dora")

@@ -14,8 +14,8 @@ from playwright.sync_api import Page, expect
 
 from coursework.extensions import db
 from quizzes.practice import services as practice
-from tests.browser.test_quiz_authoring_journey import log_in
-from tests.quizzes.test_practice import QUESTIONS, take
+from tests.support.browser import log_in
+from tests.support.practicekit import QUESTIONS, take
 
 
 def test_practise_a_missed_question(page: Page, app, make_user, make_quiz, monkeypatch, axe_check):

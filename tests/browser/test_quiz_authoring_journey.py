@@ -13,30 +13,7 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-PASSWORD = "correct horse battery"
-
-
-def log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-
-def add_question(page: Page, kind_label: str, text: str, fill) -> None:
-    page.get_by_label(kind_label, exact=True).check()
-    page.get_by_role("button", name="Add question").click()
-    page.get_by_label("Question text").fill(text)
-    fill(page)
-    page.get_by_label("General feedback (optional)").fill(f"Because: {text}")
-    page.get_by_role("button", name="Save question").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-
-
-def rows(page: Page, group: str, values: list[dict]) -> None:
-    for index, row in enumerate(values):
-        for field, value in row.items():
-            page.locator(f'[name="{group}-{index}-{field}"]').fill(value)
+from tests.support.browser import add_question, log_in, rows
 
 
 def test_instructor_writes_a_quiz_and_a_learner_fails_then_passes(

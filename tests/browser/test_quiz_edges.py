@@ -13,7 +13,7 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_quiz_authoring_journey import log_in
+from tests.support.browser import log_in
 
 
 def start(page: Page, quiz_id: int) -> str:

@@ -11,7 +11,7 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_learner_journey import log_in
+from tests.support.browser import fill_log_in
 
 
 def search_from_header(page: Page, words: str) -> None:
@@ -27,7 +27,7 @@ def test_a_learner_searches_from_the_header_and_opens_the_lesson(
     learner = make_user(email=f"sam{width}@example.com", name="Sam Searcher")
     page = new_page(width=width, height=900)
     page.goto("/login")
-    log_in(page, learner.email)
+    fill_log_in(page, learner.email)
     search_from_header(page, "certifications")  # the lessons say "certification"
     expect(page).to_have_url(re.compile(r"/search\?q=certifications$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Search")

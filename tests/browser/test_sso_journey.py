@@ -15,9 +15,9 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
 from playwright.sync_api import Page, expect
 
 from coursework.extensions import db
-from tests.coursework.oidc_provider import OidcProvider
+from tests.support.data import PASSWORD
+from tests.support.oidc_provider import OidcProvider
 
-PASSWORD = "correct horse battery"  # tests/conftest.py PASSWORD, make_user's default
 CALLBACK = "/login/organisation/callback"
 
 

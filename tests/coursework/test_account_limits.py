@@ -12,7 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from coursework import create_app
 from coursework.extensions import limiter
 from coursework.policy import access
-from tests.conftest import PASSWORD, RequestContextClient
+from tests.support.clients import RequestContextClient
+from tests.support.data import PASSWORD
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
@@ -166,6 +167,7 @@ def redis_down_app(app, tmp_path, monkeypatch) -> Iterator[Flask]:
     limiter.reset()
 
 
+@pytest.mark.real_commits(reason="a second app on the test database, with connections of its own")
 def test_sign_in_works_with_in_memory_limits_while_redis_is_down(redis_down_app, make_user):
     user = make_user()
     client = redis_down_app.test_client()
@@ -176,6 +178,7 @@ def test_sign_in_works_with_in_memory_limits_while_redis_is_down(redis_down_app,
     assert [attempt(other, "someone@example.com") for _ in range(3)] == [400, 400, 429]
 
 
+@pytest.mark.real_commits(reason="a second app on the test database, with connections of its own")
 def test_healthz_reports_redis(redis_down_app, app):
     response = redis_down_app.test_client().get("/healthz")
     assert response.status_code == 503

@@ -17,9 +17,9 @@ from coursework.accounts.models import AccountToken, User
 from coursework.accounts.passwords import verify_password
 from coursework.db import utcnow
 from coursework.extensions import db
-from tests.conftest import PASSWORD, RequestContextClient
-from tests.coursework.mailbox import last_link, mail_to, sign_up
-from tests.coursework.test_account_sessions import fresh_client, sign_in, signed_in
+from tests.support.clients import RequestContextClient, fresh_client, sign_in, signed_in
+from tests.support.data import PASSWORD
+from tests.support.mailbox import last_link, mail_to, sign_up
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -136,6 +136,7 @@ def test_a_disabled_account_cannot_be_reset_with_a_link_sent_before(client, make
 
 
 @pytest.mark.postgres_only
+@pytest.mark.real_commits(reason="threads race, each on a connection of its own")
 def test_two_requests_with_one_reset_link_set_one_password(app, make_user):
     """Twenty browsers post the same link at once, each with its own password: one wins,
     and the stored password is the winner's."""
@@ -358,6 +359,7 @@ def test_a_refusing_mail_server_changes_nothing_for_the_person_asking(
 
 
 @pytest.mark.postgres_only
+@pytest.mark.real_commits(reason="threads race, each on a connection of its own")
 def test_twenty_simultaneous_sign_ups_with_one_address_make_one_account(app):
     """Different people (different names and passwords) at the same moment: one account,
     and every one of them gets the same answer, never a 500."""

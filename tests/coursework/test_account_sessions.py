@@ -11,31 +11,12 @@ from coursework.accounts.models import User
 from coursework.extensions import db
 from coursework.organisations import services as organisations
 from coursework.organisations import tokens
-from tests.conftest import PASSWORD, RequestContextClient
-from tests.coursework.mailbox import mail_to
+from tests.support.clients import fresh_client, sign_in, signed_in
+from tests.support.data import PASSWORD
+from tests.support.mailbox import mail_to
 
 SESSION = "session"
 REMEMBER = "remember_token"
-
-
-def sign_in(client, user: User, remember: bool = False, password: str = PASSWORD):
-    data = {"email": user.email, "password": password}
-    if remember:
-        data["remember"] = "y"
-    return client.post("/login", data=data)
-
-
-def fresh_client(app, **cookies: str) -> RequestContextClient:
-    """Another browser that holds only the given cookies (as a thief would)."""
-    app.test_client_class = RequestContextClient
-    other = app.test_client()
-    for name, value in cookies.items():
-        other.set_cookie(name, value)
-    return other
-
-
-def signed_in(client) -> bool:
-    return client.get("/my-learning").status_code == 200
 
 
 # ---- log out ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from coursework.extensions import api
 from coursework.organisations import services as organisations
 from coursework.organisations import tokens
 from coursework.policy import policy_of
-from tests.coursework.test_org_api import join
+from tests.support.orgkit import join
 
 API = "/api/v1"
 PARAMETER = re.compile(r"<(?:[a-zA-Z_]+(?:\([^)]*\))?:)?([a-zA-Z_]+)>")

@@ -50,7 +50,7 @@ def test_x_pagination_is_documented_as_it_is_sent(client, make_user):
     import json
 
     from coursework.organisations import services
-    from tests.coursework.test_org_api import bearer, token_for
+    from tests.support.orgkit import bearer, token_for
 
     boss = make_user()
     org = services.create_organisation("Paged", boss)

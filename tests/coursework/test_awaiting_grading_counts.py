@@ -11,8 +11,8 @@ from coursework.organisations import services as organisations
 from coursework.progress import services as progress
 from quizzes import services as quizzes
 from quizzes.spec import Choice, Kind, Question
-from tests.coursework.orgkit import organisation_with_learner
-from tests.quizzes.kit import ESSAY, submitted_with_essay
+from tests.support.orgkit import organisation_with_learner
+from tests.support.quizkit import ESSAY, submitted_with_essay
 
 SINGLE = Question(Kind.SINGLE, "Pick the right one.", choices=(Choice("Right", 1), Choice("No", 0)))
 

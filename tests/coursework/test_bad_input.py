@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from coursework.accounts.models import User
 from coursework.app import MAX_JSON_DEPTH, json_depth
 from coursework.extensions import db
-from tests.conftest import PASSWORD
+from tests.support.data import PASSWORD
 
 
 def _csrf_token(client, path: str) -> str:

@@ -15,10 +15,12 @@ from coursework.progress import services as progress
 from coursework.progress.models import LearningEvent
 from lessons import services as lessons
 from quizzes import services as quizzes
-from tests.quizzes.kit import right_answers
-from tests.quizzes.test_races import all_at_once, together
+from tests.support.quizkit import all_at_once, right_answers, together
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.real_commits(reason="threads race, each on a connection of its own"),
+]
 
 
 def test_twenty_concurrent_completions_issue_one_certificate(app, make_user, course):

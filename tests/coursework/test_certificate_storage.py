@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from coursework.certificates import pdf, services
 from coursework.certificates.models import CertificatePdf
 from coursework.extensions import db
-from tests.coursework.test_certificates import complete_every_lesson
+from tests.support.progresskit import complete_every_lesson
 
 
 @pytest.fixture

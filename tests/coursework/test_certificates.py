@@ -17,13 +17,10 @@ from coursework.progress import services as progress
 from coursework.progress.models import LearningEvent
 from lessons import services as lessons
 from quizzes import services as quizzes
-from tests.conftest import PASSWORD
-from tests.quizzes.kit import right_answers
-
-
-def complete_every_lesson(user, course) -> None:
-    for lesson in lessons.current_lessons(course.id):
-        progress.complete_lesson(user, lesson)
+from tests.support.clients import csrf_token_of
+from tests.support.data import PASSWORD
+from tests.support.progresskit import complete_every_lesson
+from tests.support.quizkit import right_answers
 
 
 def pass_quiz(user, quiz) -> None:
@@ -276,10 +273,6 @@ def test_cli_verify_and_revoke(app, make_user, course, tmp_path):
     assert revoked.exit_code == 0, revoked.output
     bad = runner.invoke(args=["certificates", "verify", str(token)])
     assert bad.exit_code != 0 and "revoked" in bad.output
-
-
-def csrf_token_of(page: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
 def sign_in_with_csrf(client, user) -> None:

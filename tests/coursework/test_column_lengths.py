@@ -21,8 +21,8 @@ from coursework.organisations import services as organisations
 from coursework.organisations.models import ApiToken, Invitation, LrsForwarding, Organisation
 from coursework.sso.models import EmailDomain, IdentityProvider
 from lessons.models import Course, CourseAsset, Lesson
-from quizzes.models import Question, Quiz
-from tests.conftest import PASSWORD
+from quizzes.models import BankQuestion, Question, Quiz, QuizDraw
+from tests.support.data import PASSWORD
 
 # Columns no request writes as given: generated, hashed, copied from a checked column, a
 # choice from a fixed list, or composed by us and fitted to the column.
@@ -69,10 +69,14 @@ NOT_FROM_INPUT = {
     "search_documents.config": "a text search configuration from a fixed list",
     "quiz_questions.kind": "one of the kinds",
     "quiz_questions.text_format": "one of the formats",
+    "bank_questions.kind": "one of the kinds",
     "quiz_versions.content_hash": "a hash",
     "quiz_attempts.state": "one of the states",
     "quiz_responses.outcome": "one of the outcomes",
     "users.time_zone": "only names from zoneinfo.available_timezones() (at most 32) are kept",
+    "users.locale": "only keys of coursework.i18n.LANGUAGES are kept",
+    "courses.language": "the course metadata's tag must match lessons.builder.LANGUAGE_TAG "
+    "and be at most 35 characters",
     "organisations.time_zone": "only names from zoneinfo.available_timezones() are kept",
     "lrs_forwarding.lease_id": "generated",
     "lti_platforms.tool_key_id": "a key's thumbprint",
@@ -325,6 +329,47 @@ def quiz_questions_category(w: World) -> None:
     _gift(w, f"$CATEGORY: {category}\n\nWater is wet. {{T}}\n", 3, "category")
 
 
+def _bank_gift(w: World, text: str, line: int, what: str) -> None:
+    """A GIFT file for the course's bank: refused by the API, the page and the shell."""
+    api = w.client.put(f"/api/v1/courses/{w.course.slug}/bank/gift", json={"gift": text})
+    _refused(api, 422)
+    assert f"line {line}: The {what} is too long" in api.get_data(as_text=True)
+    upload = {"file": (io.BytesIO(text.encode()), "bank.gift")}
+    page = w.client.post(f"/teach/courses/{w.course.slug}/bank/gift", data=upload)
+    _refused(page)
+    assert f"The {what} is too long" in page.get_data(as_text=True)
+    gift = w.file("bank.gift", text)
+    result = w.app.test_cli_runner().invoke(
+        args=["quizzes", "bank-import", gift, "--course", w.course.slug]
+    )
+    assert result.exit_code == 1 and f"line {line}: The {what} is too long" in result.output
+    assert _count(BankQuestion) == 0
+
+
+def bank_questions_title(w: World) -> None:
+    _bank_gift(w, f"::{_too_long(BankQuestion.title)}::Water is wet. {{T}}\n", 1, "title")
+
+
+def bank_questions_category(w: World) -> None:
+    category = _too_long(BankQuestion.category)
+    _bank_gift(w, f"$CATEGORY: {category}\n\nWater is wet. {{T}}\n", 3, "category")
+
+
+def quiz_draws_category(w: World) -> None:
+    category = _too_long(QuizDraw.category)
+    api = w.client.post(
+        f"/api/v1/quizzes/{w.quiz_id}/draws", json={"category": category, "count": 1}
+    )
+    _refused(api, 422)
+    assert "category" in api.json["errors"]["json"]
+    page = w.client.post(
+        f"/teach/quizzes/{w.quiz_id}/draws", data={"category": category, "count": "1"}
+    )
+    _refused(page)
+    assert "Use at most 200 characters" in page.get_data(as_text=True)
+    assert _count(QuizDraw) == 0
+
+
 LTI_FIELDS = {
     "name": "Moodle",
     "issuer": "https://lms.example.com",
@@ -380,6 +425,9 @@ INPUTS: dict[str, Callable[[World], None]] = {
     "quizzes.title": quizzes_title,
     "quiz_questions.title": quiz_questions_title,
     "quiz_questions.category": quiz_questions_category,
+    "bank_questions.title": bank_questions_title,
+    "bank_questions.category": bank_questions_category,
+    "quiz_draws.category": quiz_draws_category,
     "sso_providers.issuer": sso_providers_issuer,
     "sso_providers.client_id": sso_providers_client_id,
     "sso_domains.domain": sso_domains_domain,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from flask import Flask
@@ -27,11 +27,12 @@ from coursework.policy import policy_of
 from coursework.progress import services as progress
 from lessons import services as lessons
 from quizzes import services as quizzes
+from quizzes.bank import services as bank
 from quizzes.models import Quiz, Response
 from quizzes.spec import Choice, Kind, Question
-from tests.conftest import SMALL_COURSE, RequestContextClient
-from tests.quizzes.kit import submitted_with_essay
-from tests.quizzes.test_quiz_api import body_of
+from tests.support.clients import RequestContextClient
+from tests.support.data import SMALL_COURSE
+from tests.support.quizkit import body_of, submitted_with_essay
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]+)>")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -97,6 +98,11 @@ def first(make_course, make_user, instructor) -> FirstCourse:
     assert certificate is not None  # so the revocation route has something to refuse
     co_instructor = make_user(name="Cora Colleague", is_instructor=True)
     lessons.add_staff(course, co_instructor.email, instructor)
+    # A bank question and a quiz rule drawing it, for the bank's and the rules' routes.
+    bank.import_bank(
+        course.id, [replace(SECRET_QUESTIONS[0], category="SECRET-CATEGORY")], instructor
+    )
+    draw = bank.add_draw(quiz, "SECRET-CATEGORY", 1, instructor)
     values = {
         "quiz_id": quiz.id,
         "question_id": quiz.questions[0].id,
@@ -104,6 +110,7 @@ def first(make_course, make_user, instructor) -> FirstCourse:
         "user_id": co_instructor.id,
         "code": certificate.code,
         "response_id": essay.id,
+        "draw_id": draw.id,
     }
     return FirstCourse(instructor, co_instructor, quiz, values)
 
@@ -158,6 +165,8 @@ def api_body(method: str, url: str, first: FirstCourse) -> dict | None:
         return None
     if url.endswith("/move"):
         return {"offset": 1}
+    if url.endswith("/draws"):
+        return {"category": "SECRET-CATEGORY", "count": 1}
     if "/grading/" in url:
         return {"points": 0, "feedback": "Hacked"}
     if url.endswith("/gift"):
@@ -216,6 +225,8 @@ def snapshot(first: FirstCourse) -> dict:
         "staff": [(m.role, p.id) for m, p in lessons.staff_of(course)],
         "revoked": certificates.get_by_code(str(first.values["code"])).revoked_at,
         "grades": [(r.points, r.grader_feedback) for r in db.session.scalars(select(Response))],
+        "draws": [(d.category, d.count) for d in quiz.draws],
+        "bank": bank.category_sizes(course.id),
     }
 
 

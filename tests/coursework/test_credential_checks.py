@@ -10,7 +10,8 @@ import pytest
 
 from coursework.certificates import credentials, services
 from coursework.extensions import db
-from tests.coursework.test_certificates import complete_every_lesson, csrf_token_of
+from tests.support.clients import csrf_token_of
+from tests.support.progresskit import complete_every_lesson
 
 
 @pytest.fixture

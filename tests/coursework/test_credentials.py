@@ -22,7 +22,6 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from coursework.certificates import credentials
 from coursework.certificates.credentials import (
-    CredentialFacts,
     SigningKey,
     build_credential,
     jwks,
@@ -30,27 +29,10 @@ from coursework.certificates.credentials import (
     sign_credential,
     verify_credential,
 )
+from tests.support.credentialkit import EXPIRES, FACTS, ISSUED
 
-ISSUED = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
-EXPIRES = datetime(2027, 3, 1, 12, 0, 0, tzinfo=UTC)
 DURING = datetime(2026, 9, 1, tzinfo=UTC)
 KEYS_URL = "http://127.0.0.1:5000/issuer/keys"
-
-FACTS = CredentialFacts(
-    credential_id="http://127.0.0.1:5000/certificates/Zx81kq",
-    issuer_id="http://127.0.0.1:5000/issuer",
-    issuer_name="Coursework",
-    subject_id="urn:uuid:0f1e6a8e-4a5c-4c1f-9d3e-2b7a9c1d5e60",
-    learner_name="Ada Lovelace",
-    achievement_id="http://127.0.0.1:5000/courses/python-basics",
-    achievement_name="Python basics",
-    achievement_description="Variables, loops and functions — from zero.",
-    criteria_narrative="Complete every lesson and pass the final quiz with at least 70%.",
-    valid_from=ISSUED,
-    valid_until=EXPIRES,
-    status_url="http://127.0.0.1:5000/certificates/Zx81kq/status",
-    score=86.5,
-)
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,6 @@ session (a page on another site can make a browser send both), so it still needs
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import func, select
 
@@ -16,24 +14,10 @@ from coursework.organisations import services as organisations
 from coursework.organisations import tokens
 from coursework.policy import access, csrf_exempt, undeclared_routes
 from coursework.progress.models import LessonProgress
-from tests.conftest import PASSWORD
+from tests.support.clients import sign_in_by_form
 
 COMPLETION = "/api/v1/me/courses/kitchen-safety/lessons/knives/completion"
 JUNK = ("Bearer junk", "Bearer cw_" + "x" * 40, "bearer ", "Bearer")
-
-
-def page_token(client, url: str = "/login") -> str:
-    page = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-
-
-def sign_in(client, user) -> str:
-    """Sign in through the form, then return the signed-in session's CSRF token."""
-    response = client.post(
-        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": page_token(client)}
-    )
-    assert response.status_code == 302
-    return page_token(client, "/my-learning")
 
 
 def completions() -> int:
@@ -44,7 +28,7 @@ def completions() -> int:
 def test_a_junk_bearer_header_does_not_switch_csrf_off_for_a_session(
     client, make_user, course, csrf_on, header
 ):
-    sign_in(client, make_user())
+    sign_in_by_form(client, make_user())
     response = client.put(COMPLETION, headers={"Authorization": header})
     assert response.status_code == 400
     assert "CSRF" in response.json["message"]
@@ -54,7 +38,7 @@ def test_a_junk_bearer_header_does_not_switch_csrf_off_for_a_session(
 def test_a_junk_bearer_header_does_not_skip_csrf_on_instructor_writes(
     client, make_user, course, csrf_on
 ):
-    sign_in(client, make_user(is_instructor=True))
+    sign_in_by_form(client, make_user(is_instructor=True))
     response = client.post(
         "/api/v1/quizzes",
         json={"title": "Forged", "course": "kitchen-safety"},
@@ -65,7 +49,7 @@ def test_a_junk_bearer_header_does_not_skip_csrf_on_instructor_writes(
 
 
 def test_the_session_write_with_its_csrf_header_still_works(client, make_user, course, csrf_on):
-    token = sign_in(client, make_user())
+    token = sign_in_by_form(client, make_user())
     response = client.put(COMPLETION, headers={"X-CSRFToken": token})
     assert response.status_code == 200
     assert completions() == 1
@@ -75,7 +59,7 @@ def test_a_valid_token_needs_no_csrf_even_beside_a_cookie(client, make_user, cou
     boss = make_user()
     org = organisations.create_organisation("Acme", boss)
     secret = tokens.create_token(org, boss, "feed", can_write=True).secret
-    sign_in(client, boss)
+    sign_in_by_form(client, boss)
     response = client.post(
         "/api/v1/organisations/acme/invitations",
         json={"email": "cy@example.com"},
@@ -87,7 +71,7 @@ def test_a_valid_token_needs_no_csrf_even_beside_a_cookie(client, make_user, cou
 def test_a_junk_token_beside_a_managers_cookie_is_refused(client, make_user, csrf_on):
     boss = make_user()
     organisations.create_organisation("Acme", boss)
-    sign_in(client, boss)
+    sign_in_by_form(client, boss)
     response = client.post(
         "/api/v1/organisations/acme/invitations",
         json={"email": "cy@example.com"},
@@ -104,7 +88,7 @@ def test_public_credential_check_needs_no_csrf_token(client, csrf_on):
 
 
 def test_public_credential_check_needs_none_when_signed_in_either(client, make_user, csrf_on):
-    sign_in(client, make_user())
+    sign_in_by_form(client, make_user())
     response = client.post("/api/v1/certificates/verify", json={"credential": "not.a.jwt"})
     assert response.status_code == 200
 

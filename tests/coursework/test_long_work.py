@@ -18,7 +18,7 @@ from coursework.extensions import db
 from coursework.organisations import long_work
 from coursework.organisations import services as organisations
 from coursework.organisations.models import Invitation, Role
-from tests.coursework.test_org_api import join
+from tests.support.orgkit import join
 
 PEOPLE = "/organisations/acme/people"
 
@@ -199,6 +199,7 @@ def test_a_failure_half_way_keeps_the_batches_done_and_a_retry_invites_nobody_tw
     assert invitation_count() == 10 and outbox_count() == 10 and job(job_id).attempts == 2
 
 
+@pytest.mark.real_commits(reason="jobs.report records progress on a connection of its own")
 def test_two_runs_of_one_job_never_do_a_batch_twice(acme, small_jobs, held_queue):
     org, boss = acme
     started = long_work.start_bulk_invite(org, boss, the_list(8), 8, PEOPLE)
@@ -278,6 +279,7 @@ def big_acme(acme, course, make_user):
     return org, boss
 
 
+@pytest.mark.real_commits(reason="jobs.report records progress on a connection of its own")
 def test_a_large_organisations_csv_is_built_by_a_job_and_downloaded(
     app, client, login, big_acme, small_jobs, monkeypatch
 ):
@@ -317,6 +319,7 @@ def test_a_large_organisations_csv_is_built_by_a_job_and_downloaded(
     assert len(rows) == 6 and rows[0][0] == "Name"
 
 
+@pytest.mark.real_commits(reason="jobs.report records progress on a connection of its own")
 def test_the_file_is_kept_for_a_limited_time_and_for_its_maker_only(
     app, client, login, make_user, big_acme, small_jobs
 ):

@@ -21,10 +21,10 @@ from coursework.organisations import services as organisations
 from coursework.organisations.models import LrsForwarding, Organisation
 from coursework.progress import services as progress
 from lessons import services as lessons
-from tests.coursework import lrs_server as lrs_fixtures
-from tests.coursework.lrs_server import KEY, SECRET, Ralph
-from tests.coursework.orgkit import organisation_with_learner
-from tests.quizzes.test_races import together
+from tests.support import lrs_server as lrs_fixtures
+from tests.support.lrs_server import KEY, SECRET, Ralph
+from tests.support.orgkit import organisation_with_learner
+from tests.support.quizkit import together
 
 # The LRS fixtures (a module's Ralph, emptied for each test).
 ralph, lrs_server = lrs_fixtures.ralph, lrs_fixtures.lrs_server
@@ -288,6 +288,7 @@ def test_a_manager_of_another_organisation_cannot_see_or_change_the_settings(
 
 
 @pytest.mark.postgres_only
+@pytest.mark.real_commits(reason="threads race, each on a connection of its own")
 def test_two_workers_at_once_send_each_batch_once(app, acme, course, lrs_server):
     org, boss, lea = acme
     learn(lea, course)

@@ -26,16 +26,17 @@ from coursework.organisations.models import Membership
 from coursework.tasks import FailedJob
 from lessons import services as lessons
 from quizzes import services as quizzes
-from tests.conftest import PASSWORD, RequestContextClient
-from tests.coursework.lti_platform import (
+from tests.support.clients import RequestContextClient
+from tests.support.data import PASSWORD
+from tests.support.lti_platform import (
     INSTRUCTOR,
     Person,
     RunningPlatform,
     new_key,
 )
-from tests.coursework.lti_platform import Platform as FakeLms
-from tests.coursework.test_html_validity import JAR, JAVA, nu_errors
-from tests.quizzes.kit import right_answers
+from tests.support.lti_platform import Platform as FakeLms
+from tests.support.nu_checker import JAR, JAVA, nu_errors
+from tests.support.quizkit import right_answers
 
 TOOL = "http://localhost"
 KIM = Person("lms-user-kim", "Kim Learner", "kim@lms.example")

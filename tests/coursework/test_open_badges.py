@@ -16,7 +16,7 @@ from joserfc.jwk import KeySet
 from jsonschema.validators import validator_for
 
 from coursework.certificates import credentials, services
-from tests.coursework.test_certificates import complete_every_lesson
+from tests.support.progresskit import complete_every_lesson
 
 
 @pytest.fixture
@@ -175,7 +175,7 @@ def test_the_schema_catches_what_it_should():
 
 
 def payload_of_build() -> dict:
-    from tests.coursework.test_credentials import FACTS
+    from tests.support.credentialkit import FACTS
 
     return credentials.build_credential(FACTS)
 

@@ -17,26 +17,13 @@ from coursework.organisations import services, token_views, tokens
 from coursework.organisations.models import ApiToken, Invitation, Organisation, Role
 from coursework.progress import services as progress
 from lessons import services as lessons
-from tests.conftest import PASSWORD
+from tests.support.data import PASSWORD
+from tests.support.orgkit import bearer, join, token_for
 
 API = "/api/v1/organisations"
 
 
 # ---- helpers shared with test_xapi.py and test_org_isolation.py -----------------------------
-
-
-def join(org: Organisation, boss: User, user: User, role: Role = Role.MEMBER) -> None:
-    """Invite and accept, as a person would."""
-    token = services.invite(org, boss, user.email, role=role).link.rsplit("/", 1)[1]
-    services.accept_invitation(token, user)
-
-
-def bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def token_for(org: Organisation, boss: User, *, can_write: bool = False) -> str:
-    return tokens.create_token(org, boss, "Reporting", can_write=can_write).secret
 
 
 def fresh(model, id_):

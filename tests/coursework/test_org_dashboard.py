@@ -23,7 +23,7 @@ from coursework.organisations.dashboard import COLUMNS, filters_from, query_args
 from coursework.organisations.report import Filters, Row, Status
 from coursework.progress import services as progress
 from lessons import services as lessons
-from tests.coursework.test_org_queries import SECOND_COURSE, add_people, join, take_quiz
+from tests.support.orgkit import SECOND_COURSE, add_people, join, take_quiz
 
 TODAY = utcnow().date()  # as the views count days (UTC)
 

@@ -33,8 +33,8 @@ from coursework.organisations.models import (
 )
 from coursework.progress import services as progress
 from lessons import services as lessons
-from tests.conftest import RequestContextClient
-from tests.coursework.test_org_api import bearer, join
+from tests.support.clients import RequestContextClient
+from tests.support.orgkit import bearer, join
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]+)>")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

@@ -841,6 +841,7 @@ def test_my_learning_runs_a_fixed_number_of_queries(client, login, org, boss, st
 # ---- the demo organisation --------------------------------------------------------------
 
 
+@pytest.mark.real_commits(reason="counts the demo's statements; savepoints would add to them")
 def test_the_demo_organisation_has_people_at_every_status(app):
     from lessons.builder import read_course
     from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
@@ -876,6 +877,7 @@ def test_no_demo_without_the_default_course(app):
     assert demo.load_demo() is None
 
 
+@pytest.mark.real_commits(reason="setup migrates the database on a connection of its own")
 def test_setup_prints_the_demo_manager_in_development_only(app, monkeypatch):
     runner = app.test_cli_runner()
     plain = runner.invoke(args=["setup"])

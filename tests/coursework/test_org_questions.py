@@ -10,8 +10,8 @@ from coursework.organisations import services
 from quizzes.practice import services as practice
 from quizzes.practice.models import PracticeCard
 from quizzes.spec import Kind, Question
-from tests.coursework.test_org_queries import join
-from tests.quizzes.test_practice import form_for, take
+from tests.support.orgkit import join
+from tests.support.practicekit import form_for, take
 
 HARD = Question(Kind.TRUE_FALSE, "Agreeing dates with the client is technical work.", answer=False)
 EASY = Question(Kind.TRUE_FALSE, "A project needs a plan.", answer=True)

@@ -9,9 +9,12 @@ from sqlalchemy import select
 from coursework.extensions import db
 from coursework.organisations import services
 from coursework.organisations.models import Membership, Organisation
-from tests.quizzes.test_races import WORKERS, all_at_once
+from tests.support.quizkit import WORKERS, all_at_once
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.real_commits(reason="threads race, each on a connection of its own"),
+]
 
 
 def test_twenty_concurrent_creations_with_one_name_all_succeed(app, make_user):

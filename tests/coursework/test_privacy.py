@@ -24,9 +24,9 @@ from coursework.organisations.models import Membership, Role
 from coursework.progress import services as progress
 from lessons import services as lessons
 from quizzes import services as quizzes
-from tests.conftest import PASSWORD
-from tests.coursework.test_org_api import bearer, join, token_for
-from tests.quizzes.kit import right_answers, wrong_answers
+from tests.support.data import PASSWORD
+from tests.support.orgkit import bearer, join, token_for
+from tests.support.quizkit import right_answers, wrong_answers
 
 API = "/api/v1/organisations"
 

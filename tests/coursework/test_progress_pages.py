@@ -10,10 +10,7 @@ from sqlalchemy import select
 from coursework.extensions import db
 from coursework.progress.models import Enrolment, LearningEvent, LessonProgress
 from lessons import services as lessons
-
-
-def lesson_url(course, slug: str) -> str:
-    return f"/courses/{course.slug}/lessons/{slug}"
+from tests.support.progresskit import lesson_url
 
 
 def test_catalogue_lists_courses_for_everyone(client, course):

@@ -20,7 +20,7 @@ from coursework.organisations import services as organisations
 from coursework.organisations.models import Assignment, Organisation
 from coursework.progress import services as progress
 from lessons import services as lessons
-from tests.quizzes.test_races import together
+from tests.support.quizkit import together
 
 DUE = date.today() + timedelta(days=30)
 
@@ -107,6 +107,7 @@ def test_the_scheduler_runs_the_reminders_hourly_with_the_clock_it_reads(learner
 
 
 @pytest.mark.postgres_only
+@pytest.mark.real_commits(reason="threads race, each on a connection of its own")
 def test_workers_running_the_reminders_at_the_same_moment_send_each_once(app, learner):
     """Every consumer's scheduler may enqueue the hourly run: they meet in the database."""
     day = DUE - timedelta(days=7)
@@ -351,6 +352,7 @@ def test_the_scheduler_sends_the_digest_on_monday_mornings(learner, monkeypatch)
 
 
 @pytest.mark.postgres_only
+@pytest.mark.real_commits(reason="threads race, each on a connection of its own")
 def test_workers_sending_digests_and_certificate_reminders_at_once_send_each_once(app, certificate):
     """Different jobs at the same moment: each kind still meets its own row once."""
     day = EXPIRES - timedelta(days=30)

@@ -17,7 +17,7 @@ from lessons.builder import parse_markdown_document
 from lessons.models import Course
 from quizzes import services as quizzes
 from quizzes.spec import Choice, Kind, Question
-from tests.quizzes.kit import SECRET_TEXTS
+from tests.support.quizkit import SECRET_TEXTS
 
 PROJECTS = """---
 title: Running Projects

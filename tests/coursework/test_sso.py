@@ -23,9 +23,10 @@ from coursework.organisations import services as organisations
 from coursework.organisations.models import Membership
 from coursework.sso import oidc, services
 from coursework.sso.models import ExternalIdentity, IdentityProvider
-from tests.conftest import PASSWORD, RequestContextClient
-from tests.coursework.mailbox import mail_to
-from tests.coursework.oidc_provider import OidcProvider
+from tests.support.clients import RequestContextClient
+from tests.support.data import PASSWORD
+from tests.support.mailbox import mail_to
+from tests.support.oidc_provider import OidcProvider
 
 CALLBACK = "/login/organisation/callback"
 

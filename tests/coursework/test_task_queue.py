@@ -197,6 +197,7 @@ def _redis_answers() -> bool:
 
 
 @pytest.mark.skipif(not _redis_answers(), reason="needs Redis at " + REDIS_URL)
+@pytest.mark.real_commits(reason="a consumer process reads what the test committed")
 def test_a_real_consumer_on_redis_sends_the_mail(app, inbox, tmp_path, monkeypatch):
     """`make worker` as it runs in production: a separate consumer process on Redis."""
     name = f"coursework-test-{secrets.token_hex(4)}"

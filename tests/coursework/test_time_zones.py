@@ -19,7 +19,7 @@ from coursework.organisations import reminders
 from coursework.organisations import services as organisations
 from coursework.progress import services as progress
 from lessons import services as lessons
-from tests.coursework.orgkit import organisation_with_learner
+from tests.support.orgkit import organisation_with_learner
 
 DUE = date(2027, 3, 20)
 

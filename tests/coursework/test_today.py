@@ -15,7 +15,7 @@ import pytest
 from coursework import timezones
 from coursework.extensions import db
 from coursework.organisations import services as organisations
-from tests.coursework.orgkit import organisation_with_learner
+from tests.support.orgkit import organisation_with_learner
 
 ROOT = Path(__file__).resolve().parents[2]
 DUE = date(2027, 3, 20)

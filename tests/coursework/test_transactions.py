@@ -24,7 +24,7 @@ from coursework.progress import signals as progress_signals
 from coursework.progress.models import LearningEvent, LessonProgress
 from quizzes import services as quizzes
 from quizzes.models import Attempt, AttemptState
-from tests.quizzes.kit import right_form
+from tests.support.quizkit import right_form
 
 
 def lesson_url(course, slug: str) -> str:

@@ -15,8 +15,8 @@ from coursework.organisations.models import Role
 from coursework.progress import services as progress
 from lessons import services as lessons
 from quizzes import services as quizzes
-from tests.coursework.test_org_api import bearer, join, token_for
-from tests.quizzes.kit import right_answers, wrong_answers
+from tests.support.orgkit import bearer, join, token_for
+from tests.support.quizkit import right_answers, wrong_answers
 
 URL = "https://learn.example.org"
 API = "/api/v1/organisations"

@@ -20,7 +20,7 @@ from coursework import create_app
 from coursework.extensions import api
 from coursework.organisations import services as organisations
 from coursework.organisations import tokens
-from tests.conftest import RequestContextClient
+from tests.support.clients import RequestContextClient
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 

@@ -14,7 +14,7 @@ from lessons.builder import (
     read_course,
     read_document,
 )
-from tests.conftest import DEFAULT_COURSE_DIR
+from tests.support.data import DEFAULT_COURSE_DIR
 
 
 def test_the_default_course_folder_has_ordered_lessons_with_recaps():

@@ -14,6 +14,10 @@ from coursework import jobs
 from coursework.extensions import db
 from lessons.models import Course, Lesson
 
+pytestmark = pytest.mark.real_commits(
+    reason="jobs.report records progress on a connection of its own"
+)
+
 SECTIONS = 12
 
 

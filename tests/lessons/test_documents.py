@@ -331,8 +331,9 @@ def test_a_learner_sees_why_a_completed_lesson_is_in_progress_again(app, client,
 
 
 @pytest.mark.postgres_only
+@pytest.mark.real_commits(reason="threads race, each on a connection of its own")
 def test_titles_meeting_at_one_address_at_the_same_moment_each_get_their_own(app):
-    from tests.quizzes.test_races import together
+    from tests.support.quizkit import together
 
     titles = ["C++", "C#", "C!", "C?", "C*", "C/", "C&", "C@"]
 

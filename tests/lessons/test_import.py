@@ -13,7 +13,7 @@ from coursework.progress import services as progress
 from lessons import services
 from lessons.builder import parse_markdown_document, read_course
 from lessons.models import Course, Lesson
-from tests.conftest import DEFAULT_COURSE_DIR, PASSWORD, SMALL_COURSE
+from tests.support.data import DEFAULT_COURSE_DIR, PASSWORD, SMALL_COURSE
 
 
 def import_text(text: str):
@@ -149,6 +149,7 @@ def test_cli_refuses_missing_and_oversized_files(app, tmp_path: Path):
     assert result.exit_code != 0 and "limit" in result.output
 
 
+@pytest.mark.real_commits(reason="setup migrates the database on a connection of its own")
 def test_setup_command_is_idempotent(app):
     app.config["DEMO_ACCOUNTS"] = True
     try:
@@ -164,6 +165,7 @@ def test_setup_command_is_idempotent(app):
         app.config["DEMO_ACCOUNTS"] = False
 
 
+@pytest.mark.real_commits(reason="setup migrates the database on a connection of its own")
 def test_setup_makes_no_demo_accounts_outside_development(app):
     from coursework.accounts.models import User
 

@@ -10,7 +10,7 @@ import pytest
 
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from lessons import services
-from tests.conftest import PASSWORD
+from tests.support.data import PASSWORD
 
 PAGE = "/teach/courses/kitchen-safety/staff"
 

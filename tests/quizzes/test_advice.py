@@ -12,10 +12,10 @@ import pytest
 
 from quizzes.advice import advice_count, quiz_advice
 from quizzes.spec import Choice, Kind, Question, question_to_dict
+from tests.support.data import PASSWORD
 
 API = "/api/v1"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-PASSWORD = "correct horse battery"
 
 # The right answer is the only long option: the classic give-away.
 LONGEST = Question(

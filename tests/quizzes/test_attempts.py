@@ -18,7 +18,7 @@ from quizzes import services
 from quizzes.kinds import answers_from_form
 from quizzes.models import Attempt, QuizVersion
 from quizzes.spec import Choice, Kind, Question
-from tests.quizzes.kit import SECRET_TEXTS, right_answers, right_form, wrong_answers
+from tests.support.quizkit import SECRET_TEXTS, right_answers, right_form, wrong_answers
 
 
 def form(values: dict) -> MultiDict:

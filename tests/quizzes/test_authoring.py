@@ -21,7 +21,7 @@ from quizzes.authoring import bp
 from quizzes.gift import parse_gift
 from quizzes.models import Attempt, Quiz
 from quizzes.spec import Choice, Kind, NumericAnswer, Question
-from tests.quizzes.kit import (
+from tests.support.quizkit import (
     ESSAY,
     EVERY_KIND,
     right_answers,
@@ -151,7 +151,12 @@ def authoring_requests(app, quiz, response_id: int = 0) -> list[tuple[str, str]]
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith(f"{bp.name}."):
             continue
-        values = {"quiz_id": quiz.id, "question_id": question.id, "response_id": response_id}
+        values = {
+            "quiz_id": quiz.id,
+            "question_id": question.id,
+            "response_id": response_id,
+            "draw_id": 0,  # a quiz's draw rule: refused before it is looked up
+        }
         url = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
         if rule.endpoint == "authoring.new_question":
             url += "?kind=single"
@@ -698,9 +703,13 @@ def test_preview_shows_the_learner_inputs_and_the_key_but_saves_nothing(client, 
     assert 'type="radio"' in html and 'type="checkbox"' in html and "<select" in html
     assert "Instructor view" in html
     assert "Yes, by far." in html  # per-choice feedback, in the answer key
-    # The only form that posts is the header's log-out button.
+    # The only forms that post are the header's log-out button and the footer's language
+    # switcher, which change nothing about the quiz.
     actions = re.findall(r'<form[^>]*method="post"[^>]*>', html)
-    assert len(actions) == 1 and "/logout" in actions[0]
+    assert sorted(re.search(r'action="([^"]+)"', a).group(1) for a in actions) == [
+        "/language",
+        "/logout",
+    ]
     assert "/attempts" not in html and 'name="action"' not in html
     assert db.session.scalar(select(func.count(Attempt.id))) == 0
 

@@ -8,10 +8,11 @@ from sqlalchemy import func, select
 
 from coursework.extensions import db
 from quizzes import services
+from quizzes.bank import services as bank
 from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
 from quizzes.gift import parse_gift
 from quizzes.models import Question, Quiz
-from tests.conftest import DEFAULT_COURSE_DIR
+from tests.support.data import DEFAULT_COURSE_DIR
 
 GOOD = """// A small quiz
 ::Capital:: What is the capital of France?
@@ -81,12 +82,20 @@ def test_the_default_quizzes_load_once_and_cover_the_course(app):
 
     course = lessons.import_course(read_course(DEFAULT_COURSE_DIR), lessons.OPERATOR).course
     first = load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm")
-    assert len(first) == 8
+    assert len(first) == 9 and first[0].startswith("bank: ")  # the bank, then each quiz
     assert load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm") == []
     quizzes = services.course_quizzes([course.id])
     final = next(q for q in quizzes if q.is_final)
-    assert len(final.questions) >= 15 and final.passing_score == 70 and final.required
-    kinds = {q.kind for q in final.questions}
+    # The final quiz draws every question from the bank, which holds twice what it draws.
+    drawn = sum(draw.count for draw in final.draws)
+    assert not final.questions and drawn >= 14 and final.passing_score == 70 and final.required
+    assert final.question_count == drawn
+    sizes = bank.category_sizes(course.id)
+    assert sum(sizes.values()) >= 2 * drawn
+    assert all(sizes[draw.category] >= 2 * draw.count for draw in final.draws)
+    kinds = {
+        q.kind for category in bank.bank(course.id, lessons.OPERATOR) for q in category.questions
+    }
     assert kinds == {"single", "multiple", "true_false", "short_text", "numeric", "matching"}
     lesson_quizzes = [q for q in quizzes if not q.is_final]
     assert len(lesson_quizzes) == len(lessons.current_lessons(course.id))

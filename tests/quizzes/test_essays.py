@@ -23,9 +23,9 @@ from quizzes.grading import Outcome
 from quizzes.kinds.essay import MAX_ESSAY
 from quizzes.models import Attempt, AttemptState, Quiz, Response
 from quizzes.spec import Choice, Kind, Question
-from tests.conftest import PASSWORD
-from tests.coursework import test_html_validity as html_validity
-from tests.quizzes.kit import ESSAY, submitted_with_essay
+from tests.support import nu_checker as html_validity
+from tests.support.data import PASSWORD
+from tests.support.quizkit import ESSAY, submitted_with_essay
 
 API = "/api/v1"
 RUBRIC = ESSAY.rubric

@@ -4,7 +4,6 @@ line, a size cap stated in the message, UTF-16 read, and HTML shown sanitised.""
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from quizzes.kinds.single import SingleAnswer
 from quizzes.models import Question as QuestionRow
 from quizzes.models import Quiz
 from quizzes.spec import Choice, Kind, NumericAnswer, Question
-from tests.conftest import PASSWORD
+from tests.support.giftkit import upload
 
 MOODLE = Path(__file__).parent / "data" / "moodle"
 API = "/api/v1"
@@ -142,31 +141,6 @@ def test_cli_export_of_a_question_gift_cannot_express_is_a_message(app, course, 
 
 
 # ---- the upload page, CSRF on ---------------------------------------------------------------
-
-
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-@pytest.fixture
-def teacher_page(client, instructor, make_quiz, csrf_on):
-    """The course's owner signed in through the form, and a quiz page's CSRF token."""
-    user = instructor
-    token = TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post(
-        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 302
-    quiz = make_quiz()
-    page = client.get(f"/teach/quizzes/{quiz.id}").get_data(as_text=True)
-    return quiz, TOKEN.search(page).group(1)
-
-
-def upload(client, quiz, token: str, payload: bytes, name: str = "quiz.gift"):
-    return client.post(
-        f"/teach/quizzes/{quiz.id}/gift",
-        data={"file": (io.BytesIO(payload), name), "csrf_token": token},
-        content_type="multipart/form-data",
-    )
 
 
 def page_text(response) -> str:

@@ -10,7 +10,11 @@ import pytest
 from coursework import jobs
 from coursework.extensions import db
 from quizzes.models import Quiz
-from tests.quizzes.test_gift_imports import TOKEN, teacher_page, upload  # noqa: F401 - fixture
+from tests.support.giftkit import TOKEN, upload
+
+pytestmark = pytest.mark.real_commits(
+    reason="jobs.report records progress on a connection of its own"
+)
 
 QUESTIONS = 30
 
@@ -40,7 +44,7 @@ def questions_of(quiz_id: int) -> int:
     return len(db.session.get_one(Quiz, quiz_id).questions)
 
 
-def test_a_large_file_is_imported_by_a_job_from_upload_to_done(client, teacher_page):  # noqa: F811
+def test_a_large_file_is_imported_by_a_job_from_upload_to_done(client, teacher_page):
     quiz, token = teacher_page
     job = job_of(upload(client, quiz, token, gift(), "sums.gift"))
     assert job.kind == "quizzes.import_gift" and job.state == jobs.DONE
@@ -53,14 +57,14 @@ def test_a_large_file_is_imported_by_a_job_from_upload_to_done(client, teacher_p
     assert progress["unit"] == "questions" and progress["percent"] == 100
 
 
-def test_a_small_file_is_still_imported_in_the_request(client, teacher_page):  # noqa: F811
+def test_a_small_file_is_still_imported_in_the_request(client, teacher_page):
     quiz, token = teacher_page
     response = upload(client, quiz, token, gift(2))
     assert response.status_code == 302 and "/jobs/" not in response.headers["Location"]
     assert questions_of(quiz.id) == 2
 
 
-def test_a_file_over_the_cap_is_refused_in_the_request(app, client, teacher_page, monkeypatch):  # noqa: F811
+def test_a_file_over_the_cap_is_refused_in_the_request(app, client, teacher_page, monkeypatch):
     quiz, token = teacher_page
     monkeypatch.setitem(app.config, "GIFT_MAX_BYTES", 1000)
     response = upload(client, quiz, token, gift())
@@ -70,7 +74,7 @@ def test_a_file_over_the_cap_is_refused_in_the_request(app, client, teacher_page
 
 def test_a_broken_file_fails_with_its_problems_by_line_and_changes_nothing(
     client,
-    teacher_page,  # noqa: F811
+    teacher_page,
 ):
     quiz, token = teacher_page
     before = questions_of(quiz.id)
@@ -84,7 +88,7 @@ def test_a_broken_file_fails_with_its_problems_by_line_and_changes_nothing(
     assert questions_of(quiz.id) == before
 
 
-def test_running_the_import_again_changes_nothing(client, teacher_page):  # noqa: F811
+def test_running_the_import_again_changes_nothing(client, teacher_page):
     quiz, token = teacher_page
     job = job_of(upload(client, quiz, token, gift()))
     ids = [question.id for question in db.session.get_one(Quiz, quiz.id).questions]
@@ -103,7 +107,7 @@ def test_running_the_import_again_changes_nothing(client, teacher_page):  # noqa
     assert [question.id for question in db.session.get_one(Quiz, quiz.id).questions] == ids
 
 
-def test_only_its_starter_sees_the_job(app, client, teacher_page, make_user, login):  # noqa: F811
+def test_only_its_starter_sees_the_job(app, client, teacher_page, make_user, login):
     quiz, token = teacher_page
     job = job_of(upload(client, quiz, token, gift()))
     # Off for the other people's sign-ins; `csrf_on` leaves it off after the test (a

@@ -449,6 +449,11 @@ LESSON_WORDING = {
         "breakdown or cost estimate",
     ],
     "Learning the system": ["user manuals", "the user manual"],
+    "Who hears about the move": [
+        "communication within the organization",
+        "Communication inside the organization",
+        "internal communication",
+    ],
 }
 
 

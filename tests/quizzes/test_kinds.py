@@ -13,17 +13,19 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 import quizzes
-from quizzes import kinds
+from quizzes import gift_syntax, kinds
+from quizzes.forms import QuestionForm, question_form_data
+from quizzes.gift import dump_gift, parse_gift
 from quizzes.grading import Outcome
 from quizzes.kinds import KINDS, AnswerProblem, QuestionKind, ShownQuestion, kind_of
 from quizzes.spec import Choice, Kind, Question
 from quizzes.validation import question_problems
-from tests.quizzes.kit import EVERY_KIND
+from tests.support.quizkit import EVERY_KIND
 
 ABSTRACT = sorted(QuestionKind.__abstractmethods__)
 # input/review: the learner's page and result; rows/key: the author's form and answer key.
 MACROS = ("input", "review", "rows", "key")
-ATTRIBUTES = ("kind", "answer_type", "template", "json_shape")
+ATTRIBUTES = ("kind", "answer_type", "template", "json_shape", "grader")
 
 
 def shown(question, key=7) -> ShownQuestion:
@@ -136,3 +138,96 @@ def test_typed_answers_are_trimmed_and_cut_as_the_page_cuts_them():
     assert answer.text == "x" * 500
     with pytest.raises(AnswerProblem):
         q.kind.from_json(q, {"text": 5})
+
+
+# ---- the rest of what a kind owns: its GIFT block, authoring rows, templates, statistics ----
+
+
+@pytest.mark.parametrize("kind", list(Kind), ids=str)
+def test_every_kind_writes_a_gift_block_that_reads_back_as_itself(kind):
+    question = EXAMPLES[kind]
+    if not kind_of(kind).in_gift:
+        with pytest.raises(ValueError, match=f"GIFT has no syntax for {kind.label.lower()}"):
+            dump_gift([question])
+        return
+    written = dump_gift([question])
+    (read,) = parse_gift(written).questions
+    # GIFT has no place for points or a rubric; weights come back as Moodle's 7 decimals.
+    assert read.kind is kind
+    assert dump_gift([read]) == written
+    assert read.text == question.text and read.points == 1
+
+
+@pytest.mark.parametrize("kind", list(Kind), ids=str)
+def test_every_kind_reads_no_block_written_for_another_before_that_kinds_reader(kind):
+    """The reader asks the kinds in `gift_rank` order: a block written by a kind must be
+    claimed by no kind asked earlier (else that kind would read it as its own)."""
+    question = EXAMPLES[kind]
+    if not kind_of(kind).in_gift:
+        assert not kind_of(kind).reads_gift(gift_syntax.Text.scan([(1, "=a ~b")]))
+        return
+    block = kind_of(kind).write_gift(question, gift_syntax.BlockWriter("plain", "", False))
+    lines = [line.strip() for line in block[1:-1].split("\n")]
+    answers = gift_syntax.Text.scan([(n, line) for n, line in enumerate(lines, 1) if line])
+    readers = sorted(KINDS.values(), key=lambda k: k.gift_rank)
+    first = next(k for k in readers if k.reads_gift(answers))
+    assert first.kind is kind
+
+
+@pytest.mark.parametrize("kind", list(Kind), ids=str)
+def test_every_kinds_authoring_rows_give_back_the_question(app, kind):
+    question = EXAMPLES[kind]
+    with app.test_request_context():
+        form = QuestionForm(kind=kind, data=question_form_data(question), meta={"csrf": False})
+        typed = form.to_question()
+        # Worth is typed in %: 1/3 comes back as 33.33…/100, a hair away.
+        weights = [choice.weight for choice in typed.choices]
+        assert weights == pytest.approx([choice.weight for choice in question.choices])
+        assert dataclasses.replace(typed, choices=question.choices) == question
+        assert [(c.text, c.feedback) for c in typed.choices] == [
+            (c.text, c.feedback) for c in question.choices
+        ]
+        assert form.row_name("choices") == kind_of(kind).choice_row
+
+
+@pytest.mark.parametrize("kind", list(Kind), ids=str)
+def test_every_kinds_template_renders_every_macro(app, kind):
+    """The learner's inputs and review (with and without an answer), the author's rows and
+    the answer key all render, so a page that asks the registry for them never breaks."""
+    question = EXAMPLES[kind]
+    q = shown(question)
+    right = q.kind.to_stored(q.kind.right_answer(q))
+    with app.test_request_context():
+        module = app.jinja_env.get_template(q.kind.template).make_module({})
+        for answer in ({}, right):
+            assert str(module.input(q, answer, False)).strip()
+            assert str(module.input(q, answer, True)).strip()
+            assert str(module.review(q, answer, True)).strip()
+            assert str(module.review(q, answer, False)).strip()
+        form = QuestionForm(kind=kind, data=question_form_data(question), meta={"csrf": False})
+        assert str(module.rows(form, None)).strip()
+        assert str(module.key(question)).strip()
+
+
+@pytest.mark.parametrize("kind", list(Kind), ids=str)
+def test_every_kind_says_how_the_statistics_read_it(kind):
+    bands = kind_of(kind).score_bands()
+    assert bands is None or (isinstance(bands, int) and bands > 1)
+    assert kind_of(kind).grade(EXAMPLES[kind], None).fraction == 0
+
+
+def test_no_module_outside_the_kinds_names_a_kind():
+    """Adding a kind is its module in quizzes/kinds/, its template and its name in the Kind
+    enum: nothing else names one kind, so nothing else needs an edit."""
+    root = Path(quizzes.__file__).parent.parent
+    named = re.compile(r"\bKind\.(" + "|".join(kind.name for kind in Kind) + r")\b")
+    allowed = {Path("quizzes/spec.py")}
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for package in ("coursework", "lessons", "quizzes")
+        for path in (root / package).rglob("*.py")
+        if "kinds" not in path.relative_to(root).parts and path.relative_to(root) not in allowed
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if named.search(line)
+    ]
+    assert found == []

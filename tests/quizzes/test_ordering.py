@@ -15,7 +15,7 @@ from quizzes import services
 from quizzes.gift import dump_gift
 from quizzes.grading import Outcome, grade_ordering
 from quizzes.spec import Choice, Kind, Question
-from tests.conftest import PASSWORD
+from tests.support.data import PASSWORD
 
 API = "/api/v1"
 PLANETS = ("Mercury", "Venus", "Earth", "Mars")

@@ -26,16 +26,11 @@ from quizzes.kinds.short_text import TextAnswer
 from quizzes.kinds.single import SingleAnswer
 from quizzes.models import Attempt
 from quizzes.spec import Kind, question_to_dict
-from tests.quizzes.kit import EVERY_KIND
+from tests.support.quizkit import EVERY_KIND, body_of
 
 API = "/api/v1"
 DATA = Path(__file__).parent / "data"
 BLUEPRINTS = ("quiz-authoring-api.", "quizzes-api.")
-
-
-def body_of(question) -> dict:
-    """A question as an instructor sends it: only the fields its kind uses."""
-    return {k: v for k, v in question_to_dict(question).items() if v not in (None, "", [])}
 
 
 def fields_of(response) -> dict:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from sqlalchemy import func, select
 
@@ -14,16 +12,12 @@ from coursework.progress.models import LearningEvent
 from lessons import services as lessons
 from quizzes import services
 from quizzes.models import Attempt, Response
-from tests.quizzes.kit import together
+from tests.support.quizkit import WORKERS, all_at_once, together
 
-pytestmark = pytest.mark.postgres_only
-
-WORKERS = 20
-
-
-def all_at_once(app, work: Callable[[], object]) -> list[object]:
-    """Run `work` in WORKERS threads released together."""
-    return together(app, [work] * WORKERS)
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.real_commits(reason="threads race, each on a connection of its own"),
+]
 
 
 def test_the_attempt_limit_holds_under_concurrent_starts_and_submits(app, make_user, make_quiz):
@@ -58,7 +52,7 @@ def test_the_attempt_limit_holds_under_concurrent_starts_and_submits(app, make_u
 
 
 def test_twenty_submissions_of_one_attempt_grade_it_once(app, make_user, make_quiz):
-    from tests.quizzes.kit import right_answers
+    from tests.support.quizkit import right_answers
 
     learner, quiz = make_user(), make_quiz()
     attempt = services.start_attempt(learner, quiz)
@@ -108,7 +102,7 @@ def test_a_save_racing_the_submit_is_either_graded_or_refused(app, make_user, ma
     """Autosave arriving while the attempt is being submitted: the save is graded (it went
     first) or refused with Conflict (409); the stored answer never contradicts its grade."""
     from coursework.accounts.models import User
-    from tests.quizzes.kit import right_answers, wrong_answers
+    from tests.support.quizkit import right_answers, wrong_answers
 
     quiz_id = make_quiz().id
     rounds = []
@@ -157,7 +151,7 @@ def test_a_save_racing_the_submit_is_either_graded_or_refused(app, make_user, ma
 
 def test_twenty_concurrent_first_saves_of_one_answer_store_one_response(app, make_user, make_quiz):
     from coursework.accounts.models import User
-    from tests.quizzes.kit import right_answers
+    from tests.support.quizkit import right_answers
 
     learner = make_user()
     attempt = services.start_attempt(learner, make_quiz())

@@ -21,7 +21,8 @@ QUIZZES = ROOT / "quizzes" / "course" / "tpm-vs-pm"
 COURSE = read_course(ROOT / "lessons" / "course" / "tpm-vs-pm")
 SETTINGS = yaml.safe_load((QUIZZES / "quizzes.yaml").read_text())
 LESSON_FILES = {slug: entry["file"] for slug, entry in SETTINGS["lessons"].items()}
-FINAL_FILE = SETTINGS["final"]["file"]
+# The final quiz draws every question from its bank (the files `bank:` names).
+FINAL_FILE = SETTINGS["bank"][0]
 # "3.2": lesson order 3 (its position in the course), objective 2 of its front matter.
 OBJECTIVES = objective_ids(
     (order, lesson.objectives) for order, lesson in enumerate(COURSE.lessons, start=1)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from coursework.extensions import db
 from coursework.mail import OutboxMessage
-from tests.conftest import PASSWORD
+from tests.support.data import PASSWORD
 
 
 def mail_to(address: str) -> list[OutboxMessage]:

@@ -4,7 +4,7 @@ backend, served on a free local port as `ralph runserver -b fs` serves it (by
 
 Ralph's command line needs click<8.2.1, which our own lock does not allow, so it lives in
 a virtual environment of its own, made once under the user's cache folder
-(`$XDG_CACHE_HOME/coursework/`) from `tests/coursework/lrs/requirements.txt` and reused.
+(`$XDG_CACHE_HOME/coursework/`) from `tests/support/lrs/requirements.txt` and reused.
 """
 
 from __future__ import annotations

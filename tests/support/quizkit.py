@@ -1,4 +1,5 @@
-"""Quiz test kit: a quiz with one question of every kind, and answers to it."""
+"""Quiz test kit: a quiz with one question of every kind, answers to it, questions as an
+instructor sends them, and threads released together for the race tests."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from coursework.extensions import db
 from quizzes import services
 from quizzes.kinds.short_text import TextAnswer
-from quizzes.spec import Choice, Kind, NumericAnswer, Pair, Question
+from quizzes.spec import Choice, Kind, NumericAnswer, Pair, Question, question_to_dict
 
 EVERY_KIND = (
     Question(
@@ -142,3 +143,16 @@ def together(app, works: list[Callable[[], object]]) -> list[object]:
 
     with ThreadPoolExecutor(len(works)) as pool:
         return [f.result(timeout=120) for f in [pool.submit(run, work) for work in works]]
+
+
+WORKERS = 20
+
+
+def all_at_once(app, work: Callable[[], object]) -> list[object]:
+    """Run `work` in WORKERS threads released together."""
+    return together(app, [work] * WORKERS)
+
+
+def body_of(question) -> dict:
+    """A question as an instructor sends it: only the fields its kind uses."""
+    return {k: v for k, v in question_to_dict(question).items() if v not in (None, "", [])}
