@@ -105,12 +105,16 @@ def _test_work_reaches_the_server() -> Iterator[None]:
     _TestWork.session = None
 
 
-def _after_the_tests_work(wsgi_app):
+def _after_the_tests_work(app: Flask):
     def serve(environ, start_response):
         with _TestWork.lock:
             if _TestWork.session is not None:
-                _TestWork.session.commit()
-        return wsgi_app(environ, start_response)
+                # This is the server's thread, outside any app context, and committing
+                # runs the session's hooks (progress summary, report rows), which find
+                # the engine through `current_app`: commit inside one.
+                with app.app_context():
+                    _TestWork.session.commit()
+        return app(environ, start_response)
 
     return serve
 

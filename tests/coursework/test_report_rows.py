@@ -17,7 +17,7 @@ from coursework.organisations.models import ReportRow
 from coursework.progress import services as progress
 from lessons import services as lessons
 from lessons.models import Course
-from tests.coursework.test_org_queries import SECOND_COURSE, add_people, join, take_quiz
+from tests.support.orgkit import SECOND_COURSE, add_people, join, take_quiz
 
 
 def stored() -> list[tuple]:
