@@ -197,18 +197,11 @@ def _invited_message(organisation: Organisation, invitation_id: int, email: str)
     message = next(
         (m for m in services.outbox(organisation) if m.invitation_id == invitation_id), None
     )
-    state = message.state if message is not None else mail.OUTBOX
-    if state == mail.SENT:
-        return _("Invitation sent to %(email)s. A copy is in the outbox below.", email=email)
-    if state in (mail.QUEUED, mail.SENDING):
+    # The request has not committed yet, and mail goes out only after it does: the
+    # message is queued (a mail server is set up) or kept in the outbox, never sent yet.
+    if message is not None and message.state == mail.QUEUED:
         return _(
             "Invitation to %(email)s created; it will be emailed shortly (copy in the outbox).",
-            email=email,
-        )
-    if state == mail.FAILED:
-        return _(
-            "The invitation to %(email)s could not be emailed. Copy its link from the outbox "
-            "below and send it to them yourself.",
             email=email,
         )
     return _(
