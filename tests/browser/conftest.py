@@ -82,15 +82,36 @@ class _TestWork:
 
     session: Any = None
     lock = threading.Lock()
+    flushed = False  # since its last commit or rollback
+
+    @classmethod
+    def has_work(cls) -> bool:
+        session = cls.session
+        return session is not None and bool(
+            cls.flushed or session.new or session.dirty or session.deleted
+        )
 
 
 @pytest.fixture(autouse=True)
 def _test_work_reaches_the_server() -> Iterator[None]:
     from flask import appcontext_pushed
+    from sqlalchemy import event
 
     from coursework.extensions import db
 
     test_session = _TestWork.session = db.session()
+    _TestWork.flushed = False
+
+    def flushed(session, context) -> None:
+        _TestWork.flushed = True
+
+    def ended(session, transaction) -> None:
+        # The session's own transaction, not a savepoint inside it (a service's).
+        if transaction.parent is None:
+            _TestWork.flushed = False
+
+    event.listen(test_session, "after_flush", flushed)
+    event.listen(test_session, "after_transaction_end", ended)
 
     def commit_before_a_context_of_its_own(sender, **_) -> None:
         # Work in a `with app.app_context()` of the test has a session of its own, which
@@ -102,13 +123,17 @@ def _test_work_reaches_the_server() -> Iterator[None]:
     appcontext_pushed.connect(commit_before_a_context_of_its_own)
     yield
     appcontext_pushed.disconnect(commit_before_a_context_of_its_own)
-    _TestWork.session = None
+    with _TestWork.lock:
+        _TestWork.session = None
 
 
 def _after_the_tests_work(app: Flask):
     def serve(environ, start_response):
         with _TestWork.lock:
-            if _TestWork.session is not None:
+            # Only when the test has written since: a commit expires every object the
+            # test holds, and a late request (a stylesheet, the favicon) must not do that
+            # while the test's thread is reading one of them again.
+            if _TestWork.has_work():
                 # This is the server's thread, outside any app context, and committing
                 # runs the session's hooks (progress summary, report rows), which find
                 # the engine through `current_app`: commit inside one.
