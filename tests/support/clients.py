@@ -8,6 +8,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 
 from coursework.extensions import db
+from tests.support import database
 from tests.support.data import PASSWORD
 
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -23,6 +24,11 @@ class RequestContextClient(FlaskClient):
         # savepoint released, in a test rolled back at its end).
         if has_app_context():
             db.session.commit()
+            if database.joined():
+                # Open the test's next savepoint now, so that it encloses the request's: a
+                # streamed answer (a CSV) rolls its own back only when the test has read
+                # it, which would otherwise destroy a savepoint the test opened meanwhile.
+                db.session.connection()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
