@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
 from coursework import config as configuration
 from coursework import tasks
+from coursework.db import commit_request
 from coursework.errors import (
     RETRY_AFTER_SECONDS,
     log_database_unavailable,
@@ -81,6 +82,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(protect_from_forgery)
     app.before_request(require_json_body)
     app.before_request(announce_finished_jobs)
+    # Registered last, so it runs first of the `after_request` hooks: a commit that fails
+    # is answered by an error page that still gets the headers, log line and request id.
+    app.after_request(commit_request)
     check_every_route_has_a_policy(app)
     if app.config["PROXY_COUNT"] > 0:
         # Only then are X-Forwarded-* believed (client address for limits and logs, scheme),

@@ -7,13 +7,14 @@ from flask import current_app
 
 from coursework.accounts import services as accounts
 from coursework.accounts.cli import DEMO_ACCOUNTS
-from coursework.organisations.demo import load_demo
+from coursework.db import one_transaction
 from lessons.cli import DEFAULT_COURSE, describe, import_path
 from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
 
 
 @click.command("setup")
 @click.option("--url", default=None, help="Where the site will be served (default: PUBLIC_URL).")
+@one_transaction
 def setup_command(url: str | None) -> None:
     """Migrate, load the default course and its quizzes and, in development, demo accounts.
 
@@ -27,6 +28,9 @@ def setup_command(url: str | None) -> None:
     loaded = load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm")
     click.echo("Quizzes loaded: " + "; ".join(loaded) if loaded else "Quizzes: up to date.")
     if current_app.config["DEMO_ACCOUNTS"]:
+        # Development only (DEMO_ACCOUNTS): the demo seeding is never imported otherwise.
+        from coursework.organisations.demo import load_demo
+
         for email, name, password, instructor, admin in DEMO_ACCOUNTS:
             accounts.ensure_user(email, name, password, is_instructor=instructor, is_admin=admin)
         demo = load_demo()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import wraps
 
 from sqlalchemy import DateTime, MetaData, String, event, select
 from sqlalchemy.engine import Dialect, Engine
@@ -79,6 +81,22 @@ def insert_or_ignore(session, model: type[Model], **values) -> bool:
     return inserted.first() is not None
 
 
+@contextmanager
+def savepoint(session) -> Iterator[None]:
+    """`session.begin_nested()` that is a savepoint inside the caller's transaction on
+    SQLite too. Python's sqlite3 opens a transaction only before a data-changing statement,
+    so a SAVEPOINT that comes first opens one of SQLite's own, and its RELEASE commits it:
+    a bulk invitation's rows, or a sign-up, would land before the request had finished.
+    Opening the transaction first (IMMEDIATE: a write follows at once) keeps it one."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    with session.begin_nested():
+        yield
+
+
 def insert_at_free_slug(session, make: Callable[[str], Model], base: str, max_length: int):
     """Insert `make(slug)` at the first free address `base`, `base-2`, … (cut to fit
     `max_length`), or return None when a thousand are taken. The unique constraint is the
@@ -92,7 +110,7 @@ def insert_at_free_slug(session, make: Callable[[str], Model], base: str, max_le
         if session.scalar(select(model.id).where(model.slug == slug)) is not None:
             continue
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 session.add(row)
         except IntegrityError:
             continue
@@ -174,3 +192,69 @@ def _sqlite_fold(dbapi_connection, connection_record) -> None:
         dbapi_connection.create_function(
             "fold", 1, lambda text: None if text is None else fold(text), deterministic=True
         )
+
+
+_KEEP_WORK = "coursework_keep_work"
+
+
+def keep_work() -> None:
+    """Commit this request's work even though it answers with an error (see `DomainError`'s
+    `keep`)."""
+    from flask import g
+
+    setattr(g, _KEEP_WORK, True)
+
+
+def commit_request(response):
+    """The request's one commit (an `after_request` hook): services flush, signal receivers
+    write in the same session, and everything a request did lands together or not at all.
+
+    A response that says the request failed (4xx, 5xx) commits nothing, whether an error
+    handler answered or the view caught a refusal and showed its form again, unless the
+    refusal said the work before it stands (`keep_work`). A commit that fails becomes the
+    error page its exception maps to (a database away is a 503), not a response that
+    claims success.
+    """
+    from flask import current_app, g
+
+    from coursework.extensions import db
+
+    if response.status_code >= 400 and not g.get(_KEEP_WORK):
+        db.session.rollback()
+        return response
+    if response.is_streamed:
+        # A streamed answer (a CSV read through a server-side cursor) is still reading in
+        # this transaction; it writes nothing, and the transaction ends with the request.
+        return response
+    try:
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        return current_app.make_response(current_app.handle_user_exception(error))
+    return response
+
+
+def one_transaction(command: Callable) -> Callable:
+    """A shell command's one commit, as `commit_request` is a request's: what the command
+    did lands when it finishes, and nothing of a command that fails (an error, a
+    `click.ClickException`, an exit other than 0) is kept."""
+
+    @wraps(command)
+    def run(*args, **kwargs):
+        from coursework.extensions import db
+
+        try:
+            result = command(*args, **kwargs)
+        except SystemExit as exit:
+            if exit.code not in (None, 0):
+                db.session.rollback()
+                raise
+            db.session.commit()
+            raise
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        return result
+
+    return run

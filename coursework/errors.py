@@ -15,6 +15,7 @@ from flask import Flask, Response, current_app, g, make_response, render_templat
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from coursework.db import keep_work
 from coursework.extensions import db, login_manager
 from coursework.i18n import _
 
@@ -22,12 +23,19 @@ log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
+    """A request refused by a rule. Its work is rolled back, unless `keep` says that what
+    was done before the refusal stands (a quiz whose time ran out is submitted, then the
+    late save is refused): the request's one commit then keeps it."""
+
     status_code = 400
 
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self, message: str, errors: dict[str, list[str]] | None = None, *, keep: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
+        self.keep = keep
 
 
 class NotFound(DomainError):
@@ -82,7 +90,10 @@ def html_error(code: int, message: str | None = None) -> tuple:
 
 
 def handle_domain_error(error: DomainError) -> tuple[str | dict, int]:
-    db.session.rollback()
+    if error.keep:
+        keep_work()
+    else:
+        db.session.rollback()
     if is_api_request():
         errors = {"json": error.errors} if error.errors else None
         return json_error(error.status_code, error.message, errors)
@@ -92,6 +103,9 @@ def handle_domain_error(error: DomainError) -> tuple[str | dict, int]:
 def handle_http_exception(error: HTTPException) -> Response:
     if error.code is None:
         return error.get_response()
+    if error.code >= 400:
+        # A request that gave up part-way leaves nothing behind for the request's commit.
+        db.session.rollback()
     response = _http_error_response(error)
     # What the exception itself says beyond its body: `Allow` on 405, `Retry-After`, ….
     for key, value in error.get_headers():

@@ -25,7 +25,6 @@ from markupsafe import Markup, escape
 from coursework import jobs
 from coursework.accounts.forms import EmptyForm
 from coursework.dumping import Extended
-from coursework.extensions import db
 from coursework.i18n import _
 from coursework.job_schemas import JobSchema
 from coursework.policy import access
@@ -52,7 +51,6 @@ def show(job_id: int):
     job = jobs.get_for(current_user, job_id)
     if job.user_id == current_user.id:
         jobs.mark_noticed(job)
-        db.session.commit()
     return render_template(
         "jobs/show.html",
         job=job,
@@ -69,7 +67,6 @@ def retry(job_id: int):
     if job.user_id != current_user.id:
         abort(403)
     jobs.retry(job)
-    db.session.commit()
     return follow(job)
 
 

@@ -236,7 +236,7 @@ def mark_noticed(job: Job) -> None:
 
 def take_notices(user_id: int) -> tuple[list[Job], bool]:
     """This person's finished jobs not yet announced to them (now marked announced), and
-    whether any of their jobs is still waiting or running. Commits."""
+    whether any of their jobs is still waiting or running."""
     finished = list(
         db.session.scalars(
             select(Job)
@@ -252,7 +252,7 @@ def take_notices(user_id: int) -> tuple[list[Job], bool]:
         )
         is not None
     )
-    db.session.commit()
+    db.session.flush()
     return finished, waiting
 
 
@@ -290,6 +290,7 @@ def checkpoint(job: Job, done: int, message: str | None = None) -> None:
     if moved != 1:
         db.session.rollback()
         raise Superseded
+    # A job's own commit, batch by batch: a retry starts after the last one, never redoes it.
     db.session.commit()
     db.session.refresh(job)
 
@@ -325,6 +326,8 @@ def run(job_id: int) -> None:
         )
         .execution_options(synchronize_session=False)
     ).rowcount
+    # The claim commits before the work starts, so a second run of the job sees it running
+    # and the progress page shows "Started" while the handler works.
     db.session.commit()
     if not claimed:
         return
@@ -377,7 +380,8 @@ def _finish(
     problems: list[tuple[str, str]] | None = None,
     result: Result | None = None,
 ) -> None:
-    job = db.session.get_one(Job, job_id)
+    # Read again: `report` moved the counts on a connection of its own.
+    job = db.session.get_one(Job, job_id, populate_existing=True)
     job.state, job.message, job.finished_at = state, message, utcnow()
     if result is not None:
         problems = result.problems
@@ -390,6 +394,7 @@ def _finish(
             job.file_name, job.file_type = fit(result.file_name, Job.file_name), result.file_type
             job.file_expires_at = utcnow() + timedelta(hours=current_app.config["JOB_FILE_HOURS"])
     job.problems = json.dumps([list(p) for p in (problems or [])[:MAX_PROBLEMS]])
+    # With the handler's last work, or alone after it was rolled back: how it ended is kept.
     db.session.commit()
 
 
@@ -402,4 +407,3 @@ def forget_expired_files() -> None:
         .values(file=None)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()

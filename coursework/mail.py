@@ -104,6 +104,8 @@ def deliver(message_id: int) -> None:
         .where(OutboxMessage.id == message_id, OutboxMessage.state.in_((QUEUED, FAILED)))
         .values(state=SENDING)
     ).rowcount
+    # A background job's own commits: the claim must be visible to any other run before the
+    # message goes out, and each outcome is kept whatever happens next.
     db.session.commit()
     if not claimed:
         return

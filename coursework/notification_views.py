@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from coursework import i18n, mail, timezones
 from coursework.accounts.views import safe_next
-from coursework.extensions import db
 from coursework.i18n import _
 from coursework.policy import access, csrf_exempt
 
@@ -35,7 +34,6 @@ def preferences():
                 current_user.time_zone = zone or None
             if locale is not None:
                 current_user.locale = locale or None
-            db.session.commit()
             # Said in the language just chosen, like the page it leads to.
             with i18n.force_locale(i18n.select_locale()):
                 flash(_("Your preferences are saved."), "success")
@@ -63,7 +61,6 @@ def switch_language():
         abort(400)
     if current_user.is_authenticated:
         current_user.locale = locale
-        db.session.commit()
     response = redirect(safe_next(url_for("progress.catalogue")))
     response.set_cookie(
         i18n.COOKIE,
@@ -87,7 +84,6 @@ def unsubscribe(token: str):
     done = request.method == "POST"
     if done:
         mail.unsubscribe(user_id, kind)
-        db.session.commit()
     return render_template(
         "unsubscribe.html", label=mail.NOTIFICATIONS[kind], token=token, done=done
     )

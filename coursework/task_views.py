@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 
 from coursework import tasks
-from coursework.extensions import db
 from coursework.i18n import _
 from coursework.policy import access
 
@@ -23,7 +22,6 @@ def failed_jobs():
 def retry(job_id: int):
     # CSRF is checked for every unsafe request before the view runs.
     failed = tasks.retry_failed(job_id)
-    db.session.commit()
     flash(
         _("The job %(name)s (failed job %(id)s) is queued again.", name=failed.name, id=failed.id),
         "success",

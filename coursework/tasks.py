@@ -108,11 +108,15 @@ def job(function: Callable[..., Any]) -> TaskWrapper:
     def run(*args: Any, task=None) -> Any:
         with _job_context():
             try:
-                return function(*args)
+                result = function(*args)
+                # A job is a unit of work of its own, as a request is: what it did lands
+                # when it succeeds (a job that commits batches has committed them already).
+                db.session.commit()
             except Exception as error:
                 db.session.rollback()
                 _after_failure(name, args, error, task)
                 raise
+            return result
 
     wrapper = huey.task(retries=RETRIES, retry_delay=FIRST_RETRY_DELAY, context=True, name=name)(
         run
@@ -131,7 +135,9 @@ def periodic(schedule: Callable[[datetime], bool]):
         @wraps(function)
         def run() -> Any:
             with _job_context():
-                return function()
+                result = function()
+                db.session.commit()
+                return result
 
         return huey.periodic_task(schedule, name=name)(run)
 
@@ -147,6 +153,7 @@ def _after_failure(name: str, args: tuple, error: Exception, task) -> None:
         return
     log.error("job %s failed on its last attempt: %s", name, error)
     db.session.add(FailedJob(name=name, arguments=json.dumps(list(args)), error=str(error)[:2000]))
+    # The job's own work was rolled back; the record of its failure is a transaction alone.
     db.session.commit()
 
 
@@ -155,21 +162,28 @@ def enqueue_after_commit(task: TaskWrapper, *args: Any) -> None:
     db.session.info.setdefault(PENDING, []).append((task, args))
 
 
+READY = "coursework.jobs_to_enqueue"
+
+
 @event.listens_for(Session, "after_commit")
-def _enqueue_pending(session: Session) -> None:
-    pending = session.info.pop(PENDING, [])
-    if pending:
-        activate(current_app._get_current_object() if has_app_context() else _app)
-    for task, args in pending:
-        task(*args)
+def _ready_pending(session: Session) -> None:
+    session.info.setdefault(READY, []).extend(session.info.pop(PENDING, []))
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
-    # Runs after `after_commit` when the outermost transaction ends: anything still pending
-    # belonged to work that was rolled back (or the session was closed without committing).
-    if transaction.parent is None:
-        session.info.pop(PENDING, None)
+def _enqueue_ready(session: Session, transaction: SessionTransaction) -> None:
+    # When the outermost transaction has ended, its connection back in the pool: a job run
+    # at once (tests, QUEUE_IMMEDIATE) takes a connection of its own, and twenty requests
+    # committing together must not each hold two. Anything still pending belonged to work
+    # that was rolled back (or a session closed without committing).
+    if transaction.parent is not None:
+        return
+    session.info.pop(PENDING, None)
+    ready = session.info.pop(READY, [])
+    if ready:
+        activate(current_app._get_current_object() if has_app_context() else _app)
+    for task, args in ready:
+        task(*args)
 
 
 # ---- failed jobs, for the admin ------------------------------------------------------------

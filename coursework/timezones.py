@@ -14,6 +14,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from coursework.accounts.models import User
+from coursework.db import utcnow
 
 DEFAULT = "UTC"
 # user ids -> {user id: zone name} for those with a default other than UTC.
@@ -71,3 +72,18 @@ def local_date(moment: datetime, where: ZoneInfo) -> date:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(where).date()
+
+
+def today(where: ZoneInfo | str | None = None, now: datetime | None = None) -> date:
+    """The one "today" of the app: the date on the UTC clock's current moment (or `now`)
+    read in a zone (a zone, a stored name, or None for UTC). Never the server's own
+    calendar (`date.today()`), which is neither the learner's nor the organisation's and
+    moves a due date into "overdue" hours early or late."""
+    if not isinstance(where, ZoneInfo):
+        where = zone(where)
+    return local_date(now or utcnow(), where)
+
+
+def today_for(user: User, now: datetime | None = None) -> date:
+    """Today where this person is: their chosen zone, else their organisation's, else UTC."""
+    return today(zone_of(user), now)

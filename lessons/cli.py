@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from coursework.accounts import services as accounts
 from coursework.accounts.models import User
+from coursework.db import one_transaction
 from coursework.errors import DomainError
 from lessons import services
 from lessons.builder import DocumentError, read_course
@@ -53,6 +54,7 @@ def describe(report: services.ImportReport) -> str:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--slug", help="The course's address; by default taken from its title.")
 @click.option("--owner", help="Email of the instructor who owns a new course (default: none).")
+@one_transaction
 def import_command(path: Path, slug: str | None, owner: str | None) -> None:
     """Build or update a course from a Markdown or plain-text document, or a course folder."""
     teacher = accounts.find_by_email(owner) if owner else None
@@ -66,6 +68,7 @@ def import_command(path: Path, slug: str | None, owner: str | None) -> None:
 
 
 @courses_cli.command("load-default")
+@one_transaction
 def load_default() -> None:
     """Load (or bring up to date) the default course that ships with Coursework."""
     click.echo(describe(import_path(DEFAULT_COURSE)))

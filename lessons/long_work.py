@@ -30,7 +30,7 @@ def start_course_import(
         link=back_url,
         link_label=_("Back to your courses"),
     )
-    db.session.commit()
+    db.session.flush()
     return job
 
 

@@ -161,7 +161,7 @@ def import_course(source: CourseSource, by: Actor, *, owner: User | None = None)
             report.retired.append(lesson.slug)
     if report.changed or course_changed:
         course.updated_at = now
-    db.session.commit()
+    db.session.flush()
     log.info(
         "course %s imported: %d added, %d updated, %d retired",
         course.slug,
@@ -439,7 +439,7 @@ def add_staff(
     member = CourseStaff(course_id=course.id, user_id=user.id, role=role.value)
     db.session.add(member)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # the same person, or a second owner, added at the same moment
         db.session.rollback()
         message = _("Someone changed this course's staff at the same moment. Try again.")
@@ -464,7 +464,7 @@ def remove_staff(course: Course, user_id: int, by: Actor) -> None:
     if member.is_owner:
         raise Conflict(_("The owner stays on the course's staff."))
     db.session.delete(member)
-    db.session.commit()
+    db.session.flush()
     log.info("user %s removed from course %s by %s", user_id, course.id, by.id)
 
 
@@ -483,7 +483,7 @@ def hand_over(course: Course, user_id: int, by: Actor) -> None:
         owner.role = StaffRole.CO_INSTRUCTOR.value
         db.session.flush()  # one owner at a time: the unique index checks each row
     member.role = StaffRole.OWNER.value
-    db.session.commit()
+    db.session.flush()
     log.info("course %s handed over to user %s by %s", course.id, user_id, by.id)
 
 

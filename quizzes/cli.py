@@ -9,6 +9,7 @@ import yaml
 from flask import current_app
 from flask.cli import AppGroup
 
+from coursework.db import one_transaction
 from coursework.errors import NotFound, RuleViolation
 from coursework.extensions import db
 from lessons import services as lessons
@@ -66,6 +67,7 @@ def _target(course_slug: str, lesson_slug: str | None):
 @click.option("--title", help="The quiz's title (default: the file name).")
 @click.option("--passing-score", type=click.IntRange(0, 100), default=70, show_default=True)
 @click.option("--publish", is_flag=True, help="Make it available to learners at once.")
+@one_transaction
 def import_command(file, course_slug, lesson_slug, title, passing_score, publish) -> None:
     """Create or replace a lesson's quiz (or the final quiz) from a GIFT file; all or nothing."""
     questions = _read_gift(file)
@@ -215,7 +217,7 @@ def load_course_quizzes(course_slug: str, folder: Path) -> list[str]:
         )
         wanted = [bank_rules.Rule(d["category"], int(d["count"])) for d in entry.get("draw", [])]
         drawn = _rule_problems(path, bank.set_draws, result.quiz, wanted, lessons.OPERATOR)
-        db.session.commit()
+        db.session.flush()
         if result.changed or drawn:
             count = len(result.quiz.questions) + sum(rule.count for rule in wanted)
             report.append(f"{lesson_slug or 'final'}: {count} questions")
@@ -223,6 +225,7 @@ def load_course_quizzes(course_slug: str, folder: Path) -> list[str]:
 
 
 @quizzes_cli.command("load-default")
+@one_transaction
 def load_default() -> None:
     """Load (or bring up to date) the default course's quizzes."""
     changed = load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm")

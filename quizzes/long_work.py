@@ -67,7 +67,7 @@ def start_gift_import(quiz: Quiz, by: User, data: bytes, filename: str, result_u
         link=result_url,
         link_label=_("Back to the quiz"),
     )
-    db.session.commit()
+    db.session.flush()
     return job
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload, undefer
 
 from coursework.accounts.models import User
-from coursework.db import insert_or_ignore, upsert, utcnow
+from coursework.db import insert_or_ignore, savepoint, upsert, utcnow
 from coursework.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from coursework.extensions import db
 from coursework.i18n import _
@@ -502,12 +502,12 @@ def start_attempt(user: User, quiz: Quiz, now: datetime | None = None) -> Attemp
         max_points=sum(points[key] for key in layout["questions"]),
         layout=layout,
     )
-    db.session.add(attempt)
     try:
-        db.session.commit()
+        # A savepoint, so losing the race undoes this insert and nothing else of the request.
+        with savepoint(db.session):
+            db.session.add(attempt)
     except IntegrityError:
         # A concurrent request took this number first; theirs is the attempt to use.
-        db.session.rollback()
         again = standing(user, quiz)
         if again.open_attempt is not None:
             return again.open_attempt
@@ -547,9 +547,10 @@ def save_answers(
     now = now or utcnow()
     locked = lock_attempt(attempt)
     if locked is not None and expire_if_due(locked, now):
-        raise Conflict(_("Time is up: your attempt was submitted with the answers saved so far."))
+        raise Conflict(
+            _("Time is up: your attempt was submitted with the answers saved so far."), keep=True
+        )
     if locked is None or not locked.is_open:
-        db.session.rollback()
         raise Conflict(_("This attempt has already been submitted."))
     answered, cleared = [], []
     for question in shown_questions(locked):
@@ -584,7 +585,7 @@ def save_answers(
         )
         if answer
     )
-    db.session.commit()
+    db.session.flush()
     return answered_now
 
 
@@ -621,7 +622,6 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
     now = now or utcnow()
     locked = lock_attempt(attempt)
     if locked is None or not locked.is_open:
-        db.session.rollback()
         db.session.refresh(attempt)
         return attempt
     if not auto and locked.deadline_at and now > locked.deadline_at + GRACE:
@@ -661,7 +661,7 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
         db.session.rollback()
         db.session.refresh(attempt)
         return attempt
-    db.session.commit()
+    db.session.flush()
     log.info("attempt %s submitted: %s", locked.id, locked.state)
     return locked
 
@@ -868,7 +868,7 @@ def import_quiz(
     changed = replace_questions(quiz, questions) or changed
     if publish and not quiz.published:
         quiz.published = changed = True
-    db.session.commit()
+    db.session.flush()
     return QuizImport(quiz, created, changed or created)
 
 
@@ -928,7 +928,7 @@ def create_quiz(course_id: int, lesson_id: int | None, settings: QuizSettings, b
     settings.apply(quiz)
     db.session.add(quiz)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_("That lesson already has a quiz.")) from None
@@ -939,7 +939,7 @@ def create_quiz(course_id: int, lesson_id: int | None, settings: QuizSettings, b
 def update_settings(quiz: Quiz, settings: QuizSettings, by: Actor) -> Quiz:
     lessons.require_staff(quiz.course_id, by)
     settings.apply(quiz)
-    db.session.commit()
+    db.session.flush()
     return quiz
 
 
@@ -956,7 +956,7 @@ def add_question(quiz: Quiz, source: qspec.Question, by: Actor) -> Question:
     question = Question(position=len(quiz.questions) + 1)
     apply_spec(question, source)
     quiz.questions.append(question)
-    db.session.commit()
+    db.session.flush()
     return question
 
 
@@ -965,7 +965,7 @@ def update_question(question: Question, source: qspec.Question, by: Actor) -> Qu
     lessons.require_staff(question.quiz.course_id, by)
     check_question(source)
     apply_spec(question, source)
-    db.session.commit()
+    db.session.flush()
     return question
 
 
@@ -976,7 +976,7 @@ def delete_question(question: Question, by: Actor) -> None:
     _renumber(quiz)
     if quiz.published and not quiz.has_questions:
         quiz.published = False
-    db.session.commit()
+    db.session.flush()
 
 
 def move_question(question: Question, offset: int, by: Actor) -> None:
@@ -989,7 +989,7 @@ def move_question(question: Question, offset: int, by: Actor) -> None:
     order.insert(target, order.pop(index))
     quiz.questions[:] = order
     _renumber(quiz)
-    db.session.commit()
+    db.session.flush()
 
 
 def _renumber(quiz: Quiz) -> None:
@@ -1002,7 +1002,7 @@ def set_published(quiz: Quiz, published: bool, by: Actor) -> Quiz:
     if published and not quiz.has_questions:
         raise RuleViolation(_("Add at least one question before publishing."))
     quiz.published = published
-    db.session.commit()
+    db.session.flush()
     return quiz
 
 
@@ -1230,7 +1230,7 @@ def grade_essay(
         )
         db.session.refresh(locked)
         signals.attempt_regraded.send(attempt=locked, passed_before=before)
-    db.session.commit()
+    db.session.flush()
     log.info("user %s graded response %s of attempt %s", by.id, response_id, locked.id)
     return locked
 

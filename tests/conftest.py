@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -107,8 +107,12 @@ def app(make_database, tmp_path_factory) -> Iterator[Flask]:
             "ENV": "testing",
             "SQLALCHEMY_DATABASE_URI": make_database(),
             "WTF_CSRF_ENABLED": False,
+            # The race tests run twenty requests in threads of one process, each holding its
+            # connection for its whole transaction (one per request): a connection each.
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": 25},
         }
     )
+    application.test_cli_runner_class = CommittingCliRunner
     with application.app_context():
         upgrade()
     database.install(application)
@@ -128,6 +132,15 @@ def _app_context(app: Flask, request: pytest.FixtureRequest) -> Iterator[None]:
         else:
             with database.rolled_back():
                 yield
+
+
+class CommittingCliRunner(FlaskCliRunner):
+    """A shell command runs in an app context of its own, as from a terminal; what the test
+    did before it is committed first, as the client does before a request."""
+
+    def invoke(self, *args, **kwargs):
+        db.session.commit()
+        return super().invoke(*args, **kwargs)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from coursework import mail
 from coursework.accounts import services
+from coursework.db import one_transaction
 from coursework.errors import DomainError
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -23,6 +24,7 @@ DEMO_ACCOUNTS = (
 @click.option("--email", prompt=True)
 @click.option("--name", prompt="Display name")
 @click.password_option()
+@one_transaction
 def create_admin(email: str, name: str, password: str) -> None:
     """Create a site admin account (or make an existing account an admin)."""
     existing = services.find_by_email(email)
@@ -40,6 +42,7 @@ def create_admin(email: str, name: str, password: str) -> None:
 @users_cli.command("set-instructor")
 @click.argument("email")
 @click.option("--revoke", is_flag=True, help="Take the instructor role away instead.")
+@one_transaction
 def set_instructor(email: str, revoke: bool) -> None:
     """Give (or with --revoke take away) the instructor role."""
     user = services.find_by_email(email)

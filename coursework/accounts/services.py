@@ -26,7 +26,7 @@ from coursework.accounts.passwords import (
     verify_password,
 )
 from coursework.config import public_url
-from coursework.db import fold, folded, utcnow
+from coursework.db import fold, folded, savepoint, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
 from coursework.i18n import _, speaking
@@ -138,11 +138,12 @@ def create_user(
         is_admin=is_admin,
         email_verified_at=utcnow() if verified else None,
     )
-    db.session.add(user)
     try:
-        db.session.commit()
+        # A savepoint: a caller that takes the Conflict and carries on (sign-up does) keeps
+        # the rest of its request.
+        with savepoint(db.session):
+            db.session.add(user)
     except IntegrityError:  # the same address, signed up at the same moment
-        db.session.rollback()
         raise Conflict(ADDRESS_TAKEN, {"email": [ADDRESS_TAKEN]}) from None
     log.info("account created: user %s", user.id)
     return user
@@ -220,7 +221,7 @@ def register(email: str, display_name: str, password: str, next_path: str = "") 
                 forgot=public_url("/forgot-password"),
             ),
         )
-    db.session.commit()
+    db.session.flush()
     log.info("sign-up attempted for the existing account of user %s", existing.id)
 
 
@@ -272,7 +273,7 @@ def check_credentials(email: str, password: str) -> SignIn:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return SignIn(user, "success", user.id)
 
 
@@ -284,7 +285,7 @@ def end_all_sessions(user: User) -> None:
         .values(session_version=User.session_version + 1)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(user)
     log.info("all sessions of user %s ended", user.id)
 
@@ -305,7 +306,7 @@ def _set_password(user: User, password: str, field: str) -> None:
         raise RuleViolation(problem, {field: [problem]})
     user.password_hash = hash_password(password)
     user.session_version = User.session_version + 1
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(user)
 
 
@@ -314,7 +315,7 @@ def set_roles(user: User, *, instructor: bool | None = None, admin: bool | None 
         user.is_instructor = instructor
     if admin is not None:
         user.is_admin = admin
-    db.session.commit()
+    db.session.flush()
     log.info("roles of user %s: instructor=%s admin=%s", user.id, user.is_instructor, user.is_admin)
     return user
 
@@ -329,7 +330,7 @@ def set_disabled(user: User, disabled: bool, by: User) -> User:
         user.session_version = User.session_version + 1
     elif not disabled:
         user.disabled_at = None
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(user)
     log.info("user %s %s by user %s", user.id, "disabled" if disabled else "enabled", by.id)
     return user
@@ -457,7 +458,6 @@ def _redeem(secret: str, purpose: TokenPurpose, now: datetime) -> User:
         .values(used_at=now)
     ).rowcount
     if claimed != 1:
-        db.session.rollback()
         raise NotFound(_("This link is not valid: it may have been used already, or expired."))
     return db.session.get(User, token.user_id)
 
@@ -490,7 +490,7 @@ def send_verification(user: User, next_path: str = "", now: datetime | None = No
             ),
             link=link,
         )
-    db.session.commit()
+    db.session.flush()
 
 
 def verify_email(secret: str, now: datetime | None = None) -> User:
@@ -498,7 +498,7 @@ def verify_email(secret: str, now: datetime | None = None) -> User:
     user = _redeem(secret, TokenPurpose.VERIFY_EMAIL, now)
     if user.email_verified_at is None:
         user.email_verified_at = now
-    db.session.commit()
+    db.session.flush()
     log.info("email address of user %s verified", user.id)
     return user
 
@@ -530,7 +530,7 @@ def request_password_reset(email: str, now: datetime | None = None) -> None:
             ),
             link=link,
         )
-    db.session.commit()
+    db.session.flush()
     log.info("password reset link sent to user %s", user.id)
 
 
@@ -545,14 +545,15 @@ def reset_password(secret: str, password: str, now: datetime | None = None) -> U
     if (organisation := sso_required_for(holder.email)) and not holder.is_admin:
         message = sso_message(organisation)
         raise RuleViolation(message, {"password": [message]})
+    # Checked against the holder before the link is used up, so a refused password leaves
+    # it unused without undoing anything.
+    problem = password_problem(password, email=holder.email, name=holder.display_name)
+    if problem:
+        raise RuleViolation(problem, {"password": [problem]})
     user = _redeem(secret, TokenPurpose.RESET_PASSWORD, now)
     if user.email_verified_at is None:
         user.email_verified_at = now
-    try:
-        _set_password(user, password, field="password")
-    except RuleViolation:
-        db.session.rollback()  # the link stays unused
-        raise
+    _set_password(user, password, field="password")
     log.info("password reset by link for user %s", user.id)
     return user
 

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from coursework.accounts import services as accounts
 from coursework.certificates import credentials, services
+from coursework.db import one_transaction
 from coursework.errors import DomainError
 
 certificates_cli = AppGroup("certificates", help="Check and revoke certificates.")
@@ -44,6 +45,7 @@ def _date(moment: datetime | None) -> str:
 @click.argument("code")
 @click.option("--reason", required=True)
 @click.option("--by", "email", required=True, help="Email of the admin or instructor revoking.")
+@one_transaction
 def revoke_command(code: str, reason: str, email: str) -> None:
     """Revoke a certificate; verification shows it as revoked from now on."""
     by = accounts.find_by_email(email)

@@ -189,9 +189,9 @@ def issue_if_complete(
 def issue_missing(user_id: int, course_id: int) -> Certificate | None:
     """Repair: issue the certificate of a learner who meets the completion rule but has
     none (their last step finished before issuing was safe under concurrent requests, or a
-    step failed after it was recorded). Commits."""
+    step failed after it was recorded)."""
     certificate = issue_if_complete(user_id, course_id)
-    db.session.commit()
+    db.session.flush()
     return certificate
 
 
@@ -267,7 +267,7 @@ def revoke(
         certificate.revoked_at = now or utcnow()
         certificate.revoked_reason = reason[:1000]
         certificate.revoked_by_id = by.id
-        db.session.commit()
+        db.session.flush()
         log.info("certificate %s revoked by user %s", certificate.id, by.id)
     return certificate
 
@@ -366,7 +366,7 @@ def pdf_bytes(certificate: Certificate, document) -> bytes:
     content = _pdf().render_pdf(document)
     row = {"certificate_id": certificate.id, "etag": etag, "content": content}
     upsert(db.session, CertificatePdf, ("certificate_id",), [{**row, "rendered_at": utcnow()}])
-    db.session.commit()
+    db.session.flush()
     log.info("certificate %s PDF drawn", certificate.id)
     return content
 

@@ -187,7 +187,7 @@ ALREADY_REGISTERED = "This issuer and client id are already registered."
 
 
 def register_platform(organisation: Organisation, fields: PlatformFields) -> Platform:
-    """Register an LMS for the organisation and make our key for it. Commits."""
+    """Register an LMS for the organisation and make our key for it."""
     fields = check_fields(fields)
     from coursework.lti import keys
 
@@ -208,7 +208,7 @@ def register_platform(organisation: Organisation, fields: PlatformFields) -> Pla
     )
     db.session.add(platform)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(ALREADY_REGISTERED, {"client_id": [ALREADY_REGISTERED]}) from None
@@ -217,7 +217,7 @@ def register_platform(organisation: Organisation, fields: PlatformFields) -> Pla
 
 
 def update_platform(platform: Platform, fields: PlatformFields) -> Platform:
-    """Change a registration's details and deployments (the tool key stays). Commits."""
+    """Change a registration's details and deployments (the tool key stays)."""
     fields = check_fields(fields)
     for name in PLATFORM_COLUMNS:
         setattr(platform, name, getattr(fields, name))
@@ -226,7 +226,7 @@ def update_platform(platform: Platform, fields: PlatformFields) -> Platform:
         kept.get(d) or Deployment(deployment_id=d) for d in fields.deployment_ids
     ]
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(ALREADY_REGISTERED, {"client_id": [ALREADY_REGISTERED]}) from None
@@ -234,9 +234,9 @@ def update_platform(platform: Platform, fields: PlatformFields) -> Platform:
 
 
 def remove_platform(platform: Platform) -> None:
-    """Forget a registration: launches from it stop working; accounts stay. Commits."""
+    """Forget a registration: launches from it stop working; accounts stay."""
     db.session.delete(platform)
-    db.session.commit()
+    db.session.flush()
 
 
 def tool_key_set() -> dict:
@@ -453,7 +453,7 @@ def _remember_link(platform: Platform, body: dict, user: User, subject: str) -> 
 
 def complete_launch(launch: tool.Launch, platform: Platform) -> LaunchOutcome:
     """What a launch that pylti1p3 accepted does: sign-in account, membership, context,
-    and the resource link (or a deep-linking request). Commits."""
+    and the resource link (or a deep-linking request)."""
     body = launch.get_launch_data()
     subject = _claim_text(body, "sub")
     user = linked_user(platform, subject, body)
@@ -462,12 +462,12 @@ def complete_launch(launch: tool.Launch, platform: Platform) -> LaunchOutcome:
     if launch.is_deep_link_launch():
         if not is_teaching(roles_of(body)):
             raise PermissionDenied(_("Only the LMS course's teachers can add Coursework content."))
-        db.session.commit()
+        db.session.flush()
         return LaunchOutcome(user, platform, None, True)
     if not launch.is_resource_launch():
         raise refused(_("Coursework takes resource-link and deep-linking launches only."))
     item = _remember_link(platform, body, user, subject)
-    db.session.commit()
+    db.session.flush()
     return LaunchOutcome(user, platform, item, False)
 
 
@@ -631,7 +631,7 @@ def send_score(target_id: int) -> None:
         raise RuntimeError(f"The LMS did not take the score: {_describe(error)}") from None
     target.last_score = score.percent
     target.last_sent_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     log.info("score sent to platform %s for grade target %s", platform.id, target.id)
 
 
@@ -683,7 +683,7 @@ def _all_members(service: NamesRolesProvisioningService, url: str) -> list[dict]
 
 def sync_roster(platform: Platform, context: Context) -> RosterResult:
     """Fill the organisation's people from the LMS course's roster: accounts made or found
-    by the platform's user id (never by email), each a member once. Commits."""
+    by the platform's user id (never by email), each a member once."""
     if not context.memberships_url:
         raise RuleViolation(_("The LMS did not offer this course's roster (Names and Roles)."))
     import requests
@@ -734,7 +734,7 @@ def sync_roster(platform: Platform, context: Context) -> RosterResult:
         else:
             unchanged += 1
     context.synced_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     log.info(
         "roster of context %s synced: %s created, %s joined, %s unchanged",
         context.id,

@@ -72,7 +72,6 @@ def login():
                 "your organisation's manager to check the LTI registration."
             )
         )
-    db.session.commit()
     return response
 
 

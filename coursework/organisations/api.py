@@ -137,7 +137,9 @@ class Person(MethodView):
         """A member and where they stand on each course assigned to them."""
         organisation = organisation_from_request(slug)
         person = _find_member(organisation, user_id)
-        return Extended(person, courses=report.person(organisation, user_id, _today()))
+        return Extended(
+            person, courses=report.person(organisation, user_id, services.today(organisation))
+        )
 
 
 # ---- invitations -----------------------------------------------------------------------
@@ -242,7 +244,9 @@ class Report(MethodView):
         the dashboard (`X-Pagination` header). Status is not_started, in_progress,
         completed or overdue (past the due date and not completed)."""
         organisation = organisation_from_request(slug)
-        rows, total = report.page(organisation, _filters(query, pagination_parameters), _today())
+        rows, total = report.page(
+            organisation, _filters(query, pagination_parameters), services.today(organisation)
+        )
         pagination_parameters.item_count = total
         return rows
 
@@ -319,10 +323,6 @@ def _filters(query: dict, pagination_parameters) -> report.Filters:
         page=pagination_parameters.page,
         per_page=pagination_parameters.page_size,
     )
-
-
-def _today():
-    return utcnow().date()
 
 
 def _statement_page(organisation: Organisation, query: dict) -> xapi.Page:

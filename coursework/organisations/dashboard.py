@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -169,10 +169,6 @@ def columns(slug: str, filters: Filters, shown: frozenset[str]) -> list[Column]:
 # ---- reading the organisation ------------------------------------------------------------
 
 
-def today() -> date:
-    return utcnow().date()
-
-
 def member_count(organisation: Organisation) -> int:
     return db.session.scalar(
         select(func.count(Membership.id)).where(
@@ -260,7 +256,7 @@ def overview(slug: str):
     organisation = services.get_managed(current_user, slug)
     filters = filters_from(request.args)
     shown = shown_from(request.args)
-    day = today()
+    day = services.today(organisation)
     result = report.report(organisation, filters, day)
     if filters.page > result.pages:
         args = query_args(filters, shown, page=result.pages)
@@ -305,7 +301,7 @@ def person(slug: str, user_id: int):
     if not membership.is_active:
         raise NotFound(_("This person is not in your organisation."))
     learner = accounts.get_user(user_id)
-    rows = report.person(organisation, user_id, today())
+    rows = report.person(organisation, user_id, services.today(organisation))
     course_ids = sorted({row.course_id for row in rows})
     titles = {row.course_id: row.course_title for row in rows}
     return render_template(
@@ -335,7 +331,7 @@ def csv_by_job(organisation: Organisation) -> bool:
 def report_csv(slug: str):
     organisation = services.get_managed(current_user, slug)
     filters = filters_from(request.args)
-    day = today()
+    day = services.today(organisation)
     if csv_by_job(organisation):
         # A GET starts nothing: the page offers to build the file, by a POST.
         return render_template(
@@ -373,7 +369,7 @@ def report_csv_job(slug: str):
         organisation,
         current_user,
         filters,
-        today(),
+        services.today(organisation),
         url_for("dashboard.overview", slug=organisation.slug, **query_args(filters, page=1)),
     )
     return follow(job)

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from coursework import timezones
 from coursework.accounts import services as accounts
 from coursework.accounts.models import User
 from coursework.accounts.passwords import hash_password
@@ -107,7 +108,7 @@ def load_demo(today: date | None = None) -> DemoResult | None:
     if course is None:
         log.warning("demo organisation skipped: the course %r is not loaded", DEMO_COURSE)
         return None
-    today = today or date.today()
+    today = today or timezones.today()
     organisation = services.create_organisation(DEMO_ORGANISATION, manager)
     if organisation.slug != DEMO_SLUG:  # a real organisation already took the name
         raise RuntimeError(f"the demo organisation got the address {organisation.slug!r}")
@@ -177,7 +178,7 @@ def _staff(organisation: Organisation) -> list[User]:
                 joined_at=joined + timedelta(days=number % 5, hours=number),
             )
         )
-    db.session.commit()
+    db.session.flush()
     return people
 
 

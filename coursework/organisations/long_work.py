@@ -62,7 +62,7 @@ def start_bulk_invite(
         link=result_url,
         link_label=_("Go to People and the outbox"),
     )
-    db.session.commit()
+    db.session.flush()
     return job
 
 
@@ -124,7 +124,7 @@ def start_report_csv(
         link=result_url,
         link_label=_("Back to the dashboard"),
     )
-    db.session.commit()
+    db.session.flush()
     return job
 
 

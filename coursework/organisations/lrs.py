@@ -366,6 +366,9 @@ def _claim(organisation_id: int, now: datetime) -> str | None:
         )
         .values(lease_id=lease, lease_until=now + LEASE)
     ).rowcount
+    # Forwarding runs only in background jobs, which commit on their own: the lease and,
+    # below, the cursor after each page the LRS took are kept before the next call out,
+    # so a run that dies resends nothing twice.
     db.session.commit()
     return lease if claimed else None
 

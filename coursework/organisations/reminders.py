@@ -131,14 +131,14 @@ def send_due_reminders(now: datetime) -> int:
     sent = 0
     for organisation in db.session.scalars(select(Organisation).order_by(Organisation.id)):
         muted = _muted(organisation)
-        rows = report.build_rows(organisation, now.astimezone(UTC).date())
+        rows = report.build_rows(organisation, timezones.today(organisation.time_zone, now))
         due = {row.user_id for row in rows if row.due_on is not None}
         zones = _zones(due)
         locales = _locales(due)
         for row in rows:
             if row.due_on is None:
                 continue
-            kind = kind_for(row, timezones.local_date(now, zones[row.user_id]))
+            kind = kind_for(row, timezones.today(zones[row.user_id], now))
             if kind is None or ASSIGNMENT_REMINDERS in mail.switched_off(row.user_id):
                 continue
             if {
@@ -193,7 +193,6 @@ def _remind(row: report.Row, kind: str) -> None:
 @tasks.periodic(crontab(minute="5"))
 def due_reminders() -> None:
     count = send_due_reminders(utcnow())
-    db.session.commit()
     log.info("sent %d due-date reminders", count)
 
 
@@ -208,7 +207,7 @@ def send_certificate_reminders(now: datetime) -> int:
     """Remind learners of certificates expiring in 30 days, and on the day they expire, by
     their own calendar; the caller commits. Revoked certificates are not reminded of."""
     sent = 0
-    today = now.astimezone(UTC).date()
+    today = timezones.today(None, now)  # UTC's, for the window below
     found = db.session.execute(
         select(Certificate, User, Course.slug)
         .join(User, User.id == Certificate.user_id)
@@ -225,7 +224,7 @@ def send_certificate_reminders(now: datetime) -> int:
     for certificate, user, slug in found:
         zone = zones[user.id]
         expires_on = timezones.local_date(certificate.expires_at, zone)
-        days = (expires_on - timezones.local_date(now, zone)).days
+        days = (expires_on - timezones.today(zone, now)).days
         kind = {EXPIRY_WARNING.days: EXPIRES_IN_30_DAYS, 0: EXPIRED}.get(days)
         if kind is None or CERTIFICATE_REMINDERS in mail.switched_off(user.id):
             continue
@@ -275,7 +274,6 @@ def _remind_certificate(
 @tasks.periodic(crontab(minute="10"))
 def certificate_reminders() -> None:
     count = send_certificate_reminders(utcnow())
-    db.session.commit()
     log.info("sent %d certificate reminders", count)
 
 
@@ -361,6 +359,5 @@ def send_digests(today: date) -> int:
 
 @tasks.periodic(crontab(day_of_week="1", hour="7", minute="15"))
 def weekly_digest() -> None:
-    count = send_digests(utcnow().date())
-    db.session.commit()
+    count = send_digests(timezones.today())
     log.info("sent %d weekly digests", count)

@@ -27,7 +27,7 @@ from coursework.accounts.services import (
     normalise_email,
 )
 from coursework.config import public_url
-from coursework.db import insert_at_free_slug, utcnow
+from coursework.db import insert_at_free_slug, savepoint, utcnow
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
 from coursework.formatting import format_date
@@ -66,7 +66,7 @@ def create_organisation(name: str, creator: User) -> Organisation:
     db.session.add(
         Membership(organisation_id=organisation.id, user_id=creator.id, role=Role.MANAGER.value)
     )
-    db.session.commit()
+    db.session.flush()
     log.info("organisation %s created by user %s", organisation.id, creator.id)
     return organisation
 
@@ -163,7 +163,7 @@ def remove_member(organisation: Organisation, user_id: int, by: User) -> None:
     if membership.removed_at is None:
         membership.removed_at = utcnow()
         _revoke_tokens_of(membership)
-        db.session.commit()
+        db.session.flush()
         log.info("user %s removed from organisation %s", user_id, organisation.id)
 
 
@@ -176,7 +176,7 @@ def set_role(organisation: Organisation, user_id: int, role: Role, by: User) -> 
     if role is Role.MEMBER and membership.role == Role.MANAGER.value:
         _revoke_tokens_of(membership)
     membership.role = role.value
-    db.session.commit()
+    db.session.flush()
     return membership
 
 
@@ -278,7 +278,7 @@ def invite(
 ) -> Invited:
     """Invite one person; a newer invitation to the same address replaces a pending one."""
     invited = _invite(organisation, by, email, name, role, now)
-    db.session.commit()
+    db.session.flush()
     return invited
 
 
@@ -427,7 +427,7 @@ def bulk_invite(organisation: Organisation, by: User, text: str) -> list[RowResu
     """Invite everyone on the list; bad rows are reported by number and the good ones
     still go through."""
     results = invite_rows(organisation, by, check_invitation_list(text), seen=set())
-    db.session.commit()
+    db.session.flush()
     return results
 
 
@@ -447,7 +447,7 @@ def invite_rows(
             continue
         seen.add(key)
         try:
-            with db.session.begin_nested():
+            with savepoint(db.session):
                 _invite(organisation, by, email, name)
         except (RuleViolation, Conflict) as error:
             results.append(RowResult(number, email, False, error.message))
@@ -503,7 +503,7 @@ def revoke_invitation(organisation: Organisation, invitation_id: int) -> Invitat
         raise Conflict(_("This invitation has already been accepted."))
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
-        db.session.commit()
+        db.session.flush()
     return invitation
 
 
@@ -540,11 +540,10 @@ def accept_invitation(token: str, user: User, now: datetime | None = None) -> Or
         .values(accepted_at=now, accepted_by_id=user.id)
     ).rowcount
     if claimed != 1:
-        db.session.rollback()
         raise NotFound(_("This invitation link has already been used."))
     _join(organisation.id, user, invitation.role)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(
@@ -589,7 +588,7 @@ def assign(
         assignment.assignees = [AssignmentMember(user_id=uid) for uid in sorted(set(user_ids))]
     db.session.add(assignment)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         message = _("This course is already assigned to everyone. Change its due date instead.")
@@ -621,20 +620,20 @@ def get_assignment(organisation: Organisation, assignment_id: int) -> Assignment
 def set_due_date(organisation: Organisation, assignment_id: int, due_on: date | None) -> Assignment:
     assignment = get_assignment(organisation, assignment_id)
     assignment.due_on = due_on
-    db.session.commit()
+    db.session.flush()
     return assignment
 
 
 def set_reminders(organisation: Organisation, assignment_id: int, on: bool) -> Assignment:
     assignment = get_assignment(organisation, assignment_id)
     assignment.reminders = on
-    db.session.commit()
+    db.session.flush()
     return assignment
 
 
 def unassign(organisation: Organisation, assignment_id: int) -> None:
     db.session.delete(get_assignment(organisation, assignment_id))
-    db.session.commit()
+    db.session.flush()
 
 
 @dataclass(frozen=True)
@@ -719,6 +718,12 @@ def leave_everything(user: User, anonymous_email: str) -> list[Organisation]:
 
 
 # ---- time zones ---------------------------------------------------------------------------
+
+
+def today(organisation: Organisation, now: datetime | None = None) -> date:
+    """The organisation's date, by its time zone: the "today" its report, dashboard, CSV
+    and assignment pages measure due dates against."""
+    return timezones.today(organisation.time_zone, now)
 
 
 def set_time_zone(organisation: Organisation, name: str, by: User) -> None:

@@ -79,7 +79,6 @@ def settings(slug: str):
     except RuleViolation as error:
         add_errors(form, error.errors)
         return _settings_page(organisation, form, 400)
-    db.session.commit()
     flash(
         _("The time zone is now %(replace)s.", replace=organisation.time_zone.replace("_", " ")),
         "success",
@@ -128,7 +127,6 @@ def forwarding(slug: str):
         db.session.rollback()
         add_errors(form, error.errors)
         return _lrs_page(organisation, form, 400)
-    db.session.commit()
     flash(
         _("The LRS settings are saved.")
         + (
@@ -146,7 +144,6 @@ def forwarding(slug: str):
 def check(slug: str):
     organisation = organisation_from_request(slug)
     problem = lrs.check_connection(organisation)
-    db.session.commit()
     if problem is None:
         flash(_("The LRS accepted a test statement: the address and credentials work."), "success")
     else:
@@ -159,7 +156,6 @@ def check(slug: str):
 def remove(slug: str):
     organisation = organisation_from_request(slug)
     lrs.remove(organisation, current_user)
-    db.session.commit()
     flash(
         _("The LRS settings and credentials are deleted. Nothing more will be forwarded."),
         "success",

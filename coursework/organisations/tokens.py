@@ -83,7 +83,7 @@ def create_token(
         created_by_id=by.id,
     )
     db.session.add(token)
-    db.session.commit()
+    db.session.flush()
     log.info(
         "API token %s (%s) created for organisation %s by user %s",
         token.id,
@@ -132,7 +132,7 @@ def revoke_token(organisation: Organisation, token_id: int) -> ApiToken:
         raise NotFound(_("There is no such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        db.session.commit()
+        db.session.flush()
         log.info("API token %s of organisation %s revoked", token.id, organisation.id)
     return token
 
@@ -177,7 +177,7 @@ def touch(token: ApiToken, now: datetime | None = None) -> None:
         )
         .values(last_used_at=now)
     )
-    db.session.commit()
+    db.session.flush()
 
 
 # ---- the request side ----------------------------------------------------------------------

@@ -8,8 +8,6 @@ exist, whatever the request carries.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     abort,
@@ -199,18 +197,11 @@ def _invited_message(organisation: Organisation, invitation_id: int, email: str)
     message = next(
         (m for m in services.outbox(organisation) if m.invitation_id == invitation_id), None
     )
-    state = message.state if message is not None else mail.OUTBOX
-    if state == mail.SENT:
-        return _("Invitation sent to %(email)s. A copy is in the outbox below.", email=email)
-    if state in (mail.QUEUED, mail.SENDING):
+    # The request has not committed yet, and mail goes out only after it does: the
+    # message is queued (a mail server is set up) or kept in the outbox, never sent yet.
+    if message is not None and message.state == mail.QUEUED:
         return _(
             "Invitation to %(email)s created; it will be emailed shortly (copy in the outbox).",
-            email=email,
-        )
-    if state == mail.FAILED:
-        return _(
-            "The invitation to %(email)s could not be emailed. Copy its link from the outbox "
-            "below and send it to them yourself.",
             email=email,
         )
     return _(
@@ -379,7 +370,7 @@ def _assignments_page(
         assignments=services.assignments(organisation),
         courses={course.id: course for course, _, _ in courses},
         people={user.id: user for _, user in member_rows},
-        today=date.today(),
+        today=services.today(organisation),
     ), status
 
 
@@ -406,7 +397,7 @@ def assignments(slug: str):
         else:
             title = next(c.label for c in form.course.choices if c.value == assignment.course_id)
             flash(_("“%(title)s” is assigned.", title=title), "success")
-            if is_past(assignment.due_on, date.today()):
+            if is_past(assignment.due_on, services.today(organisation)):
                 flash(
                     _(
                         "Its due date has already passed, so everyone who has not completed the "
@@ -457,7 +448,7 @@ def set_due_date(slug: str, assignment_id: int):
                 _("The due date is now %(due_on)s.", due_on=format(assignment.due_on, "%-d %B %Y")),
                 "success",
             )
-            if is_past(assignment.due_on, date.today()):
+            if is_past(assignment.due_on, services.today(organisation)):
                 flash(
                     _(
                         "That date has passed, so everyone who has not completed the course "

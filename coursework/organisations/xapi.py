@@ -391,7 +391,7 @@ def sync_log(organisation: Organisation, *, settled_before: datetime | None = No
                 )
             )
     db.session.add_all(entries)
-    db.session.commit()
+    db.session.flush()
 
 
 def load_page(

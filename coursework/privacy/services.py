@@ -317,7 +317,7 @@ def delete_account(user: User, password: str, phrase: str = "") -> None:
     for model in (ExternalIdentity, LinkedAccount, GradeTarget):
         db.session.execute(delete(model).where(model.user_id == user.id))
     accounts.anonymise(user)
-    db.session.commit()
+    db.session.flush()
     for organisation in left:
         # Each feed now voids the person's statements (they are no longer a member).
         xapi.sync_log(organisation)

@@ -55,7 +55,7 @@ class ProgressSummary(db.Model):
     lessons_opened: Mapped[int] = mapped_column(default=0)
     lessons_done: Mapped[int] = mapped_column(default=0)
     # Submitted attempts at the course's quizzes that count (published, on a current
-    # lesson or final); an ungraded one scores 0 in `best_score`.
+    # lesson or final), graded or awaiting grading; only graded ones have scores.
     attempts: Mapped[int] = mapped_column(default=0)
     best_score: Mapped[float | None]
     latest_score: Mapped[float | None]

@@ -142,8 +142,12 @@ def computed(targets: Select) -> Select:
         .cte("lesson_stats")
     )
     steps = quiz_steps(courses, current).cte("steps")
-    score = func.coalesce(Attempt.percent, 0.0)  # an ungraded attempt counts as 0
-    tries = (Attempt.user_id, Attempt.quiz_id)
+    # An attempt awaiting grading (an essay a person has still to mark) counts as tried,
+    # as on the learner's own pages, but has no score yet: NULL, which every aggregate of
+    # a score skips. Graded ones are numbered apart from it, for "first" and "latest".
+    graded = Attempt.state == AttemptState.SUBMITTED.value
+    score = case((graded, func.coalesce(Attempt.percent, 0.0)))
+    tries = (Attempt.user_id, Attempt.quiz_id, Attempt.state)
     ranked = (
         select(
             Attempt.id,
@@ -155,6 +159,7 @@ def computed(targets: Select) -> Select:
             steps.c.grading_method,
             Attempt.submitted_at,
             Attempt.percent,
+            graded.label("graded"),
             score.label("score"),
             func.row_number()
             .over(partition_by=tries, order_by=(Attempt.submitted_at, Attempt.id))
@@ -163,21 +168,26 @@ def computed(targets: Select) -> Select:
         )
         .join(steps, steps.c.id == Attempt.quiz_id)
         .join(t, and_(t.c.user_id == Attempt.user_id, t.c.course_id == steps.c.course_id))
-        .where(Attempt.state == AttemptState.SUBMITTED.value)
+        .where(
+            Attempt.state.in_((AttemptState.SUBMITTED.value, AttemptState.AWAITING_GRADING.value))
+        )
         .cte("ranked_attempts")
     )
     r = ranked.c
-    last = r.nth == r.tries
+    first, last = and_(r.graded, r.nth == 1), and_(r.graded, r.nth == r.tries)
     grade = case(
         (r.grading_method == GradingMethod.HIGHEST.value, func.max(r.score)),
         (r.grading_method == GradingMethod.LATEST.value, func.max(case((last, r.score)))),
-        (r.grading_method == GradingMethod.FIRST.value, func.max(case((r.nth == 1, r.score)))),
+        (r.grading_method == GradingMethod.FIRST.value, func.max(case((first, r.score)))),
         else_=func.avg(r.score),
     )
     # The course's latest attempt is the latest of its quizzes' latest ones.
     newest_quiz = func.row_number().over(
         partition_by=(r.user_id, r.course_id),
-        order_by=(func.max(r.submitted_at).desc(), func.max(case((last, r.id))).desc()),
+        order_by=(
+            func.max(case((r.graded, r.submitted_at))).desc().nulls_last(),
+            func.max(case((last, r.id))).desc().nulls_last(),
+        ),
     )
     quiz_stats = (
         select(

@@ -6,7 +6,6 @@ They combine courses (lessons layer) with the learner's progress, so they live h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -20,6 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from coursework import timezones
 from coursework.accounts.forms import EmptyForm
 from coursework.certificates import services as certificates
 from coursework.i18n import _
@@ -159,6 +159,6 @@ def my_learning():
         assigned=cards,
         courses=[progress for progress in enrolled if progress.course.id not in shown],
         earned=earned,
-        today=date.today(),
+        today=timezones.today_for(current_user),
         practice_due=practice.due_today(current_user.id),
     )

@@ -181,7 +181,7 @@ def save_settings(organisation: Organisation, by: User, settings: Settings) -> I
     _set_domains(provider, domains, confirmed=by.is_admin)
     provider.updated_at = utcnow()
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # another organisation claimed a domain at the same moment
         db.session.rollback()
         message = _("Another organisation has already claimed one of these domains.")
@@ -235,7 +235,7 @@ def confirm_domain(domain_id: int, by: User) -> tuple[EmailDomain, Organisation]
     item, organisation = row
     if item.confirmed_at is None:
         item.confirmed_at = utcnow()
-        db.session.commit()
+        db.session.flush()
         log.info(
             "domain %s of organisation %s confirmed by user %s", item.id, organisation.id, by.id
         )
@@ -248,7 +248,7 @@ def remove_provider(organisation: Organisation, by: User) -> None:
     provider = provider_of(organisation)
     if provider is not None:
         db.session.delete(provider)
-        db.session.commit()
+        db.session.flush()
         log.info("single sign-on of organisation %s removed by user %s", organisation.id, by.id)
 
 
@@ -262,7 +262,7 @@ def check_discovery(provider: IdentityProvider) -> IdentityProvider:
     else:
         provider.discovery_error = None
     provider.discovery_checked_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return provider
 
 
@@ -279,7 +279,7 @@ def record_test(provider: IdentityProvider, claims: dict[str, Any]) -> None:
     provider.tested_at = utcnow()
     provider.discovery_checked_at = provider.discovery_checked_at or utcnow()
     provider.discovery_error = None
-    db.session.commit()
+    db.session.flush()
     log.info(
         "test sign-in through the provider of organisation %s passed",
         provider.organisation_id,
@@ -384,7 +384,7 @@ def _sign_in(provider: IdentityProvider, claims: dict[str, Any]) -> User:
     if in_domain:
         organisations.join_through_sign_on(provider.organisation_id, user)
     identity.last_sign_in_at = user.last_login_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return user
 
 

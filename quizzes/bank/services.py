@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from coursework.db import savepoint
 from coursework.errors import Conflict, NotFound, RuleViolation
 from coursework.extensions import db
 from coursework.i18n import _, ngettext
@@ -183,7 +184,7 @@ def import_bank(
                 removed += 1
     db.session.flush()
     ensure_draws_fit(course_id)
-    db.session.commit()
+    db.session.flush()
     log.info(
         "bank of course %s: %s added, %s updated, %s removed", course_id, added, updated, removed
     )
@@ -220,7 +221,7 @@ def delete_question(course_id: int, question_id: int, by: Actor) -> None:
     db.session.delete(question)
     db.session.flush()
     ensure_draws_fit(course_id)
-    db.session.commit()
+    db.session.flush()
 
 
 # ---- draw rules -------------------------------------------------------------------------------
@@ -283,9 +284,9 @@ def add_draw(quiz: Quiz, category: str, count: int, by: Actor) -> QuizDraw:
     draw = QuizDraw(category=category, count=count, position=len(quiz.draws) + 1)
     quiz.draws.append(draw)
     try:
-        db.session.commit()
+        with savepoint(db.session):
+            db.session.flush()
     except IntegrityError:  # the same rule added at the same moment, in another request
-        db.session.rollback()
         raise Conflict(message, {"category": [message]}) from None
     log.info("quiz %s draws %s from %r", quiz.id, count, category)
     return draw
@@ -306,7 +307,7 @@ def remove_draw(quiz: Quiz, draw_id: int, by: Actor) -> None:
         draw.position = position
     if quiz.published and not quiz.has_questions:
         quiz.published = False
-    db.session.commit()
+    db.session.flush()
 
 
 def set_draws(quiz: Quiz, wanted: Iterable[rules.Rule], by: Actor) -> bool:

@@ -31,9 +31,8 @@ SESSION_SIZE = 10
 def today(user_id: int | None = None) -> date:
     """The learner's own date, in their time zone (UTC without a learner)."""
     if user_id is None:
-        return utcnow().date()
-    user = db.session.get(User, user_id)
-    return timezones.local_date(utcnow(), timezones.zone_of(user))
+        return timezones.today()
+    return timezones.today_for(db.session.get(User, user_id))
 
 
 # ---- entering the deck ------------------------------------------------------------------
@@ -194,7 +193,7 @@ def serve(card: PracticeCard) -> ShownQuestion:
     """The card's question, shuffled afresh for each review and kept until it is answered."""
     if not card.layout:
         card.layout = quizzes.arranged([_entry(card)], shuffle_choices=True)
-        db.session.commit()
+        db.session.flush()
     return _shown(card, card.layout)
 
 
@@ -207,18 +206,15 @@ def answer(card: PracticeCard, values: Mapping[str, Any], day: date | None = Non
     ).one()
     db.session.refresh(locked)
     if locked.remembered_at is not None or locked.due_on > day or not locked.layout:
-        db.session.rollback()
         raise Conflict(_("This question is already answered; it comes back when it is due."))
     user = db.session.get(User, locked.user_id)
     if not shows(user, locked.quiz).includes(ReviewShows.CORRECTNESS):
-        db.session.rollback()
         raise Conflict(
             _("This question's quiz does not show its marking yet; it waits until then.")
         )
     q = _shown(locked, locked.layout)
     typed = q.kind.from_form(q, values)
     if typed is None:
-        db.session.rollback()
         raise RuleViolation(
             _("Answer the question first."), {"answer": [_("Answer the question.")]}
         )
@@ -252,7 +248,7 @@ def answer(card: PracticeCard, values: Mapping[str, Any], day: date | None = Non
     locked.layout = {}
     locked.remembered_at = utcnow() if moved.remembered else None
     db.session.add(review)
-    db.session.commit()
+    db.session.flush()
     return review
 
 

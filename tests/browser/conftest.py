@@ -75,10 +75,79 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # --- server -----------------------------------------------------------------------------
 
 
+class _TestWork:
+    """The running test's own session. Services flush and each request commits once; what
+    the test set up through services is its own unit of work, committed before the server
+    answers the browser (the test waits on the browser meanwhile), as the client does."""
+
+    session: Any = None
+    lock = threading.Lock()
+    flushed = False  # since its last commit or rollback
+
+    @classmethod
+    def has_work(cls) -> bool:
+        session = cls.session
+        return session is not None and bool(
+            cls.flushed or session.new or session.dirty or session.deleted
+        )
+
+
+@pytest.fixture(autouse=True)
+def _test_work_reaches_the_server() -> Iterator[None]:
+    from flask import appcontext_pushed
+    from sqlalchemy import event
+
+    from coursework.extensions import db
+
+    test_session = _TestWork.session = db.session()
+    _TestWork.flushed = False
+
+    def flushed(session, context) -> None:
+        _TestWork.flushed = True
+
+    def ended(session, transaction) -> None:
+        # The session's own transaction, not a savepoint inside it (a service's).
+        if transaction.parent is None:
+            _TestWork.flushed = False
+
+    event.listen(test_session, "after_flush", flushed)
+    event.listen(test_session, "after_transaction_end", ended)
+
+    def commit_before_a_context_of_its_own(sender, **_) -> None:
+        # Work in a `with app.app_context()` of the test has a session of its own, which
+        # reads only what the test's session committed.
+        if threading.current_thread() is threading.main_thread():
+            with _TestWork.lock:
+                test_session.commit()
+
+    appcontext_pushed.connect(commit_before_a_context_of_its_own)
+    yield
+    appcontext_pushed.disconnect(commit_before_a_context_of_its_own)
+    with _TestWork.lock:
+        _TestWork.session = None
+
+
+def _after_the_tests_work(app: Flask):
+    def serve(environ, start_response):
+        with _TestWork.lock:
+            # Only when the test has written since: a commit expires every object the
+            # test holds, and a late request (a stylesheet, the favicon) must not do that
+            # while the test's thread is reading one of them again.
+            if _TestWork.has_work():
+                # This is the server's thread, outside any app context, and committing
+                # runs the session's hooks (progress summary, report rows), which find
+                # the engine through `current_app`: commit inside one.
+                with app.app_context():
+                    _TestWork.session.commit()
+        return app(environ, start_response)
+
+    return serve
+
+
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     """The session app served over HTTP on a free local port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _after_the_tests_work(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -155,20 +224,25 @@ def page(new_page):
 @pytest.fixture
 def default_course(app: Flask):
     """The real default course, "Technical Project Manager vs Project Manager"."""
+    from coursework.extensions import db
     from lessons.builder import read_course
     from lessons.services import OPERATOR, import_course
 
     with app.app_context():
-        return import_course(read_course(DEFAULT_COURSE_DIR), OPERATOR).course
+        course = import_course(read_course(DEFAULT_COURSE_DIR), OPERATOR).course
+        db.session.commit()  # as the shell command does, in a context of its own
+        return course
 
 
 @pytest.fixture
 def default_quizzes(app: Flask, default_course):
     """The default course with its quizzes, as `make run` loads them."""
+    from coursework.extensions import db
     from quizzes.cli import DEFAULT_QUIZZES, load_course_quizzes
 
     with app.app_context():
         load_course_quizzes("tpm-vs-pm", DEFAULT_QUIZZES / "tpm-vs-pm")
+        db.session.commit()  # as the shell command does, in a context of its own
     return default_course
 
 

@@ -12,6 +12,7 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
+from coursework.extensions import db
 from tests.support.browser import answer, shown
 from tests.support.data import PASSWORD
 
@@ -96,6 +97,7 @@ def test_complete_the_course_download_verify_and_revoke(
     with app.app_context():
         course = lessons.get_course("tpm-vs-pm")
         lessons.add_staff(course, instructor.email, lessons.OPERATOR, lessons.StaffRole.OWNER)
+        db.session.commit()  # as a request would, for the server to read
     staff.reload()
     staff.get_by_label("Reason for revoking").fill("Issued by mistake during a test.")
     staff.get_by_role("button", name="Revoke certificate").click()

@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
+from coursework.extensions import db
 from coursework.organisations.demo import DEMO_MANAGER, DEMO_SLUG, load_demo
 
 DASHBOARD = f"/organisations/{DEMO_SLUG}/dashboard"
@@ -17,7 +18,9 @@ DASHBOARD = f"/organisations/{DEMO_SLUG}/dashboard"
 @pytest.fixture
 def demo(app, default_quizzes):
     with app.app_context():
-        return load_demo()
+        loaded = load_demo()
+        db.session.commit()  # as `setup` does
+        return loaded
 
 
 def log_in_as_manager(page: Page) -> None:

@@ -12,6 +12,7 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
+from coursework.extensions import db
 from quizzes.practice import services as practice
 from tests.support.browser import log_in
 from tests.support.practicekit import QUESTIONS, take
@@ -22,6 +23,7 @@ def test_practise_a_missed_question(page: Page, app, make_user, make_quiz, monke
     with app.app_context():
         quiz = make_quiz(questions=QUESTIONS[:1])
         take(learner, quiz, right=set())
+        db.session.commit()  # as a request would, for the server to read
     monkeypatch.setattr(practice, "today", lambda user_id=None: date(2099, 1, 1))
 
     log_in(page, learner.email)

@@ -14,6 +14,7 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 from playwright.sync_api import Page, expect
 
+from coursework.extensions import db
 from tests.support.data import PASSWORD
 from tests.support.oidc_provider import OidcProvider
 
@@ -52,6 +53,7 @@ def test_a_manager_sets_up_sso_and_a_member_signs_in_with_their_organisation(
     boss = make_user(email="boss@acme.org", name="Acme Boss")
     with app.app_context():
         organisations.create_organisation("Acme", boss)
+        db.session.commit()  # as a request would, for the server to read
 
     # The manager enters the provider's details and runs a test sign-in.
     log_in(page, boss.email)

@@ -143,6 +143,7 @@ def test_two_requests_with_one_reset_link_set_one_password(app, make_user):
     user = make_user()
     services.request_password_reset(user.email)
     link = last_link(user.email)
+    db.session.commit()  # for the browsers' requests, in threads of their own, to read
     workers = 20
     barrier = threading.Barrier(workers)
     app.test_client_class = RequestContextClient

@@ -187,6 +187,7 @@ def test_learning_events_are_append_only(app, make_user, course):
 
     learner = make_user()
     services.complete_lesson(learner, lessons.current_lessons(course.id)[0])
+    db.session.commit()  # as the request does
     event = db.session.scalars(select(LearningEvent)).first()
     event.verb = "rewritten"
     with pytest.raises(RuntimeError, match="append-only"):

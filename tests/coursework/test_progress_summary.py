@@ -71,9 +71,11 @@ def summary_statements(work) -> list[str]:
         if "progress_summaries" in statement or "advisory" in statement:
             written.append(statement)
 
+    db.session.commit()  # what came before, written before counting
     event.listen(db.engine, "before_cursor_execute", record)
     try:
         work()
+        db.session.commit()  # as the request does: the summary is written as it commits
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     return written

@@ -195,8 +195,10 @@ def test_a_rule_asking_for_more_than_its_category_holds_is_refused(course, instr
 def test_a_bank_import_that_would_starve_a_rule_is_refused(course, instructor, make_quiz):
     bank.import_bank(course.id, bank_file({"Unit 1": 3}), instructor)
     bank.add_draw(make_quiz([]), "Unit 1", 3, instructor)
+    db.session.commit()  # as the requests that did these would
     with pytest.raises(RuleViolation) as refused:
         bank.import_bank(course.id, bank_file({"Unit 1": 2}), instructor, replace_categories=True)
+    db.session.rollback()  # as the refused request does
     assert refused.value.errors["bank"] == [
         "“Unit 1” holds 2 questions, fewer than the 3 asked for."
     ]
@@ -204,6 +206,8 @@ def test_a_bank_import_that_would_starve_a_rule_is_refused(course, instructor, m
     (question, *_) = bank.bank(course.id, instructor)[0].questions
     with pytest.raises(RuleViolation):
         bank.delete_question(course.id, question.id, instructor)
+    db.session.rollback()
+    assert bank.category_sizes(course.id) == {"Unit 1": 3}
 
 
 def test_only_the_course_staff_may_read_or_change_its_bank(course, make_user, make_quiz):

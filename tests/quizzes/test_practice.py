@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from coursework import timezones
 from coursework.extensions import db
 from quizzes import services as quizzes
 from quizzes.models import ReviewShows, ReviewWhen
@@ -251,7 +252,8 @@ def test_the_practice_day_is_the_learners_own(make_user, monkeypatch):
     from datetime import UTC, datetime
 
     late_evening_utc = datetime(2026, 12, 1, 22, 30, tzinfo=UTC)
-    monkeypatch.setattr(practice, "utcnow", lambda: late_evening_utc)
+    # The one clock every "today" reads (coursework.timezones.today).
+    monkeypatch.setattr(timezones, "utcnow", lambda: late_evening_utc)
     auckland = make_user()
     auckland.time_zone = "Pacific/Auckland"  # already 2 December there
     db.session.commit()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+from flask import has_app_context
 from flask.testing import FlaskClient
 
+from coursework.extensions import db
+from tests.support import database
 from tests.support.data import PASSWORD
 
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -16,6 +19,16 @@ class RequestContextClient(FlaskClient):
     test holds (its database session, Flask-Login's cached user in `g`) leaks into it."""
 
     def open(self, *args, **kwargs):
+        # Services flush and a request commits once; what the test itself did through
+        # services (outside any request) is its own unit of work, which ends here (a
+        # savepoint released, in a test rolled back at its end).
+        if has_app_context():
+            db.session.commit()
+            if database.joined():
+                # Open the test's next savepoint now, so that it encloses the request's: a
+                # streamed answer (a CSV) rolls its own back only when the test has read
+                # it, which would otherwise destroy a savepoint the test opened meanwhile.
+                db.session.connection()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

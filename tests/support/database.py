@@ -121,6 +121,11 @@ def rolled_back() -> Iterator[None]:
         pytest.fail(joined.strays[0], pytrace=False)
 
 
+def joined() -> bool:
+    """Whether the running test's sessions join one rolled-back transaction."""
+    return _current is not None
+
+
 def forget_strays() -> None:
     """For a test that provokes a second connection on purpose and has seen it refused."""
     if _current is not None:

@@ -115,15 +115,26 @@ def submitted_with_essay(quiz, learner, text: str = "The sponsor decides and fun
 
 
 def together(app, works: list[Callable[[], object]]) -> list[object]:
-    """Run each of `works` in a thread of its own, all released at once by a barrier;
-    return their results or the exceptions they raised, in order."""
+    """Run each of `works` in a thread of its own, all released at once by a barrier, each
+    committing when it succeeds, as a request does; return their results or the exceptions
+    they raised, in order."""
     barrier = threading.Barrier(len(works))
+    # What the test set up, committed for the threads' own sessions to read; its objects
+    # stay loaded, since works read their ids from threads (an expired one would reload).
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
     def run(work: Callable[[], object]) -> object:
         with app.app_context():
             barrier.wait(timeout=30)
             try:
-                return work()
+                result = work()
+                db.session.commit()  # each work is a request of its own: it commits once
+                return result
             except Exception as error:  # collected and asserted on by the test
                 db.session.rollback()
                 return error
