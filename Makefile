@@ -44,7 +44,7 @@ I18N_LANGUAGES := fr ar
 messages: $(STAMP)
 	for package in $(I18N_PACKAGES); do \
 		mkdir -p $$package/translations; \
-		$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext --no-location --sort-output --project=Coursework \
+		$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k plural_forms:1,2 --no-location --sort-output --project=Coursework \
 			-o $$package/translations/messages.pot $$package || exit 1; \
 		for language in $(I18N_LANGUAGES); do \
 			if [ -f $$package/translations/$$language/LC_MESSAGES/messages.po ]; then \

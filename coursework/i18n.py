@@ -18,7 +18,15 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, LazyString, force_locale, get_locale, gettext, ngettext
+from flask_babel import (
+    Babel,
+    LazyString,
+    force_locale,
+    get_locale,
+    get_translations,
+    gettext,
+    ngettext,
+)
 from markupsafe import Markup, escape
 
 __all__ = [
@@ -32,6 +40,7 @@ __all__ = [
     "force_locale",
     "lazy_gettext",
     "ngettext",
+    "plural_forms",
     "select_locale",
     "speaking",
 ]
@@ -150,6 +159,28 @@ def compile_catalogues(force: bool = False) -> list[Path]:
     return written
 
 
+# Numbers to look through for one of each plural category: CLDR's French "many" starts at
+# a million; every other category of our languages shows up below a thousand.
+PLURAL_SAMPLES = (*range(1001), 10**6)
+
+
+def plural_forms(singular: str, plural: str) -> dict[str, str]:
+    """A counted message as a script needs it: its translation for each plural category of
+    the current language, keyed by CLDR's names ("one", "few", "other"...), placeholders
+    left in for the script to fill. The script picks the form with `Intl.PluralRules`,
+    which names the same categories (Arabic has six; a count alone cannot say which)."""
+    rule = Locale.parse(current_language()).plural_form
+    translations = get_translations()
+    forms: dict[str, str] = {}
+    for number in PLURAL_SAMPLES:
+        category = rule(number)
+        if category not in forms:
+            forms[category] = translations.ungettext(singular, plural, number)
+            if len(forms) > len(rule.tags):  # every named category, and "other"
+                break
+    return forms
+
+
 def page_direction() -> str:
     """The direction of the interface language: "rtl" or "ltr"."""
     return direction(current_language())
@@ -166,5 +197,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_context)
     # Globals, unlike the context, reach macros imported without context.
     app.jinja_env.globals.update(
-        content_attributes=content_attributes, page_direction=page_direction
+        content_attributes=content_attributes,
+        page_direction=page_direction,
+        plural_forms=plural_forms,
     )

@@ -20,8 +20,11 @@ if os.environ.get("COURSEWORK_REQUIRE_BROWSER") != "1":
 from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
+from coursework.formatting import format_number
+from coursework.i18n import _, force_locale, ngettext
+from quizzes.spec import Choice, Kind, Question
 from tests.support.browser import answer, shown
-from tests.support.quizkit import EVERY_KIND
+from tests.support.quizkit import ESSAY, EVERY_KIND
 from tests.support.translations import ROOT, TRANSLATED_PACKAGES
 
 PASSWORD = "correct horse battery"
@@ -190,3 +193,85 @@ def test_arabic_is_laid_out_right_to_left(page: Page, make_user, course):
     # Mirrored navigation: the lesson's own column starts at the right.
     lesson = page.locator(".lesson").bounding_box()
     assert lesson["x"] + lesson["width"] > width * 0.6
+
+
+ORDERING = Question(
+    Kind.ORDERING,
+    "Put the planets in order from the Sun.",
+    choices=tuple(Choice(name, 1) for name in ("Mercury", "Venus", "Earth", "Mars")),
+)
+USED = "%(used)s of %(limit)s characters used."
+USED_LEFT = "%(used)s of %(limit)s characters used (%(left)s left)."
+
+
+def spaced(text: str) -> str:
+    """Text with any run of spaces as one plain space (French groups digits with a narrow
+    no-break space)."""
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_the_quiz_scripts_speak_the_page_language(page: Page, app, make_user, make_quiz, language):
+    """What the scripts write (autosave, time left, the essay's count, the ordering buttons
+    and their announcement) comes in the page's language, with its numbers and plurals."""
+    quiz = make_quiz(questions=(ESSAY, ORDERING), time_limit_minutes=30)
+    learner = make_user()
+    page.goto("/")
+    page.locator("#language-switcher").select_option(language)
+    page.locator(".language-switcher button").click()
+    page.goto("/login")
+    page.locator("#email").fill(learner.email)
+    page.locator("#password").fill(PASSWORD)
+    main_button(page).click()
+    expect(page).not_to_have_url(re.compile("/login"))
+    page.goto(f"/quizzes/{quiz.id}")
+    main_button(page).first.click()
+    expect(page.locator(".ordering__move").first).to_be_visible()
+
+    with app.test_request_context(), force_locale(language):
+        saved = _("Saved: all answers so far.")
+        time_left = _("%(minutes)s min %(seconds)s s left", minutes="\0", seconds="\0")
+        used = _(USED, used=format_number(7), limit=format_number(10_000))
+        # Two left: Arabic's dual ("two" in CLDR), a form of its own in the catalogue.
+        used_left = ngettext(
+            USED_LEFT,
+            USED_LEFT,
+            2,
+            used=format_number(9_998),
+            limit=format_number(10_000),
+            left=format_number(2),
+        )
+        move_up, move_down = _("Move up"), _("Move down")
+    assert saved != "Saved: all answers so far." and move_up != "Move up"
+    assert "(2 left)" not in used_left and (language != "ar" or "حرفان" in used_left)
+
+    # The time left counts down in the language, with no English around the numbers.
+    pattern = r"\s*—\s*" + r"\d{1,2}".join(map(re.escape, time_left.split("\0"))) + r"\s*"
+    expect(page.locator(".timer__left")).to_have_text(re.compile(pattern))
+
+    # The essay's count as the learner types, then the form for two characters left.
+    essay = page.locator("textarea[data-count]")
+    essay.fill("Bonjour")
+    count = page.locator(".essay-count")
+    expect(count).to_have_text(used)
+    expect(page.locator(".autosave-status")).to_have_text(saved)
+    essay.fill("x" * 9_998)
+    assert spaced(count.text_content()) == spaced(used_left)
+
+    # The ordering buttons, their names read aloud, and the announcement of a move.
+    items = page.locator(".ordering__item")
+    expect(items.first.locator(".ordering__move")).to_have_text([move_up, move_down])
+    # The second item (the order is shuffled) moves up to the first place.
+    second = items.nth(1).locator(".ordering__text").text_content().strip()
+    items.nth(1).locator(".ordering__move").first.click()
+    with app.test_request_context(), force_locale(language):
+        moved = _(
+            "%(item)s: now in place %(place)s of %(count)s.",
+            item=second,
+            place=format_number(1),
+            count=format_number(4),
+        )
+        move_second_up = _("Move up: %(item)s", item=second)
+    expect(page.get_by_role("button", name=move_second_up)).to_be_focused()
+    expect(page.locator(".ordering__status")).to_have_text(moved)
+    check(page, language, "quizzes")

@@ -269,3 +269,25 @@ def test_a_message_of_a_service_is_translated_when_raised(client, make_user, log
     page = client.get(f"/teach/courses/{course.slug}/bank")
     assert page.status_code == 403
     assert "Seule l\u2019équipe de ce cours peut faire cela." in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("language", "categories"),
+    [
+        ("en", {"one", "other"}),
+        ("fr", {"one", "many", "other"}),
+        ("ar", {"zero", "one", "two", "few", "many", "other"}),
+    ],
+)
+def test_plural_forms_give_a_script_every_form_of_the_language(app, language, categories):
+    """A script picks a counted message's form with `Intl.PluralRules`, so the server hands
+    it one translation per CLDR category, placeholders left for the script."""
+    message = "%(used)s of %(limit)s characters used (%(left)s left)."
+    with app.test_request_context(), flask_babel.force_locale(language):
+        forms = i18n.plural_forms(message, message)
+    assert set(forms) == categories
+    if language == "en":
+        assert set(forms.values()) == {message}
+    else:
+        assert all("%(used)s" in form and "%(limit)s" in form for form in forms.values())
+        assert len(set(forms.values())) == (2 if language == "fr" else 6)

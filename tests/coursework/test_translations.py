@@ -43,6 +43,7 @@ NOT_PROSE_CALLS = {
     "_",
     "gettext",
     "ngettext",
+    "plural_forms",
     "url_for",
     "get",
     "getlist",
@@ -184,7 +185,14 @@ def extracted_msgids(package: str) -> set[str]:
         ("**/templates/**.html", "jinja2"),
         ("**/templates/**.txt", "jinja2"),
     ]
-    keywords = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+    keywords = {
+        "_": None,
+        "N_": None,
+        "gettext": None,
+        "ngettext": (1, 2),
+        "lazy_gettext": None,
+        "plural_forms": (1, 2),
+    }
     return {
         message[0] if isinstance(message, tuple) else message
         for _file, _line, message, _comments, _context in extract_from_dir(

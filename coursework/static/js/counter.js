@@ -4,16 +4,19 @@
   "use strict";
   if (window.courseworkCounter) return; // the page includes this once per essay
   window.courseworkCounter = true;
-  var format = function (n) {
-    return n.toLocaleString("en-GB");
-  };
+  var text = window.courseworkText;
   var update = function (area) {
     var out = document.getElementById(area.dataset.count);
     if (!out) return;
     var limit = Number(out.dataset.limit);
     var left = limit - area.value.length;
-    out.textContent = format(area.value.length) + " of " + format(limit) + " characters used" +
-      (left <= 200 ? " (" + format(left) + " left)." : ".");
+    // The messages come translated from the server (see the essay's template).
+    var message = left <= 200 ? text.plural(JSON.parse(out.dataset.left), left) : out.dataset.used;
+    out.textContent = text.fill(message, {
+      used: text.number(area.value.length),
+      limit: text.number(limit),
+      left: text.number(left),
+    });
   };
   document.addEventListener("input", function (event) {
     if (event.target.matches && event.target.matches("textarea[data-count]")) update(event.target);

@@ -7,6 +7,8 @@
   Array.prototype.forEach.call(lists, function (list) {
     list.setAttribute("data-enhanced", "");
     var status = list.parentNode.querySelector(".ordering__status");
+    var text = window.courseworkText;
+    var words = list.dataset; // the buttons' and the status's text, translated by the server
     var items = function () { return list.querySelectorAll(".ordering__item"); };
 
     var renumber = function () {
@@ -24,24 +26,27 @@
       button.focus();
       if (status) {
         var all = Array.prototype.indexOf.call(items(), item) + 1;
-        status.textContent = item.querySelector(".ordering__text").textContent.trim() +
-          ": now in place " + all + " of " + items().length + ".";
+        status.textContent = text.fill(words.moved, {
+          item: item.querySelector(".ordering__text").textContent.trim(),
+          place: text.number(all),
+          count: text.number(items().length),
+        });
       }
     };
 
     Array.prototype.forEach.call(items(), function (item) {
-      var text = item.querySelector(".ordering__text").textContent.trim();
+      var name = item.querySelector(".ordering__text").textContent.trim();
       var select = item.querySelector(".ordering__place");
       var actions = document.createElement("span");
       actions.className = "ordering__actions";
-      [["Move up", -1], ["Move down", 1]].forEach(function (spec) {
+      [[words.up, words.upItem, -1], [words.down, words.downItem, 1]].forEach(function (spec) {
         var button = document.createElement("button");
         button.type = "button";
         button.className = "button button--secondary button--small ordering__move";
         button.textContent = spec[0];
-        button.setAttribute("aria-label", spec[0] + ": " + text);
+        button.setAttribute("aria-label", text.fill(spec[1], { item: name }));
         button.disabled = select.disabled;
-        button.addEventListener("click", function () { move(item, spec[1], button); });
+        button.addEventListener("click", function () { move(item, spec[2], button); });
         actions.appendChild(button);
       });
       item.appendChild(actions);

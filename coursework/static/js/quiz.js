@@ -2,13 +2,16 @@
 // the time left. Without this script the page still works: "Save" and "Submit" post the form.
 (function () {
   "use strict";
+  var text = window.courseworkText;
   var form = document.querySelector("form[data-autosave]");
   if (form && window.fetch && window.FormData) {
     var status = form.querySelector(".autosave-status");
+    // The status's messages, translated by the server (see the attempt's template).
+    var words = status ? status.dataset : {};
     var timer = null;
     var pending = false; // answers changed since the last save was sent
-    var show = function (text) {
-      if (status && status.textContent !== text) status.textContent = text;
+    var show = function (message) {
+      if (status && status.textContent !== message) status.textContent = message;
     };
     // The form as the autosave endpoint reads it: the answers and the CSRF token field,
     // without the submit button's action. A beacon cannot set headers, so the token
@@ -29,14 +32,14 @@
         credentials: "same-origin",
       }).then(function (response) {
         if (response.ok) {
-          if (!pending) show("Saved: all answers so far.");
+          if (!pending) show(words.saved);
         } else if (response.status === 409) {
           window.location.reload();
         } else {
-          show("Not saved just now. Your answers will be saved when you submit.");
+          show(words.failed);
         }
       }).catch(function () {
-        show("Not saved: you seem to be offline. Your answers will be saved when you submit.");
+        show(words.offline);
       });
     };
     var later = function () {
@@ -75,7 +78,10 @@
     var tick = function () {
       var seconds = Math.max(0, Math.round((deadline - Date.now()) / 1000));
       var minutes = Math.floor(seconds / 60);
-      left.textContent = " — " + minutes + " min " + String(seconds % 60).padStart(2, "0") + " s left";
+      left.textContent = " — " + text.fill(left.dataset.left, {
+        minutes: text.number(minutes),
+        seconds: text.number(seconds % 60, 2),
+      });
       if (seconds === 0 && form) {
         form.querySelector("button[value=submit]").click();
         return;
