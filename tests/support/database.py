@@ -11,9 +11,11 @@ server of the browser tests, a second app on the same database, code that opens 
 connection) is marked `real_commits` with the reason; it commits for real and its tables
 are emptied afterwards, as every test's were before.
 
-One difference from production remains: sessions share the connection, so their savepoints
-nest. A test whose own session holds a transaction open across a request, and then rolls
-it back, also undoes what the request committed; commit (or don't roll back) first.
+Sessions share the connection, so their savepoints nest: the test client releases the
+test's savepoint after each request that has finished (`tests/support/clients.py`), so a
+rollback by the test then undoes only its own work, as in production. A streamed answer
+(a CSV) is still running its transaction when the request returns; until the test has read
+it, a rollback by the test would undo it too.
 """
 
 from __future__ import annotations
