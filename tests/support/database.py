@@ -21,6 +21,7 @@ it, a rollback by the test would undo it too.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,6 +29,7 @@ import pytest
 from flask import Flask, current_app
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from coursework.extensions import db
 
@@ -134,16 +136,29 @@ def forget_strays() -> None:
         _current.strays.clear()
 
 
-def empty_tables() -> None:
-    """Remove every row a committing test left behind."""
-    db.session.remove()
+def empty_tables(tries: int = 5) -> None:
+    """Remove every row a committing test left behind.
+
+    A browser that closes its page sends what it still holds (a quiz's answers go by
+    `sendBeacon`), so the live server may still be in a request when the test ends;
+    PostgreSQL then picks TRUNCATE as a deadlock's victim, and it is tried again."""
     tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(text(f"DELETE FROM {table}"))
-    db.session.commit()
+    for attempt in range(1, tries + 1):
+        db.session.remove()
+        try:
+            if db.engine.dialect.name == "postgresql":
+                db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    db.session.execute(text(f"DELETE FROM {table}"))
+            db.session.commit()
+        except OperationalError as error:
+            db.session.rollback()
+            if "deadlock" not in str(error).lower() or attempt == tries:
+                raise
+            time.sleep(0.2 * attempt)
+        else:
+            break
     db.session.remove()
 
 
