@@ -9,6 +9,7 @@ Stored moments without a zone are UTC (see `coursework.db.utcnow`).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, tzinfo
+from functools import lru_cache
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -33,8 +34,27 @@ def current_locale() -> Locale:
 def _locale(locale: Locale | str | None) -> Locale:
     if locale is None:
         return current_locale()
-    name = str(locale)
+    return _parsed(str(locale))
+
+
+# A report page formats hundreds of dates: each locale is parsed once per process, and each
+# (day, format, locale) written once (a page repeats the same due dates and weeks).
+@lru_cache(maxsize=64)
+def _parsed(name: str) -> Locale:
     return Locale.parse(REGIONS.get(name, name))
+
+
+@lru_cache(maxsize=8192)
+def _day(value: date, format: str, locale: Locale) -> str:
+    return babel_dates.format_date(value, format, locale=locale)
+
+
+@lru_cache(maxsize=256)
+def _skeleton_pattern(skeleton: str, locale: Locale) -> str:
+    # Babel matches a skeleton against the locale's list on every call (about 0.1 ms).
+    return locale.datetime_skeletons[
+        babel_dates.match_skeleton(skeleton, locale.datetime_skeletons) or skeleton
+    ]
 
 
 def person_zone() -> tzinfo:
@@ -68,7 +88,14 @@ def format_date(
         return ""
     if isinstance(value, datetime):
         value = _aware(value).astimezone(zone or person_zone()).date()
-    return babel_dates.format_date(value, format, locale=_locale(locale))
+    return _day(value, format, _locale(locale))
+
+
+def format_skeleton(skeleton: str, value: date, *, locale: Locale | str | None = None) -> str:
+    """A date in the fields a CLDR skeleton names, in the locale's order and words ("dMMM":
+    14 Sep, 14 sept., ١٤ سبتمبر)."""
+    found = _locale(locale)
+    return _day(value, _skeleton_pattern(skeleton, found), found)
 
 
 def format_datetime(

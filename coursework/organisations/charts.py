@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from babel.dates import format_skeleton
 from markupsafe import Markup, escape
 
-from coursework.formatting import current_locale
+from coursework.formatting import format_skeleton
 from coursework.i18n import _, ngettext
 from coursework.organisations.report import Row, Status
 
@@ -227,12 +226,12 @@ def status_chart(series: Sequence[CourseCounts], prefix: str = "status") -> Mark
 
 def _month(day: date) -> str:
     """The month's short name in the page's language ("Sep", "sept.", "سبتمبر")."""
-    return format_skeleton("MMM", day, locale=current_locale())
+    return format_skeleton("MMM", day)
 
 
 def week_label(start: date) -> str:
     # "14 Sep", "14 sept.", in the page's language.
-    return format_skeleton("dMMM", start, locale=current_locale())
+    return format_skeleton("dMMM", start)
 
 
 def weekly_chart(weeks: Sequence[WeekCount], prefix: str = "weekly") -> Markup:
