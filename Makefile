@@ -80,7 +80,7 @@ worker: install
 ## The same, behind gunicorn, as in production (run `make worker` beside it for the queue).
 serve: install
 	$(FLASK) setup
-	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
+	$(VENV)/bin/gunicorn -c python:coursework.serving --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
 		--logger-class coursework.access_log.RedactingLogger --access-logformat '$(ACCESS_LOG)' wsgi:app
 
 ## The whole suite. Browser tests need Chromium; PostgreSQL runs when TEST_DATABASE_URL is set.

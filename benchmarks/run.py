@@ -92,16 +92,16 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def pss_mb(pid: int) -> float:
-    """The worker's proportional share: pages it shares with the master and the other
-    workers count in part (RSS counts them whole in each)."""
+def rollup_mb(pid: int, *names: str) -> float:
+    """The sum of these fields of the process's memory rollup (MB): "Pss" is its
+    proportional share, where the pages it shares with the arbiter and the other workers
+    count in part (RSS counts them whole in each); "Private_Clean" and "Private_Dirty" are
+    the pages it alone holds, what one more worker costs."""
     rollup = Path(f"/proc/{pid}/smaps_rollup")
     if not rollup.exists():
         return 0.0
-    for line in rollup.read_text().splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    fields = dict(line.split(":", 1) for line in rollup.read_text().splitlines()[1:])
+    return sum(int(fields[name].split()[0]) for name in names if name in fields) / 1024
 
 
 # ---- HTTP ------------------------------------------------------------------------------------
@@ -409,7 +409,10 @@ def run(args, binary: str, dsn: str, processes: list[subprocess.Popen]) -> None:
     ]
     logs = instance
     appproc = start(
-        [gunicorn, *common, "--bind", f"{HOST}:{args.port}", "benchmarks.app:app"],
+        [
+            *(gunicorn, "-c", "python:coursework.serving", *common),
+            *("--bind", f"{HOST}:{args.port}", "benchmarks.app:app"),
+        ],
         env,
         logs / "app.log",
     )
@@ -559,16 +562,17 @@ def run(args, binary: str, dsn: str, processes: list[subprocess.Popen]) -> None:
     ref_rss = [rss_mb(pid) for pid in workers(refproc.pid)]
     print_table(args, results, took, lines, growth, app_rss, ref_rss)
     print("writes against the stricter reference: " + "; ".join(kept_ratios))
-    app_pss = [pss_mb(pid) for pid in workers(appproc.pid)]
-    ref_pss = [pss_mb(pid) for pid in workers(refproc.pid)]
-    if app_pss and ref_pss and max(ref_pss):
-        print(
-            "worker PSS after the run: app "
-            + ", ".join(f"{mb:.0f} MB" for mb in app_pss)
-            + " · bare Flask "
-            + ", ".join(f"{mb:.0f} MB" for mb in ref_pss)
-            + f" · ratio {max(app_pss) / max(ref_pss):.2f}"
-        )
+    for label, names in (("PSS", ("Pss",)), ("private", ("Private_Clean", "Private_Dirty"))):
+        app_mb = [rollup_mb(pid, *names) for pid in workers(appproc.pid)]
+        ref_mb = [rollup_mb(pid, *names) for pid in workers(refproc.pid)]
+        if app_mb and ref_mb and max(ref_mb):
+            print(
+                f"worker {label} memory after the run: app "
+                + ", ".join(f"{mb:.0f} MB" for mb in app_mb)
+                + " · bare Flask "
+                + ", ".join(f"{mb:.0f} MB" for mb in ref_mb)
+                + f" · ratio {max(app_mb) / max(ref_mb):.2f}"
+            )
 
 
 # The report's targets are a request's own time (p95); with 16 connections on 2 workers a
