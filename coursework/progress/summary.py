@@ -47,6 +47,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from coursework.accounts.models import User
+from coursework.db import Upsert
 from coursework.progress.models import LessonProgress, ProgressSummary
 from coursework.progress.signals import summary_settled
 from lessons.models import Course, Lesson
@@ -334,17 +335,8 @@ def lock_pairs(connection: Connection, pairs) -> None:
 
 
 def _upsert(connection: Connection, targets: list[Select]) -> None:
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(ProgressSummary).from_select(_COLUMNS, computed(_distinct(targets)))
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["user_id", "course_id"],
-            set_={name: statement.excluded[name] for name in _COLUMNS[2:]},
-        )
-    )
+    statement = Upsert(ProgressSummary, key=("user_id", "course_id"), updated=_COLUMNS[2:])
+    connection.execute(statement.from_select(_COLUMNS, computed(_distinct(targets))))
 
 
 def _lock(connection: Connection, marks: Marks) -> None:
