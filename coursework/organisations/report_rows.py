@@ -271,9 +271,9 @@ def _replace(connection: Connection, scope: ColumnElement | None, members_where,
     connection.execute(insert(table).from_select(_COLUMNS, computed(pairs)))
 
 
-def _refresh(connection: Connection, targets: Select) -> None:
+def _refresh(connection: Connection, targets: Select, values: dict | None = None) -> None:
     """Rewrite the person-and-course values of the rows of the (user_id, course_id) pairs
-    `targets` selects, in every organisation that has them."""
+    `targets` selects (its parameters `values`), in every organisation that has them."""
     t = targets.subquery("targets")
     r = ReportRow.__table__.c
     having = (
@@ -282,11 +282,12 @@ def _refresh(connection: Connection, targets: Select) -> None:
         .distinct()
         .cte("having_rows")
     )
-    values = data(having).subquery("pair_values")
+    pair_values = data(having).subquery("pair_values")
     connection.execute(
         update(ReportRow.__table__)
-        .where(r.user_id == values.c.user_id, r.course_id == values.c.course_id)
-        .values({name: values.c[name] for name in DATA})
+        .where(r.user_id == pair_values.c.user_id, r.course_id == pair_values.c.course_id)
+        .values({name: pair_values.c[name] for name in DATA}),
+        values,
     )
 
 
@@ -301,21 +302,22 @@ def _touched(where) -> Select:
     return select(Enrolment.user_id, Enrolment.course_id).where(where)
 
 
-def _on_summary(session: Session, connection, pairs, courses, everything) -> None:
-    """The summary rewrote these pairs (under its locks): their rows follow, in one
-    statement with the enrolments whose last activity moved in this transaction."""
-    if everything:
+def _on_summary(session: Session, connection, marks: summary.Marks) -> None:
+    """The summary rewrote the pairs `marks` name (under its locks): their rows follow, in
+    one statement with the enrolments whose last activity moved in this transaction."""
+    if marks.everything:
         _refresh(connection, _rows_of_courses(None))
         return
-    targets = list(pairs)
-    marks = session.info.get(_KEY)
-    if marks is not None and targets:
-        targets += [_touched(where) for where in marks.activity]
-        marks.activity.clear()
+    kinds, values = marks.bound()
+    targets = list(summary.marked(tuple(k for k in kinds if k in summary.PAIR_KINDS)))
+    own = session.info.get(_KEY)
+    if own is not None and targets:
+        targets += [_touched(where) for where in own.activity]
+        own.activity.clear()
     if targets:
-        _refresh(connection, union_all(*targets) if len(targets) > 1 else targets[0])
-    if courses:
-        _refresh(connection, _rows_of_courses(courses))
+        _refresh(connection, union_all(*targets) if len(targets) > 1 else targets[0], values)
+    if marks.courses:
+        _refresh(connection, _rows_of_courses(marks.courses))
 
 
 def _lock(connection: Connection, marks: Marks) -> None:
