@@ -1,8 +1,12 @@
 """What a submission's commit writes (the progress summary, the organisation report's rows,
-the practice deck) runs from SQLAlchemy's compiled cache: a construct without a cache key
-(SQLAlchemy 2.0's own ON CONFLICT has none) would be compiled again on every commit."""
+the practice deck) runs from SQLAlchemy's compiled cache, and the large statements are the
+same objects each time: built once per shape, so a commit neither builds them nor derives
+their cache keys nor compiles them again. A construct without a cache key (SQLAlchemy
+2.0's own ON CONFLICT has none) or a statement built anew per commit fails here."""
 
 from __future__ import annotations
+
+import operator
 
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import CacheStats
@@ -55,7 +59,11 @@ def test_a_second_submission_compiles_nothing_it_writes(app, make_user, course, 
             quizzes.submit_attempt(attempt),
         )
 
-    _, second = (written(submit(attempt)) for attempt in attempts)
+    first, second = (written(submit(attempt)) for attempt in attempts)
     for write in WRITES:
         assert second[write], f"the submission ran no {write}"
         assert all(hit is CacheStats.CACHE_HIT for _, hit in second[write]), (write, second)
+    for write in ("INSERT INTO progress_summaries", "UPDATE report_rows"):
+        again = [statement for statement, _ in second[write]]
+        before = [statement for statement, _ in first[write]]
+        assert len(again) == len(before) and all(map(operator.is_, again, before)), write
