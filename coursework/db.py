@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import wraps
 
-from sqlalchemy import DateTime, MetaData, String, event, select
+from sqlalchemy import DateTime, Insert, MetaData, String, event, select
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -57,16 +59,46 @@ class Model(DeclarativeBase):
     )
 
 
-def _insert(session, model: type[Model]):
-    """The dialect's INSERT, which knows ON CONFLICT."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - we support PostgreSQL and SQLite only
-        raise RuntimeError(f"unsupported database {dialect}")
-    return insert(model)
+class _OnConflict(ClauseElement):
+    """`ON CONFLICT (key) DO UPDATE SET column = excluded.column, …`, or `ON CONFLICT DO
+    NOTHING` when no column is updated: the same words on PostgreSQL and SQLite.
+
+    SQLAlchemy 2.0's own (`on_conflict_do_update` of the dialects' `Insert`) has no cache
+    key, so every statement that has one is compiled again each time it runs (`[no key]` in
+    the engine's log). This one is only column names, which are its cache key."""
+
+    __visit_name__ = "coursework_on_conflict"
+    _traverse_internals = [
+        ("key", InternalTraversal.dp_string_list),
+        ("updated", InternalTraversal.dp_string_list),
+    ]
+
+    def __init__(self, key: Iterable[str], updated: Iterable[str]) -> None:
+        self.key = tuple(key)
+        self.updated = tuple(updated)
+
+
+@compiles(_OnConflict)
+def _on_conflict(element: _OnConflict, compiler, **kw) -> str:
+    if not element.updated:
+        return "ON CONFLICT DO NOTHING"
+    quote = compiler.preparer.quote
+    target = ", ".join(quote(name) for name in element.key)
+    changes = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in element.updated)
+    return f"ON CONFLICT ({target}) DO UPDATE SET {changes}"
+
+
+class Upsert(Insert):
+    """INSERT … ON CONFLICT on either database, which keeps its place in SQLAlchemy's
+    compiled cache (see `_OnConflict`): where a row with the same unique `key` columns is
+    there already, its `updated` columns take the values this statement tried to insert;
+    without `updated`, nothing is inserted."""
+
+    inherit_cache = True
+
+    def __init__(self, table, *, key: Iterable[str] = (), updated: Iterable[str] = ()) -> None:
+        super().__init__(table)
+        self._post_values_clause = _OnConflict(key, updated)
 
 
 def insert_or_ignore(session, model: type[Model], **values) -> bool:
@@ -76,7 +108,7 @@ def insert_or_ignore(session, model: type[Model], **values) -> bool:
     and SQLite alike, where "select, then insert" is not.
     """
     # RETURNING, not rowcount: psycopg reports no row count for this statement.
-    statement = _insert(session, model).values(**values).on_conflict_do_nothing()
+    statement = Upsert(model).values(**values)
     inserted = session.execute(statement.returning(*model.__table__.primary_key.columns))
     return inserted.first() is not None
 
@@ -123,10 +155,9 @@ def upsert(session, model: type[Model], key: tuple[str, ...], rows: list[dict]) 
     statement, so two requests writing the same row at once cannot both try to insert it."""
     if not rows:
         return
-    statement = _insert(session, model)
-    changes = {name: statement.excluded[name] for name in rows[0] if name not in key}
+    changes = [name for name in rows[0] if name not in key]
     # The rows as parameters (executemany), so the statement compiles once and is cached.
-    session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=changes), rows)
+    session.execute(Upsert(model, key=key, updated=changes), rows)
 
 
 # Full-text structures that migrations create by hand and no model describes: SQLite's FTS5

@@ -27,12 +27,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 
 from sqlalchemy import (
+    BinaryExpression,
+    BindParameter,
+    BooleanClauseList,
     ColumnElement,
     Select,
+    Update,
     and_,
+    bindparam,
     case,
     delete,
     event,
@@ -49,6 +55,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
 
 from coursework.accounts.models import User
 from coursework.certificates.models import Certificate
@@ -87,8 +94,7 @@ DATA = (
 class Marks:
     """What this transaction changed, to bring the rows in step with at commit."""
 
-    courses: set[int] = field(default_factory=set)  # every pair of these: values
-    activity: list = field(default_factory=list)  # where-clauses of enrolments touched
+    activity: set[tuple[int, int]] = field(default_factory=set)  # (user, course) enrolments
     names: set[int] = field(default_factory=set)  # users renamed or readdressed
     titles: set[int] = field(default_factory=set)  # courses retitled
     members: set[tuple[int, int]] = field(default_factory=set)  # (organisation, user)
@@ -100,7 +106,6 @@ class Marks:
     def __bool__(self) -> bool:
         return any(
             (
-                self.courses,
                 self.activity,
                 self.names,
                 self.titles,
@@ -271,7 +276,7 @@ def _replace(connection: Connection, scope: ColumnElement | None, members_where,
     connection.execute(insert(table).from_select(_COLUMNS, computed(pairs)))
 
 
-def _refresh(connection: Connection, targets: Select) -> None:
+def _refreshing(targets: Select) -> Update:
     """Rewrite the person-and-course values of the rows of the (user_id, course_id) pairs
     `targets` selects, in every organisation that has them."""
     t = targets.subquery("targets")
@@ -283,39 +288,51 @@ def _refresh(connection: Connection, targets: Select) -> None:
         .cte("having_rows")
     )
     values = data(having).subquery("pair_values")
-    connection.execute(
+    return (
         update(ReportRow.__table__)
         .where(r.user_id == values.c.user_id, r.course_id == values.c.course_id)
         .values({name: values.c[name] for name in DATA})
     )
 
 
-def _rows_of_courses(course_ids: Iterable[int] | None) -> Select:
+# Built once per kind of marks, their values bound, as the summary's statements are
+# (`summary.marked`): building and keying these statements cost more than running them.
+@cache
+def _refreshing_pairs(kinds: tuple[str, ...]) -> Update:
+    found = summary.marked(kinds)
+    return _refreshing(union_all(*found) if len(found) > 1 else found[0])
+
+
+@cache
+def _refreshing_rows(kind: str) -> Update:
+    """The rows of the courses of the list parameter "courses", or of "everyone"."""
     found = select(ReportRow.user_id, ReportRow.course_id).distinct()
-    if course_ids is not None:
-        found = found.where(ReportRow.course_id.in_(sorted(course_ids)))
-    return found
+    if kind == "courses":
+        found = found.where(ReportRow.course_id.in_(bindparam("courses", expanding=True)))
+    return _refreshing(found)
 
 
-def _touched(where) -> Select:
-    return select(Enrolment.user_id, Enrolment.course_id).where(where)
+def _refresh(connection: Connection, marks: summary.Marks) -> None:
+    """The rows of the pairs the summary recomputed (`marks`) follow it: the marked pairs'
+    in one statement, the marked courses' (or every row) in another."""
+    kinds, values = marks.bound()
+    pairs = tuple(kind for kind in kinds if kind in summary.PAIR_KINDS)
+    if pairs:
+        connection.execute(_refreshing_pairs(pairs), values)
+    for kind in ("courses", "everyone"):
+        if kind in kinds:
+            connection.execute(_refreshing_rows(kind), values)
 
 
-def _on_summary(session: Session, connection, pairs, courses, everything) -> None:
-    """The summary rewrote these pairs (under its locks): their rows follow, in one
-    statement with the enrolments whose last activity moved in this transaction."""
-    if everything:
-        _refresh(connection, _rows_of_courses(None))
-        return
-    targets = list(pairs)
-    marks = session.info.get(_KEY)
-    if marks is not None and targets:
-        targets += [_touched(where) for where in marks.activity]
-        marks.activity.clear()
-    if targets:
-        _refresh(connection, union_all(*targets) if len(targets) > 1 else targets[0])
-    if courses:
-        _refresh(connection, _rows_of_courses(courses))
+def _on_summary(session: Session, connection, marks: summary.Marks) -> None:
+    """The summary rewrote the pairs `marks` name (under its locks): their rows follow, in
+    one statement with the enrolments whose last activity moved in this transaction."""
+    own = session.info.get(_KEY)
+    pairs = marks.pairs or marks.lessons or marks.quizzes
+    if own is not None and pairs and not marks.everything:
+        marks = replace(marks, pairs=marks.pairs | own.activity)
+        own.activity.clear()
+    _refresh(connection, marks)
 
 
 def _lock(connection: Connection, marks: Marks) -> None:
@@ -442,18 +459,8 @@ def settle(session: Session) -> None:
             [Membership.organisation_id.in_(sorted({o for o, _ in assigned}))],
             [tuple_(Assignment.organisation_id, Assignment.course_id).in_(assigned)],
         )
-    if marks.courses:
-        _refresh(connection, _rows_of_courses(marks.courses))
-    for where in marks.activity:
-        connection.execute(
-            update(ReportRow.__table__)
-            .where(tuple_(rows.user_id, rows.course_id).in_(_touched(where)))
-            .values(
-                last_activity=select(Enrolment.last_activity_at)
-                .where(Enrolment.user_id == rows.user_id, Enrolment.course_id == rows.course_id)
-                .scalar_subquery()
-            )
-        )
+    if marks.activity:
+        connection.execute(_moving_activity(), {"pairs": sorted(marks.activity)})
     if marks.names:
         connection.execute(
             update(ReportRow.__table__)
@@ -479,6 +486,21 @@ def settle(session: Session) -> None:
         )
 
 
+@cache
+def _moving_activity() -> Update:
+    """The last activity of the rows of the (user_id, course_id) list parameter "pairs"."""
+    rows = ReportRow.__table__.c
+    return (
+        update(ReportRow.__table__)
+        .where(tuple_(rows.user_id, rows.course_id).in_(bindparam("pairs", expanding=True)))
+        .values(
+            last_activity=select(Enrolment.last_activity_at)
+            .where(Enrolment.user_id == rows.user_id, Enrolment.course_id == rows.course_id)
+            .scalar_subquery()
+        )
+    )
+
+
 def rebuild(connection: Connection) -> None:
     """Every row afresh (the backfill of the migration that made the table)."""
     _replace(connection, None, (), ())
@@ -499,6 +521,37 @@ def _changed(obj, names: Iterable[str]) -> bool:
 
 def _both(obj, first: str, second: str) -> set[tuple[int, int]]:
     return {(a, b) for a in _values(obj, first) for b in _values(obj, second)}
+
+
+def _named(where: ColumnElement, table, names: tuple[str, ...]) -> tuple | None:
+    """The values `where` gives the columns `names` of `table` when it is just `column =
+    value` for each of them joined by AND (as the services name a row by its key), else
+    None."""
+    is_and = isinstance(where, BooleanClauseList) and where.operator is operators.and_
+    terms = where.clauses if is_and else [where]
+    given = {}
+    for term in terms:
+        if not (
+            isinstance(term, BinaryExpression)
+            and term.operator is operators.eq
+            and getattr(term.left, "table", None) is table
+            and isinstance(term.right, BindParameter)
+        ):
+            return None
+        given[term.left.key] = term.right.effective_value
+    if len(terms) != len(names) or sorted(given) != sorted(names):
+        return None
+    return tuple(given[name] for name in names)
+
+
+def _enrolments(session: Session, where: ColumnElement) -> set[tuple[int, int]]:
+    """The (user_id, course_id) of the enrolments `where` selects: read from the clause when
+    it names one enrolment, which costs no statement; from the table otherwise."""
+    named = _named(where, Enrolment.__table__, ("user_id", "course_id"))
+    if named is not None:
+        return {named}
+    found = session.execute(select(Enrolment.user_id, Enrolment.course_id).where(where))
+    return {tuple(row) for row in found}
 
 
 # Per watched model: the columns whose change matters, and what a change of its row marks.
@@ -602,11 +655,13 @@ def _on_statement(state):
             marks.everything = True  # rows moved between people, courses, organisations
             return None
         if model is Enrolment:
-            # Only the last activity moved: one UPDATE at commit reads where it went.
+            # Only the last activity moved: at commit its rows read it (one UPDATE, or
+            # with the summary's pairs when their rows are rewritten anyway). Its pairs,
+            # not its where-clause, so that the statement doing it is built once.
             if statement.whereclause is None:
                 marks.everything = True
             else:
-                marks.activity.append(statement.whereclause)
+                marks.activity |= _enrolments(session, statement.whereclause)
             return None
     columns = [getattr(model, name) for name in names]
     query = select(*columns)

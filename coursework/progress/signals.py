@@ -10,7 +10,7 @@ lesson_completed = _signals.signal("lesson-completed")
 
 # Sent inside `summary.settle`, after the summaries were rewritten and while the locks that
 # guard them are held, so tables derived from them (the organisation report's rows) follow
-# in the same transaction. Receivers get `connection=`, `pairs=` (selects of the
-# recomputed (user_id, course_id) pairs), `courses=` (ids whose every learner was
-# recomputed) and `everything=` (every row was).
+# in the same transaction. Receivers get `connection=` and `marks=` (a `summary.Marks`:
+# the pairs, lessons, quizzes and courses whose summaries were recomputed, or everything;
+# `summary.marked` selects their pairs).
 summary_settled = _signals.signal("progress-summary-settled")

@@ -24,13 +24,16 @@ through the session. `rebuild` recomputes every row (the migration's backfill).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     Select,
     and_,
+    bindparam,
     case,
     event,
     func,
@@ -47,6 +50,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from coursework.accounts.models import User
+from coursework.db import Upsert
 from coursework.progress.models import LessonProgress, ProgressSummary
 from coursework.progress.signals import summary_settled
 from lessons.models import Course, Lesson
@@ -70,6 +74,10 @@ _COURSE_TABLES = {
 }
 _KEY = "progress_summary"
 
+# The kinds of marks that name (person, course) pairs one by one, each with its own select
+# (`marked`); "courses" and "everyone" name whole courses.
+PAIR_KINDS = ("pairs", "lessons", "quizzes")
+
 
 @dataclass
 class Marks:
@@ -89,6 +97,25 @@ class Marks:
     def pair(self, model: type, user_id: int | None, key: int | None) -> None:
         if user_id is not None and key is not None:
             (self.lessons if model is LessonProgress else self.quizzes).add((user_id, key))
+
+    def bound(self) -> tuple[tuple[str, ...], dict[str, list]]:
+        """The kinds of marks present, as `marked` takes them, and their values as the
+        parameters those selects bind; everything is the kind "everyone"."""
+        if self.everything:
+            return ("everyone",), {}
+        kinds: list[str] = []
+        values: dict[str, list] = {}
+        for kind in PAIR_KINDS:
+            pairs = getattr(self, kind)
+            if pairs:
+                kinds.append(kind)
+                values[kind] = sorted(pairs)
+                values[f"{kind}_users"] = sorted({u for u, _ in pairs})
+                values[f"{kind}_keys"] = sorted({k for _, k in pairs})
+        if self.courses:
+            kinds.append("courses")
+            values["courses"] = sorted(self.courses)
+        return tuple(kinds), values
 
 
 def _marks(session: Session) -> Marks:
@@ -253,18 +280,17 @@ _COLUMNS = (
 )
 
 
-def _course_targets(course_ids: Iterable[int] | None) -> list[Select]:
-    """Everyone with anything on the courses (all courses when None)."""
+def _course_targets(course_ids: BindParameter | None) -> list[Select]:
+    """Everyone with anything on the courses of the list parameter (all courses when None)."""
     progress = select(LessonProgress.user_id, Lesson.course_id).join(
         Lesson, Lesson.id == LessonProgress.lesson_id
     )
     attempts = select(Attempt.user_id, Quiz.course_id).join(Quiz, Quiz.id == Attempt.quiz_id)
     kept = select(ProgressSummary.user_id, ProgressSummary.course_id)
     if course_ids is not None:
-        ids = sorted(course_ids)
-        progress = progress.where(Lesson.course_id.in_(ids))
-        attempts = attempts.where(Quiz.course_id.in_(ids))
-        kept = kept.where(ProgressSummary.course_id.in_(ids))
+        progress = progress.where(Lesson.course_id.in_(course_ids))
+        attempts = attempts.where(Quiz.course_id.in_(course_ids))
+        kept = kept.where(ProgressSummary.course_id.in_(course_ids))
     return [progress, attempts, kept]
 
 
@@ -274,30 +300,47 @@ def mark_pairs(session: Session, pairs: Iterable[tuple[int, int]]) -> None:
     _marks(session).pairs.update(pairs)
 
 
-def _pair_targets(marks: Marks) -> list[Select]:
-    """The (person, course) pairs of the marked lessons, quizzes and pairs."""
+def _listed(name: str) -> BindParameter:
+    return bindparam(name, expanding=True)
+
+
+# The statements that read the marked pairs are large, and building one, deriving its cache
+# key and compiling it took most of a commit's time. So each is built once per combination
+# of the kinds of marks present (`functools.cache` on the function that builds it), from
+# `marked`, which binds the marks' values as list parameters (`Marks.bound`): a statement
+# used again keeps its cache key, and SQLAlchemy finds its compiled form at once. Lists of
+# any length share the compiled form (expanding IN). Each statement has selects of its own:
+# SQLAlchemy's ORM sets a select's compile options when it first compiles it, so a select
+# shared between statements would key differently before and after that.
+def marked(kinds: tuple[str, ...]) -> tuple[Select, ...]:
+    """The selects of the (user_id, course_id) pairs these kinds of marks name: marked
+    pairs, (person, lesson) and (person, quiz) marks, whole courses, or everyone."""
     found: list[Select] = []
-    if marks.pairs:
-        users = sorted({u for u, _ in marks.pairs})
-        courses = sorted({c for _, c in marks.pairs})
-        found.append(
-            select(User.id.label("user_id"), Course.id.label("course_id"))
-            .join(Course, tuple_(User.id, Course.id).in_(sorted(marks.pairs)))
-            .where(User.id.in_(users), Course.id.in_(courses))
-        )
-    for model, pairs in ((Lesson, marks.lessons), (Quiz, marks.quizzes)):
-        if not pairs:
-            continue
-        users, keys = sorted({u for u, _ in pairs}), sorted({k for _, k in pairs})
-        found.append(
-            select(User.id.label("user_id"), model.course_id)
-            .join(model, and_(model.id.in_(keys), tuple_(User.id, model.id).in_(sorted(pairs))))
-            .where(User.id.in_(users))
-        )
-    return found
+    for kind, model, course_id in (
+        ("pairs", Course, Course.id),
+        ("lessons", Lesson, Lesson.course_id),
+        ("quizzes", Quiz, Quiz.course_id),
+    ):
+        if kind in kinds:
+            # The people and the keys listed apart from the pairs: what the database can
+            # look up by index.
+            on = and_(
+                model.id.in_(_listed(f"{kind}_keys")),
+                tuple_(User.id, model.id).in_(_listed(kind)),
+            )
+            found.append(
+                select(User.id.label("user_id"), course_id.label("course_id"))
+                .join(model, on)
+                .where(User.id.in_(_listed(f"{kind}_users")))
+            )
+    if "courses" in kinds:
+        found += _course_targets(_listed("courses"))
+    if "everyone" in kinds:
+        found += _course_targets(None)
+    return tuple(found)
 
 
-def _distinct(targets: list[Select]):
+def _distinct(targets: Sequence[Select]):
     """The pairs once each (UNION of one select keeps its duplicates)."""
     return union(*targets) if len(targets) > 1 else targets[0].distinct()
 
@@ -319,32 +362,35 @@ def lock_courses(connection: Connection, course_ids: Iterable[int]) -> None:
     )
 
 
+def _locking(pairs) -> Select:
+    p = pairs.subquery("pairs")
+    return select(
+        func.pg_advisory_xact_lock_shared(_course_lock(p.c.course_id)),
+        func.pg_advisory_xact_lock(p.c.user_id, p.c.course_id),
+    ).order_by(p.c.course_id, p.c.user_id)
+
+
 def lock_pairs(connection: Connection, pairs) -> None:
     """PostgreSQL: each (user_id, course_id) of the select `pairs`, with its course shared,
     in one order everywhere."""
-    if connection.dialect.name != "postgresql":
-        return
-    p = pairs.subquery("pairs")
-    connection.execute(
-        select(
-            func.pg_advisory_xact_lock_shared(_course_lock(p.c.course_id)),
-            func.pg_advisory_xact_lock(p.c.user_id, p.c.course_id),
-        ).order_by(p.c.course_id, p.c.user_id)
-    )
-
-
-def _upsert(connection: Connection, targets: list[Select]) -> None:
     if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(ProgressSummary).from_select(_COLUMNS, computed(_distinct(targets)))
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["user_id", "course_id"],
-            set_={name: statement.excluded[name] for name in _COLUMNS[2:]},
-        )
-    )
+        connection.execute(_locking(pairs))
+
+
+@cache
+def _pair_locks(kinds: tuple[str, ...]) -> Select:
+    return _locking(_distinct(marked(kinds)))
+
+
+@cache
+def _upserting(kinds: tuple[str, ...]) -> Upsert:
+    statement = Upsert(ProgressSummary, key=("user_id", "course_id"), updated=_COLUMNS[2:])
+    return statement.from_select(_COLUMNS, computed(_distinct(marked(kinds))))
+
+
+def _upsert(connection: Connection, marks: Marks) -> None:
+    kinds, values = marks.bound()
+    connection.execute(_upserting(kinds), values)
 
 
 def _lock(connection: Connection, marks: Marks) -> None:
@@ -353,9 +399,10 @@ def _lock(connection: Connection, marks: Marks) -> None:
     if connection.dialect.name != "postgresql":
         return  # SQLite runs one writing transaction at a time
     lock_courses(connection, marks.courses)
-    pairs = _pair_targets(marks)
+    kinds, values = marks.bound()
+    pairs = tuple(kind for kind in kinds if kind in PAIR_KINDS)
     if pairs:
-        lock_pairs(connection, _distinct(pairs))
+        connection.execute(_pair_locks(pairs), values)
 
 
 # Past this many marked (person, lesson or quiz) pairs, a bulk load recomputes their whole
@@ -389,28 +436,17 @@ def settle(session: Session) -> None:
     if not marks:
         return
     connection = session.connection()
-    if marks.everything:
-        _upsert(connection, _course_targets(None))
-        summary_settled.send(
-            session, connection=connection, pairs=[], courses=set(), everything=True
-        )
-        return
-    if len(marks.lessons) + len(marks.quizzes) + len(marks.pairs) > MANY:
-        _whole_courses(session, marks)
-    _lock(connection, marks)
-    pairs = _pair_targets(marks)
-    targets = list(pairs)
-    if marks.courses:
-        targets += _course_targets(marks.courses)
-    _upsert(connection, targets)
-    summary_settled.send(
-        session, connection=connection, pairs=pairs, courses=set(marks.courses), everything=False
-    )
+    if not marks.everything:
+        if len(marks.lessons) + len(marks.quizzes) + len(marks.pairs) > MANY:
+            _whole_courses(session, marks)
+        _lock(connection, marks)
+    _upsert(connection, marks)
+    summary_settled.send(session, connection=connection, marks=marks)
 
 
 def rebuild(connection: Connection) -> None:
     """Recompute every row (the backfill of the migration that made the table)."""
-    _upsert(connection, _course_targets(None))
+    _upsert(connection, Marks(everything=True))
 
 
 # ---- what the session tells us --------------------------------------------------------------

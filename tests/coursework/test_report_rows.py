@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from coursework.accounts.models import User
 from coursework.db import utcnow
@@ -15,6 +15,7 @@ from coursework.extensions import db
 from coursework.organisations import report_rows, services
 from coursework.organisations.models import ReportRow
 from coursework.progress import services as progress
+from coursework.progress.models import Enrolment
 from lessons import services as lessons
 from lessons.models import Course
 from tests.support.orgkit import SECOND_COURSE, add_people, join, take_quiz
@@ -83,6 +84,28 @@ def test_rows_follow_every_change_the_report_reads(app, make_user, course, make_
     same()
     add_people(org, 600, start=5000, courses=(course, drill))  # a bulk load: whole courses
     same()
+
+
+def test_rows_follow_a_last_activity_moved_by_any_update(app, make_user, course):
+    """The services move one enrolment's last activity, named by its key; an UPDATE that
+    names none (here, a whole course's) is read from the table, and its rows follow too."""
+    boss = make_user(name="Boss")
+    org = services.create_organisation("Acme", boss)
+    ann, bob = make_user(name="Ann"), make_user(name="Bob")
+    for person in (ann, bob):
+        join(org, boss, person)
+    services.assign(org, course.id, boss)
+    lesson = lessons.current_lessons(course.id)[0]
+    for person in (ann, bob):
+        progress.open_lesson(person, lesson)
+    same()
+    later = utcnow() + timedelta(days=1)
+    db.session.execute(
+        update(Enrolment).where(Enrolment.course_id == course.id).values(last_activity_at=later)
+    )
+    same()
+    moved = select(ReportRow.last_activity).where(ReportRow.user_id.in_([ann.id, bob.id]))
+    assert set(db.session.scalars(moved)) == {later}
 
 
 def test_a_step_costs_one_statement_for_the_report(app, make_user, course):
