@@ -98,6 +98,9 @@ class Upsert(Insert):
 
     def __init__(self, table, *, key: Iterable[str] = (), updated: Iterable[str] = ()) -> None:
         super().__init__(table)
+        key, updated = tuple(key), tuple(updated)
+        if updated and not key:
+            raise ValueError("an upsert that updates names the unique columns it matches on")
         self._post_values_clause = _OnConflict(key, updated)
 
 

@@ -329,7 +329,9 @@ def _on_summary(session: Session, connection, marks: summary.Marks) -> None:
     one statement with the enrolments whose last activity moved in this transaction."""
     own = session.info.get(_KEY)
     pairs = marks.pairs or marks.lessons or marks.quizzes
-    if own is not None and pairs and not marks.everything:
+    # Many moved activities (an UPDATE of a whole course's enrolments) stay for their own
+    # statements, in batches, rather than swell this one past the parameters it may take.
+    if own is not None and pairs and not marks.everything and len(own.activity) <= MANY:
         marks = replace(marks, pairs=marks.pairs | own.activity)
         own.activity.clear()
     _refresh(connection, marks)
@@ -459,8 +461,9 @@ def settle(session: Session) -> None:
             [Membership.organisation_id.in_(sorted({o for o, _ in assigned}))],
             [tuple_(Assignment.organisation_id, Assignment.course_id).in_(assigned)],
         )
-    if marks.activity:
-        connection.execute(_moving_activity(), {"pairs": sorted(marks.activity)})
+    moving = sorted(marks.activity)
+    for start in range(0, len(moving), MANY):
+        connection.execute(_moving_activity(), {"pairs": moving[start : start + MANY]})
     if marks.names:
         connection.execute(
             update(ReportRow.__table__)
@@ -536,6 +539,7 @@ def _named(where: ColumnElement, table, names: tuple[str, ...]) -> tuple | None:
             and term.operator is operators.eq
             and getattr(term.left, "table", None) is table
             and isinstance(term.right, BindParameter)
+            and term.right.effective_value is not None  # not a value given at execution
         ):
             return None
         given[term.left.key] = term.right.effective_value

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 
 from coursework.accounts.models import User
 from coursework.db import utcnow
@@ -106,6 +106,42 @@ def test_rows_follow_a_last_activity_moved_by_any_update(app, make_user, course)
     same()
     moved = select(ReportRow.last_activity).where(ReportRow.user_id.in_([ann.id, bob.id]))
     assert set(db.session.scalars(moved)) == {later}
+
+
+def test_rows_follow_more_moved_activities_than_one_statement_takes(app, make_user, course):
+    """An UPDATE of a whole course's enrolments moves more last activities than one
+    statement should carry, in the same transaction as a step: they follow in batches."""
+    boss = make_user(name="Boss")
+    org = services.create_organisation("Acme", boss)
+    services.assign(org, course.id, boss)
+    add_people(org, 1600, start=7000, courses=(course,))
+    same()
+    enrolled = db.session.scalar(
+        select(func.count()).select_from(Enrolment).where(Enrolment.course_id == course.id)
+    )
+    assert enrolled > report_rows.MANY
+    ann = make_user(name="Ann")
+    join(org, boss, ann)
+    later = utcnow() + timedelta(days=1)
+    db.session.execute(
+        update(Enrolment).where(Enrolment.course_id == course.id).values(last_activity_at=later)
+    )
+    progress.open_lesson(ann, lessons.current_lessons(course.id)[0])  # a step: summary pairs
+    widest = []
+
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        widest.append(len(parameters or ()))
+
+    event.listen(db.engine, "before_cursor_execute", _count)
+    try:
+        same()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _count)
+    assert max(widest) <= 2 * report_rows.MANY + 10
+    moved = select(func.count()).where(
+        ReportRow.course_id == course.id, ReportRow.last_activity == later
+    )
+    assert db.session.scalar(moved) == enrolled
 
 
 def test_a_step_costs_one_statement_for_the_report(app, make_user, course):

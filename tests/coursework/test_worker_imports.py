@@ -64,21 +64,47 @@ def test_outside_gunicorn_the_commands_and_migrations_are_there():
 # ---- the arbiter loads the app once (coursework.serving) -----------------------------------
 
 
+# Each connection remembers the process that opened it; handing one to another process
+# fails the request. The arbiter's own health check leaves a connection in the pool.
+PROBE_APP = """
+import os
+
+from sqlalchemy import event
+
+from coursework.app import create_app
+from coursework.extensions import db
+
+app = create_app()
+with app.app_context():
+    engine = db.engine
+
+
+@event.listens_for(engine, "connect")
+def _opened(dbapi_connection, record):
+    record.info["pid"] = os.getpid()
+
+
+@event.listens_for(engine, "checkout")
+def _handed(dbapi_connection, record, proxy):
+    if record.info.get("pid") != os.getpid():
+        raise RuntimeError("a connection opened by another process")
+
+
+app.test_client().get("/healthz")
+"""
+
+
 def test_workers_forked_from_a_loaded_app_answer_on_their_own_connections(tmp_path):
     """Under `-c python:coursework.serving` the arbiter loads the app and the workers fork
     from it; the arbiter's health check leaves a pooled connection behind, which no worker
-    may use (a file database, so the arbiter and the workers open it each for itself)."""
+    may use."""
     import socket
     import time
     import urllib.request
 
     database = tmp_path / "serving.db"
     probe = tmp_path / "probe_app.py"
-    probe.write_text(
-        "from coursework.app import create_app\n"
-        "app = create_app()\n"
-        "app.test_client().get('/healthz')  # a connection pooled in the arbiter\n"
-    )
+    probe.write_text(PROBE_APP)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
