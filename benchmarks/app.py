@@ -18,7 +18,11 @@ def _count(conn, cursor, statement, *args) -> None:
         g.bench_statements = g.get("bench_statements", 0) + 1
 
 
-@app.after_request
 def _report(response):
     response.headers["X-Bench-Statements"] = str(g.get("bench_statements", 0))
     return response
+
+
+# Flask runs after-request hooks last registered first: put this one first in the list so
+# that it runs after the app's own, and the request's commit is counted too.
+app.after_request_funcs.setdefault(None, []).insert(0, _report)

@@ -28,6 +28,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -458,13 +459,14 @@ def run(args, binary: str, dsn: str, processes: list[subprocess.Popen]) -> None:
     results: list[Measure] = []
     expected: dict[str, tuple[int, int]] = {}
     for label, path, cookie in gets:
-        # Requests a slow endpoint left queued finish first: then warm up (and learn the
-        # size a right answer has) before measuring.
+        # Requests a slow endpoint left queued finish first: then warm up every worker
+        # (several at once, so each serves some) and learn the size a right answer has.
         get(args.port, "/healthz")
-        for _ in range(3):
-            reply = get(args.port, path, cookie)
-        if reply.status != 200:
-            sys.exit(f"{label}: {path} answered {reply.status}")
+        with ThreadPoolExecutor(args.workers) as warming:
+            replies = list(warming.map(get, [args.port] * 6, [path] * 6, [cookie] * 6))
+        reply = replies[-1]
+        if any(r.status != 200 for r in replies):
+            sys.exit(f"{label}: {path} answered {[r.status for r in replies]}")
         expected[label] = (200, int(len(reply.body) * 0.9))
         statements = int(reply.headers.get("X-Bench-Statements", "0"))
         reference = wrk(
