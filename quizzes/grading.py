@@ -159,14 +159,25 @@ def grade_short_text(question: Question, answer: Any, **_: Any) -> Grade:
     return _grade(question, best.weight, [best.feedback])
 
 
+# How learners in the interface's languages may write a number, to the plain form: the
+# Arabic decimal and thousands separators, the minus sign, and the direction marks a
+# right-to-left keyboard or a paste leaves around digits. Arabic-Indic digits themselves
+# need nothing: Python reads every decimal digit.
+_NUMBER_SIGNS = str.maketrans(
+    {"\u066b": ".", "\u066c": None, "\u2212": "-"}
+    | dict.fromkeys(["\u200e", "\u200f", "\u061c", "\u2066", "\u2067", "\u2068", "\u2069"])
+)
+
+
 def parse_number(text: Any) -> float | None:
     """A learner's number: '3', ' 3.50 ', '-2', '1e3', '3,5' (a lone comma as the decimal
-    point); None when it is not a number."""
+    point), '12 345,5' (any space groups digits), 3.5 in Arabic-Indic digits with the Arabic
+    decimal separator; None when it is not a number."""
     if isinstance(text, int | float) and not isinstance(text, bool):
         return float(text) if math.isfinite(text) else None
     if not isinstance(text, str):
         return None
-    cleaned = text.strip().replace(" ", "")
+    cleaned = "".join(text.translate(_NUMBER_SIGNS).split())
     if cleaned.count(",") == 1 and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
     try:

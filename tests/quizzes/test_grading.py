@@ -123,6 +123,7 @@ NUMERIC = Question(
         ("7", 0),
         ("five", 0),
         ("5,0", 1),
+        ("\u0665\u066b\u0660", 1),  # 5.0 as an Arabic keyboard types it
     ],
 )
 def test_numeric_tolerance_and_ranges(typed, fraction):
@@ -134,6 +135,11 @@ def test_numeric_parsing():
     assert parse_number("nan") is None
     assert parse_number("inf") is None
     assert parse_number("1,000.5") is None  # ambiguous: refuse rather than guess
+    assert parse_number("\u0663\u066b\u0665") == 3.5  # Arabic-Indic digits and separator
+    assert parse_number("\u0661\u066c\u0662\u0663\u0664") == 1234  # Arabic thousands separator
+    assert parse_number("\u200f\u2212\u0662") == -2  # a right-to-left mark, a minus sign
+    assert parse_number("12\u202f345,5") == 12345.5  # French groups with a narrow space
+    assert parse_number("3\u066b5\u066b1") is None
     assert parse_number(None) is None
     assert grade(NUMERIC, "").outcome is Outcome.UNANSWERED
 
