@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import random
 import secrets
 from collections.abc import Iterable, Mapping
@@ -19,6 +20,7 @@ from flask import current_app
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload, undefer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from coursework.accounts.models import User
 from coursework.db import insert_or_ignore, savepoint, upsert, utcnow
@@ -452,6 +454,7 @@ _ATTEMPT_ROW = (
 
 
 _ATTEMPT_COLUMNS = [column.key for column in Attempt.__mapper__.column_attrs]
+_ATTEMPT_ROW_COLUMNS = [getattr(Attempt, key) for key in _ATTEMPT_COLUMNS]
 
 
 def attempt_for_saving(attempt_id: int, user: User) -> Attempt:
@@ -643,6 +646,7 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
                 attempt_id=locked.id, question_key=question.key, answer={}, saved_at=now
             )
             db.session.add(response)
+            responses[question.key] = response
         result = question.grade(
             response.answer,
             all_or_nothing=_parsed(locked.version).all_or_nothing,
@@ -656,7 +660,9 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
         db.session.flush()
         changed = _move(locked, AttemptState.IN_PROGRESS, AttemptState.AWAITING_GRADING, closed)
     else:
-        changed = complete_attempt(locked, AttemptState.IN_PROGRESS, closed)
+        # Every response of the attempt is in hand, just graded: its total needs no query.
+        total = math.fsum(response.points or 0.0 for response in responses.values())
+        changed = complete_attempt(locked, AttemptState.IN_PROGRESS, closed, total=total)
     if not changed:
         db.session.rollback()
         db.session.refresh(attempt)
@@ -668,26 +674,35 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
 
 def _move(attempt: Attempt, before: AttemptState, after: AttemptState, values: dict) -> bool:
     """One conditional UPDATE from one state to the next: True for the one request that
-    made the move, False for any other that raced it."""
-    changed = db.session.execute(
+    made the move, False for any other that raced it.
+
+    The row the UPDATE wrote comes back by RETURNING and becomes the attempt's loaded
+    state, so the attempt is not read again (nor its quiz and version with it)."""
+    row = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.state == before.value)
         .values(state=after.value, **values)
+        .returning(*_ATTEMPT_ROW_COLUMNS)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed == 1:
-        db.session.flush()
-        db.session.refresh(attempt)
-    return changed == 1
+    ).first()
+    if row is None:
+        return False
+    db.session.flush()
+    for key, value in zip(_ATTEMPT_COLUMNS, row, strict=True):
+        set_committed_value(attempt, key, value)
+    return True
 
 
-def _totals(attempt: Attempt) -> dict:
-    """The attempt's points, percent and pass from its responses' points, as stored."""
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(Response.points), 0.0)).where(
-            Response.attempt_id == attempt.id
+def _totals(attempt: Attempt, total: float | None = None) -> dict:
+    """The attempt's points, percent and pass from its responses' points: `total`, their
+    sum, when the caller has every response in hand (a submission, just graded), or else
+    summed as stored (after a person grades an essay, when not all are loaded)."""
+    if total is None:
+        total = db.session.scalar(
+            select(func.coalesce(func.sum(Response.points), 0.0)).where(
+                Response.attempt_id == attempt.id
+            )
         )
-    )
     percent = grading.percent(total, attempt.max_points)
     return {
         "points": round(total, 6),
@@ -696,13 +711,21 @@ def _totals(attempt: Attempt) -> dict:
     }
 
 
-def complete_attempt(locked: Attempt, before: AttemptState, values: dict | None = None) -> bool:
+def complete_attempt(
+    locked: Attempt,
+    before: AttemptState,
+    values: dict | None = None,
+    *,
+    total: float | None = None,
+) -> bool:
     """Give a locked attempt whose every response is graded its grade, and tell the layers
     above (learning events, progress, certificate): at submit for a quiz graded by the
     machine, or once the last essay is graded. The conditional UPDATE makes it happen once
-    whoever races it. The caller commits."""
+    whoever races it. `total` is the sum of its responses' points when the caller has them
+    all (see `_totals`). The caller commits."""
     db.session.flush()
-    if not _move(locked, before, AttemptState.SUBMITTED, {**(values or {}), **_totals(locked)}):
+    totals = _totals(locked, total)
+    if not _move(locked, before, AttemptState.SUBMITTED, {**(values or {}), **totals}):
         return False
     signals.attempt_submitted.send(attempt=locked)
     log.info("attempt %s graded: %s%%", locked.id, locked.percent)
