@@ -17,9 +17,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, event, func, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
-from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload, undefer
+from sqlalchemy.orm import (
+    Session,
+    SessionTransaction,
+    joinedload,
+    lazyload,
+    load_only,
+    selectinload,
+    undefer,
+)
 from sqlalchemy.orm.attributes import set_committed_value
 
 from coursework.accounts.models import User
@@ -459,12 +467,20 @@ _ATTEMPT_ROW_COLUMNS = [getattr(Attempt, key) for key in _ATTEMPT_COLUMNS]
 
 def attempt_for_saving(attempt_id: int, user: User) -> Attempt:
     """`get_attempt` for saving answers into: the attempt's row only (see `_ATTEMPT_ROW`),
-    not its quiz's questions, its responses or its snapshot."""
+    not its quiz's questions, its responses or its snapshot.
+
+    Saving and submitting lock the row (`lock_attempt`) anyway, so it is locked as it is
+    read, and not read again: only the learner's own, never someone else's."""
     attempt = db.session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id).options(*_ATTEMPT_ROW)
+        select(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+        .options(*_ATTEMPT_ROW)
+        .with_for_update(of=Attempt)
+        .execution_options(populate_existing=True)
     )
-    if attempt is None or attempt.user_id != user.id:
+    if attempt is None:
         raise NotFound(_("There is no attempt at this address."))
+    _hold(attempt)
     return attempt
 
 
@@ -597,20 +613,53 @@ def unanswered(attempt: Attempt) -> list[ShownQuestion]:
     return [q for q in shown_questions(attempt) if q.key not in answered]
 
 
+# The attempts whose rows this session has locked, each with the transaction (or
+# savepoint) that took the lock; forgotten when that transaction ends.
+_LOCKED = "quizzes.locked_attempts"
+
+
 def lock_attempt(attempt: Attempt) -> Attempt | None:
     """The attempt, re-read with its row locked until the transaction ends (None when it
-    is gone). Saving and submitting both take this lock, so they queue behind each other."""
+    is gone). Saving and submitting both take this lock, so they queue behind each other.
+
+    An attempt already locked by this transaction (saving the last answers, then
+    submitting, in one request) is not read again: no one else can have changed its row
+    since, and this transaction's own moves set what they wrote (see `_move`)."""
     db.session.flush()
-    try:
-        # Only the row's own columns: the quiz and version do not change under the lock,
-        # and FOR UPDATE then locks the attempt's row alone (other learners submit in
-        # parallel).
-        db.session.refresh(attempt, _ATTEMPT_COLUMNS, with_for_update=True)
-    except InvalidRequestError:  # deleted meanwhile (the learner's account, say)
-        return None
+    state = inspect(attempt)
+    held = db.session.info.get(_LOCKED, {})
+    # Its identity, not `attempt.id`: reading that would load an expired attempt first.
+    locked = state.identity is not None and state.identity[0] in held
+    if not locked or set(_ATTEMPT_COLUMNS) & state.unloaded:
+        try:
+            # Only the row's own columns: the quiz and version do not change under the
+            # lock, and FOR UPDATE then locks the attempt's row alone (other learners
+            # submit in parallel).
+            db.session.refresh(attempt, _ATTEMPT_COLUMNS, with_for_update=True)
+        except InvalidRequestError:  # deleted meanwhile (the learner's account, say)
+            return None
+        _hold(attempt)
     # Its responses are read again after the lock, when needed.
     db.session.expire(attempt, ["responses"])
     return attempt
+
+
+def _hold(attempt: Attempt) -> None:
+    """Note that this transaction (or savepoint) has just locked the attempt's row."""
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_LOCKED, {})[attempt.id] = transaction
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _locks_released(session: Session, transaction: SessionTransaction) -> None:
+    # A commit or rollback releases the row locks; so does rolling back a savepoint that
+    # took them. A savepoint released into its parent keeps them, but forgetting those too
+    # only costs one more read.
+    held = session.info.get(_LOCKED)
+    if held:
+        for attempt_id in [key for key, taken in held.items() if taken is transaction]:
+            del held[attempt_id]
 
 
 def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool = False) -> Attempt:

@@ -1,6 +1,6 @@
-"""Submitting an attempt reads nothing again after its conditional UPDATE (which returns
-what it wrote), its quiz once, the learner's LTI grade books once; and the total comes
-from the responses just graded, not from a SUM over them."""
+"""Submitting an attempt reads each thing it needs once: the attempt's row (locked as it is
+read, for saving the last answers and submitting alike), its quiz, the learner's LTI grade
+books; and the total comes from the responses just graded, not from a SUM over them."""
 
 from __future__ import annotations
 
@@ -15,11 +15,10 @@ from quizzes.models import Attempt, Response
 from tests.support.quizkit import ESSAY, right_form, submitted_with_essay
 
 # What the whole request ran on SQLite when this was written (PostgreSQL runs the same):
-# the learner; the attempt, then locked for saving and again for submitting; its
-# snapshot; the saved answers; the responses; one INSERT per unanswered question; the
-# quiz; the summary's marks; the move; and what the layers above write and read (events,
-# enrolment, deck, LTI, summary, report, LRS).
-MOST = 26
+# the learner; the attempt, locked; its snapshot; the saved answers; the responses; one
+# INSERT per unanswered question; the quiz; the summary's marks; the move; and what the
+# layers above write and read (events, enrolment, deck, LTI, summary, report, LRS).
+MOST = 24
 
 
 class Seen(list):
@@ -73,6 +72,11 @@ def test_a_submission_reads_the_attempt_the_quiz_and_the_grade_books_once(
     attempt_id = attempt.id
     login(client, learner)
     seen = statements(post_submit(client, attempt_id, form))
+    # Loaded for saving with its row locked; neither saving, nor submitting, nor the
+    # conditional UPDATE (which returns what it wrote) reads it again.
+    (read,) = attempt_reads(seen)
+    if db.engine.dialect.name == "postgresql":
+        assert "FOR UPDATE OF quiz_attempts" in read
     (move,) = seen.of("UPDATE quiz_attempts")
     assert "WHERE quiz_attempts.id = " in move and "AND quiz_attempts.state = " in move
     # The move returns what it wrote: nothing reads the attempt after it.
@@ -95,6 +99,26 @@ def test_a_submission_reads_the_attempt_the_quiz_and_the_grade_books_once(
     assert done.state == "submitted" and done.passed is answered
     assert done.points == pytest.approx(stored)
     assert done.percent == grading.percent(stored, done.max_points)
+
+
+@pytest.mark.real_commits(reason="counts statements; savepoints would add to them")
+def test_a_lock_is_taken_once_per_transaction(make_user, make_quiz):
+    attempt = services.start_attempt(make_user(), make_quiz())
+    db.session.commit()
+
+    def locks() -> int:
+        return len(statements(lambda: services.lock_attempt(attempt)).of("SELECT quiz_attempts"))
+
+    assert locks() == 1
+    assert locks() == 0  # held until the transaction ends
+    db.session.commit()
+    assert locks() == 1  # a new transaction locks again
+    db.session.rollback()
+    with db.session.begin_nested() as savepoint:
+        assert locks() == 1
+        savepoint.rollback()  # releases the lock the savepoint took
+    assert locks() == 1
+    db.session.rollback()
 
 
 def test_grading_the_last_essay_totals_the_stored_points(make_user, instructor, make_quiz):
