@@ -129,3 +129,24 @@ def test_grading_the_last_essay_totals_the_stored_points(make_user, instructor, 
     # Not every response is loaded when a person grades: the total is summed as stored.
     assert [s for s in seen if "sum(quiz_responses.points)" in s], seen
     assert attempt.state == "submitted" and attempt.points == 1.5 and attempt.percent == 75.0
+
+
+@pytest.mark.real_commits(reason="counts statements; savepoints would add to them")
+def test_autosave_reads_the_attempt_once_locked(client, make_user, login, make_quiz):
+    """The learner; the attempt, locked as it is read; the upsert; the count of answers."""
+    learner = make_user()
+    attempt = services.start_attempt(learner, make_quiz())
+    form = right_form(attempt)
+    db.session.commit()
+    attempt_id = attempt.id
+    login(client, learner)
+
+    def work():
+        response = client.post(f"/attempts/{attempt_id}/answers", data=form)
+        assert response.status_code == 200 and response.get_json()["saved"]
+
+    seen = statements(work)
+    (read,) = attempt_reads(seen)
+    if db.engine.dialect.name == "postgresql":
+        assert "FOR UPDATE OF quiz_attempts" in read
+    assert len(seen) <= 4, seen
