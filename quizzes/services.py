@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import random
 import secrets
 from collections.abc import Iterable, Mapping
@@ -16,9 +17,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, event, func, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
-from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload, undefer
+from sqlalchemy.orm import (
+    Session,
+    SessionTransaction,
+    joinedload,
+    lazyload,
+    load_only,
+    selectinload,
+    undefer,
+)
+from sqlalchemy.orm.attributes import set_committed_value
 
 from coursework.accounts.models import User
 from coursework.db import insert_or_ignore, savepoint, upsert, utcnow
@@ -452,16 +462,25 @@ _ATTEMPT_ROW = (
 
 
 _ATTEMPT_COLUMNS = [column.key for column in Attempt.__mapper__.column_attrs]
+_ATTEMPT_ROW_COLUMNS = [getattr(Attempt, key) for key in _ATTEMPT_COLUMNS]
 
 
 def attempt_for_saving(attempt_id: int, user: User) -> Attempt:
     """`get_attempt` for saving answers into: the attempt's row only (see `_ATTEMPT_ROW`),
-    not its quiz's questions, its responses or its snapshot."""
+    not its quiz's questions, its responses or its snapshot.
+
+    Saving and submitting lock the row (`lock_attempt`) anyway, so it is locked as it is
+    read, and not read again: only the learner's own, never someone else's."""
     attempt = db.session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id).options(*_ATTEMPT_ROW)
+        select(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+        .options(*_ATTEMPT_ROW)
+        .with_for_update(of=Attempt)
+        .execution_options(populate_existing=True)
     )
-    if attempt is None or attempt.user_id != user.id:
+    if attempt is None:
         raise NotFound(_("There is no attempt at this address."))
+    _hold(attempt)
     return attempt
 
 
@@ -594,20 +613,53 @@ def unanswered(attempt: Attempt) -> list[ShownQuestion]:
     return [q for q in shown_questions(attempt) if q.key not in answered]
 
 
+# The attempts whose rows this session has locked, each with the transaction (or
+# savepoint) that took the lock; forgotten when that transaction ends.
+_LOCKED = "quizzes.locked_attempts"
+
+
 def lock_attempt(attempt: Attempt) -> Attempt | None:
     """The attempt, re-read with its row locked until the transaction ends (None when it
-    is gone). Saving and submitting both take this lock, so they queue behind each other."""
+    is gone). Saving and submitting both take this lock, so they queue behind each other.
+
+    An attempt already locked by this transaction (saving the last answers, then
+    submitting, in one request) is not read again: no one else can have changed its row
+    since, and this transaction's own moves set what they wrote (see `_move`)."""
     db.session.flush()
-    try:
-        # Only the row's own columns: the quiz and version do not change under the lock,
-        # and FOR UPDATE then locks the attempt's row alone (other learners submit in
-        # parallel).
-        db.session.refresh(attempt, _ATTEMPT_COLUMNS, with_for_update=True)
-    except InvalidRequestError:  # deleted meanwhile (the learner's account, say)
-        return None
+    state = inspect(attempt)
+    held = db.session.info.get(_LOCKED, {})
+    # Its identity, not `attempt.id`: reading that would load an expired attempt first.
+    locked = state.identity is not None and state.identity[0] in held
+    if not locked or set(_ATTEMPT_COLUMNS) & state.unloaded:
+        try:
+            # Only the row's own columns: the quiz and version do not change under the
+            # lock, and FOR UPDATE then locks the attempt's row alone (other learners
+            # submit in parallel).
+            db.session.refresh(attempt, _ATTEMPT_COLUMNS, with_for_update=True)
+        except InvalidRequestError:  # deleted meanwhile (the learner's account, say)
+            return None
+        _hold(attempt)
     # Its responses are read again after the lock, when needed.
     db.session.expire(attempt, ["responses"])
     return attempt
+
+
+def _hold(attempt: Attempt) -> None:
+    """Note that this transaction (or savepoint) has just locked the attempt's row."""
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_LOCKED, {})[attempt.id] = transaction
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _locks_released(session: Session, transaction: SessionTransaction) -> None:
+    # A commit or rollback releases the row locks; so does rolling back a savepoint that
+    # took them. A savepoint released into its parent keeps them, but forgetting those too
+    # only costs one more read.
+    held = session.info.get(_LOCKED)
+    if held:
+        for attempt_id in [key for key, taken in held.items() if taken is transaction]:
+            del held[attempt_id]
 
 
 def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool = False) -> Attempt:
@@ -643,6 +695,7 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
                 attempt_id=locked.id, question_key=question.key, answer={}, saved_at=now
             )
             db.session.add(response)
+            responses[question.key] = response
         result = question.grade(
             response.answer,
             all_or_nothing=_parsed(locked.version).all_or_nothing,
@@ -656,7 +709,9 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
         db.session.flush()
         changed = _move(locked, AttemptState.IN_PROGRESS, AttemptState.AWAITING_GRADING, closed)
     else:
-        changed = complete_attempt(locked, AttemptState.IN_PROGRESS, closed)
+        # Every response of the attempt is in hand, just graded: its total needs no query.
+        total = math.fsum(response.points or 0.0 for response in responses.values())
+        changed = complete_attempt(locked, AttemptState.IN_PROGRESS, closed, total=total)
     if not changed:
         db.session.rollback()
         db.session.refresh(attempt)
@@ -668,26 +723,35 @@ def submit_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
 
 def _move(attempt: Attempt, before: AttemptState, after: AttemptState, values: dict) -> bool:
     """One conditional UPDATE from one state to the next: True for the one request that
-    made the move, False for any other that raced it."""
-    changed = db.session.execute(
+    made the move, False for any other that raced it.
+
+    The row the UPDATE wrote comes back by RETURNING and becomes the attempt's loaded
+    state, so the attempt is not read again (nor its quiz and version with it)."""
+    row = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.state == before.value)
         .values(state=after.value, **values)
+        .returning(*_ATTEMPT_ROW_COLUMNS)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed == 1:
-        db.session.flush()
-        db.session.refresh(attempt)
-    return changed == 1
+    ).first()
+    if row is None:
+        return False
+    db.session.flush()
+    for key, value in zip(_ATTEMPT_COLUMNS, row, strict=True):
+        set_committed_value(attempt, key, value)
+    return True
 
 
-def _totals(attempt: Attempt) -> dict:
-    """The attempt's points, percent and pass from its responses' points, as stored."""
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(Response.points), 0.0)).where(
-            Response.attempt_id == attempt.id
+def _totals(attempt: Attempt, total: float | None = None) -> dict:
+    """The attempt's points, percent and pass from its responses' points: `total`, their
+    sum, when the caller has every response in hand (a submission, just graded), or else
+    summed as stored (after a person grades an essay, when not all are loaded)."""
+    if total is None:
+        total = db.session.scalar(
+            select(func.coalesce(func.sum(Response.points), 0.0)).where(
+                Response.attempt_id == attempt.id
+            )
         )
-    )
     percent = grading.percent(total, attempt.max_points)
     return {
         "points": round(total, 6),
@@ -696,13 +760,21 @@ def _totals(attempt: Attempt) -> dict:
     }
 
 
-def complete_attempt(locked: Attempt, before: AttemptState, values: dict | None = None) -> bool:
+def complete_attempt(
+    locked: Attempt,
+    before: AttemptState,
+    values: dict | None = None,
+    *,
+    total: float | None = None,
+) -> bool:
     """Give a locked attempt whose every response is graded its grade, and tell the layers
     above (learning events, progress, certificate): at submit for a quiz graded by the
     machine, or once the last essay is graded. The conditional UPDATE makes it happen once
-    whoever races it. The caller commits."""
+    whoever races it. `total` is the sum of its responses' points when the caller has them
+    all (see `_totals`). The caller commits."""
     db.session.flush()
-    if not _move(locked, before, AttemptState.SUBMITTED, {**(values or {}), **_totals(locked)}):
+    totals = _totals(locked, total)
+    if not _move(locked, before, AttemptState.SUBMITTED, {**(values or {}), **totals}):
         return False
     signals.attempt_submitted.send(attempt=locked)
     log.info("attempt %s graded: %s%%", locked.id, locked.percent)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from coursework import tasks
@@ -534,31 +534,38 @@ def deep_link_reply(launch: tool.Launch, key: str) -> DeepLinkReply:
 # ---- grades (Assignment and Grade Services) -------------------------------------------
 
 
-def _targets(user_id: int, kind: str, target_id: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(GradeTarget.id)
-            .join(ResourceLink, ResourceLink.id == GradeTarget.resource_link_id)
-            .where(
-                GradeTarget.user_id == user_id,
-                ResourceLink.kind == kind,
-                ResourceLink.target_id == target_id,
-            )
+def _targets(user_id: int, *links: tuple[str, int]) -> list[int]:
+    """The learner's grade targets on links to these (kind, target id) pairs, in the order
+    the pairs are given: one query however many pairs."""
+    found: dict[tuple[str, int], list[int]] = {}
+    for target, kind, target_id in db.session.execute(
+        select(GradeTarget.id, ResourceLink.kind, ResourceLink.target_id)
+        .join(ResourceLink, ResourceLink.id == GradeTarget.resource_link_id)
+        .where(
+            GradeTarget.user_id == user_id,
+            or_(
+                *(
+                    and_(ResourceLink.kind == kind, ResourceLink.target_id == target_id)
+                    for kind, target_id in links
+                )
+            ),
         )
-    )
+    ):
+        found.setdefault((kind, target_id), []).append(target)
+    return [target for link in links for target in found.get(link, [])]
 
 
 def on_attempt_submitted(sender, attempt, **_) -> None:
     """A graded attempt: its quiz's grade goes to every grade book that links the quiz,
-    and the course's to those linking the course (once it is complete)."""
-    for target_id in _targets(attempt.user_id, "quiz", attempt.quiz_id):
-        tasks.enqueue_after_commit(send_score, target_id)
-    for target_id in _targets(attempt.user_id, "course", attempt.quiz.course_id):
+    and the course's to those linking the course (once it is complete). Both kinds of
+    link are found in one query."""
+    links = (("quiz", attempt.quiz_id), ("course", attempt.quiz.course_id))
+    for target_id in _targets(attempt.user_id, *links):
         tasks.enqueue_after_commit(send_score, target_id)
 
 
 def on_lesson_completed(sender, user_id: int, course_id: int, **_) -> None:
-    for target_id in _targets(user_id, "course", course_id):
+    for target_id in _targets(user_id, ("course", course_id)):
         tasks.enqueue_after_commit(send_score, target_id)
 
 

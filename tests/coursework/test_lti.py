@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from coursework import tasks
 from coursework.accounts.models import User
@@ -445,6 +445,40 @@ def test_a_completed_course_sends_its_score(lms, client, course):
         client.post(f"/courses/{course.slug}/lessons/{lesson.slug}/complete")
     (score,) = lms.fake.scores[-1:]
     assert score["lineitem"] == "course" and score["activityProgress"] == "Completed"
+
+
+def test_a_submission_finds_its_quiz_and_course_grade_books_in_one_query(
+    lms, client, course, make_quiz, monkeypatch
+):
+    quiz = make_quiz()
+    for resource, lineitem in ((f"quiz:{quiz.id}", "7"), (f"course:{course.id}", "course")):
+        message = lms.fake.resource_link(
+            KIM,
+            f"link-{lineitem}",
+            custom={"coursework_resource": resource},
+            lineitem=f"{lms.fake.base}/lineitems/{lineitem}",
+        )
+        assert launch(client, lms.fake, message).status_code == 303
+    user = signed_in(client)
+    by_kind = {
+        kind: lti._targets(user.id, (kind, target_id))
+        for kind, target_id in (("quiz", quiz.id), ("course", course.id))
+    }
+    assert [len(found) for found in by_kind.values()] == [1, 1]
+    attempt = quizzes.start_attempt(user, quiz)
+    quizzes.save_answers(attempt, right_answers(attempt))
+    queued: list[int] = []
+    monkeypatch.setattr(tasks, "enqueue_after_commit", lambda task, *args: queued.extend(args))
+    seen: list[str] = []
+    record = lambda conn, cursor, statement, *args: seen.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        quizzes.submit_attempt(attempt)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    # The quiz's grade book first, then the course's, as when they were two queries.
+    assert queued == by_kind["quiz"] + by_kind["course"]
+    assert len([s for s in seen if "FROM lti_grade_targets" in s]) == 1, seen
 
 
 def test_no_grade_book_no_score(lms, client, make_quiz):
