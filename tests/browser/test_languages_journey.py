@@ -166,6 +166,9 @@ def test_arabic_is_laid_out_right_to_left(page: Page, make_user, course):
     page.locator("#language-switcher").select_option("ar")
     page.locator(".language-switcher button").click()
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    # The new page's stylesheet (revalidated, 304) may still be on its way: measure the
+    # layout once the page has loaded, not the unstyled page before it.
+    page.wait_for_load_state("load")
 
     # The header mirrors: the brand sits at the right, the account links at the left.
     width = page.viewport_size["width"]
