@@ -104,6 +104,20 @@ class Upsert(Insert):
         self._post_values_clause = _OnConflict(key, updated)
 
 
+def watch_writes(session_class, key: str, *, after_flush, on_statement, settle) -> bool:
+    """Have every session of `session_class` note what its writes touch (`after_flush` and
+    `on_statement` keep their marks in `session.info[key]`), act on the marks just before it
+    commits (`settle`), and drop them when it rolls back. False when it is watched already.
+    The progress summary and the report's rows keep themselves exact this way."""
+    if event.contains(session_class, "after_flush", after_flush):
+        return False
+    event.listen(session_class, "after_flush", after_flush)
+    event.listen(session_class, "do_orm_execute", on_statement)
+    event.listen(session_class, "before_commit", settle)
+    event.listen(session_class, "after_rollback", lambda session: session.info.pop(key, None))
+    return True
+
+
 def insert_or_ignore(session, model: type[Model], **values) -> bool:
     """INSERT that quietly does nothing when a unique constraint already holds the row.
 

@@ -41,7 +41,6 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    event,
     exists,
     func,
     insert,
@@ -59,7 +58,7 @@ from sqlalchemy.sql import operators
 
 from coursework.accounts.models import User
 from coursework.certificates.models import Certificate
-from coursework.db import folded
+from coursework.db import folded, watch_writes
 from coursework.organisations.models import Assignment, AssignmentMember, Membership, ReportRow
 from coursework.progress import summary
 from coursework.progress.models import Enrolment, ProgressSummary
@@ -675,21 +674,10 @@ def _on_statement(state):
     return None
 
 
-def _before_commit(session: Session) -> None:
-    settle(session)
-
-
-def _forget(session: Session, *args) -> None:
-    session.info.pop(_KEY, None)
-
-
 def register(session_class) -> None:
     """Watch every session of `session_class` (after the summary, which it follows)."""
     summary.register(session_class)
-    if event.contains(session_class, "after_flush", _after_flush):
-        return
-    event.listen(session_class, "after_flush", _after_flush)
-    event.listen(session_class, "do_orm_execute", _on_statement)
-    event.listen(session_class, "before_commit", _before_commit)
-    event.listen(session_class, "after_rollback", _forget)
-    summary_settled.connect(_on_summary)
+    if watch_writes(
+        session_class, _KEY, after_flush=_after_flush, on_statement=_on_statement, settle=settle
+    ):
+        summary_settled.connect(_on_summary)

@@ -35,7 +35,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    event,
     func,
     inspect,
     literal,
@@ -50,7 +49,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from coursework.accounts.models import User
-from coursework.db import Upsert
+from coursework.db import Upsert, watch_writes
 from coursework.progress.models import LessonProgress, ProgressSummary
 from coursework.progress.signals import summary_settled
 from lessons.models import Course, Lesson
@@ -555,19 +554,8 @@ def _on_statement(state):
     return None
 
 
-def _before_commit(session: Session) -> None:
-    settle(session)
-
-
-def _forget(session: Session, *args) -> None:
-    session.info.pop(_KEY, None)
-
-
 def register(session_class) -> None:
     """Watch every session of `session_class` (the app's scoped session's class)."""
-    if event.contains(session_class, "after_flush", _after_flush):
-        return
-    event.listen(session_class, "after_flush", _after_flush)
-    event.listen(session_class, "do_orm_execute", _on_statement)
-    event.listen(session_class, "before_commit", _before_commit)
-    event.listen(session_class, "after_rollback", _forget)
+    watch_writes(
+        session_class, _KEY, after_flush=_after_flush, on_statement=_on_statement, settle=settle
+    )
